@@ -1,0 +1,42 @@
+"""SQLite storage for familiekoordinering, through eventsourcing's SQLite recorders.
+
+The module is a persistence module in eventsourcing's sense: the application
+selects it with ``PERSISTENCE_MODULE=familiekoordinering_sqlite`` (which
+``FamilyCoordination("path.db")`` does for you) and eventsourcing finds
+:class:`Factory` in it. Events, snapshots and (later) read models live in one
+SQLite file in WAL mode.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from eventsourcing.persistence import PersistenceError
+from eventsourcing import sqlite as es_sqlite
+from eventsourcing.utils import Environment, EnvType
+
+from familiekoordinering.errors import ConfigurationError
+
+__all__ = ["Factory"]
+
+
+class Factory(es_sqlite.SQLiteFactory):
+    """eventsourcing's SQLite factory, checking first that the file is usable.
+
+    A path that is not an SQLite database, or cannot be opened, is refused with
+    a :class:`~familiekoordinering.errors.ConfigurationError` naming the file
+    instead of failing later inside a command.
+    """
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        db_name = self.env.get(self.SQLITE_DBNAME) or ""
+        try:
+            with self.datastore.transaction(commit=False) as cursor:
+                cursor.execute("PRAGMA schema_version")
+        except (sqlite3.Error, PersistenceError) as e:
+            self.datastore.close()
+            raise ConfigurationError(
+                f"cannot use {db_name!r} as a store: {e}. Give the path of an "
+                "SQLite file, or of a new file to create"
+            ) from e

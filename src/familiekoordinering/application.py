@@ -1,0 +1,776 @@
+"""The application layer: commands and queries over stored families.
+
+:class:`FamilyCoordination` is an eventsourcing ``Application``: its repository
+loads a family (from the latest snapshot and the events after it), and ``save``
+appends a command's events atomically. Every command follows the same path —
+load the family, call the domain, save, return the new record's id — and every
+command names the actor and the date the thing happened. The application owns
+the clock that stamps when things were recorded and generates ids that the
+caller leaves out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid4
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot, datetime_now_with_tzinfo
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.utils import Environment
+
+from familiekoordinering.domain.actions import Channel, FamilyKnows, OutwardAction
+from familiekoordinering.domain.consent import (
+    ConsentForm,
+    ConsentScope,
+    Decision,
+    OutwardActionKind,
+)
+from familiekoordinering.domain.family import EndReason, Family
+from familiekoordinering.domain.plan import Responsible, SectorPlanKind
+from familiekoordinering.domain.programme import (
+    Eligibility,
+    Programme,
+    ReferralSource,
+)
+from familiekoordinering.domain.survey import (
+    Economy,
+    Housing,
+    LeisureAnswer,
+    SchoolAnswer,
+    Survey,
+    SurveyKind,
+    WellBeingAnswer,
+    WorkAnswer,
+)
+from familiekoordinering.domain.values import (
+    Actor,
+    Agency,
+    ConsentId,
+    FamilyId,
+    GoalId,
+    MeetingId,
+    MemberId,
+    MemberKind,
+    OutwardActionId,
+    RefusalId,
+    SectorPlanId,
+    StepId,
+    SurveyId,
+    Topic,
+)
+from familiekoordinering.errors import (
+    ConfigurationError,
+    FamiliekoordineringError,
+    InvalidInputError,
+    NotFoundError,
+)
+from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
+from familiekoordinering.store import store_settings
+
+__all__ = ["Clock", "ConcurrentChangeError", "FamilyCoordination", "FamilySummary"]
+
+Clock = Callable[[], datetime]
+"""A function returning the current time, timezone-aware."""
+
+T = TypeVar("T")
+I = TypeVar("I", bound=UUID)  # noqa: E741
+
+
+class ConcurrentChangeError(FamiliekoordineringError):
+    """Someone else changed the family at the same time; load it again and retry."""
+
+
+@attrs.frozen
+class FamilySummary:
+    """One line about a family, for lists."""
+
+    family_id: FamilyId
+    label: str
+    municipality: str
+    programme: str
+    started_on: date
+    planned_end_on: date
+    coordinator: str | None
+    ended_on: date | None
+
+
+class FamilyCoordination(Application):
+    """Family coordination over one store: the commands and queries apps call.
+
+    ``store`` is ``"memory"``, an SQLite file path or a ``postgresql://`` URL
+    (see :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
+    events pass between snapshots of a family (``None`` turns snapshots off).
+    ``clock`` stamps when events are recorded; ``settings`` passes further
+    eventsourcing settings (they override those derived from ``store``).
+    """
+
+    name = "FamilyCoordination"
+    snapshot_class = Snapshot
+    DEFAULT_SNAPSHOT_INTERVAL: ClassVar[int] = 100
+
+    def __init__(
+        self,
+        store: str | Path = "memory",
+        *,
+        snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+        clock: Clock = datetime_now_with_tzinfo,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
+        if snapshot_interval is not None and snapshot_interval < 1:
+            raise ConfigurationError(
+                f"snapshot_interval is {snapshot_interval}: give a positive number "
+                "of events, or None to turn snapshots off"
+            )
+        env = store_settings(store)
+        env["IS_SNAPSHOTTING_ENABLED"] = "y" if snapshot_interval else "n"
+        env.update(settings or {})
+        self.store = str(store)
+        self.clock = clock
+        self.snapshotting_intervals = (
+            {Family: snapshot_interval} if snapshot_interval else {}
+        )
+        super().__init__(env=env)
+
+    # eventsourcing reads os.environ here; a library takes its settings as arguments.
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Build the settings from the arguments only (not the process environment)."""
+        return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> Transcoder:
+        """Use plain JSON; the typing is done by the mapper."""
+        return JSONBytesTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Use the cattrs mapper for events and snapshots."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ConfigurationError("the clock must return timezone-aware datetimes")
+        return now
+
+    def get_family(self, family_id: UUID, *, version: int | None = None) -> Family:
+        """Return the family as it stands now (or at event ``version``)."""
+        try:
+            family: Family = self.repository.get(family_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFoundError(
+                f"family {family_id} does not exist in this store: list families "
+                "with 'familiekoordinering families'"
+            ) from None
+        if not isinstance(family, Family):
+            raise NotFoundError(f"{family_id} is not a family")
+        return family
+
+    def _change(self, family_id: UUID, command: Callable[[Family], T]) -> T:
+        family = self.get_family(family_id)
+        result = command(family)
+        try:
+            self.save(family)
+        except IntegrityError as e:
+            raise ConcurrentChangeError(
+                f"family {family_id} was changed by someone else while this command "
+                "ran: nothing was stored; load the family again and retry"
+            ) from e
+        return result
+
+    @staticmethod
+    def _id(given: UUID | None, id_type: Callable[[UUID], I]) -> I:
+        if given is None:
+            return id_type(uuid4())
+        if not isinstance(given, UUID):
+            raise InvalidInputError(f"ids are UUIDs, not {given!r}")
+        return id_type(given)
+
+    # ----------------------------------------------------------------- commands
+
+    def enrol_family(
+        self,
+        *,
+        municipality: str,
+        label: str,
+        programme: Programme,
+        referral: ReferralSource,
+        eligibility: Eligibility,
+        occurred_on: date,
+        actor: Actor,
+        referral_note: str | None = None,
+        family_id: UUID | None = None,
+    ) -> FamilyId:
+        """Enrol a family; return its id."""
+        fid = self._id(family_id, FamilyId)
+        family = Family.enrol(
+            family_id=fid,
+            municipality=municipality,
+            label=label,
+            programme=programme,
+            referral=referral,
+            eligibility=eligibility,
+            occurred_on=occurred_on,
+            actor=actor,
+            recorded_at=self._now(),
+            referral_note=referral_note,
+        )
+        try:
+            self.save(family)
+        except IntegrityError as e:
+            raise ConcurrentChangeError(
+                f"family id {fid} is already used: leave family_id out to have a "
+                "new one generated"
+            ) from e
+        return fid
+
+    def add_member(
+        self,
+        family_id: UUID,
+        *,
+        name: str,
+        birth_date: date,
+        kind: MemberKind,
+        occurred_on: date,
+        actor: Actor,
+        guardian_ids: Iterable[MemberId] = (),
+        member_id: UUID | None = None,
+    ) -> MemberId:
+        """Add an adult or a child; return the member's id."""
+        mid = self._id(member_id, MemberId)
+        self._change(
+            family_id,
+            lambda f: f.add_member(
+                member_id=mid,
+                name=name,
+                birth_date=birth_date,
+                kind=kind,
+                guardian_ids=guardian_ids,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return mid
+
+    def record_member_left(
+        self,
+        family_id: UUID,
+        member_id: MemberId,
+        *,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """Record that a member left the follow-up."""
+        self._change(
+            family_id,
+            lambda f: f.record_member_left(
+                member_id=member_id,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def assign_coordinator(
+        self,
+        family_id: UUID,
+        *,
+        coordinator_id: str,
+        coordinator_name: str,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """Assign the family's coordinator, or hand it over to another."""
+        self._change(
+            family_id,
+            lambda f: f.assign_coordinator(
+                coordinator_id=coordinator_id,
+                coordinator_name=coordinator_name,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def grant_consent(
+        self,
+        family_id: UUID,
+        *,
+        scope: ConsentScope,
+        given_by: Iterable[MemberId],
+        form: ConsentForm,
+        purpose: str,
+        occurred_on: date,
+        actor: Actor,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+        consent_id: UUID | None = None,
+    ) -> ConsentId:
+        """Record a consent the family gave; return its id."""
+        cid = self._id(consent_id, ConsentId)
+        self._change(
+            family_id,
+            lambda f: f.grant_consent(
+                consent_id=cid,
+                scope=scope,
+                given_by=given_by,
+                form=form,
+                purpose=purpose,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return cid
+
+    def refuse_consent(
+        self,
+        family_id: UUID,
+        *,
+        scope: ConsentScope,
+        refused_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+        refusal_id: UUID | None = None,
+    ) -> RefusalId:
+        """Record that the family refused a consent; return the refusal's id."""
+        rid = self._id(refusal_id, RefusalId)
+        self._change(
+            family_id,
+            lambda f: f.refuse_consent(
+                refusal_id=rid,
+                scope=scope,
+                refused_by=refused_by,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return rid
+
+    def withdraw_consent(
+        self,
+        family_id: UUID,
+        consent_id: ConsentId,
+        *,
+        withdrawn_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        reason: str | None = None,
+    ) -> None:
+        """Withdraw a consent from ``occurred_on``."""
+        self._change(
+            family_id,
+            lambda f: f.withdraw_consent(
+                consent_id=consent_id,
+                withdrawn_by=withdrawn_by,
+                reason=reason,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def set_goal(
+        self,
+        family_id: UUID,
+        *,
+        area: Topic,
+        words: str,
+        occurred_on: date,
+        actor: Actor,
+        member_id: MemberId | None = None,
+        target_on: date | None = None,
+        goal_id: UUID | None = None,
+    ) -> GoalId:
+        """Set a goal in the family's own words; return its id."""
+        gid = self._id(goal_id, GoalId)
+        self._change(
+            family_id,
+            lambda f: f.set_goal(
+                goal_id=gid,
+                area=area,
+                words=words,
+                member_id=member_id,
+                target_on=target_on,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return gid
+
+    def record_goal_progress(
+        self,
+        family_id: UUID,
+        goal_id: GoalId,
+        *,
+        note: str,
+        occurred_on: date,
+        actor: Actor,
+        rating: int | None = None,
+    ) -> None:
+        """Note progress on a goal."""
+        self._change(
+            family_id,
+            lambda f: f.record_goal_progress(
+                goal_id=goal_id,
+                note=note,
+                rating=rating,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def achieve_goal(
+        self,
+        family_id: UUID,
+        goal_id: GoalId,
+        *,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """Mark a goal achieved."""
+        self._change(
+            family_id,
+            lambda f: f.achieve_goal(
+                goal_id=goal_id,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def drop_goal(
+        self,
+        family_id: UUID,
+        goal_id: GoalId,
+        *,
+        occurred_on: date,
+        actor: Actor,
+        reason: str | None = None,
+    ) -> None:
+        """Drop a goal."""
+        self._change(
+            family_id,
+            lambda f: f.drop_goal(
+                goal_id=goal_id,
+                reason=reason,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def agree_step(
+        self,
+        family_id: UUID,
+        *,
+        description: str,
+        responsible: Responsible,
+        occurred_on: date,
+        actor: Actor,
+        due_on: date | None = None,
+        goal_id: GoalId | None = None,
+        step_id: UUID | None = None,
+    ) -> StepId:
+        """Agree a step of the plan; return its id."""
+        sid = self._id(step_id, StepId)
+        self._change(
+            family_id,
+            lambda f: f.agree_step(
+                step_id=sid,
+                description=description,
+                responsible=responsible,
+                due_on=due_on,
+                goal_id=goal_id,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return sid
+
+    def complete_step(
+        self,
+        family_id: UUID,
+        step_id: StepId,
+        *,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """Mark a step completed."""
+        self._change(
+            family_id,
+            lambda f: f.complete_step(
+                step_id=step_id,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def link_sector_plan(
+        self,
+        family_id: UUID,
+        *,
+        kind: SectorPlanKind,
+        agency: Agency,
+        reference: str,
+        occurred_on: date,
+        actor: Actor,
+        member_id: MemberId | None = None,
+        title: str | None = None,
+        sector_plan_id: UUID | None = None,
+    ) -> SectorPlanId:
+        """Link an agency's plan to the family plan; return the link's id."""
+        pid = self._id(sector_plan_id, SectorPlanId)
+        self._change(
+            family_id,
+            lambda f: f.link_sector_plan(
+                sector_plan_id=pid,
+                kind=kind,
+                agency=agency,
+                reference=reference,
+                member_id=member_id,
+                title=title,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return pid
+
+    def hold_meeting(
+        self,
+        family_id: UUID,
+        *,
+        participants: Iterable[str],
+        members_present: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        agencies_present: Iterable[Agency] = (),
+        decisions: Iterable[str] = (),
+        meeting_id: UUID | None = None,
+    ) -> MeetingId:
+        """Record a meeting; return its id."""
+        mid = self._id(meeting_id, MeetingId)
+        self._change(
+            family_id,
+            lambda f: f.hold_meeting(
+                meeting_id=mid,
+                participants=participants,
+                members_present=members_present,
+                agencies_present=agencies_present,
+                decisions=decisions,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return mid
+
+    def record_contact(
+        self,
+        family_id: UUID,
+        *,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        purpose: str,
+        channel: Channel,
+        family_knows: FamilyKnows,
+        occurred_on: date,
+        actor: Actor,
+        kind: OutwardActionKind = OutwardActionKind.CONTACT,
+        action_id: UUID | None = None,
+    ) -> OutwardActionId:
+        """Record an outward action (contact, information shared, referral).
+
+        Refused with :class:`~familiekoordinering.errors.ConsentRequiredError`,
+        storing nothing, unless the family's consents cover it on ``occurred_on``.
+        Returns the action's id.
+        """
+        aid = self._id(action_id, OutwardActionId)
+        self._change(
+            family_id,
+            lambda f: f.record_outward_action(
+                action_id=aid,
+                kind=kind,
+                agency=agency,
+                topics=topics,
+                member_ids=member_ids,
+                purpose=purpose,
+                channel=channel,
+                family_knows=family_knows,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return aid
+
+    def record_family_informed(
+        self,
+        family_id: UUID,
+        action_id: OutwardActionId,
+        *,
+        channel: Channel,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """Record that the family was told of an action afterwards."""
+        self._change(
+            family_id,
+            lambda f: f.record_family_informed(
+                action_id=action_id,
+                channel=channel,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def complete_survey(
+        self,
+        family_id: UUID,
+        *,
+        kind: SurveyKind,
+        housing: Housing,
+        economy: Economy,
+        occurred_on: date,
+        actor: Actor,
+        work: Iterable[WorkAnswer] = (),
+        school: Iterable[SchoolAnswer] = (),
+        leisure: Iterable[LeisureAnswer] = (),
+        well_being: Iterable[WellBeingAnswer] = (),
+        note: str | None = None,
+        survey_id: UUID | None = None,
+    ) -> SurveyId:
+        """Record a completed survey; return its id."""
+        survey = Survey(
+            survey_id=self._id(survey_id, SurveyId),
+            kind=kind,
+            housing=housing,
+            economy=economy,
+            work=tuple(work),
+            school=tuple(school),
+            leisure=tuple(leisure),
+            well_being=tuple(well_being),
+            note=note,
+        )
+        self._change(
+            family_id,
+            lambda f: f.complete_survey(
+                survey=survey,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return survey.survey_id
+
+    def end_follow_up(
+        self,
+        family_id: UUID,
+        *,
+        reason: EndReason,
+        occurred_on: date,
+        actor: Actor,
+        note: str | None = None,
+    ) -> None:
+        """End the family's follow-up."""
+        self._change(
+            family_id,
+            lambda f: f.end_follow_up(
+                reason=reason,
+                note=note,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def decide(
+        self,
+        family_id: UUID,
+        *,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        on: date,
+        kind: OutwardActionKind = OutwardActionKind.CONTACT,
+    ) -> Decision:
+        """Ask, before acting, whether the family's consents cover an action on ``on``."""
+        return self.get_family(family_id).decide(
+            kind=kind, agency=agency, topics=topics, member_ids=member_ids, on=on
+        )
+
+    def open_notifications(self, family_id: UUID) -> list[OutwardAction]:
+        """Actions the family is still to be told about."""
+        return self.get_family(family_id).open_notifications()
+
+    def family_history(self, family_id: UUID) -> list[Family.Event]:
+        """Every event of the family, oldest first."""
+        events = list(self.events.get(family_id))
+        if not events:
+            raise NotFoundError(f"family {family_id} does not exist in this store")
+        return events  # type: ignore[return-value]
+
+    def family_ids(self, batch: int = 500) -> Iterator[FamilyId]:
+        """The id of every family in the store, in the order they were enrolled."""
+        start = 1
+        topic = Family.Enrolled.TOPIC
+        while True:
+            notes = self.recorder.select_notifications(
+                start=start, limit=batch, topics=[topic]
+            )
+            for note in notes:
+                yield FamilyId(UUID(str(note.originator_id)))
+            if len(notes) < batch:
+                return
+            start = notes[-1].id + 1
+
+    def list_families(self) -> list[FamilySummary]:
+        """One summary per family, in the order they were enrolled."""
+        out = []
+        for family_id in self.family_ids():
+            family = self.get_family(family_id)
+            coordinator = family.coordinator
+            out.append(
+                FamilySummary(
+                    family_id=family_id,
+                    label=family.label,
+                    municipality=family.municipality,
+                    programme=family.programme.name,
+                    started_on=family.started_on,
+                    planned_end_on=family.planned_end_on,
+                    coordinator=coordinator.name if coordinator else None,
+                    ended_on=family.ended.ended_on if family.ended else None,
+                )
+            )
+        return out

@@ -1,0 +1,1475 @@
+"""The ``Family`` aggregate: everything done with one family, as events.
+
+Command methods check their input against the family's state and the rules,
+then trigger one past-tense event; each event's ``apply`` changes the state and
+nothing else, so replaying the events always gives the same family.
+
+Every event carries ``occurred_on`` (when it happened, given by the caller),
+``actor`` (who recorded it) and ``timestamp`` (when it was recorded, given by the
+application layer's clock). Each event class has an explicit, permanent
+``TOPIC``: the stored name of the event does not depend on this module's path.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from familiekoordinering.domain import rules
+from familiekoordinering.domain.actions import (
+    Channel,
+    FamilyKnows,
+    KnowledgeKind,
+    OutwardAction,
+)
+from familiekoordinering.domain.consent import (
+    Consent,
+    ConsentForm,
+    ConsentRefusal,
+    ConsentScope,
+    ConsentWithdrawal,
+    Decision,
+    OutwardActionKind,
+    ProposedAction,
+    decide,
+)
+from familiekoordinering.domain.plan import (
+    Goal,
+    GoalStatus,
+    Meeting,
+    PlanStep,
+    Progress,
+    Responsible,
+    ResponsibleKind,
+    SectorPlanKind,
+    SectorPlanLink,
+    StepStatus,
+)
+from familiekoordinering.domain.programme import (
+    Eligibility,
+    Member,
+    Programme,
+    ReferralSource,
+)
+from familiekoordinering.domain.survey import Survey, SurveyKind
+from familiekoordinering.domain.values import (
+    Actor,
+    Agency,
+    ConsentId,
+    GoalId,
+    MeetingId,
+    MemberId,
+    MemberKind,
+    Municipality,
+    OutwardActionId,
+    RefusalId,
+    SectorPlanId,
+    StepId,
+    SurveyId,
+    Topic,
+)
+from familiekoordinering.errors import (
+    ConsentRequiredError,
+    FollowUpEndedError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
+
+__all__ = [
+    "CompletedSurvey",
+    "CoordinatorAssignment",
+    "EndReason",
+    "Family",
+    "FollowUpEnd",
+]
+
+_TOPIC = "familiekoordinering:Family"
+
+
+class EndReason(enum.StrEnum):
+    """Why a family's follow-up ended."""
+
+    COMPLETED = "completed"
+    MOVED_AWAY = "moved_away"
+    FAMILY_WITHDREW = "family_withdrew"
+    OTHER = "other"
+
+
+@attrs.frozen
+class CoordinatorAssignment:
+    """A coordinator's period with the family; the current one has no ``until_on``."""
+
+    coordinator_id: str
+    name: str
+    from_on: date
+    until_on: date | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class CompletedSurvey:
+    """A survey and the day it was completed."""
+
+    completed_on: date
+    survey: Survey
+
+
+@attrs.frozen
+class FollowUpEnd:
+    """When and why follow-up ended."""
+
+    ended_on: date
+    reason: EndReason
+    note: str | None = None
+
+
+class Family(Aggregate):
+    """A participating family (*deltakerfamilie*) and its whole history.
+
+    Create one with :meth:`enrol`; change it only through its command methods.
+    The attributes below are the current state, derived from the events.
+    """
+
+    TOPIC = _TOPIC
+
+    municipality: Municipality
+    label: str
+    programme: Programme
+    referral: ReferralSource
+    referral_note: str | None
+    eligibility: Eligibility
+    started_on: date
+    planned_end_on: date
+    members: dict[MemberId, Member]
+    member_since: dict[MemberId, date]
+    departed: dict[MemberId, date]
+    coordinators: list[CoordinatorAssignment]
+    consents: dict[ConsentId, Consent]
+    withdrawals: dict[ConsentId, ConsentWithdrawal]
+    refusals: dict[RefusalId, ConsentRefusal]
+    goals: dict[GoalId, Goal]
+    steps: dict[StepId, PlanStep]
+    sector_plans: dict[SectorPlanId, SectorPlanLink]
+    meetings: dict[MeetingId, Meeting]
+    outward_actions: dict[OutwardActionId, OutwardAction]
+    surveys: dict[SurveyId, CompletedSurvey]
+    ended: FollowUpEnd | None
+
+    # ------------------------------------------------------------------ events
+
+    class Event(Aggregate.Event):
+        """Base of every family event: when it happened and who recorded it."""
+
+        occurred_on: date
+        actor: Actor
+
+        @property
+        def recorded_at(self) -> datetime:
+            """When the event was recorded (the store's timestamp)."""
+            return self.timestamp
+
+    class Enrolled(Event, Aggregate.Created):
+        """The family was enrolled in a programme; ``occurred_on`` is the start date."""
+
+        TOPIC = f"{_TOPIC}.Enrolled"
+        municipality: Municipality
+        label: str
+        programme: Programme
+        referral: ReferralSource
+        referral_note: str | None
+        eligibility: Eligibility
+        planned_end_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            """Start the family's record."""
+            family: Family = aggregate
+            family.municipality = self.municipality
+            family.label = self.label
+            family.programme = self.programme
+            family.referral = self.referral
+            family.referral_note = self.referral_note
+            family.eligibility = self.eligibility
+            family.started_on = self.occurred_on
+            family.planned_end_on = self.planned_end_on
+
+    Created = Enrolled
+
+    class MemberAdded(Event):
+        """A member (adult or child) joined the family's follow-up."""
+
+        TOPIC = f"{_TOPIC}.MemberAdded"
+        member_id: MemberId
+        name: str
+        birth_date: date
+        kind: MemberKind
+        guardian_ids: frozenset[MemberId]
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the member."""
+            family: Family = aggregate
+            family.members[self.member_id] = Member(
+                self.member_id, self.name, self.birth_date, self.kind, self.guardian_ids
+            )
+            family.member_since[self.member_id] = self.occurred_on
+
+    class MemberLeft(Event):
+        """A member left the family's follow-up (moved out, grew up, …)."""
+
+        TOPIC = f"{_TOPIC}.MemberLeft"
+        member_id: MemberId
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Mark the member as departed."""
+            family: Family = aggregate
+            family.departed[self.member_id] = self.occurred_on
+
+    class CoordinatorAssigned(Event):
+        """A coordinator was assigned; a second assignment is a handover."""
+
+        TOPIC = f"{_TOPIC}.CoordinatorAssigned"
+        coordinator_id: str
+        coordinator_name: str
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the previous assignment and open this one."""
+            family: Family = aggregate
+            if family.coordinators:
+                family.coordinators[-1] = attrs.evolve(
+                    family.coordinators[-1], until_on=self.occurred_on
+                )
+            family.coordinators.append(
+                CoordinatorAssignment(
+                    self.coordinator_id,
+                    self.coordinator_name,
+                    self.occurred_on,
+                    note=self.note,
+                )
+            )
+
+    class ConsentGranted(Event):
+        """Members gave a consent (an entry of the cooperation agreement)."""
+
+        TOPIC = f"{_TOPIC}.ConsentGranted"
+        consent_id: ConsentId
+        scope: ConsentScope
+        given_by: frozenset[MemberId]
+        form: ConsentForm
+        valid_from: date
+        valid_until: date | None
+        purpose: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the consent."""
+            family: Family = aggregate
+            family.consents[self.consent_id] = Consent(
+                self.consent_id,
+                self.scope,
+                self.given_by,
+                self.form,
+                self.valid_from,
+                self.valid_until,
+                self.purpose,
+            )
+
+    class ConsentRefused(Event):
+        """Members refused a consent; the refusal denies what it covers from its date."""
+
+        TOPIC = f"{_TOPIC}.ConsentRefused"
+        refusal_id: RefusalId
+        scope: ConsentScope
+        refused_by: frozenset[MemberId]
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the refusal."""
+            family: Family = aggregate
+            family.refusals[self.refusal_id] = ConsentRefusal(
+                self.refusal_id, self.scope, self.refused_by, self.occurred_on, self.note
+            )
+
+    class ConsentWithdrawn(Event):
+        """A consent was withdrawn; it covers nothing from ``occurred_on`` on."""
+
+        TOPIC = f"{_TOPIC}.ConsentWithdrawn"
+        consent_id: ConsentId
+        withdrawn_by: frozenset[MemberId]
+        reason: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Record the withdrawal."""
+            family: Family = aggregate
+            family.withdrawals[self.consent_id] = ConsentWithdrawal(
+                self.consent_id, self.occurred_on, self.withdrawn_by, self.reason
+            )
+
+    class GoalSet(Event):
+        """A goal was set, in the family's own words."""
+
+        TOPIC = f"{_TOPIC}.GoalSet"
+        goal_id: GoalId
+        area: Topic
+        words: str
+        member_id: MemberId | None
+        target_on: date | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the goal."""
+            family: Family = aggregate
+            family.goals[self.goal_id] = Goal(
+                self.goal_id,
+                self.area,
+                self.words,
+                self.member_id,
+                self.target_on,
+                set_on=self.occurred_on,
+            )
+
+    class GoalProgressRecorded(Event):
+        """Progress towards a goal was noted, optionally rated 0–10 by the family."""
+
+        TOPIC = f"{_TOPIC}.GoalProgressRecorded"
+        goal_id: GoalId
+        note: str
+        rating: int | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Append the progress note."""
+            family: Family = aggregate
+            goal = family.goals[self.goal_id]
+            family.goals[self.goal_id] = attrs.evolve(
+                goal,
+                progress=(*goal.progress, Progress(self.occurred_on, self.note, self.rating)),
+            )
+
+    class GoalAchieved(Event):
+        """A goal was achieved."""
+
+        TOPIC = f"{_TOPIC}.GoalAchieved"
+        goal_id: GoalId
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the goal as achieved."""
+            family: Family = aggregate
+            family.goals[self.goal_id] = attrs.evolve(
+                family.goals[self.goal_id],
+                status=GoalStatus.ACHIEVED,
+                closed_on=self.occurred_on,
+                closing_note=self.note,
+            )
+
+    class GoalDropped(Event):
+        """A goal was dropped (no longer what matters)."""
+
+        TOPIC = f"{_TOPIC}.GoalDropped"
+        goal_id: GoalId
+        reason: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the goal as dropped."""
+            family: Family = aggregate
+            family.goals[self.goal_id] = attrs.evolve(
+                family.goals[self.goal_id],
+                status=GoalStatus.DROPPED,
+                closed_on=self.occurred_on,
+                closing_note=self.reason,
+            )
+
+    class StepAgreed(Event):
+        """A step was agreed: who does what by when."""
+
+        TOPIC = f"{_TOPIC}.StepAgreed"
+        step_id: StepId
+        description: str
+        responsible: Responsible
+        due_on: date | None
+        goal_id: GoalId | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the step."""
+            family: Family = aggregate
+            family.steps[self.step_id] = PlanStep(
+                self.step_id,
+                self.description,
+                self.responsible,
+                self.due_on,
+                self.goal_id,
+                agreed_on=self.occurred_on,
+            )
+
+    class StepCompleted(Event):
+        """An agreed step was carried out."""
+
+        TOPIC = f"{_TOPIC}.StepCompleted"
+        step_id: StepId
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Mark the step completed."""
+            family: Family = aggregate
+            family.steps[self.step_id] = attrs.evolve(
+                family.steps[self.step_id],
+                status=StepStatus.COMPLETED,
+                completed_on=self.occurred_on,
+                completion_note=self.note,
+            )
+
+    class SectorPlanLinked(Event):
+        """An agency's plan (job plan, treatment plan, IP …) was linked to the family plan."""
+
+        TOPIC = f"{_TOPIC}.SectorPlanLinked"
+        sector_plan_id: SectorPlanId
+        kind: SectorPlanKind
+        agency: Agency
+        reference: str
+        member_id: MemberId | None
+        title: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the link."""
+            family: Family = aggregate
+            family.sector_plans[self.sector_plan_id] = SectorPlanLink(
+                self.sector_plan_id,
+                self.kind,
+                self.agency,
+                self.reference,
+                self.member_id,
+                self.title,
+            )
+
+    class MeetingHeld(Event):
+        """A meeting was held: who took part and what was decided."""
+
+        TOPIC = f"{_TOPIC}.MeetingHeld"
+        meeting_id: MeetingId
+        participants: tuple[str, ...]
+        members_present: frozenset[MemberId]
+        agencies_present: tuple[Agency, ...]
+        decisions: tuple[str, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the meeting."""
+            family: Family = aggregate
+            family.meetings[self.meeting_id] = Meeting(
+                self.meeting_id,
+                self.participants,
+                self.members_present,
+                self.agencies_present,
+                self.decisions,
+                held_on=self.occurred_on,
+            )
+
+    class AgencyContacted(Event):
+        """An outward action: an agency contacted, information shared, a referral made.
+
+        ``consent_ids`` are the consents that covered it on ``occurred_on``;
+        ``family_knows`` says how the family knows of it.
+        """
+
+        TOPIC = f"{_TOPIC}.AgencyContacted"
+        action_id: OutwardActionId
+        kind: OutwardActionKind
+        agency: Agency
+        topics: frozenset[Topic]
+        member_ids: frozenset[MemberId]
+        purpose: str
+        channel: Channel
+        consent_ids: tuple[ConsentId, ...]
+        family_knows: FamilyKnows
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the outward action."""
+            family: Family = aggregate
+            family.outward_actions[self.action_id] = OutwardAction(
+                self.action_id,
+                self.kind,
+                self.agency,
+                self.topics,
+                self.member_ids,
+                self.purpose,
+                self.channel,
+                self.consent_ids,
+                self.family_knows,
+                self.occurred_on,
+            )
+
+    class FamilyInformed(Event):
+        """The family was told of an action taken with "inform afterwards"."""
+
+        TOPIC = f"{_TOPIC}.FamilyInformed"
+        action_id: OutwardActionId
+        channel: Channel
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the notification."""
+            family: Family = aggregate
+            family.outward_actions[self.action_id] = attrs.evolve(
+                family.outward_actions[self.action_id], informed_on=self.occurred_on
+            )
+
+    class SurveyCompleted(Event):
+        """A survey of the family's situation was completed."""
+
+        TOPIC = f"{_TOPIC}.SurveyCompleted"
+        survey: Survey
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the survey."""
+            family: Family = aggregate
+            family.surveys[self.survey.survey_id] = CompletedSurvey(
+                self.occurred_on, self.survey
+            )
+
+    class FollowUpEnded(Event):
+        """The family's follow-up ended."""
+
+        TOPIC = f"{_TOPIC}.FollowUpEnded"
+        reason: EndReason
+        note: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the follow-up."""
+            family: Family = aggregate
+            family.ended = FollowUpEnd(self.occurred_on, self.reason, self.note)
+
+    EVENT_CLASSES: ClassVar[tuple[type[Event], ...]]
+
+    # ------------------------------------------------------------ construction
+
+    def __init__(self) -> None:
+        self.members = {}
+        self.member_since = {}
+        self.departed = {}
+        self.coordinators = []
+        self.consents = {}
+        self.withdrawals = {}
+        self.refusals = {}
+        self.goals = {}
+        self.steps = {}
+        self.sector_plans = {}
+        self.meetings = {}
+        self.outward_actions = {}
+        self.surveys = {}
+        self.ended = None
+
+    @classmethod
+    def enrol(
+        cls,
+        *,
+        family_id: Any,
+        municipality: str,
+        label: str,
+        programme: Programme,
+        referral: ReferralSource,
+        eligibility: Eligibility,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        referral_note: str | None = None,
+    ) -> Family:
+        """Enrol a family in ``programme`` from ``occurred_on``; return the new aggregate.
+
+        ``label`` is how the family is named in lists ("Hansen"). The planned end
+        follows from the programme's duration.
+        """
+        rules.check_actor(actor)
+        rules.check_municipality(municipality)
+        rules.check_text("label", label)
+        rules.check_programme(programme)
+        rules.check_eligibility(eligibility)
+        rules.check_text("referral_note", referral_note, required=False)
+        _check_enum("referral", referral, ReferralSource)
+        _check_date("occurred_on", occurred_on)
+        return cls._create(
+            cls.Enrolled,
+            id=family_id,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            municipality=Municipality(municipality),
+            label=label,
+            programme=programme,
+            referral=referral,
+            referral_note=referral_note,
+            eligibility=eligibility,
+            planned_end_on=programme.planned_end(occurred_on),
+        )
+
+    # ---------------------------------------------------------------- queries
+
+    @property
+    def coordinator(self) -> CoordinatorAssignment | None:
+        """The current coordinator's assignment, if any."""
+        return self.coordinators[-1] if self.coordinators else None
+
+    def is_member_on(self, member_id: MemberId, on: date) -> bool:
+        """Whether ``member_id`` was a member of the family on ``on``."""
+        since = self.member_since.get(member_id)
+        if since is None or on < since:
+            return False
+        left = self.departed.get(member_id)
+        return left is None or on < left
+
+    def members_on(self, on: date) -> dict[MemberId, Member]:
+        """The members of the family on ``on``."""
+        return {m: v for m, v in self.members.items() if self.is_member_on(m, on)}
+
+    def decide(
+        self,
+        *,
+        kind: OutwardActionKind,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        on: date,
+    ) -> Decision:
+        """Ask whether the family's consents cover an outward action on ``on``."""
+        return decide(
+            self.consents.values(),
+            self.withdrawals,
+            self.refusals.values(),
+            ProposedAction(kind, agency, frozenset(topics), frozenset(member_ids), on),
+            member_names={m.member_id: m.name for m in self.members.values()},
+        )
+
+    def open_notifications(self) -> list[OutwardAction]:
+        """Outward actions the family is still to be told about, oldest deadline first."""
+        pending = [
+            a
+            for a in self.outward_actions.values()
+            if a.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS
+            and a.informed_on is None
+        ]
+        return sorted(pending, key=lambda a: (a.family_knows.inform_by, str(a.action_id)))
+
+    def overdue_notifications(self, on: date) -> list[OutwardAction]:
+        """Open notifications whose deadline passed before ``on``."""
+        return [
+            a
+            for a in self.open_notifications()
+            if a.family_knows.inform_by is not None and a.family_knows.inform_by < on
+        ]
+
+    # --------------------------------------------------------------- commands
+
+    def _check_command(
+        self, occurred_on: date, actor: Actor, *, after_end: bool = False
+    ) -> None:
+        """Checks every command shares: actor, a date within the follow-up."""
+        rules.check_actor(actor)
+        _check_date("occurred_on", occurred_on)
+        if occurred_on < self.started_on:
+            raise InvalidInputError(
+                f"occurred_on {occurred_on.isoformat()} is before the family was "
+                f"enrolled on {self.started_on.isoformat()}: check the date"
+            )
+        if not after_end and self.ended is not None and occurred_on > self.ended.ended_on:
+            raise FollowUpEndedError(
+                f"the family's follow-up ended on {self.ended.ended_on.isoformat()}; "
+                f"nothing can be recorded for {occurred_on.isoformat()}"
+            )
+
+    def _member(self, member_id: MemberId, on: date, what: str = "member") -> Member:
+        member = self.members.get(member_id)
+        if member is None:
+            raise NotFoundError(
+                f"{what} {member_id} is not a member of this family: add the member first"
+            )
+        if not self.is_member_on(member_id, on):
+            raise InvalidInputError(
+                f"{what} {member.name} ({member_id}) was not a member of the family on "
+                f"{on.isoformat()}"
+            )
+        return member
+
+    def add_member(
+        self,
+        *,
+        member_id: MemberId,
+        name: str,
+        birth_date: date,
+        kind: MemberKind,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        guardian_ids: Iterable[MemberId] = (),
+    ) -> None:
+        """Add an adult or a child to the family's follow-up."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("member", member_id, self.members)
+        _check_enum("kind", kind, MemberKind)
+        _check_date("birth_date", birth_date)
+        member = Member(member_id, name, birth_date, kind, frozenset(guardian_ids))
+        adults = {
+            m: v
+            for m, v in self.members_on(occurred_on).items()
+            if v.kind is MemberKind.ADULT
+        }
+        rules.check_member(member, occurred_on, adults)
+        self.trigger_event(
+            self.MemberAdded,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            member_id=member_id,
+            name=name,
+            birth_date=birth_date,
+            kind=kind,
+            guardian_ids=member.guardian_ids,
+        )
+
+    def record_member_left(
+        self,
+        *,
+        member_id: MemberId,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Record that a member left the family's follow-up."""
+        self._check_command(occurred_on, actor)
+        self._member(member_id, occurred_on)
+        rules.check_text("note", note, required=False)
+        self.trigger_event(
+            self.MemberLeft,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            member_id=member_id,
+            note=note,
+        )
+
+    def assign_coordinator(
+        self,
+        *,
+        coordinator_id: str,
+        coordinator_name: str,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Assign a coordinator, or hand the family over to a new one."""
+        self._check_command(occurred_on, actor)
+        rules.check_text("coordinator_id", coordinator_id)
+        rules.check_text("coordinator_name", coordinator_name)
+        rules.check_text("note", note, required=False)
+        current = self.coordinator
+        if current is not None:
+            if current.coordinator_id == coordinator_id:
+                raise RuleViolationError(
+                    f"{coordinator_name} is already the family's coordinator"
+                )
+            if occurred_on < current.from_on:
+                raise InvalidInputError(
+                    f"a handover on {occurred_on.isoformat()} is before the current "
+                    f"coordinator started on {current.from_on.isoformat()}"
+                )
+        self.trigger_event(
+            self.CoordinatorAssigned,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            coordinator_id=coordinator_id,
+            coordinator_name=coordinator_name,
+            note=note,
+        )
+
+    def _check_scope(self, scope: ConsentScope, on: date) -> None:
+        if not isinstance(scope, ConsentScope):
+            raise InvalidInputError(f"scope must be a ConsentScope, not {scope!r}")
+        _check_enum("agency kind", scope.agency.kind, type(scope.agency.kind))
+        rules.check_text("agency unit", scope.agency.unit, required=False)
+        if not scope.topics:
+            raise InvalidInputError("a consent scope must name at least one topic")
+        if not scope.member_ids:
+            raise InvalidInputError("a consent scope must name at least one member")
+        if not scope.actions:
+            raise InvalidInputError("a consent scope must permit at least one action")
+        overlap = scope.topics & scope.excluded_topics
+        if overlap:
+            names = ", ".join(sorted(t.value for t in overlap))
+            raise InvalidInputError(
+                f"topics {names} are both permitted and excluded: keep each topic in "
+                "one list"
+            )
+        for member_id in scope.member_ids:
+            self._member(member_id, on, "covered member")
+
+    def _check_givers(
+        self, givers: frozenset[MemberId], covered: frozenset[MemberId], on: date
+    ) -> None:
+        """Adults consent for themselves; a child is covered through a guardian."""
+        if not givers:
+            raise InvalidInputError("name the members who give (or refuse) consent")
+        for giver in givers:
+            self._member(giver, on, "consenting member")
+        for member_id in covered:
+            member = self.members[member_id]
+            if member.kind is MemberKind.ADULT:
+                if member_id not in givers:
+                    raise RuleViolationError(
+                        f"{member.name} is an adult and must consent for themselves: "
+                        "add them to given_by or leave them out of the scope"
+                    )
+            elif member_id not in givers and not (member.guardian_ids & givers):
+                raise RuleViolationError(
+                    f"{member.name} is a child: a guardian must be among those "
+                    "consenting"
+                )
+
+    def grant_consent(
+        self,
+        *,
+        consent_id: ConsentId,
+        scope: ConsentScope,
+        given_by: Iterable[MemberId],
+        form: ConsentForm,
+        purpose: str,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+    ) -> None:
+        """Record a consent the family gave; it is valid from ``valid_from`` (default: today)."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("consent", consent_id, self.consents)
+        _check_enum("form", form, ConsentForm)
+        rules.check_text("purpose", purpose)
+        valid_from = occurred_on if valid_from is None else valid_from
+        _check_date("valid_from", valid_from)
+        if valid_from < occurred_on:
+            raise InvalidInputError(
+                f"valid_from {valid_from.isoformat()} is before the consent was given "
+                f"on {occurred_on.isoformat()}: a consent cannot cover the past"
+            )
+        if valid_until is not None:
+            _check_date("valid_until", valid_until)
+            if valid_until < valid_from:
+                raise InvalidInputError(
+                    f"valid_until {valid_until.isoformat()} is before valid_from "
+                    f"{valid_from.isoformat()}"
+                )
+        givers = frozenset(given_by)
+        self._check_scope(scope, occurred_on)
+        self._check_givers(givers, scope.member_ids, occurred_on)
+        self.trigger_event(
+            self.ConsentGranted,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            consent_id=consent_id,
+            scope=scope,
+            given_by=givers,
+            form=form,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            purpose=purpose,
+        )
+
+    def refuse_consent(
+        self,
+        *,
+        refusal_id: RefusalId,
+        scope: ConsentScope,
+        refused_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Record that members refused a consent (they said no to this scope)."""
+        self._check_command(occurred_on, actor, after_end=True)
+        rules.check_new_id("refusal", refusal_id, self.refusals)
+        rules.check_text("note", note, required=False)
+        refusers = frozenset(refused_by)
+        self._check_scope(scope, occurred_on)
+        if not refusers:
+            raise InvalidInputError("name the members who refused")
+        for member_id in refusers:
+            self._member(member_id, occurred_on, "refusing member")
+        self.trigger_event(
+            self.ConsentRefused,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            refusal_id=refusal_id,
+            scope=scope,
+            refused_by=refusers,
+            note=note,
+        )
+
+    def withdraw_consent(
+        self,
+        *,
+        consent_id: ConsentId,
+        withdrawn_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        reason: str | None = None,
+    ) -> None:
+        """Withdraw a consent from ``occurred_on``; what happened before stays."""
+        self._check_command(occurred_on, actor, after_end=True)
+        consent = self.consents.get(consent_id)
+        if consent is None:
+            raise NotFoundError(f"consent {consent_id} does not exist in this family")
+        earlier = self.withdrawals.get(consent_id)
+        if earlier is not None:
+            raise RuleViolationError(
+                f"consent {consent_id} was already withdrawn on "
+                f"{earlier.withdrawn_on.isoformat()}"
+            )
+        rules.check_text("reason", reason, required=False)
+        withdrawers = frozenset(withdrawn_by)
+        if not withdrawers & consent.given_by:
+            raise RuleViolationError(
+                "only a member who gave the consent can withdraw it: name at least one "
+                "of " + ", ".join(self.members[m].name for m in sorted(consent.given_by))
+            )
+        for member_id in withdrawers:
+            if member_id not in self.members:
+                raise NotFoundError(f"member {member_id} is not a member of this family")
+        self.trigger_event(
+            self.ConsentWithdrawn,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            consent_id=consent_id,
+            withdrawn_by=withdrawers,
+            reason=reason,
+        )
+
+    def set_goal(
+        self,
+        *,
+        goal_id: GoalId,
+        area: Topic,
+        words: str,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        member_id: MemberId | None = None,
+        target_on: date | None = None,
+    ) -> None:
+        """Set a goal for a member, or for the whole family when ``member_id`` is None."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("goal", goal_id, self.goals)
+        _check_enum("area", area, Topic)
+        rules.check_text("words", words)
+        if member_id is not None:
+            self._member(member_id, occurred_on)
+        if target_on is not None:
+            _check_date("target_on", target_on)
+            if target_on < occurred_on:
+                raise InvalidInputError(
+                    f"target_on {target_on.isoformat()} is before the goal was set on "
+                    f"{occurred_on.isoformat()}"
+                )
+        self.trigger_event(
+            self.GoalSet,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            goal_id=goal_id,
+            area=area,
+            words=words,
+            member_id=member_id,
+            target_on=target_on,
+        )
+
+    def _active_goal(self, goal_id: GoalId, on: date) -> Goal:
+        goal = self.goals.get(goal_id)
+        if goal is None:
+            raise NotFoundError(f"goal {goal_id} does not exist in this family")
+        if goal.status is not GoalStatus.ACTIVE:
+            raise RuleViolationError(
+                f"goal {goal_id} was {goal.status.value} on "
+                f"{goal.closed_on.isoformat() if goal.closed_on else '?'}; set a new goal"
+            )
+        if goal.set_on is not None and on < goal.set_on:
+            raise InvalidInputError(
+                f"{on.isoformat()} is before goal {goal_id} was set on "
+                f"{goal.set_on.isoformat()}"
+            )
+        return goal
+
+    def record_goal_progress(
+        self,
+        *,
+        goal_id: GoalId,
+        note: str,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        rating: int | None = None,
+    ) -> None:
+        """Note progress on an active goal, with the family's 0–10 rating if given."""
+        self._check_command(occurred_on, actor)
+        self._active_goal(goal_id, occurred_on)
+        rules.check_text("note", note)
+        if rating is not None:
+            rules.check_range("rating", rating, 0, 10)
+        self.trigger_event(
+            self.GoalProgressRecorded,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            goal_id=goal_id,
+            note=note,
+            rating=rating,
+        )
+
+    def achieve_goal(
+        self,
+        *,
+        goal_id: GoalId,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Mark an active goal achieved."""
+        self._check_command(occurred_on, actor)
+        self._active_goal(goal_id, occurred_on)
+        rules.check_text("note", note, required=False)
+        self.trigger_event(
+            self.GoalAchieved,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            goal_id=goal_id,
+            note=note,
+        )
+
+    def drop_goal(
+        self,
+        *,
+        goal_id: GoalId,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        reason: str | None = None,
+    ) -> None:
+        """Drop an active goal."""
+        self._check_command(occurred_on, actor)
+        self._active_goal(goal_id, occurred_on)
+        rules.check_text("reason", reason, required=False)
+        self.trigger_event(
+            self.GoalDropped,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            goal_id=goal_id,
+            reason=reason,
+        )
+
+    def agree_step(
+        self,
+        *,
+        step_id: StepId,
+        description: str,
+        responsible: Responsible,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        due_on: date | None = None,
+        goal_id: GoalId | None = None,
+    ) -> None:
+        """Agree a step of the plan: who does what, by when, towards which goal."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("step", step_id, self.steps)
+        rules.check_text("description", description)
+        if not isinstance(responsible, Responsible):
+            raise InvalidInputError(
+                f"responsible must be a Responsible, not {responsible!r}"
+            )
+        _check_enum("responsible.kind", responsible.kind, ResponsibleKind)
+        if responsible.kind is ResponsibleKind.AGENCY:
+            if responsible.agency is None:
+                raise InvalidInputError("a step for an agency must name the agency")
+        elif responsible.agency is not None:
+            raise InvalidInputError(
+                "only a step for an agency names an agency: set kind to AGENCY"
+            )
+        if responsible.member_id is not None:
+            if responsible.kind is not ResponsibleKind.FAMILY:
+                raise InvalidInputError(
+                    "only a step for the family names a member: set kind to FAMILY"
+                )
+            self._member(responsible.member_id, occurred_on, "responsible member")
+        if goal_id is not None:
+            self._active_goal(goal_id, occurred_on)
+        if due_on is not None:
+            _check_date("due_on", due_on)
+            if due_on < occurred_on:
+                raise InvalidInputError(
+                    f"due_on {due_on.isoformat()} is before the step was agreed on "
+                    f"{occurred_on.isoformat()}"
+                )
+        self.trigger_event(
+            self.StepAgreed,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            step_id=step_id,
+            description=description,
+            responsible=responsible,
+            due_on=due_on,
+            goal_id=goal_id,
+        )
+
+    def complete_step(
+        self,
+        *,
+        step_id: StepId,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Mark an agreed step completed."""
+        self._check_command(occurred_on, actor)
+        step = self.steps.get(step_id)
+        if step is None:
+            raise NotFoundError(f"step {step_id} does not exist in this family")
+        if step.status is StepStatus.COMPLETED:
+            raise RuleViolationError(
+                f"step {step_id} was already completed on "
+                f"{step.completed_on.isoformat() if step.completed_on else '?'}"
+            )
+        if step.agreed_on is not None and occurred_on < step.agreed_on:
+            raise InvalidInputError(
+                f"{occurred_on.isoformat()} is before step {step_id} was agreed on "
+                f"{step.agreed_on.isoformat()}"
+            )
+        rules.check_text("note", note, required=False)
+        self.trigger_event(
+            self.StepCompleted,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            step_id=step_id,
+            note=note,
+        )
+
+    def link_sector_plan(
+        self,
+        *,
+        sector_plan_id: SectorPlanId,
+        kind: SectorPlanKind,
+        agency: Agency,
+        reference: str,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        member_id: MemberId | None = None,
+        title: str | None = None,
+    ) -> None:
+        """Link an agency's own plan so the family plan gathers it."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("sector plan", sector_plan_id, self.sector_plans)
+        _check_enum("kind", kind, SectorPlanKind)
+        rules.check_text("reference", reference)
+        rules.check_text("title", title, required=False)
+        if member_id is not None:
+            self._member(member_id, occurred_on)
+        self.trigger_event(
+            self.SectorPlanLinked,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            sector_plan_id=sector_plan_id,
+            kind=kind,
+            agency=agency,
+            reference=reference,
+            member_id=member_id,
+            title=title,
+        )
+
+    def hold_meeting(
+        self,
+        *,
+        meeting_id: MeetingId,
+        participants: Iterable[str],
+        members_present: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        agencies_present: Iterable[Agency] = (),
+        decisions: Iterable[str] = (),
+    ) -> None:
+        """Record a meeting: who took part, which members and agencies, what was decided."""
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("meeting", meeting_id, self.meetings)
+        participants_t = tuple(participants)
+        decisions_t = tuple(decisions)
+        present = frozenset(members_present)
+        if not participants_t and not present:
+            raise InvalidInputError("a meeting needs at least one participant")
+        for participant in participants_t:
+            rules.check_text("participant", participant)
+        for decision in decisions_t:
+            rules.check_text("decision", decision)
+        for member_id in present:
+            self._member(member_id, occurred_on, "member present")
+        self.trigger_event(
+            self.MeetingHeld,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            meeting_id=meeting_id,
+            participants=participants_t,
+            members_present=present,
+            agencies_present=tuple(agencies_present),
+            decisions=decisions_t,
+        )
+
+    def _check_family_knows(self, knows: FamilyKnows, on: date) -> FamilyKnows:
+        """Check how the family knows; fill in the programme's deadline if needed."""
+        if not isinstance(knows, FamilyKnows):
+            raise InvalidInputError(
+                "family_knows must say how the family knows: FamilyKnows.present(), "
+                "FamilyKnows.agreed_beforehand(id) or FamilyKnows.inform_afterwards()"
+            )
+        if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
+            ref = knows.agreed_in
+            meeting = self.meetings.get(MeetingId(ref)) if ref is not None else None
+            step = self.steps.get(StepId(ref)) if ref is not None else None
+            agreed_on = (
+                meeting.held_on if meeting else step.agreed_on if step else None
+            )
+            if agreed_on is None:
+                raise NotFoundError(
+                    f"agreed beforehand in {ref}: no meeting or plan step with that id "
+                    "exists in this family"
+                )
+            if agreed_on > on:
+                raise InvalidInputError(
+                    f"agreed beforehand in {ref} on {agreed_on.isoformat()}, which is "
+                    f"after the action on {on.isoformat()}"
+                )
+            return knows
+        if knows.kind is KnowledgeKind.INFORM_AFTERWARDS:
+            if knows.inform_by is None:
+                return attrs.evolve(
+                    knows,
+                    inform_by=on + timedelta(days=self.programme.inform_deadline_days),
+                )
+            _check_date("inform_by", knows.inform_by)
+            if knows.inform_by < on:
+                raise InvalidInputError(
+                    f"inform_by {knows.inform_by.isoformat()} is before the action on "
+                    f"{on.isoformat()}"
+                )
+            return knows
+        if knows.agreed_in is not None or knows.inform_by is not None:
+            raise InvalidInputError(
+                "a family that was present needs no meeting reference or deadline"
+            )
+        return knows
+
+    def record_outward_action(
+        self,
+        *,
+        action_id: OutwardActionId,
+        kind: OutwardActionKind,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        purpose: str,
+        channel: Channel,
+        family_knows: FamilyKnows,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+    ) -> Decision:
+        """Record an agency contacted, information shared or a referral made.
+
+        Refused with :class:`ConsentRequiredError` unless the family's consents
+        cover the agency, every topic and every member on ``occurred_on``.
+        Returns the decision, with the consent ids that permitted the action.
+        """
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("outward action", action_id, self.outward_actions)
+        _check_enum("kind", kind, OutwardActionKind)
+        _check_enum("channel", channel, Channel)
+        if not isinstance(agency, Agency):
+            raise InvalidInputError(f"agency must be an Agency, not {agency!r}")
+        rules.check_text("purpose", purpose)
+        topics_f = frozenset(topics)
+        members_f = frozenset(member_ids)
+        if not topics_f:
+            raise InvalidInputError("name at least one topic the action is about")
+        if not members_f:
+            raise InvalidInputError("name at least one member the action concerns")
+        for topic in topics_f:
+            _check_enum("topic", topic, Topic)
+        for member_id in members_f:
+            self._member(member_id, occurred_on, "member concerned")
+        knows = self._check_family_knows(family_knows, occurred_on)
+        decision = self.decide(
+            kind=kind, agency=agency, topics=topics_f, member_ids=members_f, on=occurred_on
+        )
+        if not decision.permitted:
+            raise ConsentRequiredError(
+                f"{kind.value} towards {agency} on {occurred_on.isoformat()} is not "
+                "covered by the family's consent: " + "; ".join(decision.reasons),
+                decision.reasons,
+            )
+        self.trigger_event(
+            self.AgencyContacted,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            action_id=action_id,
+            kind=kind,
+            agency=agency,
+            topics=topics_f,
+            member_ids=members_f,
+            purpose=purpose,
+            channel=channel,
+            consent_ids=decision.consent_ids,
+            family_knows=knows,
+        )
+        return decision
+
+    def record_family_informed(
+        self,
+        *,
+        action_id: OutwardActionId,
+        channel: Channel,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Record that the family was told of an action marked "inform afterwards"."""
+        self._check_command(occurred_on, actor, after_end=True)
+        action = self.outward_actions.get(action_id)
+        if action is None:
+            raise NotFoundError(f"outward action {action_id} does not exist in this family")
+        if action.family_knows.kind is not KnowledgeKind.INFORM_AFTERWARDS:
+            raise RuleViolationError(
+                f"outward action {action_id} was not marked 'inform afterwards': the "
+                f"family knew ({action.family_knows.kind.value})"
+            )
+        if action.informed_on is not None:
+            raise RuleViolationError(
+                f"the family was already informed of {action_id} on "
+                f"{action.informed_on.isoformat()}"
+            )
+        if occurred_on < action.occurred_on:
+            raise InvalidInputError(
+                f"{occurred_on.isoformat()} is before the action itself on "
+                f"{action.occurred_on.isoformat()}"
+            )
+        _check_enum("channel", channel, Channel)
+        rules.check_text("note", note, required=False)
+        self.trigger_event(
+            self.FamilyInformed,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            action_id=action_id,
+            channel=channel,
+            note=note,
+        )
+
+    def complete_survey(
+        self, *, survey: Survey, occurred_on: date, actor: Actor, recorded_at: datetime
+    ) -> None:
+        """Record a completed survey; only one baseline per family."""
+        self._check_command(occurred_on, actor)
+        if not isinstance(survey, Survey):
+            raise InvalidInputError(f"survey must be a Survey, not {survey!r}")
+        rules.check_new_id("survey", survey.survey_id, self.surveys)
+        _check_enum("survey kind", survey.kind, SurveyKind)
+        if survey.kind is SurveyKind.BASELINE and any(
+            s.survey.kind is SurveyKind.BASELINE for s in self.surveys.values()
+        ):
+            raise RuleViolationError(
+                "the family already has a baseline survey: record this one as annual"
+            )
+        current = self.members_on(occurred_on)
+        adults = {m: v for m, v in current.items() if v.kind is MemberKind.ADULT}
+        children = {m: v for m, v in current.items() if v.kind is MemberKind.CHILD}
+        rules.check_survey(survey, adults, children)
+        self.trigger_event(
+            self.SurveyCompleted,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            survey=survey,
+        )
+
+    def end_follow_up(
+        self,
+        *,
+        reason: EndReason,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """End the family's follow-up."""
+        self._check_command(occurred_on, actor)
+        if self.ended is not None:
+            raise FollowUpEndedError(
+                f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
+            )
+        _check_enum("reason", reason, EndReason)
+        rules.check_text("note", note, required=False)
+        self.trigger_event(
+            self.FollowUpEnded,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            reason=reason,
+            note=note,
+        )
+
+
+Family.EVENT_CLASSES = (
+    Family.Enrolled,
+    Family.MemberAdded,
+    Family.MemberLeft,
+    Family.CoordinatorAssigned,
+    Family.ConsentGranted,
+    Family.ConsentRefused,
+    Family.ConsentWithdrawn,
+    Family.GoalSet,
+    Family.GoalProgressRecorded,
+    Family.GoalAchieved,
+    Family.GoalDropped,
+    Family.StepAgreed,
+    Family.StepCompleted,
+    Family.SectorPlanLinked,
+    Family.MeetingHeld,
+    Family.AgencyContacted,
+    Family.FamilyInformed,
+    Family.SurveyCompleted,
+    Family.FollowUpEnded,
+)
+
+
+def _check_date(name: str, value: object) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInputError(f"{name} must be a date (datetime.date), not {value!r}")
+
+
+def _check_enum(name: str, value: object, enum_cls: type[enum.Enum]) -> None:
+    if not isinstance(value, enum_cls):
+        choices = ", ".join(str(m.value) for m in enum_cls)
+        raise InvalidInputError(f"{name} must be one of {choices}, not {value!r}")

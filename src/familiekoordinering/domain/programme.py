@@ -1,0 +1,138 @@
+"""Programme profiles, enrolment facts and family members."""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from datetime import date, timedelta
+
+import attrs
+
+from familiekoordinering.domain.values import MemberId, MemberKind
+
+__all__ = [
+    "Eligibility",
+    "Jurisdiction",
+    "Member",
+    "Programme",
+    "ProgrammeKind",
+    "ReferralSource",
+    "add_months",
+]
+
+
+class Jurisdiction(enum.StrEnum):
+    """The legal frame a programme runs under (decides, among others, consent ages)."""
+
+    NORWAY = "no"
+    DENMARK = "dk"
+
+
+class ProgrammeKind(enum.StrEnum):
+    """The programme model a family is enrolled in."""
+
+    NYE_MONSTRE = "nye_monstre"
+    BRONDBY = "brondby"
+    CUSTOM = "custom"
+
+
+@attrs.frozen
+class Programme:
+    """A programme's settings: how long follow-up lasts and how often to survey.
+
+    Programme length, survey interval, the deadline for telling a family about
+    an action afterwards and the caseload are settings, not constants. Use
+    :meth:`nye_monstre` or :meth:`brondby` for the built-in profiles.
+    """
+
+    kind: ProgrammeKind
+    name: str
+    jurisdiction: Jurisdiction
+    duration_months: int
+    survey_interval_months: int
+    inform_deadline_days: int = 7
+    max_caseload: int | None = None
+
+    @classmethod
+    def nye_monstre(cls) -> Programme:
+        """*Nye mønstre – trygg oppvekst*: five years of follow-up, a survey every year."""
+        return cls(
+            kind=ProgrammeKind.NYE_MONSTRE,
+            name="Nye mønstre – trygg oppvekst",
+            jurisdiction=Jurisdiction.NORWAY,
+            duration_months=60,
+            survey_interval_months=12,
+        )
+
+    @classmethod
+    def brondby(cls) -> Programme:
+        """Brøndby's one-year variant, 20–25 families per coordinator."""
+        return cls(
+            kind=ProgrammeKind.BRONDBY,
+            name="Familiekoordinator Brøndby",
+            jurisdiction=Jurisdiction.DENMARK,
+            duration_months=12,
+            survey_interval_months=12,
+            max_caseload=25,
+        )
+
+    def planned_end(self, start: date) -> date:
+        """Return the day follow-up is planned to end for a family starting on ``start``."""
+        return add_months(start, self.duration_months) - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` moved ``months`` calendar months on, clamped to the month's end."""
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+class ReferralSource(enum.StrEnum):
+    """Who referred the family to the programme."""
+
+    NAV = "nav"
+    HEALTH_SERVICE = "health_service"
+    FOLLOW_UP_SERVICE = "follow_up_service"
+    CHILD_WELFARE = "child_welfare"
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    HEALTH_STATION = "health_station"
+    OTHER = "other"
+
+
+@attrs.frozen
+class Eligibility:
+    """The facts behind a family's place in the target group.
+
+    Amounts are yearly, in whole units of the local currency. The EU60 threshold
+    is 60 % of the median equivalised household income for a household of this
+    size; *persistent* low income means several years below it.
+    """
+
+    household_income: int
+    eu60_threshold: int
+    years_in_low_income: int
+
+    @property
+    def below_eu60(self) -> bool:
+        """Whether the household income is below the EU60 threshold."""
+        return self.household_income < self.eu60_threshold
+
+    @property
+    def income_ratio(self) -> float:
+        """Household income as a fraction of the EU60 threshold."""
+        return self.household_income / self.eu60_threshold
+
+
+@attrs.frozen
+class Member:
+    """A member of the family: an adult or a child, with their guardians."""
+
+    member_id: MemberId
+    name: str
+    birth_date: date
+    kind: MemberKind
+    guardian_ids: frozenset[MemberId] = frozenset()

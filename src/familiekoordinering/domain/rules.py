@@ -1,0 +1,194 @@
+"""Input rules as pure functions: each returns nothing or raises with what to fix.
+
+The aggregate calls these before it records anything; apps may call them to
+check input early. None of them reads a clock, storage or the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import TypeVar
+
+from familiekoordinering.domain.programme import Eligibility, Member, Programme
+from familiekoordinering.domain.survey import Survey
+from familiekoordinering.domain.values import Actor, MemberId, MemberKind, age_on
+from familiekoordinering.errors import DuplicateIdError, InvalidInputError
+
+__all__ = [
+    "MAX_TEXT",
+    "check_actor",
+    "check_eligibility",
+    "check_member",
+    "check_municipality",
+    "check_new_id",
+    "check_programme",
+    "check_range",
+    "check_survey",
+    "check_text",
+]
+
+MAX_TEXT = 4000
+"""The longest free text accepted in one field, in characters."""
+
+_MUNICIPALITY = re.compile(r"\d{3,4}")
+
+K = TypeVar("K")
+
+
+def check_text(name: str, value: str | None, *, required: bool = True) -> None:
+    """Refuse empty (when required), blank or over-long free text."""
+    if value is None:
+        if required:
+            raise InvalidInputError(f"{name} is required: give a non-empty text")
+        return
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a text, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(f"{name} must not be blank: give a non-empty text")
+    if len(value) > MAX_TEXT:
+        raise InvalidInputError(
+            f"{name} is {len(value)} characters long; shorten it to at most {MAX_TEXT}"
+        )
+
+
+def check_range(name: str, value: float, low: float, high: float) -> None:
+    """Refuse a number outside ``low``–``high`` (inclusive)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name} must be a number, not {value!r}")
+    if value != value or not low <= value <= high:  # noqa: PLR0124 (NaN check)
+        raise InvalidInputError(f"{name} is {value}; it must be from {low} to {high}")
+
+
+def check_municipality(value: str) -> None:
+    """Refuse anything but a 3- or 4-digit official municipality number."""
+    if not isinstance(value, str) or not _MUNICIPALITY.fullmatch(value):
+        raise InvalidInputError(
+            f"municipality {value!r} is not a municipality number: give the official "
+            "number, four digits in Norway (e.g. '4204') or three in Denmark ('153')"
+        )
+
+
+def check_actor(actor: Actor) -> None:
+    """Refuse an actor without a user id or with a malformed municipality."""
+    if not isinstance(actor, Actor):
+        raise InvalidInputError(
+            f"actor must be an Actor(user_id, role, municipality), not {actor!r}"
+        )
+    check_text("actor.user_id", actor.user_id)
+    check_municipality(actor.municipality)
+
+
+def check_new_id(kind: str, new_id: K, existing: Mapping[K, object]) -> None:
+    """Refuse an id that is already used for a record of this kind."""
+    if new_id in existing:
+        raise DuplicateIdError(
+            f"{kind} id {new_id} is already used in this family: give a new id "
+            "or leave it out to have one generated"
+        )
+
+
+def check_programme(programme: Programme) -> None:
+    """Refuse programme settings that cannot work."""
+    check_text("programme.name", programme.name)
+    check_range("programme.duration_months", programme.duration_months, 1, 240)
+    check_range(
+        "programme.survey_interval_months", programme.survey_interval_months, 1, 120
+    )
+    check_range("programme.inform_deadline_days", programme.inform_deadline_days, 0, 90)
+    if programme.max_caseload is not None:
+        check_range("programme.max_caseload", programme.max_caseload, 1, 1000)
+
+
+def check_eligibility(eligibility: Eligibility) -> None:
+    """Refuse impossible income facts (negative income, a zero threshold, …)."""
+    check_range("eligibility.household_income", eligibility.household_income, 0, 10**9)
+    check_range("eligibility.eu60_threshold", eligibility.eu60_threshold, 1, 10**9)
+    check_range(
+        "eligibility.years_in_low_income", eligibility.years_in_low_income, 0, 100
+    )
+
+
+def check_member(member: Member, on: date, adults: Mapping[MemberId, Member]) -> None:
+    """Refuse a member born in the future or with guardians who are not adults here."""
+    check_text("member name", member.name)
+    if member.birth_date > on:
+        raise InvalidInputError(
+            f"birth date {member.birth_date.isoformat()} is after the date the member "
+            f"was added ({on.isoformat()}): check the birth date"
+        )
+    if age_on(member.birth_date, on) > 120:
+        raise InvalidInputError(
+            f"birth date {member.birth_date.isoformat()} makes the member over 120 "
+            "years old: check the birth date"
+        )
+    if member.kind is MemberKind.ADULT and member.guardian_ids:
+        raise InvalidInputError(
+            "an adult member has no guardians in the family: leave guardian_ids empty"
+        )
+    for guardian_id in member.guardian_ids:
+        if guardian_id not in adults:
+            raise InvalidInputError(
+                f"guardian {guardian_id} is not an adult member of this family: add "
+                "the guardian as an adult first"
+            )
+
+
+def _check_unique(name: str, member_ids: Iterable[MemberId]) -> None:
+    seen: set[MemberId] = set()
+    for member_id in member_ids:
+        if member_id in seen:
+            raise InvalidInputError(f"{name} has two answers for member {member_id}")
+        seen.add(member_id)
+
+
+def check_survey(
+    survey: Survey, adults: Mapping[MemberId, Member], children: Mapping[MemberId, Member]
+) -> None:
+    """Refuse survey answers out of range or about the wrong members.
+
+    Work answers are for adults, school and leisure answers for children, and
+    well-being answers for any current member; each member answers once per area.
+    """
+    housing, economy = survey.housing, survey.economy
+    check_range("housing.persons_per_room", housing.persons_per_room, 0, 20)
+    check_range("housing.standard", housing.standard, 1, 5)
+    check_range("housing.moves_last_12_months", housing.moves_last_12_months, 0, 52)
+    check_range("economy.household_income", economy.household_income, 0, 10**9)
+    check_range("economy.eu60_threshold", economy.eu60_threshold, 1, 10**9)
+    check_range("economy.debt", economy.debt, 0, 10**10)
+    check_range("economy.payments_per_month", economy.payments_per_month, 0, 100)
+    for answer in survey.work:
+        if answer.member_id not in adults:
+            raise InvalidInputError(
+                f"work answer for {answer.member_id}: work is asked of current adult "
+                "members only"
+            )
+    for school in survey.school:
+        if school.member_id not in children:
+            raise InvalidInputError(
+                f"school answer for {school.member_id}: school is asked of current "
+                "children only"
+            )
+        check_range("school.mastery", school.mastery, 1, 5)
+        if school.absence_days is not None:
+            check_range("school.absence_days", school.absence_days, 0, 366)
+    for leisure in survey.leisure:
+        if leisure.member_id not in children:
+            raise InvalidInputError(
+                f"leisure answer for {leisure.member_id}: leisure is asked of current "
+                "children only"
+            )
+        check_range("leisure.activities", leisure.activities, 0, 50)
+    for well in survey.well_being:
+        if well.member_id not in adults and well.member_id not in children:
+            raise InvalidInputError(
+                f"well-being answer for {well.member_id}: not a current member"
+            )
+        check_range("well_being.ladder", well.ladder, 0, 10)
+    _check_unique("work", (a.member_id for a in survey.work))
+    _check_unique("school", (a.member_id for a in survey.school))
+    _check_unique("leisure", (a.member_id for a in survey.leisure))
+    _check_unique("well_being", (a.member_id for a in survey.well_being))
+    check_text("survey note", survey.note, required=False)

@@ -1,0 +1,148 @@
+"""Value objects and vocabularies shared by the whole domain.
+
+Everything here is an immutable attrs class or an enumeration. None of it reads a
+clock, the environment or storage. Values are checked by the rules in
+:mod:`familiekoordinering.domain.rules` when a command uses them, so that stored
+history never fails to load because a check became stricter later.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import NewType
+from uuid import UUID
+
+import attrs
+
+__all__ = [
+    "Actor",
+    "Agency",
+    "AgencyKind",
+    "ConsentId",
+    "FamilyId",
+    "GoalId",
+    "MeetingId",
+    "MemberId",
+    "MemberKind",
+    "Municipality",
+    "OutwardActionId",
+    "RefusalId",
+    "Role",
+    "SectorPlanId",
+    "StepId",
+    "SurveyId",
+    "Topic",
+]
+
+FamilyId = NewType("FamilyId", UUID)
+"""Identifies a participating family (the aggregate id)."""
+MemberId = NewType("MemberId", UUID)
+"""Identifies a member of a family."""
+ConsentId = NewType("ConsentId", UUID)
+"""Identifies a consent (an entry of the cooperation agreement)."""
+RefusalId = NewType("RefusalId", UUID)
+"""Identifies a recorded refusal of consent."""
+GoalId = NewType("GoalId", UUID)
+"""Identifies a goal of the family's plan."""
+StepId = NewType("StepId", UUID)
+"""Identifies an agreed step of the family's plan."""
+SectorPlanId = NewType("SectorPlanId", UUID)
+"""Identifies a link to an external sector plan."""
+MeetingId = NewType("MeetingId", UUID)
+"""Identifies a meeting held with or about the family."""
+OutwardActionId = NewType("OutwardActionId", UUID)
+"""Identifies an outward action (an agency contacted, information shared, a referral)."""
+SurveyId = NewType("SurveyId", UUID)
+"""Identifies a completed survey (kartlegging)."""
+
+Municipality = NewType("Municipality", str)
+"""An official municipality number: four digits in Norway (4204), three in Denmark (153)."""
+
+
+class Role(enum.StrEnum):
+    """The role in which a user acts."""
+
+    COORDINATOR = "coordinator"
+    TEAM_LEAD = "team_lead"
+    FAMILY_MEMBER = "family_member"
+    RESEARCHER = "researcher"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+@attrs.frozen
+class Actor:
+    """Who recorded something: a user id, the role they acted in, their municipality."""
+
+    user_id: str
+    role: Role
+    municipality: Municipality
+
+
+class Topic(enum.StrEnum):
+    """A life area: the area of a goal and the subject of a consent or contact."""
+
+    WORK = "work"
+    ECONOMY = "economy"
+    HOUSING = "housing"
+    SCHOOL = "school"
+    LEISURE = "leisure"
+    HEALTH = "health"
+    WELL_BEING = "well_being"
+    PARENTING = "parenting"
+    OTHER = "other"
+
+
+class AgencyKind(enum.StrEnum):
+    """The kinds of agency in the help system a coordinator works with."""
+
+    NAV = "nav"
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    HEALTH_STATION = "health_station"
+    GP = "gp"
+    HEALTH_SERVICE = "health_service"
+    CHILD_WELFARE = "child_welfare"
+    FOLLOW_UP_SERVICE = "follow_up_service"
+    HOUSING_OFFICE = "housing_office"
+    LEISURE = "leisure"
+    VOLUNTEER = "volunteer"
+    OTHER = "other"
+
+
+@attrs.frozen
+class Agency:
+    """An agency: its kind and, optionally, a named unit ("NAV Kristiansand").
+
+    A consent for an agency kind with no unit covers every unit of that kind; a
+    consent naming a unit covers only that unit.
+    """
+
+    kind: AgencyKind
+    unit: str | None = None
+
+    def covers(self, other: Agency) -> bool:
+        """Return whether a consent for this agency covers an action towards ``other``."""
+        return self.kind is other.kind and (self.unit is None or self.unit == other.unit)
+
+    def __str__(self) -> str:
+        return self.kind.value if self.unit is None else f"{self.kind.value} ({self.unit})"
+
+
+class MemberKind(enum.StrEnum):
+    """Whether a member takes part as an adult of the household or as a child."""
+
+    ADULT = "adult"
+    CHILD = "child"
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Return the age in whole years of someone born on ``birth_date``, on ``on``.
+
+    Someone born on 29 February turns a year older on 1 March in common years.
+    """
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years

@@ -1,0 +1,61 @@
+"""The library's errors: one base class and a few kinds under it.
+
+Every error the library raises on purpose is a :class:`FamiliekoordineringError`;
+its message says what was wrong and what to do about it. When a command raises
+one, nothing has been stored.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "ConsentRequiredError",
+    "DuplicateIdError",
+    "FamiliekoordineringError",
+    "FollowUpEndedError",
+    "InvalidInputError",
+    "NotFoundError",
+    "RuleViolationError",
+]
+
+
+class FamiliekoordineringError(Exception):
+    """Base class of every error raised on purpose by this library."""
+
+
+class InvalidInputError(FamiliekoordineringError, ValueError):
+    """An argument is malformed, out of range or out of date order.
+
+    The message names the argument and the value expected.
+    """
+
+
+class NotFoundError(FamiliekoordineringError, LookupError):
+    """A family, member, goal, consent or other record with that id does not exist."""
+
+
+class DuplicateIdError(FamiliekoordineringError):
+    """An id given for a new record is already in use in that family."""
+
+
+class RuleViolationError(FamiliekoordineringError):
+    """A command is well formed but a rule of the programme forbids it."""
+
+
+class FollowUpEndedError(RuleViolationError):
+    """The family's follow-up ended before the date of the command."""
+
+
+class ConsentRequiredError(RuleViolationError):
+    """An outward action is not covered by the family's consent at its date.
+
+    :attr:`reasons` lists each missing piece in words a coordinator can act on.
+    """
+
+    def __init__(self, message: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+
+
+class ConfigurationError(FamiliekoordineringError):
+    """The store or the programme settings cannot be used as given."""

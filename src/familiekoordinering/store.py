@@ -1,0 +1,76 @@
+"""Choosing storage: a store location becomes eventsourcing settings.
+
+A store is named by one string:
+
+* ``"memory"`` (or ``":memory:"``): eventsourcing's in-memory recorders, for
+  tests and experiments; nothing survives the process.
+* a file path (``familiekoordinering.db``): an SQLite file, through the
+  ``familiekoordinering-sqlite`` adapter (``pip install familiekoordinering[sqlite]``).
+* ``postgresql://…``: PostgreSQL, through the ``familiekoordinering-postgres`` adapter.
+
+Adapters plug in through eventsourcing's own ``PERSISTENCE_MODULE`` setting.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from familiekoordinering.errors import ConfigurationError
+
+__all__ = ["DEFAULT_STORE", "MEMORY", "store_settings"]
+
+DEFAULT_STORE = "familiekoordinering.db"
+"""The store used when none is given: an SQLite file in the working directory."""
+
+MEMORY = "memory"
+"""The name of the in-memory store."""
+
+_SQLITE_MODULE = "familiekoordinering_sqlite"
+_POSTGRES_MODULE = "familiekoordinering_postgres"
+
+
+def _require(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise ConfigurationError(
+            f"this store needs the {module.replace('_', '-')} adapter, which is not "
+            f"installed: pip install 'familiekoordinering[{extra}]'"
+        )
+
+
+def store_settings(store: str | Path) -> dict[str, str]:
+    """Return the eventsourcing environment for ``store`` (see the module docs).
+
+    Raises :class:`ConfigurationError` when the store cannot be used: an empty
+    name, a missing adapter, or a directory that does not exist.
+    """
+    name = str(store).strip()
+    if not name:
+        raise ConfigurationError(
+            "the store is empty: give a SQLite file path, 'memory' or a "
+            "postgresql:// URL"
+        )
+    if name in (MEMORY, ":memory:"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if name.startswith(("postgresql://", "postgres://")):
+        _require(_POSTGRES_MODULE, "postgres")
+        return {"PERSISTENCE_MODULE": _POSTGRES_MODULE, "POSTGRES_URL": name}
+    if "://" in name:
+        raise ConfigurationError(
+            f"unknown store {name!r}: give a SQLite file path, 'memory' or a "
+            "postgresql:// URL"
+        )
+    _require(_SQLITE_MODULE, "sqlite")
+    if not name.startswith("file:"):
+        path = Path(name)
+        if path.is_dir():
+            raise ConfigurationError(
+                f"the store {name!r} is a directory: give a file path inside it, "
+                f"e.g. {str(path / DEFAULT_STORE)!r}"
+            )
+        if not path.parent.exists():
+            raise ConfigurationError(
+                f"the directory of the store {name!r} does not exist: create "
+                f"{str(path.parent)!r} first"
+            )
+    return {"PERSISTENCE_MODULE": _SQLITE_MODULE, "SQLITE_DBNAME": name}
