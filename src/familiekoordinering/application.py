@@ -65,6 +65,7 @@ from familiekoordinering.domain.values import (
 )
 from familiekoordinering.errors import (
     ConfigurationError,
+    DuplicateIdError,
     FamiliekoordineringError,
     InvalidInputError,
     NotFoundError,
@@ -99,7 +100,7 @@ class FamilySummary:
     ended_on: date | None
 
 
-class FamilyCoordination(Application):
+class FamilyCoordination(Application[UUID]):
     """Family coordination over one store: the commands and queries apps call.
 
     ``store`` is ``"memory"``, an SQLite file path or a ``postgresql://`` URL
@@ -131,7 +132,9 @@ class FamilyCoordination(Application):
         env.update(settings or {})
         self.store = str(store)
         self.clock = clock
-        self.snapshotting_intervals = (
+        # eventsourcing reads the intervals through the instance, so one
+        # application can snapshot more often than another.
+        self.snapshotting_intervals = (  # type: ignore[misc]
             {Family: snapshot_interval} if snapshot_interval else {}
         )
         super().__init__(env=env)
@@ -224,9 +227,9 @@ class FamilyCoordination(Application):
         try:
             self.save(family)
         except IntegrityError as e:
-            raise ConcurrentChangeError(
-                f"family id {fid} is already used: leave family_id out to have a "
-                "new one generated"
+            raise DuplicateIdError(
+                f"family id {fid} is already used in this store: leave family_id "
+                "out to have a new one generated"
             ) from e
         return fid
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import cattrs
@@ -52,7 +52,9 @@ def make_converter() -> cattrs.Converter:
     """
     conv = cattrs.Converter()
     conv.register_unstructure_hook(UUID, str)
-    conv.register_structure_hook(UUID, lambda v, _: v if isinstance(v, UUID) else UUID(v))
+    conv.register_structure_hook(
+        UUID, lambda v, _: v if isinstance(v, UUID) else UUID(v)
+    )
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
     conv.register_unstructure_hook(datetime, datetime.isoformat)
@@ -247,7 +249,9 @@ class CattrsMapper(Mapper[UUID]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             state = codec.structure(self.transcoder.decode(data))
-            id_convertor = find_id_convertor(cls, type(stored_event.originator_id))
+            id_convertor = find_id_convertor(
+                cls, cast("Hashable", type(stored_event.originator_id))
+            )
         except Exception as e:
             msg = (
                 f"cannot read stored event {stored_event.originator_version} of "

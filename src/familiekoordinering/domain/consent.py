@@ -240,8 +240,15 @@ def decide(
     for topic in sorted(action.topics):
         for member in sorted(action.member_ids):
             denial = _cover_pair(
-                action, topic, member, for_agency, current, refusals_in_force,
-                withdrawals, used, who,
+                action,
+                topic,
+                member,
+                for_agency,
+                current,
+                refusals_in_force,
+                withdrawals,
+                used,
+                who,
             )
             if denial is not None and denial not in denials:
                 denials.append(denial)
@@ -370,7 +377,9 @@ def _explain_uncovered(
             f"{who(member)}",
             member_id=member,
         )
-    if not any(topic in c.scope.topics and member in c.scope.member_ids for c in current):
+    if not any(
+        topic in c.scope.topics and member in c.scope.member_ids for c in current
+    ):
         return Denial(
             DenialCode.TOPIC_NOT_COVERED,
             f"no consent for {action.agency} in force on {on.isoformat()} covers "

@@ -292,7 +292,11 @@ class Family(Aggregate):
             """Add the refusal."""
             family: Family = aggregate
             family.refusals[self.refusal_id] = ConsentRefusal(
-                self.refusal_id, self.scope, self.refused_by, self.occurred_on, self.note
+                self.refusal_id,
+                self.scope,
+                self.refused_by,
+                self.occurred_on,
+                self.note,
             )
 
     class ConsentWithdrawn(Event):
@@ -346,7 +350,10 @@ class Family(Aggregate):
             goal = family.goals[self.goal_id]
             family.goals[self.goal_id] = attrs.evolve(
                 goal,
-                progress=(*goal.progress, Progress(self.occurred_on, self.note, self.rating)),
+                progress=(
+                    *goal.progress,
+                    Progress(self.occurred_on, self.note, self.rating),
+                ),
             )
 
     class GoalAchieved(Event):
@@ -649,7 +656,9 @@ class Family(Aggregate):
             if a.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS
             and a.informed_on is None
         ]
-        return sorted(pending, key=lambda a: (a.family_knows.inform_by, str(a.action_id)))
+        return sorted(
+            pending, key=lambda a: (a.family_knows.inform_by, str(a.action_id))
+        )
 
     def overdue_notifications(self, on: date) -> list[OutwardAction]:
         """Open notifications whose deadline passed before ``on``."""
@@ -672,7 +681,11 @@ class Family(Aggregate):
                 f"occurred_on {occurred_on.isoformat()} is before the family was "
                 f"enrolled on {self.started_on.isoformat()}: check the date"
             )
-        if not after_end and self.ended is not None and occurred_on > self.ended.ended_on:
+        if (
+            not after_end
+            and self.ended is not None
+            and occurred_on > self.ended.ended_on
+        ):
             raise FollowUpEndedError(
                 f"the family's follow-up ended on {self.ended.ended_on.isoformat()}; "
                 f"nothing can be recorded for {occurred_on.isoformat()}"
@@ -936,11 +949,14 @@ class Family(Aggregate):
         if not withdrawers & consent.given_by:
             raise RuleViolationError(
                 "only a member who gave the consent can withdraw it: name at least one "
-                "of " + ", ".join(self.members[m].name for m in sorted(consent.given_by))
+                "of "
+                + ", ".join(self.members[m].name for m in sorted(consent.given_by))
             )
         for member_id in withdrawers:
             if member_id not in self.members:
-                raise NotFoundError(f"member {member_id} is not a member of this family")
+                raise NotFoundError(
+                    f"member {member_id} is not a member of this family"
+                )
         self.trigger_event(
             self.ConsentWithdrawn,
             timestamp=recorded_at,
@@ -1247,9 +1263,7 @@ class Family(Aggregate):
             ref = knows.agreed_in
             meeting = self.meetings.get(MeetingId(ref)) if ref is not None else None
             step = self.steps.get(StepId(ref)) if ref is not None else None
-            agreed_on = (
-                meeting.held_on if meeting else step.agreed_on if step else None
-            )
+            agreed_on = meeting.held_on if meeting else step.agreed_on if step else None
             if agreed_on is None:
                 raise NotFoundError(
                     f"agreed beforehand in {ref}: no meeting or plan step with that id "
@@ -1320,7 +1334,11 @@ class Family(Aggregate):
             self._member(member_id, occurred_on, "member concerned")
         knows = self._check_family_knows(family_knows, occurred_on)
         decision = self.decide(
-            kind=kind, agency=agency, topics=topics_f, member_ids=members_f, on=occurred_on
+            kind=kind,
+            agency=agency,
+            topics=topics_f,
+            member_ids=members_f,
+            on=occurred_on,
         )
         if not decision.permitted:
             raise ConsentRequiredError(
@@ -1359,7 +1377,9 @@ class Family(Aggregate):
         self._check_command(occurred_on, actor, after_end=True)
         action = self.outward_actions.get(action_id)
         if action is None:
-            raise NotFoundError(f"outward action {action_id} does not exist in this family")
+            raise NotFoundError(
+                f"outward action {action_id} does not exist in this family"
+            )
         if action.family_knows.kind is not KnowledgeKind.INFORM_AFTERWARDS:
             raise RuleViolationError(
                 f"outward action {action_id} was not marked 'inform afterwards': the "

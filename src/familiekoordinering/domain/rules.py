@@ -57,7 +57,7 @@ def check_range(name: str, value: float, low: float, high: float) -> None:
     """Refuse a number outside ``low``–``high`` (inclusive)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInputError(f"{name} must be a number, not {value!r}")
-    if value != value or not low <= value <= high:  # noqa: PLR0124 (NaN check)
+    if value != value or not low <= value <= high:
         raise InvalidInputError(f"{name} is {value}; it must be from {low} to {high}")
 
 
@@ -144,7 +144,9 @@ def _check_unique(name: str, member_ids: Iterable[MemberId]) -> None:
 
 
 def check_survey(
-    survey: Survey, adults: Mapping[MemberId, Member], children: Mapping[MemberId, Member]
+    survey: Survey,
+    adults: Mapping[MemberId, Member],
+    children: Mapping[MemberId, Member],
 ) -> None:
     """Refuse survey answers out of range or about the wrong members.
 

@@ -124,10 +124,14 @@ class Agency:
 
     def covers(self, other: Agency) -> bool:
         """Return whether a consent for this agency covers an action towards ``other``."""
-        return self.kind is other.kind and (self.unit is None or self.unit == other.unit)
+        return self.kind is other.kind and (
+            self.unit is None or self.unit == other.unit
+        )
 
     def __str__(self) -> str:
-        return self.kind.value if self.unit is None else f"{self.kind.value} ({self.unit})"
+        return (
+            self.kind.value if self.unit is None else f"{self.kind.value} ({self.unit})"
+        )
 
 
 class MemberKind(enum.StrEnum):

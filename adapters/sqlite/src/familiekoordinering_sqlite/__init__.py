@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from eventsourcing.persistence import PersistenceError
 from eventsourcing import sqlite as es_sqlite
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError

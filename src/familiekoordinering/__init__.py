@@ -1,0 +1,193 @@
+"""familiekoordinering: event-sourced family coordination for municipal apps.
+
+One coordinator follows a low-income family, adults and children together, for
+years; together they make the family's plan, survey its situation every year,
+and mobilise NAV, school, health and housing services, only with the family's
+consent and never without the family knowing. Everything is recorded as events
+on a :class:`Family`, so the history and the audit trail are intrinsic.
+
+Start with :class:`FamilyCoordination`::
+
+    from familiekoordinering import FamilyCoordination
+    app = FamilyCoordination("familiekoordinering.db")   # or "memory"
+"""
+
+from __future__ import annotations
+
+from familiekoordinering.application import (
+    Clock,
+    ConcurrentChangeError,
+    FamilyCoordination,
+    FamilySummary,
+)
+from familiekoordinering.domain.actions import (
+    Channel,
+    FamilyKnows,
+    KnowledgeKind,
+    OutwardAction,
+)
+from familiekoordinering.domain.consent import (
+    Consent,
+    ConsentForm,
+    ConsentRefusal,
+    ConsentScope,
+    ConsentWithdrawal,
+    Decision,
+    Denial,
+    DenialCode,
+    OutwardActionKind,
+    ProposedAction,
+    decide,
+)
+from familiekoordinering.domain.family import (
+    CompletedSurvey,
+    CoordinatorAssignment,
+    EndReason,
+    Family,
+    FollowUpEnd,
+)
+from familiekoordinering.domain.plan import (
+    Goal,
+    GoalStatus,
+    Meeting,
+    PlanStep,
+    Progress,
+    Responsible,
+    ResponsibleKind,
+    SectorPlanKind,
+    SectorPlanLink,
+    StepStatus,
+)
+from familiekoordinering.domain.programme import (
+    Eligibility,
+    Jurisdiction,
+    Member,
+    Programme,
+    ProgrammeKind,
+    ReferralSource,
+)
+from familiekoordinering.domain.survey import (
+    Benefit,
+    Economy,
+    Housing,
+    LeisureAnswer,
+    SchoolAnswer,
+    Survey,
+    SurveyKind,
+    WellBeingAnswer,
+    WorkAnswer,
+    WorkStatus,
+)
+from familiekoordinering.domain.values import (
+    Actor,
+    Agency,
+    AgencyKind,
+    ConsentId,
+    FamilyId,
+    GoalId,
+    MeetingId,
+    MemberId,
+    MemberKind,
+    Municipality,
+    OutwardActionId,
+    RefusalId,
+    Role,
+    SectorPlanId,
+    StepId,
+    SurveyId,
+    Topic,
+    age_on,
+)
+from familiekoordinering.errors import (
+    ConfigurationError,
+    ConsentRequiredError,
+    DuplicateIdError,
+    FamiliekoordineringError,
+    FollowUpEndedError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
+
+__version__ = "0.1.0"
+"""The library's version; the adapters move in lock-step with it."""
+
+__all__ = [
+    "Actor",
+    "Agency",
+    "AgencyKind",
+    "Benefit",
+    "Channel",
+    "Clock",
+    "CompletedSurvey",
+    "ConcurrentChangeError",
+    "ConfigurationError",
+    "Consent",
+    "ConsentForm",
+    "ConsentId",
+    "ConsentRefusal",
+    "ConsentRequiredError",
+    "ConsentScope",
+    "ConsentWithdrawal",
+    "CoordinatorAssignment",
+    "Decision",
+    "Denial",
+    "DenialCode",
+    "DuplicateIdError",
+    "Economy",
+    "Eligibility",
+    "EndReason",
+    "FamiliekoordineringError",
+    "Family",
+    "FamilyCoordination",
+    "FamilyId",
+    "FamilyKnows",
+    "FamilySummary",
+    "FollowUpEnd",
+    "FollowUpEndedError",
+    "Goal",
+    "GoalId",
+    "GoalStatus",
+    "Housing",
+    "InvalidInputError",
+    "Jurisdiction",
+    "KnowledgeKind",
+    "LeisureAnswer",
+    "Meeting",
+    "MeetingId",
+    "Member",
+    "MemberId",
+    "MemberKind",
+    "Municipality",
+    "NotFoundError",
+    "OutwardAction",
+    "OutwardActionId",
+    "OutwardActionKind",
+    "PlanStep",
+    "Programme",
+    "ProgrammeKind",
+    "Progress",
+    "ProposedAction",
+    "ReferralSource",
+    "RefusalId",
+    "Responsible",
+    "ResponsibleKind",
+    "Role",
+    "RuleViolationError",
+    "SchoolAnswer",
+    "SectorPlanId",
+    "SectorPlanKind",
+    "SectorPlanLink",
+    "StepId",
+    "StepStatus",
+    "Survey",
+    "SurveyId",
+    "SurveyKind",
+    "Topic",
+    "WellBeingAnswer",
+    "WorkAnswer",
+    "WorkStatus",
+    "__version__",
+    "age_on",
+    "decide",
+]

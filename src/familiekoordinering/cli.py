@@ -1,0 +1,203 @@
+"""The ``familiekoordinering`` command line.
+
+The store is a SQLite file path or a ``postgresql://`` URL, given by ``--store``
+or the environment variable ``FAMILIEKOORDINERING_STORE``; the default is
+``familiekoordinering.db`` in the working directory. Errors print one line on
+standard error and exit non-zero (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from uuid import UUID
+
+from familiekoordinering import __version__
+from familiekoordinering.application import FamilyCoordination
+from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.domain.values import FamilyId
+from familiekoordinering.errors import (
+    DuplicateIdError,
+    FamiliekoordineringError,
+    NotFoundError,
+)
+from familiekoordinering.store import DEFAULT_STORE
+from familiekoordinering.text import render_plan, render_timeline
+
+__all__ = ["main"]
+
+STORE_VARIABLE = "FAMILIEKOORDINERING_STORE"
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 without the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="familiekoordinering",
+        description="Family coordination records: demo, families, plans, timelines.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument(
+        "--store",
+        default=None,
+        help=(
+            f"SQLite file path or postgresql:// URL (default: ${STORE_VARIABLE} or "
+            f"{DEFAULT_STORE})"
+        ),
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback on errors"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser("demo", help="build a realistic demo programme")
+    demo.add_argument("--families", type=int, default=3, help="how many (default 3)")
+    demo.add_argument("--years", type=int, default=3, help="years followed, 1-5")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+
+    commands.add_parser("families", help="one family per line, its id first")
+
+    plan = commands.add_parser("plan", help="a family's plan as it stands")
+    plan.add_argument("family_id", metavar="FAMILY_ID")
+
+    timeline = commands.add_parser("timeline", help="every event of a family, in order")
+    timeline.add_argument("family_id", metavar="FAMILY_ID")
+    return parser
+
+
+def _open(args: argparse.Namespace, **kwargs: object) -> FamilyCoordination:
+    store = args.store or os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
+    return FamilyCoordination(store, **kwargs)  # type: ignore[arg-type]
+
+
+def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
+    """Accept a whole id or a unique prefix of one (as printed by ``families``)."""
+    text = text.strip().lower()
+    try:
+        return FamilyId(UUID(text))
+    except ValueError:
+        pass
+    if len(text) < 4:
+        raise NotFoundError(
+            f"{text!r} is not a family id: give the id (or its first characters) "
+            "from 'familiekoordinering families'"
+        )
+    matches = [f for f in app.family_ids() if str(f).startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFoundError(
+            f"no family id starts with {text!r}: list them with "
+            "'familiekoordinering families'"
+        )
+    raise NotFoundError(
+        f"{len(matches)} families start with {text!r}: give more of the id"
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    clock = DemoClock()
+    app = _open(args, clock=clock)
+    if any(True for _ in app.family_ids()):
+        print(
+            f"note: the store already holds families; adding the demo for seed "
+            f"{args.seed}",
+            file=sys.stderr,
+        )
+    try:
+        report = build_demo(
+            app, clock, families=args.families, years=args.years, seed=args.seed
+        )
+    except DuplicateIdError:
+        raise DuplicateIdError(
+            f"the store {app.store} already holds the demo for seed {args.seed}: "
+            "use another --seed or another --store"
+        ) from None
+    print(
+        f"Enrolled {len(report.family_ids)} families followed for {args.years} "
+        f"year(s): {report.events} events stored in {app.store}."
+    )
+    for line in report.refused:
+        print(f"Refused as it should be (nothing stored): {line}")
+    family = app.get_family(report.family_ids[0])
+    print()
+    print(render_plan(family))
+    print()
+    print(render_timeline(app.family_history(family.id), family))
+    print()
+    print("Next: familiekoordinering families; familiekoordinering timeline <id>")
+    return EXIT_OK
+
+
+def _families(args: argparse.Namespace) -> int:
+    app = _open(args)
+    for summary in app.list_families():
+        ended = f" ended {summary.ended_on.isoformat()}" if summary.ended_on else ""
+        print(
+            f"{summary.family_id}  {summary.label:<14} {summary.municipality}  "
+            f"{summary.started_on.isoformat()} – {summary.planned_end_on.isoformat()}"
+            f"  {summary.coordinator or '-'}{ended}"
+        )
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> int:
+    app = _open(args)
+    print(render_plan(app.get_family(_family_id(app, args.family_id))))
+    return EXIT_OK
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    app = _open(args)
+    family_id = _family_id(app, args.family_id)
+    family = app.get_family(family_id)
+    print(render_timeline(app.family_history(family_id), family))
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": _demo,
+    "families": _families,
+    "plan": _plan,
+    "timeline": _timeline,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except FamiliekoordineringError as e:
+        if args.debug:
+            traceback.print_exc()
+        print(f"familiekoordinering: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"familiekoordinering: internal error: {type(e).__name__}: {e} "
+            "(run again with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
