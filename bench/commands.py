@@ -1,0 +1,161 @@
+"""Benchmark ``commands``: recording agency contacts, one command at a time.
+
+Ours: ``FamilyCoordination.record_contact`` on a fresh SQLite file, for one
+enrolled family of four whose consent covers the contact, with snapshots at the
+library's default interval. Each command loads the family (latest snapshot and
+the events after it), checks the rules and the consent, and saves one
+``AgencyContacted`` event (and, every ``interval`` events, a snapshot).
+
+Baseline: a bare eventsourcing application on its own SQLite file, snapshotting
+at the same interval; each command gets the aggregate, triggers one event
+carrying the plain-JSON twin of an ``AgencyContacted`` payload, and saves.
+
+Both sides keep every contact in the aggregate's state, so snapshots grow with
+the history on both sides, and the later commands cost more than the first.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from bench.baseline import Case, open_bare_app
+from bench.common import Result, Size, stored_size, temp_dir
+from bench.fixtures import (
+    ACTOR,
+    CONTACT_AGENCY,
+    CONTACT_PURPOSE,
+    SETUP_EVENTS,
+    START,
+    bare_contact_payload,
+    enrol_consenting_family,
+)
+from familiekoordinering import FamilyCoordination
+from familiekoordinering.domain.actions import Channel, FamilyKnows
+from familiekoordinering.domain.values import Topic
+
+__all__ = ["NAME", "run"]
+
+NAME = "commands"
+COMMANDS = {Size.FULL: 2000, Size.QUICK: 300, Size.TINY: 30}
+_FIRST_CONTACT_ON = START + timedelta(days=5)
+_WINDOW = 0.1  # the share of commands at the start and end reported separately
+
+
+def _day(i: int) -> int:
+    """Contacts move through the first year, a few a day."""
+    return i % 360
+
+
+def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
+    """Run ``command(i)`` for i in range(n); return each call's seconds."""
+    gc.collect()
+    times = []
+    clock = time.perf_counter
+    for i in range(n):
+        start = clock()
+        command(i)
+        times.append(clock() - start)
+    return times
+
+
+def _run_ours(db: Path, n: int) -> list[float]:
+    app = FamilyCoordination(db)  # the default snapshot interval
+    try:
+        family = enrol_consenting_family(app)
+
+        def command(i: int) -> object:
+            return app.record_contact(
+                family.family_id,
+                agency=CONTACT_AGENCY,
+                topics=[Topic.ECONOMY],
+                member_ids=[family.adult],
+                purpose=CONTACT_PURPOSE,
+                channel=Channel.PHONE,
+                family_knows=FamilyKnows.inform_afterwards(),
+                occurred_on=_FIRST_CONTACT_ON + timedelta(days=_day(i)),
+                actor=ACTOR,
+            )
+
+        times = _time_each(n, command)
+        if app.get_family(family.family_id).version != SETUP_EVENTS + n:
+            raise AssertionError("ours: not every contact was stored")
+        return times
+    finally:
+        app.close()
+
+
+def _run_baseline(db: Path, n: int) -> list[float]:
+    app = open_bare_app(db, snapshots=True)
+    try:
+        # As many set-up events as ours has before its first contact.
+        case = Case(kind="Enrolled", payload={"label": "Hansen", "municipality": "4204"})
+        for _ in range(SETUP_EVENTS - 1):
+            case.record("SetUp", {"note": "a member added or a consent given"})
+        app.save(case)
+        member_id, consent_id = uuid4(), uuid4()
+
+        def command(i: int) -> object:
+            on = _FIRST_CONTACT_ON + timedelta(days=_day(i))
+            aggregate: Case = app.repository.get(case.id)
+            aggregate.record(
+                "AgencyContacted",
+                bare_contact_payload(member_id, consent_id, on, on + timedelta(days=7)),
+            )
+            return app.save(aggregate)
+
+        times = _time_each(n, command)
+        if app.repository.get(case.id).version != SETUP_EVENTS + n:
+            raise AssertionError("baseline: not every contact was stored")
+        return times
+    finally:
+        app.close()
+
+
+def _rate(times: list[float]) -> float:
+    return len(times) / sum(times)
+
+
+def _window_rates(times: list[float]) -> dict[str, float]:
+    k = max(1, int(len(times) * _WINDOW))
+    return {"first_10pct_per_s": _rate(times[:k]), "last_10pct_per_s": _rate(times[-k:])}
+
+
+def run(size: Size) -> Result:
+    """Run the benchmark at ``size``; return ours and the baseline in commands/s."""
+    n = COMMANDS[size]
+    with temp_dir() as tmp:
+        ours_db, bare_db = tmp / "ours.db", tmp / "baseline.db"
+        ours_times = _run_ours(ours_db, n)
+        bare_times = _run_baseline(bare_db, n)
+        ours_events = stored_size(ours_db, after_version=SETUP_EVENTS)
+        bare_events = stored_size(bare_db, after_version=SETUP_EVENTS)
+        ours_snaps = stored_size(ours_db, "stored_snapshots")
+        bare_snaps = stored_size(bare_db, "stored_snapshots")
+    return Result(
+        name=NAME,
+        description=(
+            f"{n} x record_contact on SQLite, snapshot every "
+            f"{FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL} events"
+        ),
+        ours=_rate(ours_times),
+        baseline=_rate(bare_times),
+        unit="commands/s",
+        higher_is_better=True,
+        details={
+            "n": n,
+            "snapshot_interval": FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL,
+            "ours_detail": _window_rates(ours_times),
+            "baseline_detail": _window_rates(bare_times),
+            "ours_bytes_per_event": ours_events.bytes_per_row,
+            "baseline_bytes_per_event": bare_events.bytes_per_row,
+            "ours_snapshots": ours_snaps.rows,
+            "baseline_snapshots": bare_snaps.rows,
+            "ours_bytes_per_snapshot": ours_snaps.bytes_per_row,
+            "baseline_bytes_per_snapshot": bare_snaps.bytes_per_row,
+        },
+    )

@@ -1,0 +1,594 @@
+"""Generate the event catalogue (``events.md``) from the code, at build time.
+
+mkdocs-gen-files runs this script during ``mkdocs build``. For every class in
+``Family.EVENT_CLASSES`` it writes the event's name, its permanent stored topic,
+its docstring, a table of its fields and an example of the JSON payload exactly
+as the store keeps it. The examples come from a small scenario run against the
+in-memory store with fixed ids and a fixed clock, so the page is the same on
+every build.
+
+Nothing here is maintained by hand: a new event class, field or enumeration
+value shows up on the next build. A new event class also needs one line of
+scenario below, or the catalogue says that its example is missing (and
+``tests/test_docs.py`` fails).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+import json
+import re
+import types
+import typing
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import attrs
+
+import familiekoordinering as fk
+from familiekoordinering import (
+    Actor,
+    Agency,
+    AgencyKind,
+    Channel,
+    ConsentForm,
+    ConsentScope,
+    Economy,
+    Eligibility,
+    EndReason,
+    Family,
+    FamilyCoordination,
+    FamilyKnows,
+    Housing,
+    LeisureAnswer,
+    MemberKind,
+    Municipality,
+    Programme,
+    ReferralSource,
+    Responsible,
+    ResponsibleKind,
+    Role,
+    SchoolAnswer,
+    SectorPlanKind,
+    SurveyKind,
+    Topic,
+    WellBeingAnswer,
+    WorkAnswer,
+    WorkStatus,
+)
+
+PAGE = "events.md"
+BASE_FIELDS = frozenset({"originator_id", "originator_version"})
+ENVELOPE = tuple(
+    f.name for f in dataclasses.fields(Family.Event) if f.name not in BASE_FIELDS
+)
+ENVELOPE_MEANING = {
+    "timestamp": "When the event was recorded: the application's clock, set by "
+    "the library, not by the caller (also readable as `recorded_at`).",
+    "occurred_on": "When the thing happened in the family's life, as the caller "
+    "says. Rules are judged on this date.",
+    "actor": "Who recorded it: user id, role and municipality.",
+}
+CREATED_FIELD_MEANING = {
+    "originator_topic": "The stored topic of the aggregate the event creates "
+    "(only on the creating event).",
+}
+
+
+# --------------------------------------------------------------------------- example
+
+
+def _id(name: str) -> uuid.UUID:
+    """A fixed, realistic-looking id for the example ``name``."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://familiekoordinering.example/{name}")
+
+
+class _ExampleClock:
+    """Records every command a few minutes after the previous one, on the day set."""
+
+    def __init__(self) -> None:
+        self.day = date(2026, 1, 5)
+        self._last = datetime.combine(self.day, time(9, 0), tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        start = datetime.combine(self.day, time(9, 0), tzinfo=UTC)
+        self._last = max(start, self._last) + timedelta(minutes=7)
+        return self._last
+
+
+def example_history() -> list[Family.Event]:
+    """Run a year with one family in which every kind of event happens once or more."""
+    clock = _ExampleClock()
+    app = FamilyCoordination("memory", snapshot_interval=None, clock=clock)
+    kari = Actor("kari.nordmann", Role.COORDINATOR, Municipality("4204"))
+    nav = Agency(AgencyKind.NAV, "NAV Kristiansand")
+
+    def on(day: date) -> date:
+        clock.day = day
+        return day
+
+    family_id = app.enrol_family(
+        family_id=_id("family"),
+        municipality="4204",
+        label="Hansen",
+        programme=Programme.nye_monstre(),
+        referral=ReferralSource.NAV,
+        referral_note="Referred by NAV Kristiansand after a housing crisis",
+        eligibility=Eligibility(
+            household_income=248_000, eu60_threshold=316_000, years_in_low_income=4
+        ),
+        occurred_on=on(date(2026, 1, 5)),
+        actor=kari,
+    )
+    lise = app.add_member(
+        family_id,
+        member_id=_id("lise"),
+        name="Lise Hansen",
+        birth_date=date(1988, 4, 12),
+        kind=MemberKind.ADULT,
+        occurred_on=on(date(2026, 1, 5)),
+        actor=kari,
+    )
+    emil = app.add_member(
+        family_id,
+        member_id=_id("emil"),
+        name="Emil Hansen",
+        birth_date=date(2014, 9, 3),
+        kind=MemberKind.CHILD,
+        guardian_ids=[lise],
+        occurred_on=on(date(2026, 1, 5)),
+        actor=kari,
+    )
+    sara = app.add_member(
+        family_id,
+        member_id=_id("sara"),
+        name="Sara Hansen",
+        birth_date=date(2008, 2, 20),
+        kind=MemberKind.CHILD,
+        guardian_ids=[lise],
+        occurred_on=on(date(2026, 1, 5)),
+        actor=kari,
+    )
+    app.assign_coordinator(
+        family_id,
+        coordinator_id="kari.nordmann",
+        coordinator_name="Kari Nordmann",
+        occurred_on=on(date(2026, 1, 5)),
+        actor=kari,
+    )
+    consent_id = app.grant_consent(
+        family_id,
+        consent_id=_id("consent-nav"),
+        scope=ConsentScope(
+            agency=Agency(AgencyKind.NAV),
+            topics=frozenset({Topic.ECONOMY, Topic.WORK}),
+            member_ids=frozenset({lise, emil}),
+            excluded_topics=frozenset({Topic.PARENTING}),
+        ),
+        given_by=[lise],
+        form=ConsentForm.WRITTEN,
+        purpose="Sort out the family's economy and Lise's way into work",
+        occurred_on=on(date(2026, 1, 12)),
+        actor=kari,
+    )
+    app.refuse_consent(
+        family_id,
+        refusal_id=_id("refusal-school"),
+        scope=ConsentScope(
+            agency=Agency(AgencyKind.SCHOOL),
+            topics=frozenset({Topic.HEALTH}),
+            member_ids=frozenset({emil}),
+        ),
+        refused_by=[lise],
+        note="Not now; we will talk about it again after the summer",
+        occurred_on=on(date(2026, 1, 12)),
+        actor=kari,
+    )
+    bills = app.set_goal(
+        family_id,
+        goal_id=_id("goal-bills"),
+        area=Topic.ECONOMY,
+        words="Vi vil ha oversikt over regningene",
+        target_on=date(2026, 12, 31),
+        occurred_on=on(date(2026, 1, 19)),
+        actor=kari,
+    )
+    football = app.set_goal(
+        family_id,
+        goal_id=_id("goal-football"),
+        area=Topic.LEISURE,
+        words="Emil vil spille fotball med vennene sine",
+        member_id=emil,
+        occurred_on=on(date(2026, 1, 19)),
+        actor=kari,
+    )
+    meeting = app.hold_meeting(
+        family_id,
+        meeting_id=_id("meeting-1"),
+        participants=["Kari Nordmann (coordinator)", "NAV adviser"],
+        members_present=[lise],
+        agencies_present=[nav],
+        decisions=["Apply for housing allowance together"],
+        occurred_on=on(date(2026, 1, 19)),
+        actor=kari,
+    )
+    step = app.agree_step(
+        family_id,
+        step_id=_id("step-housing-allowance"),
+        description="Apply for housing allowance (bostøtte) together",
+        responsible=Responsible(ResponsibleKind.COORDINATOR),
+        due_on=date(2026, 2, 15),
+        goal_id=bills,
+        occurred_on=on(date(2026, 1, 19)),
+        actor=kari,
+    )
+    app.complete_survey(
+        family_id,
+        survey_id=_id("survey-baseline"),
+        kind=SurveyKind.BASELINE,
+        housing=Housing(persons_per_room=1.5, standard=2, moves_last_12_months=1),
+        economy=Economy(
+            household_income=248_000,
+            eu60_threshold=316_000,
+            debt=41_000,
+            payments_per_month=6,
+        ),
+        work=[WorkAnswer(lise, WorkStatus.PART_TIME)],
+        school=[
+            SchoolAnswer(emil, mastery=3, absence_days=6),
+            SchoolAnswer(sara, mastery=4),
+        ],
+        leisure=[LeisureAnswer(emil, activities=0), LeisureAnswer(sara, activities=1)],
+        well_being=[WellBeingAnswer(lise, ladder=5), WellBeingAnswer(emil, ladder=7)],
+        occurred_on=on(date(2026, 1, 26)),
+        actor=kari,
+    )
+    contact = app.record_contact(
+        family_id,
+        action_id=_id("contact-nav"),
+        agency=nav,
+        topics=[Topic.ECONOMY],
+        member_ids=[lise],
+        purpose="Ask about housing allowance and the unpaid electricity bill",
+        channel=Channel.PHONE,
+        family_knows=FamilyKnows.inform_afterwards(),
+        occurred_on=on(date(2026, 1, 27)),
+        actor=kari,
+    )
+    app.record_family_informed(
+        family_id,
+        contact,
+        channel=Channel.IN_PERSON,
+        note="Told Lise at the kitchen table",
+        occurred_on=on(date(2026, 1, 29)),
+        actor=kari,
+    )
+    app.record_contact(
+        family_id,
+        action_id=_id("contact-nav-agreed"),
+        agency=nav,
+        topics=[Topic.ECONOMY],
+        member_ids=[lise],
+        purpose="Send the housing allowance application",
+        channel=Channel.DIGITAL_MESSAGE,
+        family_knows=FamilyKnows.agreed_beforehand(meeting),
+        occurred_on=on(date(2026, 2, 2)),
+        actor=kari,
+    )
+    app.complete_step(
+        family_id,
+        step,
+        note="Application sent on 2 February",
+        occurred_on=on(date(2026, 2, 10)),
+        actor=kari,
+    )
+    app.link_sector_plan(
+        family_id,
+        sector_plan_id=_id("sector-plan-nav"),
+        kind=SectorPlanKind.NAV_ACTIVITY_PLAN,
+        agency=nav,
+        reference="Aktivitetsplan 2026/114",
+        member_id=lise,
+        title="Lise's activity plan",
+        occurred_on=on(date(2026, 2, 10)),
+        actor=kari,
+    )
+    app.record_goal_progress(
+        family_id,
+        bills,
+        note="Housing allowance granted; two bills on a payment plan",
+        rating=6,
+        occurred_on=on(date(2026, 3, 2)),
+        actor=kari,
+    )
+    app.drop_goal(
+        family_id,
+        football,
+        reason="Emil chose the choir instead",
+        occurred_on=on(date(2026, 4, 20)),
+        actor=kari,
+    )
+    app.withdraw_consent(
+        family_id,
+        consent_id,
+        withdrawn_by=[lise],
+        reason="Lise now talks to NAV herself",
+        occurred_on=on(date(2026, 6, 1)),
+        actor=kari,
+    )
+    app.record_member_left(
+        family_id,
+        sara,
+        note="Moved out to study in Bergen",
+        occurred_on=on(date(2026, 8, 15)),
+        actor=kari,
+    )
+    app.achieve_goal(
+        family_id,
+        bills,
+        note="All bills on a plan, none overdue",
+        occurred_on=on(date(2026, 11, 30)),
+        actor=kari,
+    )
+    app.end_follow_up(
+        family_id,
+        reason=EndReason.MOVED_AWAY,
+        note="The family moved to another municipality",
+        occurred_on=on(date(2026, 12, 15)),
+        actor=kari,
+    )
+    return app.family_history(family_id)
+
+
+def example_payloads() -> dict[type[Any], tuple[str, dict[str, Any]]]:
+    """The stored topic and JSON payload of the first example of each event class."""
+    from familiekoordinering.serialisation import CattrsMapper
+
+    mapper = CattrsMapper()
+    out: dict[type[Any], tuple[str, dict[str, Any]]] = {}
+    for event in example_history():
+        if type(event) in out:
+            continue
+        stored = mapper.to_stored_event(event)
+        out[type(event)] = (stored.topic, json.loads(stored.state))
+    return out
+
+
+# ------------------------------------------------------------------------ formatting
+
+_ROLE = re.compile(r":(?:py:)?[a-z]+:`~?([^`]+)`")
+
+
+def _docstring(obj: Any) -> str:
+    """The docstring as Markdown: reST roles become code spans."""
+    text = inspect.getdoc(obj) or ""
+    return _ROLE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1]}`", text)
+
+
+def _public(tp: Any) -> str | None:
+    """The public name of ``tp`` if ``familiekoordinering`` exports it, else None."""
+    name = getattr(tp, "__name__", None)
+    if name and getattr(fk, name, None) is tp and name in fk.__all__:
+        return name
+    return None
+
+
+def _ref(tp: Any) -> str:
+    """A link to the API reference for a public type; plain code otherwise."""
+    name = getattr(tp, "__name__", repr(tp))
+    if _public(tp):
+        return f"[`{name}`][{tp.__module__}.{getattr(tp, '__qualname__', name)}]"
+    return f"`{name}`"
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def format_type(tp: Any) -> str:
+    """A field's type as Markdown, safe inside a table cell."""
+    if tp is type(None):
+        return "`None`"
+    if tp is Ellipsis:
+        return "`...`"
+    if _is_union(tp):
+        return " \\| ".join(format_type(arg) for arg in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        args = ", ".join(format_type(arg) for arg in typing.get_args(tp))
+        return f"`{origin.__name__}`\\[{args}\\]"
+    return _ref(tp)
+
+
+def stored_as(tp: Any) -> str:
+    """How a value of type ``tp`` looks in the stored JSON."""
+    if tp is type(None):
+        return "`null`"
+    if _is_union(tp):
+        return " or ".join(stored_as(arg) for arg in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    if origin is frozenset:
+        return f"list of {stored_as(typing.get_args(tp)[0])}, sorted"
+    if origin is tuple:
+        return f"list of {stored_as(typing.get_args(tp)[0])}"
+    supertype = getattr(tp, "__supertype__", None)
+    if supertype is not None:  # a NewType such as MemberId
+        return stored_as(supertype)
+    if tp is datetime:
+        return "string: date and time with offset (ISO 8601)"
+    if tp is date:
+        return "string: date (ISO 8601)"
+    if tp is uuid.UUID:
+        return "string: UUID"
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return f"string: one of the [`{tp.__name__}`](#{_anchor(tp)}) values"
+    if attrs.has(tp):
+        return f"object: [`{tp.__name__}`](#{_anchor(tp)})"
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+        tp, f"`{getattr(tp, '__name__', tp)}`"
+    )
+
+
+def _anchor(tp: type[Any]) -> str:
+    return f"value-{tp.__name__.lower()}"
+
+
+def _walk_types(tp: Any) -> Iterator[Any]:
+    """``tp`` and every type nested in it (union members, items, attrs fields)."""
+    yield tp
+    for arg in typing.get_args(tp):
+        yield from _walk_types(arg)
+    if isinstance(tp, type) and attrs.has(tp):
+        for hint in typing.get_type_hints(tp).values():
+            yield from _walk_types(hint)
+
+
+def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
+    hints = typing.get_type_hints(cls)
+    return [
+        (f.name, hints[f.name])
+        for f in dataclasses.fields(cls)
+        if f.name not in BASE_FIELDS
+    ]
+
+
+def _table(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> str:
+    lines = [f"| {' | '.join(header)} |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- page
+
+
+def render() -> str:
+    """The whole catalogue page as Markdown."""
+    examples = example_payloads()
+    value_types: dict[str, type[Any]] = {}
+    out: list[str] = []
+    add = out.append
+
+    add("# Event catalogue\n")
+    add(
+        '!!! info "Generated from the code"\n'
+        "    This page is written at build time by `docs/gen_event_catalogue.py` from\n"
+        "    `Family.EVENT_CLASSES`, the event classes' docstrings and type annotations,\n"
+        "    and the stored form of example events. Edit the code, not this page.\n"
+    )
+    add(
+        "Everything that happens with a family is recorded as one of the events "
+        f"below, {len(Family.EVENT_CLASSES)} kinds in all, in the family's own "
+        "stream. Events are never changed or deleted once stored: a correction is "
+        "a new event. Each event class has a permanent **topic**, the name under "
+        "which it is stored; the topic does not follow the Python module path, so "
+        "code can move without breaking stored history.\n"
+    )
+    add("## The envelope: what every event carries\n")
+    add(
+        "Besides the fields listed for each event, every event carries these, and "
+        "the store keeps the family id (`originator_id`) and the event's position in "
+        "the family's stream (`originator_version`) beside the payload:\n"
+    )
+    hints = typing.get_type_hints(Family.Event)
+    add(
+        _table(
+            [(f"`{n}`", format_type(hints[n]), ENVELOPE_MEANING.get(n, "")) for n in ENVELOPE],
+            ("Field", "Type", "Meaning"),
+        )
+        + "\n"
+    )
+    add("## Events\n")
+    add(
+        _table(
+            [
+                (
+                    f"[{cls.__name__}](#{cls.__name__.lower()})",
+                    f"`{cls.TOPIC}`",
+                    _docstring(cls).split("\n\n")[0].replace("\n", " "),
+                )
+                for cls in Family.EVENT_CLASSES
+            ],
+            ("Event", "Stored topic", "What happened"),
+        )
+        + "\n"
+    )
+    for cls in Family.EVENT_CLASSES:
+        add(f"### {cls.__name__}\n")
+        add(f"Stored topic: `{cls.TOPIC}`\n")
+        add(_docstring(cls) + "\n")
+        own = [(n, t) for n, t in _fields(cls) if n not in ENVELOPE]
+        rows = []
+        for name, tp in own:
+            note = CREATED_FIELD_MEANING.get(name)
+            rows.append(
+                (f"`{name}`", format_type(tp), stored_as(tp) + (f". {note}" if note else ""))
+            )
+            for nested in _walk_types(tp):
+                if isinstance(nested, type) and (
+                    attrs.has(nested) or issubclass(nested, enum.Enum)
+                ):
+                    value_types.setdefault(nested.__name__, nested)
+        if rows:
+            add("Fields (besides the envelope):\n")
+            add(_table(rows, ("Field", "Type", "Stored as")) + "\n")
+        example = examples.get(cls)
+        if example is None:
+            add(
+                '!!! warning "No example yet"\n'
+                "    Add this event to the scenario in `docs/gen_event_catalogue.py`.\n"
+            )
+        else:
+            topic, payload = example
+            if topic != cls.TOPIC:  # pragma: no cover - a guard for the docs build
+                msg = f"{cls.__name__} is stored as {topic!r}, not its TOPIC {cls.TOPIC!r}"
+                raise RuntimeError(msg)
+            add("Example stored payload:\n")
+            add("```json\n" + json.dumps(payload, indent=2, ensure_ascii=False) + "\n```\n")
+    for tp in _walk_types(hints["actor"]):
+        if isinstance(tp, type) and (attrs.has(tp) or issubclass(tp, enum.Enum)):
+            value_types.setdefault(tp.__name__, tp)
+
+    add("## Values inside events\n")
+    add(
+        "Value objects are stored as JSON objects of their fields; enumerations as "
+        "their string values. Adding a value to an enumeration is safe; renaming or "
+        "removing one needs an upcast (see [Storage](storage.md)).\n"
+    )
+    for name in sorted(value_types):
+        tp = value_types[name]
+        add(f'### {name} {{ #{_anchor(tp)} data-toc-label="{name}" }}\n')
+        add(f"API reference: {_ref(tp)}\n" if _public(tp) else "")
+        if tp.__doc__:
+            add(_docstring(tp).split("\n\n")[0] + "\n")
+        if attrs.has(tp):
+            field_hints = typing.get_type_hints(tp)
+            add(
+                _table(
+                    [
+                        (f"`{f.name}`", format_type(field_hints[f.name]), stored_as(field_hints[f.name]))
+                        for f in attrs.fields(tp)
+                    ],
+                    ("Field", "Type", "Stored as"),
+                )
+                + "\n"
+            )
+        else:
+            add("Values: " + ", ".join(f"`{m.value}`" for m in tp) + "\n")
+    return "\n".join(out)
+
+
+def write(open_: Callable[..., Any]) -> None:
+    """Write the page through ``open_`` (mkdocs-gen-files' ``open`` in a build)."""
+    with open_(PAGE, "w") as page:
+        page.write(render())
+
+
+if __name__ in {"__main__", "<run_path>"}:
+    import mkdocs_gen_files
+
+    write(mkdocs_gen_files.open)
+    mkdocs_gen_files.set_edit_path(PAGE, "gen_event_catalogue.py")

@@ -1,0 +1,142 @@
+"""Shared fixtures: a fixed clock, actors, and applications on each real backend."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from familiekoordinering import (
+    Actor,
+    Agency,
+    AgencyKind,
+    ConsentForm,
+    ConsentScope,
+    Eligibility,
+    FamilyCoordination,
+    FamilyId,
+    MemberId,
+    MemberKind,
+    Municipality,
+    Programme,
+    ReferralSource,
+    Role,
+    Topic,
+)
+
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+START = date(2026, 1, 5)
+KOMMUNE = Municipality("4204")
+COORDINATOR = Actor("k-lund", Role.COORDINATOR, KOMMUNE)
+LEAD = Actor("t-lead", Role.TEAM_LEAD, KOMMUNE)
+
+
+class FixedClock:
+    """A clock that ticks one second per reading, from a fixed start."""
+
+    def __init__(self, start: datetime = datetime(2026, 1, 5, 9, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+BACKENDS = ["memory", "sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store name for each real backend (in-memory, an SQLite file)."""
+    return "memory" if request.param == "memory" else str(tmp_path / "store.db")
+
+
+@pytest.fixture
+def make_app(
+    store: str, clock: FixedClock
+) -> Iterator[Callable[..., FamilyCoordination]]:
+    apps: list[FamilyCoordination] = []
+
+    def make(**kwargs: object) -> FamilyCoordination:
+        kwargs.setdefault("clock", clock)
+        app = FamilyCoordination(store, **kwargs)  # type: ignore[arg-type]
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., FamilyCoordination]) -> FamilyCoordination:
+    return make_app()
+
+
+class EnrolledFamily:
+    """A family with two adults (Kari, Ola) and one child (Emma), and a NAV consent."""
+
+    def __init__(self, app: FamilyCoordination) -> None:
+        self.app = app
+        self.id: FamilyId = app.enrol_family(
+            municipality=KOMMUNE,
+            label="Hansen",
+            programme=Programme.nye_monstre(),
+            referral=ReferralSource.NAV,
+            eligibility=Eligibility(250_000, 380_000, 4),
+            occurred_on=START,
+            actor=LEAD,
+        )
+        self.kari: MemberId = app.add_member(
+            self.id, name="Kari Hansen", birth_date=date(1988, 4, 2), kind=MemberKind.ADULT,
+            occurred_on=START, actor=COORDINATOR,
+        )  # fmt: skip
+        self.ola: MemberId = app.add_member(
+            self.id, name="Ola Hansen", birth_date=date(1985, 9, 30), kind=MemberKind.ADULT,
+            occurred_on=START, actor=COORDINATOR,
+        )  # fmt: skip
+        self.emma: MemberId = app.add_member(
+            self.id, name="Emma Hansen", birth_date=date(2016, 2, 29), kind=MemberKind.CHILD,
+            guardian_ids=[self.kari, self.ola], occurred_on=START, actor=COORDINATOR,
+        )  # fmt: skip
+        self.nav_consent = app.grant_consent(
+            self.id,
+            scope=ConsentScope(
+                agency=Agency(AgencyKind.NAV),
+                topics=frozenset({Topic.ECONOMY, Topic.WORK}),
+                member_ids=frozenset({self.kari, self.ola, self.emma}),
+                excluded_topics=frozenset({Topic.PARENTING}),
+            ),
+            given_by=[self.kari, self.ola],
+            form=ConsentForm.WRITTEN,
+            purpose="Practical help with the economy",
+            occurred_on=START + timedelta(days=1),
+            actor=COORDINATOR,
+        )
+
+    @property
+    def version(self) -> int:
+        return self.app.get_family(self.id).version
+
+
+@pytest.fixture
+def family(app: FamilyCoordination) -> EnrolledFamily:
+    return EnrolledFamily(app)

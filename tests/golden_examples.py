@@ -1,0 +1,208 @@
+"""One fixed example of every event type, for the golden stored payloads.
+
+The examples never change. If an event's stored form must change, the change
+needs an upcaster (``class_version`` and ``upcast_vN_vN+1``) that turns the old
+golden payload into the new event, a new golden file beside the old one, and a
+CHANGELOG entry. Regenerate only new files with ``python -m tests.golden_examples``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from familiekoordinering import (
+    Actor,
+    Agency,
+    AgencyKind,
+    Benefit,
+    Channel,
+    ConsentForm,
+    ConsentScope,
+    Economy,
+    Eligibility,
+    EndReason,
+    Family,
+    FamilyKnows,
+    Housing,
+    LeisureAnswer,
+    MemberKind,
+    Municipality,
+    OutwardActionKind,
+    Programme,
+    ReferralSource,
+    Responsible,
+    ResponsibleKind,
+    Role,
+    SchoolAnswer,
+    SectorPlanKind,
+    Survey,
+    SurveyKind,
+    Topic,
+    WellBeingAnswer,
+    WorkAnswer,
+    WorkStatus,
+)
+from familiekoordinering.serialisation import CattrsMapper
+
+GOLDEN = Path(__file__).parent / "golden"
+FAMILY = UUID("00000000-0000-4000-8000-000000000001")
+KARI = UUID("00000000-0000-4000-8000-0000000000a1")
+EMMA = UUID("00000000-0000-4000-8000-0000000000c1")
+CONSENT = UUID("00000000-0000-4000-8000-0000000000d1")
+ACTION = UUID("00000000-0000-4000-8000-0000000000e1")
+GOAL = UUID("00000000-0000-4000-8000-0000000000f1")
+ACTOR = Actor("k-lund", Role.COORDINATOR, Municipality("4204"))
+ON = date(2026, 3, 2)
+AT = datetime(2026, 3, 2, 10, 15, 30, 123456, tzinfo=UTC)
+NAV = Agency(AgencyKind.NAV, "NAV Kristiansand")
+
+
+def _base(cls: type[Family.Event], version: int, **fields: Any) -> Family.Event:
+    return cls(  # type: ignore[call-arg]
+        originator_id=FAMILY,
+        originator_version=version,
+        timestamp=AT,
+        occurred_on=ON,
+        actor=ACTOR,
+        **fields,
+    )
+
+
+SCOPE = ConsentScope(
+    agency=Agency(AgencyKind.NAV),
+    topics=frozenset({Topic.ECONOMY, Topic.WORK}),
+    member_ids=frozenset({KARI, EMMA}),
+    excluded_topics=frozenset({Topic.PARENTING}),
+)
+
+EXAMPLES: dict[str, Family.Event] = {
+    "Enrolled": _base(
+        Family.Enrolled, 1,
+        originator_topic=Family.TOPIC,
+        municipality="4204",
+        label="Hansen",
+        programme=Programme.nye_monstre(),
+        referral=ReferralSource.NAV,
+        referral_note="Referred by NAV Kristiansand",
+        eligibility=Eligibility(250_000, 380_000, 4),
+        planned_end_on=date(2031, 3, 1),
+    ),
+    "MemberAdded": _base(
+        Family.MemberAdded, 2, member_id=EMMA, name="Emma Hansen",
+        birth_date=date(2016, 2, 29), kind=MemberKind.CHILD, guardian_ids=frozenset({KARI}),
+    ),
+    "MemberLeft": _base(Family.MemberLeft, 3, member_id=EMMA, note="Moved to her father"),
+    "CoordinatorAssigned": _base(
+        Family.CoordinatorAssigned, 4, coordinator_id="k-lund",
+        coordinator_name="Kristin Lund", note=None,
+    ),
+    "ConsentGranted": _base(
+        Family.ConsentGranted, 5, consent_id=CONSENT, scope=SCOPE,
+        given_by=frozenset({KARI}), form=ConsentForm.WRITTEN, valid_from=ON,
+        valid_until=date(2027, 3, 1), purpose="Practical help with the economy",
+    ),
+    "ConsentRefused": _base(
+        Family.ConsentRefused, 6, refusal_id=UUID("00000000-0000-4000-8000-0000000000d2"),
+        scope=ConsentScope(
+            agency=Agency(AgencyKind.CHILD_WELFARE),
+            topics=frozenset({Topic.PARENTING}),
+            member_ids=frozenset({EMMA}),
+            actions=frozenset({OutwardActionKind.SHARE_INFORMATION}),
+        ),
+        refused_by=frozenset({KARI}), note=None,
+    ),
+    "ConsentWithdrawn": _base(
+        Family.ConsentWithdrawn, 7, consent_id=CONSENT, withdrawn_by=frozenset({KARI}),
+        reason="We talk to NAV ourselves now",
+    ),
+    "GoalSet": _base(
+        Family.GoalSet, 8, goal_id=GOAL, area=Topic.WORK, words="Jeg vil ha en jobb",
+        member_id=KARI, target_on=date(2028, 1, 1),
+    ),
+    "GoalProgressRecorded": _base(
+        Family.GoalProgressRecorded, 9, goal_id=GOAL, note="Started a course", rating=6,
+    ),
+    "GoalAchieved": _base(Family.GoalAchieved, 10, goal_id=GOAL, note=None),
+    "GoalDropped": _base(Family.GoalDropped, 11, goal_id=GOAL, reason="No longer what matters"),
+    "StepAgreed": _base(
+        Family.StepAgreed, 12, step_id=UUID("00000000-0000-4000-8000-0000000000b1"),
+        description="apply for housing allowance",
+        responsible=Responsible(ResponsibleKind.FAMILY, member_id=KARI),
+        due_on=date(2026, 4, 1), goal_id=GOAL,
+    ),
+    "StepCompleted": _base(
+        Family.StepCompleted, 13, step_id=UUID("00000000-0000-4000-8000-0000000000b1"),
+        note="Sent",
+    ),
+    "SectorPlanLinked": _base(
+        Family.SectorPlanLinked, 14, sector_plan_id=UUID("00000000-0000-4000-8000-0000000000b2"),
+        kind=SectorPlanKind.NAV_ACTIVITY_PLAN, agency=NAV, reference="AP-12345",
+        member_id=KARI, title="Aktivitetsplan",
+    ),
+    "MeetingHeld": _base(
+        Family.MeetingHeld, 15, meeting_id=UUID("00000000-0000-4000-8000-0000000000b3"),
+        participants=("Kristin Lund", "NAV veileder"), members_present=frozenset({KARI}),
+        agencies_present=(NAV,), decisions=("Apply for bostøtte",),
+    ),
+    "AgencyContacted": _base(
+        Family.AgencyContacted, 16, action_id=ACTION, kind=OutwardActionKind.CONTACT,
+        agency=NAV, topics=frozenset({Topic.ECONOMY}), member_ids=frozenset({KARI}),
+        purpose="Ask about housing allowance", channel=Channel.PHONE,
+        consent_ids=(CONSENT,), family_knows=FamilyKnows.inform_afterwards(date(2026, 3, 9)),
+    ),
+    "FamilyInformed": _base(
+        Family.FamilyInformed, 17, action_id=ACTION, channel=Channel.IN_PERSON, note=None,
+    ),
+    "SurveyCompleted": _base(
+        Family.SurveyCompleted, 18,
+        survey=Survey(
+            survey_id=UUID("00000000-0000-4000-8000-0000000000b4"),
+            kind=SurveyKind.BASELINE,
+            housing=Housing(1.5, 2, 1),
+            economy=Economy(250_000, 380_000, 60_000, 7, frozenset({Benefit.HOUSING_ALLOWANCE})),
+            work=(WorkAnswer(KARI, WorkStatus.UNEMPLOYED),),
+            school=(SchoolAnswer(EMMA, 3, 6),),
+            leisure=(LeisureAnswer(EMMA, 0),),
+            well_being=(WellBeingAnswer(KARI, 4), WellBeingAnswer(EMMA, 7)),
+            note=None,
+        ),
+    ),
+    "FollowUpEnded": _base(
+        Family.FollowUpEnded, 19, reason=EndReason.COMPLETED, note="Five years done"
+    ),
+}  # fmt: skip
+
+
+def golden_path(name: str) -> Path:
+    """Where the golden payload of event type ``name`` (version 1) is kept."""
+    return GOLDEN / f"{name}.v1.json"
+
+
+def write_missing() -> list[Path]:
+    """Write golden files for examples that have none; never overwrite one."""
+    mapper = CattrsMapper()
+    written = []
+    for name, event in EXAMPLES.items():
+        path = golden_path(name)
+        if path.exists():
+            continue
+        stored = mapper.to_stored_event(event)
+        document = {
+            "topic": stored.topic,
+            "originator_id": str(stored.originator_id),
+            "originator_version": stored.originator_version,
+            "state": json.loads(stored.state),
+        }
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_missing():
+        sys.stdout.write(f"wrote {path}\n")

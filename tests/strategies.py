@@ -1,0 +1,216 @@
+"""Hypothesis strategies for every value type and event of the library, in one place."""
+
+from __future__ import annotations
+
+import typing
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hypothesis import strategies as st
+
+from familiekoordinering import (
+    Actor,
+    Agency,
+    AgencyKind,
+    ConsentScope,
+    Economy,
+    Eligibility,
+    Family,
+    FamilyKnows,
+    Housing,
+    KnowledgeKind,
+    LeisureAnswer,
+    MemberId,
+    Municipality,
+    OutwardActionKind,
+    Programme,
+    Responsible,
+    ResponsibleKind,
+    Role,
+    SchoolAnswer,
+    Survey,
+    SurveyId,
+    SurveyKind,
+    Topic,
+    WellBeingAnswer,
+    WorkAnswer,
+    WorkStatus,
+)
+
+dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
+recorded_times = st.datetimes(
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2060, 12, 31),
+    timezones=st.just(UTC),
+)
+texts = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+optional_texts = st.none() | texts
+municipalities = st.from_regex(r"\A[0-9]{3,4}\Z").map(Municipality)
+actors = st.builds(
+    Actor, user_id=texts, role=st.sampled_from(Role), municipality=municipalities
+)
+agencies = st.builds(
+    Agency,
+    kind=st.sampled_from(AgencyKind),
+    unit=st.none() | st.sampled_from(["Lund skole"]),
+)
+topic_sets = st.frozensets(st.sampled_from(Topic), min_size=1)
+member_ids = st.uuids().map(MemberId)
+member_id_sets = st.frozensets(member_ids, min_size=1, max_size=4)
+
+
+@st.composite
+def consent_scopes(draw: st.DrawFn) -> ConsentScope:
+    """A valid scope: permitted and excluded topics never overlap."""
+    topics = draw(topic_sets)
+    rest = sorted(set(Topic) - topics)
+    excluded = draw(st.frozensets(st.sampled_from(rest))) if rest else frozenset()
+    return ConsentScope(
+        agency=draw(agencies),
+        topics=topics,
+        member_ids=draw(member_id_sets),
+        excluded_topics=excluded,
+        actions=draw(st.frozensets(st.sampled_from(OutwardActionKind), min_size=1)),
+    )
+
+
+programmes = st.one_of(
+    st.just(Programme.nye_monstre()),
+    st.just(Programme.brondby()),
+    st.builds(
+        Programme,
+        kind=st.just(Programme.nye_monstre().kind),
+        name=texts,
+        jurisdiction=st.just(Programme.nye_monstre().jurisdiction),
+        duration_months=st.integers(1, 120),
+        survey_interval_months=st.integers(1, 24),
+        inform_deadline_days=st.integers(0, 30),
+        max_caseload=st.none() | st.integers(1, 50),
+    ),
+)
+eligibilities = st.builds(
+    Eligibility,
+    household_income=st.integers(0, 2_000_000),
+    eu60_threshold=st.integers(1, 2_000_000),
+    years_in_low_income=st.integers(0, 20),
+)
+responsibles = st.one_of(
+    st.builds(
+        Responsible,
+        kind=st.just(ResponsibleKind.FAMILY),
+        member_id=st.none() | member_ids,
+    ),
+    st.builds(Responsible, kind=st.just(ResponsibleKind.COORDINATOR)),
+    st.builds(Responsible, kind=st.just(ResponsibleKind.AGENCY), agency=agencies),
+)
+family_knows = st.one_of(
+    st.just(FamilyKnows.present()),
+    st.builds(
+        FamilyKnows, kind=st.just(KnowledgeKind.AGREED_BEFOREHAND), agreed_in=st.uuids()
+    ),
+    st.builds(
+        FamilyKnows, kind=st.just(KnowledgeKind.INFORM_AFTERWARDS), inform_by=dates
+    ),
+)
+housings = st.builds(
+    Housing,
+    persons_per_room=st.floats(0, 20, allow_nan=False).map(lambda x: round(x, 2)),
+    standard=st.integers(1, 5),
+    moves_last_12_months=st.integers(0, 52),
+)
+economies = st.builds(
+    Economy,
+    household_income=st.integers(0, 2_000_000),
+    eu60_threshold=st.integers(1, 2_000_000),
+    debt=st.integers(0, 10_000_000),
+    payments_per_month=st.integers(0, 100),
+)
+surveys = st.builds(
+    Survey,
+    survey_id=st.uuids().map(SurveyId),
+    kind=st.sampled_from(SurveyKind),
+    housing=housings,
+    economy=economies,
+    work=st.lists(
+        st.builds(WorkAnswer, member_id=member_ids, status=st.sampled_from(WorkStatus)),
+        max_size=3,
+    ).map(tuple),
+    school=st.lists(
+        st.builds(
+            SchoolAnswer,
+            member_id=member_ids,
+            mastery=st.integers(1, 5),
+            absence_days=st.none() | st.integers(0, 366),
+        ),
+        max_size=3,
+    ).map(tuple),
+    leisure=st.lists(
+        st.builds(LeisureAnswer, member_id=member_ids, activities=st.integers(0, 50)),
+        max_size=3,
+    ).map(tuple),
+    well_being=st.lists(
+        st.builds(WellBeingAnswer, member_id=member_ids, ladder=st.integers(0, 10)),
+        max_size=3,
+    ).map(tuple),
+    note=optional_texts,
+)
+
+# Types the events declare, mapped to the strategies above; everything else
+# (enums, UUID NewTypes, tuples, frozensets) hypothesis infers from the hints.
+_FIELD_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
+    date: dates,
+    str: texts,
+    Actor: actors,
+    Agency: agencies,
+    ConsentScope: consent_scopes(),
+    Programme: programmes,
+    Eligibility: eligibilities,
+    Responsible: responsibles,
+    FamilyKnows: family_knows,
+    Survey: surveys,
+    Municipality: municipalities,
+}
+
+
+def _strategy_for(tp: Any) -> st.SearchStrategy[Any]:
+    if tp in _FIELD_STRATEGIES:
+        return _FIELD_STRATEGIES[tp]
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, __import__("types").UnionType):
+        return st.one_of(
+            *(st.none() if a is type(None) else _strategy_for(a) for a in args)
+        )
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return st.lists(_strategy_for(args[0]), max_size=3).map(tuple)
+    if origin is frozenset:
+        return st.frozensets(_strategy_for(args[0]), max_size=4)
+    if tp is int:
+        return st.integers(-(10**12), 10**12)
+    return st.from_type(tp)
+
+
+def events_of(event_class: type[Family.Event]) -> st.SearchStrategy[Family.Event]:
+    """Any event of ``event_class``, with every field drawn by its declared type."""
+    hints = typing.get_type_hints(event_class)
+    fields = {
+        name: _strategy_for(tp)
+        for name, tp in hints.items()
+        if name in event_class.__dataclass_fields__
+        and name not in {"originator_id", "originator_version", "timestamp"}
+    }
+    extra = {}
+    if issubclass(event_class, Family.Enrolled):
+        extra["originator_topic"] = st.just(Family.TOPIC)
+        fields.pop("originator_topic", None)
+    return st.builds(
+        event_class,
+        originator_id=st.uuids(),
+        originator_version=st.integers(1, 10**6),
+        timestamp=recorded_times,
+        **fields,
+        **extra,
+    )
+
+
+any_event = st.one_of(*(events_of(cls) for cls in Family.EVENT_CLASSES))

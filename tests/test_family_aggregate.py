@@ -1,0 +1,511 @@
+"""The Family aggregate on its own: given events, when a command, then events or an error.
+
+No storage here: the aggregate is created and changed in memory, and every
+refused command must leave it exactly as it was (no pending events).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from tests.conftest import COORDINATOR, KOMMUNE, LEAD, START
+
+from familiekoordinering import (
+    Actor,
+    Agency,
+    AgencyKind,
+    Channel,
+    ConsentForm,
+    ConsentRequiredError,
+    ConsentScope,
+    DuplicateIdError,
+    Economy,
+    Eligibility,
+    FamiliekoordineringError,
+    Family,
+    FamilyKnows,
+    Housing,
+    InvalidInputError,
+    MemberId,
+    MemberKind,
+    NotFoundError,
+    OutwardActionKind,
+    Programme,
+    ReferralSource,
+    Responsible,
+    ResponsibleKind,
+    Role,
+    RuleViolationError,
+    SchoolAnswer,
+    Survey,
+    SurveyKind,
+    Topic,
+    WellBeingAnswer,
+    WorkAnswer,
+    WorkStatus,
+)
+
+NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
+KARI = MemberId(UUID(int=1))
+EMMA = MemberId(UUID(int=2))
+
+
+def enrolled(**overrides: Any) -> Family:
+    arguments: dict[str, Any] = {
+        "family_id": uuid4(),
+        "municipality": KOMMUNE,
+        "label": "Hansen",
+        "programme": Programme.nye_monstre(),
+        "referral": ReferralSource.SCHOOL,
+        "eligibility": Eligibility(250_000, 380_000, 4),
+        "occurred_on": START,
+        "actor": LEAD,
+        "recorded_at": NOW,
+    }
+    arguments.update(overrides)
+    return Family.enrol(**arguments)
+
+
+def with_members() -> Family:
+    family = enrolled()
+    family.add_member(
+        member_id=KARI, name="Kari", birth_date=date(1988, 4, 2), kind=MemberKind.ADULT,
+        occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    family.add_member(
+        member_id=EMMA, name="Emma", birth_date=date(2016, 2, 29), kind=MemberKind.CHILD,
+        guardian_ids=[KARI], occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    family.collect_events()
+    return family
+
+
+def scope(**overrides: Any) -> ConsentScope:
+    arguments: dict[str, Any] = {
+        "agency": Agency(AgencyKind.NAV),
+        "topics": frozenset({Topic.ECONOMY}),
+        "member_ids": frozenset({KARI, EMMA}),
+    }
+    arguments.update(overrides)
+    return ConsentScope(**arguments)
+
+
+def grant(family: Family, **overrides: Any) -> UUID:
+    arguments: dict[str, Any] = {
+        "consent_id": uuid4(),
+        "scope": scope(),
+        "given_by": [KARI],
+        "form": ConsentForm.WRITTEN,
+        "purpose": "economy",
+        "occurred_on": START,
+        "actor": COORDINATOR,
+        "recorded_at": NOW,
+    }
+    arguments.update(overrides)
+    family.grant_consent(**arguments)
+    return arguments["consent_id"]  # type: ignore[no-any-return]
+
+
+def test_enrolment_sets_the_planned_end_from_the_programme() -> None:
+    family = enrolled()
+    assert family.planned_end_on == date(2031, 1, 4)
+    assert enrolled(programme=Programme.brondby()).planned_end_on == date(2027, 1, 4)
+    (event,) = family.collect_events()
+    assert isinstance(event, Family.Enrolled)
+    assert event.recorded_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"municipality": "Kristiansand"}, "not a municipality number"),
+        ({"label": "  "}, "label must not be blank"),
+        ({"eligibility": Eligibility(-1, 380_000, 4)}, "household_income is -1"),
+        ({"eligibility": Eligibility(1, 0, 4)}, "eu60_threshold is 0"),
+        ({"occurred_on": datetime(2026, 1, 5)}, "must be a date"),
+        ({"referral": "nav"}, "referral must be one of"),
+        ({"actor": Actor("", Role.COORDINATOR, KOMMUNE)}, "actor.user_id"),
+    ],
+)
+def test_bad_enrolment_input_is_refused_with_what_to_fix(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        enrolled(**overrides)
+
+
+def assert_refused(
+    family: Family, error: type[Exception], message: str, command: Any
+) -> None:
+    version = family.version
+    pending = list(family.pending_events)
+    state = copy.deepcopy(
+        {k: v for k, v in vars(family).items() if k != "_pending_events"}
+    )
+    with pytest.raises(error, match=message):
+        command()
+    assert family.version == version
+    assert family.pending_events == pending
+    assert {k: v for k, v in vars(family).items() if k != "_pending_events"} == state
+
+
+def test_a_member_born_after_the_date_is_refused() -> None:
+    family = with_members()
+    assert_refused(
+        family, InvalidInputError, "after the date the member was added",
+        lambda: family.add_member(
+            member_id=uuid4(), name="Baby", birth_date=START + timedelta(days=1),
+            kind=MemberKind.CHILD, occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def test_a_guardian_must_be_an_adult_member() -> None:
+    family = with_members()
+    assert_refused(
+        family, InvalidInputError, "is not an adult member",
+        lambda: family.add_member(
+            member_id=uuid4(), name="Sara", birth_date=date(2018, 1, 1),
+            kind=MemberKind.CHILD, guardian_ids=[EMMA], occurred_on=START,
+            actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def test_an_adult_must_consent_for_themselves() -> None:
+    family = with_members()
+    ola = MemberId(uuid4())
+    family.add_member(
+        member_id=ola, name="Ola", birth_date=date(1980, 1, 1), kind=MemberKind.ADULT,
+        occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    assert_refused(
+        family, RuleViolationError, "Ola is an adult and must consent for themselves",
+        lambda: grant(family, scope=scope(member_ids=frozenset({ola}))),
+    )  # fmt: skip
+
+
+def test_a_child_is_covered_only_through_a_guardian() -> None:
+    family = with_members()
+    other = MemberId(uuid4())
+    family.add_member(
+        member_id=other, name="Per", birth_date=date(1970, 1, 1), kind=MemberKind.ADULT,
+        occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    assert_refused(
+        family, RuleViolationError, "a guardian must be among those consenting",
+        lambda: grant(family, scope=scope(member_ids=frozenset({EMMA})), given_by=[other]),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"scope": scope(topics=frozenset())}, InvalidInputError, "at least one topic"),
+        (
+            {"scope": scope(member_ids=frozenset())},
+            InvalidInputError,
+            "at least one member",
+        ),
+        (
+            {"scope": scope(excluded_topics=frozenset({Topic.ECONOMY}))},
+            InvalidInputError,
+            "both permitted and excluded",
+        ),
+        (
+            {"scope": scope(member_ids=frozenset({uuid4()}))},
+            NotFoundError,
+            "not a member",
+        ),
+        (
+            {"valid_until": START - timedelta(days=1)},
+            InvalidInputError,
+            "before valid_from",
+        ),
+        (
+            {"valid_from": START - timedelta(days=1)},
+            InvalidInputError,
+            "cannot cover the past",
+        ),
+        ({"given_by": []}, InvalidInputError, "name the members who give"),
+        ({"purpose": ""}, InvalidInputError, "purpose must not be blank"),
+        ({"form": "written"}, InvalidInputError, "form must be one of"),
+    ],
+)
+def test_bad_consents_are_refused(
+    overrides: dict[str, Any], error: type, message: str
+) -> None:
+    family = with_members()
+    assert_refused(family, error, message, lambda: grant(family, **overrides))
+
+
+def test_a_consent_id_cannot_be_used_twice() -> None:
+    family = with_members()
+    consent_id = grant(family)
+    assert_refused(
+        family,
+        DuplicateIdError,
+        "already used",
+        lambda: grant(family, consent_id=consent_id),
+    )
+
+
+def test_only_a_giver_can_withdraw_and_only_once() -> None:
+    family = with_members()
+    consent_id = grant(family)
+    assert_refused(
+        family, RuleViolationError, "only a member who gave the consent",
+        lambda: family.withdraw_consent(
+            consent_id=consent_id, withdrawn_by=[EMMA], occurred_on=START,
+            actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+    family.withdraw_consent(
+        consent_id=consent_id, withdrawn_by=[KARI], occurred_on=START + timedelta(days=3),
+        actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    assert_refused(
+        family, RuleViolationError, "already withdrawn on 2026-01-08",
+        lambda: family.withdraw_consent(
+            consent_id=consent_id, withdrawn_by=[KARI], occurred_on=START,
+            actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def outward(family: Family, **overrides: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "action_id": uuid4(),
+        "kind": OutwardActionKind.CONTACT,
+        "agency": Agency(AgencyKind.NAV, "NAV Kristiansand"),
+        "topics": [Topic.ECONOMY],
+        "member_ids": [KARI, EMMA],
+        "purpose": "bostøtte",
+        "channel": Channel.PHONE,
+        "family_knows": FamilyKnows.present(),
+        "occurred_on": START + timedelta(days=2),
+        "actor": COORDINATOR,
+        "recorded_at": NOW,
+    }
+    arguments.update(overrides)
+    return family.record_outward_action(**arguments)
+
+
+def test_a_consent_for_a_named_unit_does_not_cover_another_unit() -> None:
+    family = with_members()
+    grant(family, scope=scope(agency=Agency(AgencyKind.NAV, "NAV Arendal")))
+    assert_refused(
+        family,
+        ConsentRequiredError,
+        "no consent names the agency",
+        lambda: outward(family),
+    )
+    grant(family, scope=scope(agency=Agency(AgencyKind.NAV, "NAV Kristiansand")))
+    assert outward(family).permitted
+
+
+def test_a_consent_that_expired_covers_nothing_without_any_event() -> None:
+    family = with_members()
+    grant(family, valid_until=START + timedelta(days=1))
+    assert_refused(
+        family, ConsentRequiredError, "expired on 2026-01-06", lambda: outward(family)
+    )
+
+
+def test_an_action_kind_the_consent_does_not_permit_is_refused() -> None:
+    family = with_members()
+    grant(family, scope=scope(actions=frozenset({OutwardActionKind.CONTACT})))
+    assert_refused(
+        family, ConsentRequiredError, "permits the action refer",
+        lambda: outward(family, kind=OutwardActionKind.REFER),
+    )  # fmt: skip
+
+
+def test_a_refusal_denies_until_the_family_consents_again() -> None:
+    family = with_members()
+    grant(family)
+    family.refuse_consent(
+        refusal_id=uuid4(), scope=scope(), refused_by=[KARI], occurred_on=START + timedelta(days=1),
+        actor=COORDINATOR, recorded_at=NOW,
+    )  # fmt: skip
+    assert_refused(
+        family, ConsentRequiredError, "refused on 2026-01-06", lambda: outward(family)
+    )
+    grant(family, occurred_on=START + timedelta(days=2))
+    assert outward(family).permitted
+
+
+def test_an_action_must_name_topics_and_members_of_the_family() -> None:
+    family = with_members()
+    grant(family)
+    assert_refused(
+        family,
+        InvalidInputError,
+        "at least one topic",
+        lambda: outward(family, topics=[]),
+    )
+    assert_refused(
+        family,
+        InvalidInputError,
+        "at least one member",
+        lambda: outward(family, member_ids=[]),
+    )
+    assert_refused(
+        family,
+        NotFoundError,
+        "not a member",
+        lambda: outward(family, member_ids=[uuid4()]),
+    )
+
+
+def test_family_informed_closes_only_an_open_inform_afterwards() -> None:
+    family = with_members()
+    grant(family)
+    action_id = uuid4()
+    outward(family, action_id=action_id)
+    assert_refused(
+        family, RuleViolationError, "was not marked 'inform afterwards'",
+        lambda: family.record_family_informed(
+            action_id=action_id, channel=Channel.PHONE, occurred_on=START + timedelta(days=3),
+            actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def test_overdue_notifications_are_those_past_their_deadline() -> None:
+    family = with_members()
+    grant(family)
+    outward(
+        family, family_knows=FamilyKnows.inform_afterwards(by=START + timedelta(days=5))
+    )
+    assert family.overdue_notifications(START + timedelta(days=5)) == []
+    assert len(family.overdue_notifications(START + timedelta(days=6))) == 1
+
+
+def survey(**overrides: Any) -> Survey:
+    arguments: dict[str, Any] = {
+        "survey_id": uuid4(),
+        "kind": SurveyKind.BASELINE,
+        "housing": Housing(1.5, 3, 1),
+        "economy": Economy(250_000, 380_000, 50_000, 7),
+        "work": (WorkAnswer(KARI, WorkStatus.UNEMPLOYED),),
+        "school": (SchoolAnswer(EMMA, 3, 4),),
+        "well_being": (WellBeingAnswer(KARI, 5), WellBeingAnswer(EMMA, 7)),
+    }
+    arguments.update(overrides)
+    return Survey(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"housing": Housing(1.5, 6, 1)}, InvalidInputError, "housing.standard is 6"),
+        (
+            {"housing": Housing(float("nan"), 3, 1)},
+            InvalidInputError,
+            "persons_per_room",
+        ),
+        (
+            {"economy": Economy(250_000, 380_000, -1, 7)},
+            InvalidInputError,
+            "economy.debt is -1",
+        ),
+        (
+            {"well_being": (WellBeingAnswer(KARI, 11),)},
+            InvalidInputError,
+            "ladder is 11",
+        ),
+        (
+            {"work": (WorkAnswer(EMMA, WorkStatus.FULL_TIME),)},
+            InvalidInputError,
+            "adult members",
+        ),
+        ({"school": (SchoolAnswer(KARI, 3),)}, InvalidInputError, "current children"),
+        (
+            {"well_being": (WellBeingAnswer(KARI, 5), WellBeingAnswer(KARI, 6))},
+            InvalidInputError,
+            "two answers",
+        ),
+    ],
+)
+def test_survey_values_out_of_range_are_refused(
+    overrides: dict[str, Any], error: type, message: str
+) -> None:
+    family = with_members()
+    assert_refused(
+        family, error, message,
+        lambda: family.complete_survey(
+            survey=survey(**overrides), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+        ),
+    )  # fmt: skip
+
+
+def test_only_one_baseline_survey() -> None:
+    family = with_members()
+    family.complete_survey(
+        survey=survey(), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+    )
+    assert_refused(
+        family, RuleViolationError, "already has a baseline",
+        lambda: family.complete_survey(
+            survey=survey(), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+        ),
+    )  # fmt: skip
+
+
+def test_a_step_for_an_agency_must_name_it() -> None:
+    family = with_members()
+    assert_refused(
+        family, InvalidInputError, "must name the agency",
+        lambda: family.agree_step(
+            step_id=uuid4(), description="x", responsible=Responsible(ResponsibleKind.AGENCY),
+            occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def test_a_member_who_left_cannot_be_contacted_about_afterwards() -> None:
+    family = with_members()
+    grant(family)
+    family.record_member_left(
+        member_id=EMMA,
+        occurred_on=START + timedelta(days=1),
+        actor=COORDINATOR,
+        recorded_at=NOW,
+    )
+    assert_refused(
+        family, InvalidInputError, "was not a member", lambda: outward(family)
+    )
+
+
+def test_handing_over_keeps_the_coordinator_history() -> None:
+    family = with_members()
+    family.assign_coordinator(
+        coordinator_id="a", coordinator_name="Anne", occurred_on=START, actor=LEAD,
+        recorded_at=NOW,
+    )  # fmt: skip
+    family.assign_coordinator(
+        coordinator_id="b", coordinator_name="Bjørn", occurred_on=START + timedelta(days=400),
+        actor=LEAD, recorded_at=NOW,
+    )  # fmt: skip
+    assert [(c.name, c.until_on) for c in family.coordinators] == [
+        ("Anne", START + timedelta(days=400)),
+        ("Bjørn", None),
+    ]
+    assert_refused(
+        family, RuleViolationError, "already the family's coordinator",
+        lambda: family.assign_coordinator(
+            coordinator_id="b", coordinator_name="Bjørn", occurred_on=START + timedelta(days=500),
+            actor=LEAD, recorded_at=NOW,
+        ),
+    )  # fmt: skip
+
+
+def test_every_library_error_shares_one_base_class() -> None:
+    for error in (InvalidInputError, NotFoundError, DuplicateIdError, RuleViolationError,
+                  ConsentRequiredError):  # fmt: skip
+        assert issubclass(error, FamiliekoordineringError)
