@@ -9,7 +9,7 @@ list, so its state (and its snapshots) grow with its history as a family's do.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -55,7 +55,9 @@ class BareApp(Application[UUID]):
     """
 
     name = "BareApp"
-    snapshotting_intervals = {Case: FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL}  # noqa: RUF012
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Case: FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL
+    }
 
     # Like FamilyCoordination, take settings from the arguments only, so that
     # both applications run with exactly the same settings whatever os.environ holds.

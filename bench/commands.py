@@ -93,7 +93,9 @@ def _run_baseline(db: Path, n: int) -> list[float]:
     app = open_bare_app(db, snapshots=True)
     try:
         # As many set-up events as ours has before its first contact.
-        case = Case(kind="Enrolled", payload={"label": "Hansen", "municipality": "4204"})
+        case = Case(
+            kind="Enrolled", payload={"label": "Hansen", "municipality": "4204"}
+        )
         for _ in range(SETUP_EVENTS - 1):
             case.record("SetUp", {"note": "a member added or a consent given"})
         app.save(case)
@@ -122,7 +124,10 @@ def _rate(times: list[float]) -> float:
 
 def _window_rates(times: list[float]) -> dict[str, float]:
     k = max(1, int(len(times) * _WINDOW))
-    return {"first_10pct_per_s": _rate(times[:k]), "last_10pct_per_s": _rate(times[-k:])}
+    return {
+        "first_10pct_per_s": _rate(times[:k]),
+        "last_10pct_per_s": _rate(times[-k:]),
+    }
 
 
 def run(size: Size) -> Result:

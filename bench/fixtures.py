@@ -98,18 +98,31 @@ def enrol_consenting_family(app: FamilyCoordination) -> ConsentingFamily:
         actor=ACTOR,
     )
     kari = app.add_member(
-        fid, name="Kari Hansen", birth_date=date(1990, 3, 1),
-        kind=MemberKind.ADULT, occurred_on=START, actor=ACTOR,
-    )  # fmt: skip
+        fid,
+        name="Kari Hansen",
+        birth_date=date(1990, 3, 1),
+        kind=MemberKind.ADULT,
+        occurred_on=START,
+        actor=ACTOR,
+    )
     per = app.add_member(
-        fid, name="Per Hansen", birth_date=date(1987, 9, 12),
-        kind=MemberKind.ADULT, occurred_on=START, actor=ACTOR,
-    )  # fmt: skip
+        fid,
+        name="Per Hansen",
+        birth_date=date(1987, 9, 12),
+        kind=MemberKind.ADULT,
+        occurred_on=START,
+        actor=ACTOR,
+    )
     children = [
         app.add_member(
-            fid, name=name, birth_date=born, kind=MemberKind.CHILD,
-            guardian_ids=[kari, per], occurred_on=START, actor=ACTOR,
-        )  # fmt: skip
+            fid,
+            name=name,
+            birth_date=born,
+            kind=MemberKind.CHILD,
+            guardian_ids=[kari, per],
+            occurred_on=START,
+            actor=ACTOR,
+        )
         for name, born in (("Ola", date(2015, 3, 1)), ("Ingrid", date(2018, 6, 20)))
     ]
     consent_id = app.grant_consent(
@@ -231,10 +244,17 @@ def _setup(n_events: int, seed: int) -> _History:
     family.assign_coordinator(
         coordinator_id="k.nilsen", coordinator_name="Kari Nilsen", **h.stamp()
     )
-    for name, born in (("Anne Hansen", date(1989, 4, 2)), ("Per Hansen", date(1986, 11, 30))):
+    for name, born in (
+        ("Anne Hansen", date(1989, 4, 2)),
+        ("Per Hansen", date(1986, 11, 30)),
+    ):
         mid = MemberId(uuid4())
         family.add_member(
-            member_id=mid, name=name, birth_date=born, kind=MemberKind.ADULT, **h.stamp()
+            member_id=mid,
+            name=name,
+            birth_date=born,
+            kind=MemberKind.ADULT,
+            **h.stamp(),
         )
         h.adults.append(mid)
     for name, born in (
@@ -244,19 +264,35 @@ def _setup(n_events: int, seed: int) -> _History:
     ):
         mid = MemberId(uuid4())
         family.add_member(
-            member_id=mid, name=name, birth_date=born, kind=MemberKind.CHILD,
-            guardian_ids=h.adults, **h.stamp(),
-        )  # fmt: skip
+            member_id=mid,
+            name=name,
+            birth_date=born,
+            kind=MemberKind.CHILD,
+            guardian_ids=h.adults,
+            **h.stamp(),
+        )
         h.children.append(mid)
     everyone = frozenset(h.members)
     for agency, topics, members, purpose in (
-        (AgencyKind.NAV, {Topic.ECONOMY, Topic.WORK, Topic.HOUSING}, everyone,
-         "Økonomi, arbeid og bolig"),
-        (AgencyKind.SCHOOL, {Topic.SCHOOL, Topic.WELL_BEING, Topic.LEISURE},
-         frozenset(h.children), "Skolehverdag og trivsel for barna"),
-        (AgencyKind.HEALTH_STATION, {Topic.HEALTH, Topic.WELL_BEING}, everyone,
-         "Helse og trivsel"),
-    ):  # fmt: skip
+        (
+            AgencyKind.NAV,
+            {Topic.ECONOMY, Topic.WORK, Topic.HOUSING},
+            everyone,
+            "Økonomi, arbeid og bolig",
+        ),
+        (
+            AgencyKind.SCHOOL,
+            {Topic.SCHOOL, Topic.WELL_BEING, Topic.LEISURE},
+            frozenset(h.children),
+            "Skolehverdag og trivsel for barna",
+        ),
+        (
+            AgencyKind.HEALTH_STATION,
+            {Topic.HEALTH, Topic.WELL_BEING},
+            everyone,
+            "Helse og trivsel",
+        ),
+    ):
         family.grant_consent(
             consent_id=ConsentId(uuid4()),
             scope=ConsentScope(Agency(agency), frozenset(topics), members),
@@ -283,14 +319,20 @@ def _survey(h: _History) -> None:
     survey = Survey(
         survey_id=SurveyId(uuid4()),
         kind=kind,
-        housing=Housing(round(rng.uniform(0.8, 2.0), 1), rng.randint(2, 4), rng.randint(0, 2)),
+        housing=Housing(
+            round(rng.uniform(0.8, 2.0), 1), rng.randint(2, 4), rng.randint(0, 2)
+        ),
         economy=Economy(
-            rng.randint(200_000, 320_000), 300_000, rng.randint(0, 150_000),
-            rng.randint(0, 6), frozenset({Benefit.HOUSING_ALLOWANCE}),
-        ),  # fmt: skip
+            rng.randint(200_000, 320_000),
+            300_000,
+            rng.randint(0, 150_000),
+            rng.randint(0, 6),
+            frozenset({Benefit.HOUSING_ALLOWANCE}),
+        ),
         work=tuple(WorkAnswer(m, rng.choice(list(WorkStatus))) for m in h.adults),
         school=tuple(
-            SchoolAnswer(m, rng.randint(1, 5), rng.randint(0, 20)) for m in h.children[:2]
+            SchoolAnswer(m, rng.randint(1, 5), rng.randint(0, 20))
+            for m in h.children[:2]
         ),
         leisure=tuple(LeisureAnswer(m, rng.randint(0, 3)) for m in h.children),
         well_being=tuple(WellBeingAnswer(m, rng.randint(3, 9)) for m in h.members),
@@ -343,7 +385,9 @@ def _step(h: _History) -> None:
     rng = h.rng
     roll = rng.random()
     if roll < 0.4:
-        responsible = Responsible(ResponsibleKind.FAMILY, member_id=rng.choice(h.adults))
+        responsible = Responsible(
+            ResponsibleKind.FAMILY, member_id=rng.choice(h.adults)
+        )
     elif roll < 0.7:
         responsible = Responsible(ResponsibleKind.COORDINATOR)
     else:
@@ -368,7 +412,7 @@ def _step(h: _History) -> None:
     h.open_steps.append(step_id)
 
 
-def _record_one(h: _History, what: str) -> None:  # noqa: C901 (one branch per kind)
+def _record_one(h: _History, what: str) -> None:
     rng, family = h.rng, h.family
     if what == "contact":
         _contact(h)
@@ -443,9 +487,10 @@ def _record_one(h: _History, what: str) -> None:  # noqa: C901 (one branch per k
         family.grant_consent(
             consent_id=ConsentId(uuid4()),
             scope=ConsentScope(
-                Agency(AgencyKind.LEISURE), frozenset({Topic.LEISURE}),
+                Agency(AgencyKind.LEISURE),
+                frozenset({Topic.LEISURE}),
                 frozenset(h.children),
-            ),  # fmt: skip
+            ),
             given_by=h.adults[:1],
             form=ConsentForm.MINUTED_ORAL,
             purpose="Fritidsaktiviteter for barna",
@@ -490,4 +535,3 @@ def event_mix(family_events: list[Any]) -> dict[str, int]:
         name = type(event).__name__
         mix[name] = mix.get(name, 0) + 1
     return dict(sorted(mix.items(), key=lambda kv: -kv[1]))
-

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from tests.conftest import COORDINATOR, START, EnrolledFamily
 
 from familiekoordinering import (
     Agency,
@@ -26,6 +25,7 @@ from familiekoordinering import (
     ResponsibleKind,
     Topic,
 )
+from tests.conftest import COORDINATOR, START, EnrolledFamily
 
 DAY = START + timedelta(days=10)
 

@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from tests.conftest import COORDINATOR, KOMMUNE, LEAD, START
 
 from familiekoordinering import (
     Actor,
@@ -48,6 +47,7 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from tests.conftest import COORDINATOR, KOMMUNE, LEAD, START
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 KARI = MemberId(UUID(int=1))

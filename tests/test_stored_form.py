@@ -9,11 +9,11 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from hypothesis import given
-from tests import strategies
-from tests.conftest import EnrolledFamily
 
 from familiekoordinering import Family, FamilyCoordination
 from familiekoordinering.serialisation import CattrsMapper
+from tests import strategies
+from tests.conftest import EnrolledFamily
 
 mapper = CattrsMapper()
 

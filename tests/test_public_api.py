@@ -1,0 +1,49 @@
+"""The public API: what __all__ promises exists, is documented, and is typed."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import familiekoordinering
+import familiekoordinering_sqlite
+from familiekoordinering import errors, store
+
+
+def test_every_exported_name_exists_and_has_a_docstring() -> None:
+    missing = [
+        name
+        for name in familiekoordinering.__all__
+        if not hasattr(familiekoordinering, name)
+    ]
+    assert missing == []
+    undocumented = []
+    for name in familiekoordinering.__all__:
+        obj = getattr(familiekoordinering, name)
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and not inspect.getdoc(
+            obj
+        ):
+            undocumented.append(name)
+    assert undocumented == []
+
+
+def test_every_public_method_of_the_application_and_aggregate_has_a_docstring() -> None:
+    for cls in (familiekoordinering.FamilyCoordination, familiekoordinering.Family):
+        for name, member in vars(cls).items():
+            if name.startswith("_") or not callable(member):
+                continue
+            assert inspect.getdoc(member), f"{cls.__name__}.{name} has no docstring"
+
+
+def test_errors_form_one_hierarchy() -> None:
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), errors.FamiliekoordineringError)
+
+
+def test_packages_ship_py_typed() -> None:
+    for module in (familiekoordinering, familiekoordinering_sqlite):
+        assert (Path(module.__file__).parent / "py.typed").exists()  # type: ignore[arg-type]
+
+
+def test_the_default_store_is_an_sqlite_file_in_the_working_directory() -> None:
+    assert store.DEFAULT_STORE == "familiekoordinering.db"
