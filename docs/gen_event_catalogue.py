@@ -3,14 +3,14 @@
 mkdocs-gen-files runs this script during ``mkdocs build``. For every class in
 ``Family.EVENT_CLASSES`` it writes the event's name, its permanent stored topic,
 its docstring, a table of its fields and an example of the JSON payload exactly
-as the store keeps it. The examples come from a small scenario run against the
-in-memory store with fixed ids and a fixed clock, so the page is the same on
-every build.
+as the store keeps it. The examples are the fixed ones in
+``familiekoordinering.testing.examples`` (the same the golden-payload tests use),
+so the page is the same on every build.
 
 Nothing here is maintained by hand: a new event class, field or enumeration
-value shows up on the next build. A new event class also needs one line of
-scenario below, or the catalogue says that its example is missing (and
-``tests/test_docs.py`` fails).
+value shows up on the next build. A new event class also needs an example in
+``familiekoordinering.testing.examples``, or the catalogue says that its example
+is missing (and ``tests/test_docs.py`` fails).
 """
 
 from __future__ import annotations
@@ -24,42 +24,16 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 
 import familiekoordinering as fk
 from familiekoordinering import (
-    Actor,
-    Agency,
-    AgencyKind,
-    Channel,
-    ConsentForm,
-    ConsentScope,
-    Economy,
-    Eligibility,
-    EndReason,
     Family,
-    FamilyCoordination,
-    FamilyKnows,
-    Housing,
-    LeisureAnswer,
-    MemberKind,
-    Municipality,
-    Programme,
-    ReferralSource,
-    Responsible,
-    ResponsibleKind,
-    Role,
-    SchoolAnswer,
-    SectorPlanKind,
-    SurveyKind,
-    Topic,
-    WellBeingAnswer,
-    WorkAnswer,
-    WorkStatus,
 )
+from familiekoordinering.testing.examples import EXAMPLES, golden_document
 
 PAGE = "events.md"
 BASE_FIELDS = frozenset({"originator_id", "originator_version"})
@@ -82,279 +56,17 @@ CREATED_FIELD_MEANING = {
 # --------------------------------------------------------------------------- example
 
 
-def _id(name: str) -> uuid.UUID:
-    """A fixed, realistic-looking id for the example ``name``."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://familiekoordinering.example/{name}")
-
-
-class _ExampleClock:
-    """Records every command a few minutes after the previous one, on the day set."""
-
-    def __init__(self) -> None:
-        self.day = date(2026, 1, 5)
-        self._last = datetime.combine(self.day, time(9, 0), tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        start = datetime.combine(self.day, time(9, 0), tzinfo=UTC)
-        self._last = max(start, self._last) + timedelta(minutes=7)
-        return self._last
-
-
-def example_history() -> list[Family.Event]:
-    """Run a year with one family in which every kind of event happens once or more."""
-    clock = _ExampleClock()
-    app = FamilyCoordination("memory", snapshot_interval=None, clock=clock)
-    kari = Actor("kari.nordmann", Role.COORDINATOR, Municipality("4204"))
-    nav = Agency(AgencyKind.NAV, "NAV Kristiansand")
-
-    def on(day: date) -> date:
-        clock.day = day
-        return day
-
-    family_id = app.enrol_family(
-        family_id=_id("family"),
-        municipality="4204",
-        label="Hansen",
-        programme=Programme.nye_monstre(),
-        referral=ReferralSource.NAV,
-        referral_note="Referred by NAV Kristiansand after a housing crisis",
-        eligibility=Eligibility(
-            household_income=248_000, eu60_threshold=316_000, years_in_low_income=4
-        ),
-        occurred_on=on(date(2026, 1, 5)),
-        actor=kari,
-    )
-    lise = app.add_member(
-        family_id,
-        member_id=_id("lise"),
-        name="Lise Hansen",
-        birth_date=date(1988, 4, 12),
-        kind=MemberKind.ADULT,
-        occurred_on=on(date(2026, 1, 5)),
-        actor=kari,
-    )
-    emil = app.add_member(
-        family_id,
-        member_id=_id("emil"),
-        name="Emil Hansen",
-        birth_date=date(2014, 9, 3),
-        kind=MemberKind.CHILD,
-        guardian_ids=[lise],
-        occurred_on=on(date(2026, 1, 5)),
-        actor=kari,
-    )
-    sara = app.add_member(
-        family_id,
-        member_id=_id("sara"),
-        name="Sara Hansen",
-        birth_date=date(2008, 2, 20),
-        kind=MemberKind.CHILD,
-        guardian_ids=[lise],
-        occurred_on=on(date(2026, 1, 5)),
-        actor=kari,
-    )
-    app.assign_coordinator(
-        family_id,
-        coordinator_id="kari.nordmann",
-        coordinator_name="Kari Nordmann",
-        occurred_on=on(date(2026, 1, 5)),
-        actor=kari,
-    )
-    consent_id = app.grant_consent(
-        family_id,
-        consent_id=_id("consent-nav"),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.NAV),
-            topics=frozenset({Topic.ECONOMY, Topic.WORK}),
-            member_ids=frozenset({lise, emil}),
-            excluded_topics=frozenset({Topic.PARENTING}),
-        ),
-        given_by=[lise],
-        form=ConsentForm.WRITTEN,
-        purpose="Sort out the family's economy and Lise's way into work",
-        occurred_on=on(date(2026, 1, 12)),
-        actor=kari,
-    )
-    app.refuse_consent(
-        family_id,
-        refusal_id=_id("refusal-school"),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.SCHOOL),
-            topics=frozenset({Topic.HEALTH}),
-            member_ids=frozenset({emil}),
-        ),
-        refused_by=[lise],
-        note="Not now; we will talk about it again after the summer",
-        occurred_on=on(date(2026, 1, 12)),
-        actor=kari,
-    )
-    bills = app.set_goal(
-        family_id,
-        goal_id=_id("goal-bills"),
-        area=Topic.ECONOMY,
-        words="Vi vil ha oversikt over regningene",
-        target_on=date(2026, 12, 31),
-        occurred_on=on(date(2026, 1, 19)),
-        actor=kari,
-    )
-    football = app.set_goal(
-        family_id,
-        goal_id=_id("goal-football"),
-        area=Topic.LEISURE,
-        words="Emil vil spille fotball med vennene sine",
-        member_id=emil,
-        occurred_on=on(date(2026, 1, 19)),
-        actor=kari,
-    )
-    meeting = app.hold_meeting(
-        family_id,
-        meeting_id=_id("meeting-1"),
-        participants=["Kari Nordmann (coordinator)", "NAV adviser"],
-        members_present=[lise],
-        agencies_present=[nav],
-        decisions=["Apply for housing allowance together"],
-        occurred_on=on(date(2026, 1, 19)),
-        actor=kari,
-    )
-    step = app.agree_step(
-        family_id,
-        step_id=_id("step-housing-allowance"),
-        description="Apply for housing allowance (bostøtte) together",
-        responsible=Responsible(ResponsibleKind.COORDINATOR),
-        due_on=date(2026, 2, 15),
-        goal_id=bills,
-        occurred_on=on(date(2026, 1, 19)),
-        actor=kari,
-    )
-    app.complete_survey(
-        family_id,
-        survey_id=_id("survey-baseline"),
-        kind=SurveyKind.BASELINE,
-        housing=Housing(persons_per_room=1.5, standard=2, moves_last_12_months=1),
-        economy=Economy(
-            household_income=248_000,
-            eu60_threshold=316_000,
-            debt=41_000,
-            payments_per_month=6,
-        ),
-        work=[WorkAnswer(lise, WorkStatus.PART_TIME)],
-        school=[
-            SchoolAnswer(emil, mastery=3, absence_days=6),
-            SchoolAnswer(sara, mastery=4),
-        ],
-        leisure=[LeisureAnswer(emil, activities=0), LeisureAnswer(sara, activities=1)],
-        well_being=[WellBeingAnswer(lise, ladder=5), WellBeingAnswer(emil, ladder=7)],
-        occurred_on=on(date(2026, 1, 26)),
-        actor=kari,
-    )
-    contact = app.record_contact(
-        family_id,
-        action_id=_id("contact-nav"),
-        agency=nav,
-        topics=[Topic.ECONOMY],
-        member_ids=[lise],
-        purpose="Ask about housing allowance and the unpaid electricity bill",
-        channel=Channel.PHONE,
-        family_knows=FamilyKnows.inform_afterwards(),
-        occurred_on=on(date(2026, 1, 27)),
-        actor=kari,
-    )
-    app.record_family_informed(
-        family_id,
-        contact,
-        channel=Channel.IN_PERSON,
-        note="Told Lise at the kitchen table",
-        occurred_on=on(date(2026, 1, 29)),
-        actor=kari,
-    )
-    app.record_contact(
-        family_id,
-        action_id=_id("contact-nav-agreed"),
-        agency=nav,
-        topics=[Topic.ECONOMY],
-        member_ids=[lise],
-        purpose="Send the housing allowance application",
-        channel=Channel.DIGITAL_MESSAGE,
-        family_knows=FamilyKnows.agreed_beforehand(meeting),
-        occurred_on=on(date(2026, 2, 2)),
-        actor=kari,
-    )
-    app.complete_step(
-        family_id,
-        step,
-        note="Application sent on 2 February",
-        occurred_on=on(date(2026, 2, 10)),
-        actor=kari,
-    )
-    app.link_sector_plan(
-        family_id,
-        sector_plan_id=_id("sector-plan-nav"),
-        kind=SectorPlanKind.NAV_ACTIVITY_PLAN,
-        agency=nav,
-        reference="Aktivitetsplan 2026/114",
-        member_id=lise,
-        title="Lise's activity plan",
-        occurred_on=on(date(2026, 2, 10)),
-        actor=kari,
-    )
-    app.record_goal_progress(
-        family_id,
-        bills,
-        note="Housing allowance granted; two bills on a payment plan",
-        rating=6,
-        occurred_on=on(date(2026, 3, 2)),
-        actor=kari,
-    )
-    app.drop_goal(
-        family_id,
-        football,
-        reason="Emil chose the choir instead",
-        occurred_on=on(date(2026, 4, 20)),
-        actor=kari,
-    )
-    app.withdraw_consent(
-        family_id,
-        consent_id,
-        withdrawn_by=[lise],
-        reason="Lise now talks to NAV herself",
-        occurred_on=on(date(2026, 6, 1)),
-        actor=kari,
-    )
-    app.record_member_left(
-        family_id,
-        sara,
-        note="Moved out to study in Bergen",
-        occurred_on=on(date(2026, 8, 15)),
-        actor=kari,
-    )
-    app.achieve_goal(
-        family_id,
-        bills,
-        note="All bills on a plan, none overdue",
-        occurred_on=on(date(2026, 11, 30)),
-        actor=kari,
-    )
-    app.end_follow_up(
-        family_id,
-        reason=EndReason.MOVED_AWAY,
-        note="The family moved to another municipality",
-        occurred_on=on(date(2026, 12, 15)),
-        actor=kari,
-    )
-    return app.family_history(family_id)
-
-
 def example_payloads() -> dict[type[Any], tuple[str, dict[str, Any]]]:
-    """The stored topic and JSON payload of the first example of each event class."""
-    from familiekoordinering.serialisation import CattrsMapper
+    """The stored topic and JSON payload of the fixed example of each event class.
 
-    mapper = CattrsMapper()
+    The examples are the ones the golden-payload tests pin down
+    (:mod:`familiekoordinering.testing.examples`), so the page shows exactly
+    what the store keeps.
+    """
     out: dict[type[Any], tuple[str, dict[str, Any]]] = {}
-    for event in example_history():
-        if type(event) in out:
-            continue
-        stored = mapper.to_stored_event(event)
-        out[type(event)] = (stored.topic, json.loads(stored.state))
+    for event in EXAMPLES.values():
+        document = golden_document(event)
+        out[type(event)] = (document["topic"], document["state"])
     return out
 
 
@@ -482,9 +194,10 @@ def render() -> str:
     add(
         "Everything that happens with a family is recorded as one of the events "
         f"below, {len(Family.EVENT_CLASSES)} kinds in all, in the family's own "
-        "stream. Events are never changed or deleted once stored: a correction is "
-        "a new event. Each event class has a permanent **topic**, the name under "
-        "which it is stored; the topic does not follow the Python module path, so "
+        "stream. Events are never changed or deleted once stored: whatever is "
+        "recorded later, a correction included, is a new event. Each event class "
+        "has a permanent **topic**, the name under which it is stored; the topic "
+        "does not follow the Python module path, so "
         "code can move without breaking stored history.\n"
     )
     add("## The envelope: what every event carries\n")
@@ -496,7 +209,10 @@ def render() -> str:
     hints = typing.get_type_hints(Family.Event)
     add(
         _table(
-            [(f"`{n}`", format_type(hints[n]), ENVELOPE_MEANING.get(n, "")) for n in ENVELOPE],
+            [
+                (f"`{n}`", format_type(hints[n]), ENVELOPE_MEANING.get(n, ""))
+                for n in ENVELOPE
+            ],
             ("Field", "Type", "Meaning"),
         )
         + "\n"
@@ -508,7 +224,10 @@ def render() -> str:
                 (
                     f"[{cls.__name__}](#{cls.__name__.lower()})",
                     f"`{cls.TOPIC}`",
-                    _docstring(cls).split("\n\n")[0].replace("\n", " "),
+                    _docstring(cls)
+                    .split("\n\n")[0]
+                    .replace("\n", " ")
+                    .replace("|", "\\|"),
                 )
                 for cls in Family.EVENT_CLASSES
             ],
@@ -525,7 +244,11 @@ def render() -> str:
         for name, tp in own:
             note = CREATED_FIELD_MEANING.get(name)
             rows.append(
-                (f"`{name}`", format_type(tp), stored_as(tp) + (f". {note}" if note else ""))
+                (
+                    f"`{name}`",
+                    format_type(tp),
+                    stored_as(tp) + (f". {note}" if note else ""),
+                )
             )
             for nested in _walk_types(tp):
                 if isinstance(nested, type) and (
@@ -547,7 +270,11 @@ def render() -> str:
                 msg = f"{cls.__name__} is stored as {topic!r}, not its TOPIC {cls.TOPIC!r}"
                 raise RuntimeError(msg)
             add("Example stored payload:\n")
-            add("```json\n" + json.dumps(payload, indent=2, ensure_ascii=False) + "\n```\n")
+            add(
+                "```json\n"
+                + json.dumps(payload, indent=2, ensure_ascii=False)
+                + "\n```\n"
+            )
     for tp in _walk_types(hints["actor"]):
         if isinstance(tp, type) and (attrs.has(tp) or issubclass(tp, enum.Enum)):
             value_types.setdefault(tp.__name__, tp)
@@ -569,7 +296,11 @@ def render() -> str:
             add(
                 _table(
                     [
-                        (f"`{f.name}`", format_type(field_hints[f.name]), stored_as(field_hints[f.name]))
+                        (
+                            f"`{f.name}`",
+                            format_type(field_hints[f.name]),
+                            stored_as(field_hints[f.name]),
+                        )
                         for f in attrs.fields(tp)
                     ],
                     ("Field", "Type", "Stored as"),

@@ -41,18 +41,12 @@ def test_demo_builds_families_and_shows_a_plan_and_a_timeline(demo_dir: Path) ->
     out = result.stdout
     assert "Enrolled 4 families" in out
     assert "Refused as it should be (nothing stored)" in out
-    assert "Plan of " in out and "Timeline of " in out
-    assert (
-        "Consent " in out
-        and "withdrawn"
-        in run(
-            "--store",
-            "again.db",
-            "timeline",
-            _ids(demo_dir, "again.db")[2],
-            cwd=demo_dir,
-        ).stdout
+    assert "Plan of " in out
+    assert "Timeline of " in out
+    withdrawn = run(
+        "--store", "again.db", "timeline", _ids(demo_dir, "again.db")[2], cwd=demo_dir
     )
+    assert "withdrawn by" in withdrawn.stdout
 
 
 def _ids(directory: Path, store: str = "familiekoordinering.db") -> list[str]:

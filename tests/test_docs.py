@@ -84,7 +84,7 @@ def test_every_python_block_on_the_page_runs_in_order(
         # Padding makes tracebacks point at the line in the Markdown page.
         source = "\n" * (block.line - 1) + block.code
         try:
-            exec(compile(source, str(page), "exec"), namespace)  # noqa: S102
+            exec(compile(source, str(page), "exec"), namespace)
         except Exception:
             pytest.fail(
                 f"{page_id(page)}: python block {block.number} (line {block.line}) "
@@ -98,7 +98,7 @@ def test_the_site_builds_strictly_with_the_generated_event_catalogue(
 ) -> None:
     site = tmp_path / "site"
     env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-m",

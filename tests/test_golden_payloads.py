@@ -9,27 +9,29 @@ that breaks either needs an upcaster, a new golden file and a CHANGELOG entry.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from familiekoordinering import Family
 from familiekoordinering.serialisation import CattrsMapper
-from tests.golden_examples import EXAMPLES, GOLDEN, golden_path
+from familiekoordinering.testing.examples import EXAMPLES, golden_path
 
 mapper = CattrsMapper()
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_every_event_type_has_a_golden_example() -> None:
     assert sorted(EXAMPLES) == sorted(cls.__name__ for cls in Family.EVENT_CLASSES)
     assert sorted(p.name for p in GOLDEN.glob("*.json")) == sorted(
-        golden_path(name).name for name in EXAMPLES
+        golden_path(GOLDEN, name).name for name in EXAMPLES
     )
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_stored_form_is_exactly_the_golden_payload(name: str) -> None:
-    golden = json.loads(golden_path(name).read_text())
+    golden = json.loads(golden_path(GOLDEN, name).read_text())
     stored = mapper.to_stored_event(EXAMPLES[name])
     assert stored.topic == golden["topic"]
     expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
@@ -38,7 +40,7 @@ def test_the_stored_form_is_exactly_the_golden_payload(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_golden_payload_reads_back_to_the_same_event(name: str) -> None:
-    golden = json.loads(golden_path(name).read_text())
+    golden = json.loads(golden_path(GOLDEN, name).read_text())
     from uuid import UUID
 
     stored = StoredEvent(

@@ -103,8 +103,9 @@ class FamilySummary:
 class FamilyCoordination(Application[UUID]):
     """Family coordination over one store: the commands and queries apps call.
 
-    ``store`` is ``"memory"``, an SQLite file path or a ``postgresql://`` URL
-    (see :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
+    ``store`` is ``"memory"`` or an SQLite file path (``postgresql://`` URLs
+    need the PostgreSQL adapter of a later release; see
+    :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
     events pass between snapshots of a family (``None`` turns snapshots off).
     ``clock`` stamps when events are recorded; ``settings`` passes further
     eventsourcing settings (they override those derived from ``store``).

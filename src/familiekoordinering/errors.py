@@ -52,6 +52,9 @@ class ConsentRequiredError(RuleViolationError):
     :attr:`reasons` lists each missing piece in words a coordinator can act on.
     """
 
+    reasons: tuple[str, ...]
+    """Each reason the action is not covered, as a sentence."""
+
     def __init__(self, message: str, reasons: tuple[str, ...]) -> None:
         super().__init__(message)
         self.reasons = reasons

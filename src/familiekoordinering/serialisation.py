@@ -145,8 +145,8 @@ class _Codec:
             out["state"] = _structure_aggregate_state(
                 self.conv, resolve_topic(out["topic"]), state["state"]
             )
-        extra = state.keys() - out.keys() - {"state"}
-        if extra:
+        if len(state) != len(self.fields):
+            extra = state.keys() - out.keys() - {"state"}
             msg = f"unknown fields {sorted(extra)}"
             raise ValueError(msg)
         return out

@@ -6,7 +6,9 @@ A store is named by one string:
   tests and experiments; nothing survives the process.
 * a file path (``familiekoordinering.db``): an SQLite file, through the
   ``familiekoordinering-sqlite`` adapter (``pip install familiekoordinering[sqlite]``).
-* ``postgresql://…``: PostgreSQL, through the ``familiekoordinering-postgres`` adapter.
+* ``postgresql://…``: PostgreSQL, through the ``familiekoordinering-postgres``
+  adapter (a later release; until then such a store is refused with a
+  :class:`~familiekoordinering.errors.ConfigurationError`).
 
 Adapters plug in through eventsourcing's own ``PERSISTENCE_MODULE`` setting.
 """

@@ -89,7 +89,7 @@ __all__ = [
     "FollowUpEnd",
 ]
 
-_TOPIC = "familiekoordinering:Family"
+_TOPIC = "familiekoordinering:Family"  # the prefix of every event topic
 
 
 class EndReason(enum.StrEnum):
@@ -136,30 +136,53 @@ class Family(Aggregate):
     The attributes below are the current state, derived from the events.
     """
 
-    TOPIC = _TOPIC
+    TOPIC = "familiekoordinering:Family"
+    """The aggregate's permanent stored topic (independent of the module path)."""
 
     municipality: Municipality
+    """The municipality number the family belongs to."""
     label: str
+    """How the family is named in lists ("Hansen")."""
     programme: Programme
+    """The programme the family is enrolled in, with its settings."""
     referral: ReferralSource
+    """Who referred the family."""
     referral_note: str | None
+    """Free text about the referral."""
     eligibility: Eligibility
+    """The income facts at enrolment."""
     started_on: date
+    """The day follow-up started (the enrolment's ``occurred_on``)."""
     planned_end_on: date
+    """The day follow-up is planned to end."""
     members: dict[MemberId, Member]
+    """Every member ever added, by id (members who left stay here)."""
     member_since: dict[MemberId, date]
+    """The day each member was added."""
     departed: dict[MemberId, date]
+    """The day each departed member left."""
     coordinators: list[CoordinatorAssignment]
+    """Every coordinator's period with the family, oldest first."""
     consents: dict[ConsentId, Consent]
+    """Every consent given, by id (withdrawn ones stay here)."""
     withdrawals: dict[ConsentId, ConsentWithdrawal]
+    """Withdrawals, by the id of the consent withdrawn."""
     refusals: dict[RefusalId, ConsentRefusal]
+    """Every refusal recorded, by id."""
     goals: dict[GoalId, Goal]
+    """The plan's goals with their status and progress."""
     steps: dict[StepId, PlanStep]
+    """The plan's agreed steps with their status."""
     sector_plans: dict[SectorPlanId, SectorPlanLink]
+    """Links to agencies' own plans."""
     meetings: dict[MeetingId, Meeting]
+    """Meetings held."""
     outward_actions: dict[OutwardActionId, OutwardAction]
+    """Every outward action, with when the family was told (if afterwards)."""
     surveys: dict[SurveyId, CompletedSurvey]
+    """Completed surveys."""
     ended: FollowUpEnd | None
+    """When and why follow-up ended, or ``None`` while it runs."""
 
     # ------------------------------------------------------------------ events
 

@@ -1,9 +1,10 @@
-"""One fixed example of every event type, for the golden stored payloads.
+"""One fixed example of every event type, for golden stored payloads and the docs.
 
 The examples never change. If an event's stored form must change, the change
 needs an upcaster (``class_version`` and ``upcast_vN_vN+1``) that turns the old
 golden payload into the new event, a new golden file beside the old one, and a
-CHANGELOG entry. Regenerate only new files with ``python -m tests.golden_examples``.
+CHANGELOG entry. Write the files for new examples (never overwriting one) with
+``python -m familiekoordinering.testing.examples DIRECTORY``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from familiekoordinering import (
     FamilyKnows,
     Housing,
     LeisureAnswer,
+    MemberId,
     MemberKind,
     Municipality,
     OutwardActionKind,
@@ -41,6 +43,7 @@ from familiekoordinering import (
     SchoolAnswer,
     SectorPlanKind,
     Survey,
+    SurveyId,
     SurveyKind,
     Topic,
     WellBeingAnswer,
@@ -49,10 +52,9 @@ from familiekoordinering import (
 )
 from familiekoordinering.serialisation import CattrsMapper
 
-GOLDEN = Path(__file__).parent / "golden"
 FAMILY = UUID("00000000-0000-4000-8000-000000000001")
-KARI = UUID("00000000-0000-4000-8000-0000000000a1")
-EMMA = UUID("00000000-0000-4000-8000-0000000000c1")
+KARI = MemberId(UUID("00000000-0000-4000-8000-0000000000a1"))
+EMMA = MemberId(UUID("00000000-0000-4000-8000-0000000000c1"))
 CONSENT = UUID("00000000-0000-4000-8000-0000000000d1")
 ACTION = UUID("00000000-0000-4000-8000-0000000000e1")
 GOAL = UUID("00000000-0000-4000-8000-0000000000f1")
@@ -80,7 +82,7 @@ SCOPE = ConsentScope(
     excluded_topics=frozenset({Topic.PARENTING}),
 )
 
-EXAMPLES: dict[str, Family.Event] = {
+EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
     "Enrolled": _base(
         Family.Enrolled, 1,
         originator_topic=Family.TOPIC,
@@ -161,7 +163,7 @@ EXAMPLES: dict[str, Family.Event] = {
     "SurveyCompleted": _base(
         Family.SurveyCompleted, 18,
         survey=Survey(
-            survey_id=UUID("00000000-0000-4000-8000-0000000000b4"),
+            survey_id=SurveyId(UUID("00000000-0000-4000-8000-0000000000b4")),
             kind=SurveyKind.BASELINE,
             housing=Housing(1.5, 2, 1),
             economy=Economy(250_000, 380_000, 60_000, 7, frozenset({Benefit.HOUSING_ALLOWANCE})),
@@ -178,31 +180,38 @@ EXAMPLES: dict[str, Family.Event] = {
 }  # fmt: skip
 
 
-def golden_path(name: str) -> Path:
+__all__ = ["EXAMPLES", "golden_document", "golden_path", "write_missing"]
+
+
+def golden_path(directory: Path, name: str) -> Path:
     """Where the golden payload of event type ``name`` (version 1) is kept."""
-    return GOLDEN / f"{name}.v1.json"
+    return directory / f"{name}.v1.json"
 
 
-def write_missing() -> list[Path]:
-    """Write golden files for examples that have none; never overwrite one."""
-    mapper = CattrsMapper()
+def golden_document(event: Family.Event) -> dict[str, Any]:
+    """The stored form of ``event`` as a JSON document: topic, id, version, state."""
+    stored = CattrsMapper().to_stored_event(event)
+    return {
+        "topic": stored.topic,
+        "originator_id": str(stored.originator_id),
+        "originator_version": stored.originator_version,
+        "state": json.loads(stored.state),
+    }
+
+
+def write_missing(directory: Path) -> list[Path]:
+    """Write golden files for examples that have none in ``directory``; overwrite none."""
     written = []
     for name, event in EXAMPLES.items():
-        path = golden_path(name)
+        path = golden_path(directory, name)
         if path.exists():
             continue
-        stored = mapper.to_stored_event(event)
-        document = {
-            "topic": stored.topic,
-            "originator_id": str(stored.originator_id),
-            "originator_version": stored.originator_version,
-            "state": json.loads(stored.state),
-        }
+        document = golden_document(event)
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
     return written
 
 
 if __name__ == "__main__":
-    for path in write_missing():
+    for path in write_missing(Path(sys.argv[1])):
         sys.stdout.write(f"wrote {path}\n")
