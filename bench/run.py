@@ -71,6 +71,11 @@ def render(results: Sequence[Result]) -> str:
             f"| {r.name} | {_number(r.ours)} | {_number(r.baseline)} | {r.unit} "
             f"| {r.ratio:.2f} | >= {r.target:.2f} | {status} |"
         )
+    lines += [
+        "",
+        "Throughput ratio: ours / baseline in operations per second (for a cost such",
+        "as µs/event, baseline cost / our cost); >= 0.80 means at most 20 % overhead.",
+    ]
     sized = [r for r in results if "ours_bytes_per_event" in r.details]
     if sized:
         lines += [

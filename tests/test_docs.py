@@ -25,7 +25,8 @@ from familiekoordinering import Family
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = sorted(DOCS.rglob("*.md"))
+# The README is a page too: its example must run.
+PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 FENCE_OPEN = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*python\b[^\n]*$"
 )
@@ -64,7 +65,7 @@ def python_blocks(text: str) -> list[CodeBlock]:
 
 
 def page_id(page: Path) -> str:
-    return page.relative_to(DOCS).as_posix()
+    return page.relative_to(DOCS if page.is_relative_to(DOCS) else ROOT).as_posix()
 
 
 def test_the_docs_have_pages_with_runnable_code() -> None:
