@@ -11,7 +11,10 @@ at the same interval; each command gets the aggregate, triggers one event
 carrying the plain-JSON twin of an ``AgencyContacted`` payload, and saves.
 
 Both sides keep every contact in the aggregate's state, so snapshots grow with
-the history on both sides, and the later commands cost more than the first.
+the history on both sides. Both keep aggregates in eventsourcing's cache (the
+library's default; the baseline without copying, its fastest form), so a command
+reads only the events written since. Ours snapshots the family it has just
+saved; bare eventsourcing reloads the aggregate from the store to snapshot it.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
 
 
 def _run_ours(db: Path, n: int) -> list[float]:
-    app = FamilyCoordination(db)  # the default snapshot interval
+    app = FamilyCoordination(db)  # the default snapshot interval and cache
     try:
         family = enrol_consenting_family(app)
 
@@ -90,7 +93,7 @@ def _run_ours(db: Path, n: int) -> list[float]:
 
 
 def _run_baseline(db: Path, n: int) -> list[float]:
-    app = open_bare_app(db, snapshots=True)
+    app = open_bare_app(db, snapshots=True, cache=True)
     try:
         # As many set-up events as ours has before its first contact.
         case = Case(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -255,3 +256,54 @@ def test_a_stale_family_cannot_overwrite_a_newer_one(family: EnrolledFamily) -> 
     with pytest.raises(IntegrityError):
         app.save(stale)
     assert family.version == len(app.family_history(family.id))
+
+
+def test_a_cached_family_catches_up_with_events_written_by_another_process(
+    tmp_path: Path, clock: object
+) -> None:
+    store = tmp_path / "shared.db"
+    first = FamilyCoordination(store, clock=clock)  # type: ignore[arg-type]
+    second = FamilyCoordination(store, clock=clock)  # type: ignore[arg-type]
+    family = EnrolledFamily(first)
+    assert (
+        second.get_family(family.id).version == family.version
+    )  # now cached in second
+    contact(family)  # written through the first
+    assert second.get_family(family.id).version == family.version
+    second.set_goal(
+        family.id, area=Topic.WORK, words="Jobb", occurred_on=DAY, actor=COORDINATOR
+    )
+    assert first.get_family(family.id).version == second.get_family(family.id).version
+
+
+def test_a_refused_command_leaves_the_cached_family_untouched(
+    family: EnrolledFamily,
+) -> None:
+    before = family.app.get_family(family.id)
+    with pytest.raises(ConsentRequiredError):
+        contact(family, topics=[Topic.PARENTING])
+    after = family.app.get_family(family.id)
+    assert vars(after) == vars(before)
+    mutated = family.app.get_family(family.id)
+    mutated.members.clear()  # a caller changing what it was handed changes nothing stored
+    assert family.app.get_family(family.id).members
+
+
+def test_one_snapshot_is_taken_of_the_saved_family_when_an_interval_is_crossed(
+    make_app: Callable[..., FamilyCoordination],
+) -> None:
+    app = make_app(snapshot_interval=5)
+    family = EnrolledFamily(app)  # versions 1..5: one snapshot at 5
+    for n in range(11):  # versions 6..16: snapshots at 10 and 15
+        contact(family, occurred_on=DAY + timedelta(days=n))
+    assert app.snapshots is not None
+    versions = [s.originator_version for s in app.snapshots.get(family.id)]
+    assert versions == [5, 10, 15]
+    for version in versions:
+        snapshot = next(
+            s for s in app.snapshots.get(family.id) if s.originator_version == version
+        )
+        replayed = None
+        for event in app.family_history(family.id)[:version]:
+            replayed = event.mutate(replayed)
+        assert vars(snapshot.mutate(None)) == vars(replayed)

@@ -18,7 +18,11 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.domain import Snapshot, datetime_now_with_tzinfo
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 from eventsourcing.utils import Environment
@@ -107,19 +111,24 @@ class FamilyCoordination(Application[UUID]):
     need the PostgreSQL adapter of a later release; see
     :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
     events pass between snapshots of a family (``None`` turns snapshots off).
-    ``clock`` stamps when events are recorded; ``settings`` passes further
-    eventsourcing settings (they override those derived from ``store``).
+    ``cache_size`` is how many families stay in memory between commands (each
+    command still reads, and applies, any events written since by others;
+    ``0`` turns the cache off). ``clock`` stamps when events are recorded;
+    ``settings`` passes further eventsourcing settings (they override those
+    derived from ``store``).
     """
 
     name = "FamilyCoordination"
     snapshot_class = Snapshot
     DEFAULT_SNAPSHOT_INTERVAL: ClassVar[int] = 100
+    DEFAULT_CACHE_SIZE: ClassVar[int] = 128
 
     def __init__(
         self,
         store: str | Path = "memory",
         *,
         snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+        cache_size: int = DEFAULT_CACHE_SIZE,
         clock: Clock = datetime_now_with_tzinfo,
         settings: Mapping[str, str] | None = None,
     ) -> None:
@@ -128,8 +137,18 @@ class FamilyCoordination(Application[UUID]):
                 f"snapshot_interval is {snapshot_interval}: give a positive number "
                 "of events, or None to turn snapshots off"
             )
+        if cache_size < 0:
+            raise ConfigurationError(
+                f"cache_size is {cache_size}: give a number of families, or 0 for none"
+            )
         env = store_settings(store)
         env["IS_SNAPSHOTTING_ENABLED"] = "y" if snapshot_interval else "n"
+        if cache_size:
+            # Cached families are fast-forwarded with newer stored events on
+            # every read and handed out as copies (Family.__deepcopy__ is cheap).
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
+            env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
+            env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
         env.update(settings or {})
         self.store = str(store)
         self.clock = clock
@@ -154,6 +173,23 @@ class FamilyCoordination(Application[UUID]):
         return self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
         )
+
+    # eventsourcing reloads an aggregate from the store to snapshot it, once per
+    # interval crossed. The family just saved is already in memory and complete
+    # (its pending events were collected by the save), so snapshot that, once.
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        if self.snapshots is None:
+            return
+        for aggregate in processing_event.aggregates.values():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None:
+                continue
+            if any(
+                event.originator_id == aggregate.id
+                and event.originator_version % interval == 0
+                for event in processing_event.events
+            ):
+                self.snapshots.put([Snapshot.take(aggregate)])
 
     # ------------------------------------------------------------------ helpers
 

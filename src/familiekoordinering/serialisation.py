@@ -12,7 +12,10 @@ convention (``class_version`` and ``upcast_vN_vN+1`` static methods).
 from __future__ import annotations
 
 import dataclasses
+import enum
+import functools
 import json
+import types
 import typing
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
@@ -39,8 +42,34 @@ _AGGREGATE_BASE_STATE: dict[str, Any] = {
 }
 
 
+def _is_homogeneous_tuple(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
 def _is_frozenset(tp: Any) -> bool:
     return typing.get_origin(tp) is frozenset
+
+
+def _structure_uuid(value: Any, _: Any) -> UUID:
+    return value if isinstance(value, UUID) else _uuid(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _uuid(text: str) -> UUID:
+    # Ids repeat heavily within a family's history (members, consents, goals).
+    return UUID(text)
+
+
+def _structure_str_enum(value: Any, tp: type[enum.StrEnum]) -> enum.StrEnum:
+    try:
+        return tp._value2member_map_[value]  # type: ignore[return-value]
+    except (KeyError, TypeError):
+        return tp(value)  # raises ValueError naming the bad value
+
+
+def _pass_through(value: Any, _: Any) -> Any:
+    return value
 
 
 def make_converter() -> cattrs.Converter:
@@ -48,17 +77,21 @@ def make_converter() -> cattrs.Converter:
 
     Dates and datetimes are ISO 8601 strings, UUIDs are strings, enumerations
     their values, and sets sorted lists (so the same state always gives the
-    same bytes).
+    same bytes). Structuring trusts the stored shape (no per-field error
+    collection), which keeps replay fast; a malformed payload still raises.
     """
-    conv = cattrs.Converter()
+    conv = cattrs.Converter(detailed_validation=False)
     conv.register_unstructure_hook(UUID, str)
-    conv.register_structure_hook(
-        UUID, lambda v, _: v if isinstance(v, UUID) else UUID(v)
-    )
+    conv.register_structure_hook(UUID, _structure_uuid)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
+    # StrEnum is a str: without its own hook, cattrs would structure it as str.
+    conv.register_structure_hook(enum.StrEnum, _structure_str_enum)
+    # JSON already gives str and int; converting them again only costs time.
+    conv.register_structure_hook(str, _pass_through)
+    conv.register_structure_hook(int, _pass_through)
 
     def unstructure_frozenset(tp: Any) -> Callable[[Any], list[Any]]:
         (item_type,) = typing.get_args(tp) or (Any,)
@@ -70,6 +103,40 @@ def make_converter() -> cattrs.Converter:
         return unstructure
 
     conv.register_unstructure_hook_factory(_is_frozenset, unstructure_frozenset)
+
+    def structure_frozenset(tp: Any) -> Callable[[Any, Any], frozenset[Any]]:
+        (item_type,) = typing.get_args(tp) or (Any,)
+        base = _base_type(item_type)
+        if base is UUID:
+            return lambda value, _: frozenset(map(_uuid, value))
+        if isinstance(base, type) and issubclass(base, enum.StrEnum):
+            members = base._value2member_map_
+            return lambda value, _: frozenset(map(members.__getitem__, value))
+        item_hook = conv.get_structure_hook(item_type)
+        return lambda value, _: frozenset(item_hook(item, item_type) for item in value)
+
+    conv.register_structure_hook_factory(_is_frozenset, structure_frozenset)
+
+    def structure_tuple(tp: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+        item_type = typing.get_args(tp)[0]
+        base = _base_type(item_type)
+        if base is UUID:
+            return lambda value, _: tuple(map(_uuid, value))
+        if base in (str, int):
+            return lambda value, _: tuple(value)
+        item_hook = conv.get_structure_hook(item_type)
+        return lambda value, _: tuple([item_hook(item, item_type) for item in value])
+
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, structure_tuple)
+
+    def structure_optional(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = _optional_of(tp)
+        hook = conv.get_structure_hook(inner)
+        return lambda value, _: None if value is None else hook(value, inner)
+
+    conv.register_structure_hook_factory(
+        lambda tp: _optional_of(tp) is not None, structure_optional
+    )
     return conv
 
 
@@ -93,7 +160,110 @@ class JSONBytesTranscoder(Transcoder):
         return self._decoder.decode(data.decode("utf-8"))
 
 
-_Field = tuple[str, Callable[[Any], Any], Callable[[Any, Any], Any], Any]
+def _base_type(tp: Any) -> Any:
+    """The runtime type behind a NewType (``MemberId`` → ``UUID``)."""
+    while hasattr(tp, "__supertype__"):
+        tp = tp.__supertype__
+    return tp
+
+
+def _optional_of(tp: Any) -> Any:
+    """``X`` for ``X | None``, else ``None``."""
+    args = typing.get_args(tp)
+    if (
+        len(args) == 2
+        and type(None) in args
+        and typing.get_origin(tp)
+        in (
+            typing.Union,
+            types.UnionType,
+        )
+    ):
+        return args[0] if args[1] is type(None) else args[1]
+    return None
+
+
+def _is_str_enum(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, enum.StrEnum)
+
+
+class _Compiler:
+    """Writes one structure and one unstructure function per event class.
+
+    Replay calls these for every event, so simple field types get inline code
+    (ids, dates, enumerations, sets of them); everything else calls the cattrs
+    hook for its declared type.
+    """
+
+    def __init__(self, conv: cattrs.Converter) -> None:
+        self.conv = conv
+        self.namespace: dict[str, Any] = {
+            "_uuid": _uuid,
+            "_date": date.fromisoformat,
+            "_datetime": datetime.fromisoformat,
+        }
+
+    def _name(self, prefix: str, value: Any) -> str:
+        name = f"_{prefix}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def structure(self, tp: Any, src: str) -> str:
+        base = _base_type(tp)
+        if base in (str, int, bool):
+            return src
+        inner = _optional_of(tp)
+        if inner is not None:
+            return f"(None if {src} is None else {self.structure(inner, src)})"
+        if base is UUID:
+            return f"_uuid({src})"
+        if base is date:
+            return f"_date({src})"
+        if base is datetime:
+            return f"_datetime({src})"
+        if _is_str_enum(base):
+            return f"{self._name('enum', base._value2member_map_)}[{src}]"
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (frozenset, tuple) and args and args[-1] is not Any:
+            item = _base_type(args[0])
+            if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
+                item = None
+            if item is UUID:
+                return f"{origin.__name__}(map(_uuid, {src}))"
+            if _is_str_enum(item):
+                members = self._name("enum", item._value2member_map_)
+                return f"{origin.__name__}(map({members}.__getitem__, {src}))"
+        hook = self._name("hook", self.conv.get_structure_hook(tp))
+        return f"{hook}({src}, {self._name('type', tp)})"
+
+    def unstructure(self, tp: Any, src: str) -> str:
+        base = _base_type(tp)
+        if base in (str, int, bool):
+            return src
+        inner = _optional_of(tp)
+        if inner is not None:
+            return f"(None if {src} is None else {self.unstructure(inner, src)})"
+        if base is UUID:
+            return f"str({src})"
+        if base in (date, datetime):
+            return f"{src}.isoformat()"
+        if _is_str_enum(base):
+            return f"{src}.value"
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin is frozenset and args:
+            item = _base_type(args[0])
+            if item is UUID:
+                return f"sorted(map(str, {src}))"
+            if _is_str_enum(item):
+                return f"sorted([x.value for x in {src}])"
+        hook = self._name("hook", self.conv.get_unstructure_hook(tp))
+        return f"{hook}({src})"
+
+    def compile(self, name: str, body: str) -> Callable[..., Any]:
+        code = f"def {name}(s):\n    return {{\n{body}    }}\n"
+        exec(compile(code, f"<familiekoordinering {name}>", "exec"), self.namespace)
+        function: Callable[..., Any] = self.namespace.pop(name)
+        return function
 
 
 class _Codec:
@@ -103,26 +273,34 @@ class _Codec:
         self.cls = cls
         self.topic = get_topic(cls)
         self.class_version: int = getattr(cls, "class_version", 1)
-        hints = typing.get_type_hints(cls)
-        self.fields: list[_Field] = []
-        for field in dataclasses.fields(cls):
-            if field.name in _BASE_FIELDS:
-                continue
-            tp = hints[field.name]
-            self.fields.append(
-                (
-                    field.name,
-                    conv.get_unstructure_hook(tp),
-                    conv.get_structure_hook(tp),
-                    tp,
-                )
-            )
         self.is_snapshot = issubclass(cls, CanSnapshotAggregate)
         self.conv = conv
+        hints = typing.get_type_hints(cls)
+        fields = [
+            (f.name, hints[f.name])
+            for f in dataclasses.fields(cls)
+            if f.name not in _BASE_FIELDS
+            and not (self.is_snapshot and f.name == "state")
+        ]
+        self.field_count = len(fields) + self.is_snapshot
+        compiler = _Compiler(conv)
+        self._structure = compiler.compile(
+            "structure",
+            "".join(
+                f"        {name!r}: {compiler.structure(tp, f's[{name!r}]')},\n"
+                for name, tp in fields
+            ),
+        )
+        self._unstructure = compiler.compile(
+            "unstructure",
+            "".join(
+                f"        {name!r}: {compiler.unstructure(tp, f's[{name!r}]')},\n"
+                for name, tp in fields
+            ),
+        )
 
     def unstructure(self, event: Any) -> dict[str, Any]:
-        state = vars(event)
-        out = {name: un(state[name]) for name, un, _, _ in self.fields}
+        out: dict[str, Any] = self._unstructure(vars(event))
         if self.is_snapshot:
             out["state"] = _unstructure_aggregate_state(
                 self.conv, resolve_topic(event.topic), event.state
@@ -132,65 +310,79 @@ class _Codec:
         return out
 
     def structure(self, state: dict[str, Any]) -> dict[str, Any]:
-        from_version = state.pop("class_version", 1)
-        while from_version < self.class_version:
-            getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
-        out: dict[str, Any] = {}
-        for name, _, st, tp in self.fields:
-            if self.is_snapshot and name == "state":
-                continue
-            out[name] = st(state[name], tp)
+        if "class_version" in state:
+            from_version = state.pop("class_version")
+            while from_version < self.class_version:
+                getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+                from_version += 1
+        elif self.class_version > 1:
+            for from_version in range(1, self.class_version):
+                getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        out: dict[str, Any] = self._structure(state)
         if self.is_snapshot:
             out["state"] = _structure_aggregate_state(
                 self.conv, resolve_topic(out["topic"]), state["state"]
             )
-        if len(state) != len(self.fields):
-            extra = state.keys() - out.keys() - {"state"}
+        if len(state) != self.field_count:
+            extra = state.keys() - out.keys()
             msg = f"unknown fields {sorted(extra)}"
             raise ValueError(msg)
         return out
 
 
-def _state_types(aggregate_cls: type[Any]) -> dict[str, Any]:
+_StateHooks = dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any], Any]]
+_state_hooks_cache: dict[type[Any], _StateHooks] = {}
+
+
+def _state_hooks(conv: cattrs.Converter, aggregate_cls: type[Any]) -> _StateHooks:
+    """Per state attribute of the aggregate class: unstructure and structure hooks."""
+    try:
+        return _state_hooks_cache[aggregate_cls]
+    except KeyError:
+        pass
     hints = {
         name: tp
         for name, tp in typing.get_type_hints(aggregate_cls).items()
         if typing.get_origin(tp) is not typing.ClassVar
     }
     hints.update(_AGGREGATE_BASE_STATE)
-    return hints
+    hooks = _state_hooks_cache[aggregate_cls] = {
+        name: (conv.get_unstructure_hook(tp), conv.get_structure_hook(tp), tp)
+        for name, tp in hints.items()
+    }
+    return hooks
 
 
 def _unstructure_aggregate_state(
     conv: cattrs.Converter, aggregate_cls: type[Any], state: dict[str, Any]
 ) -> dict[str, Any]:
-    types = _state_types(aggregate_cls)
+    hooks = _state_hooks(conv, aggregate_cls)
     out: dict[str, Any] = {}
     for name, value in state.items():
         if name == "class_version":
             out[name] = value
             continue
-        if name not in types:
+        if name not in hooks:
             msg = (
                 f"{aggregate_cls.__qualname__}.{name} has no annotation on the class: "
                 "annotate it so that snapshots can store it"
             )
             raise TypeError(msg)
-        out[name] = conv.unstructure(value, types[name])
+        out[name] = hooks[name][0](value)
     return out
 
 
 def _structure_aggregate_state(
     conv: cattrs.Converter, aggregate_cls: type[Any], state: dict[str, Any]
 ) -> dict[str, Any]:
-    types = _state_types(aggregate_cls)
+    hooks = _state_hooks(conv, aggregate_cls)
     out: dict[str, Any] = {}
     for name, value in state.items():
         if name == "class_version":
             out[name] = value
         else:
-            out[name] = conv.structure(value, types[name])
+            _, structure, tp = hooks[name]
+            out[name] = structure(value, tp)
     return out
 
 

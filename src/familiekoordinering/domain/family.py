@@ -634,6 +634,20 @@ class Family(Aggregate):
             planned_end_on=programme.planned_end(occurred_on),
         )
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Family:
+        """Copy the family's containers; the values in them are immutable and shared.
+
+        eventsourcing deep-copies a family it takes from its aggregate cache, so
+        that a command can never change the cached one. Every value the family
+        holds (attrs frozen objects, ids, dates, enumerations) is immutable, so
+        copying the dicts and lists that hold them is a complete, cheap copy.
+        """
+        copy = object.__new__(type(self))
+        state = vars(copy)
+        for name, value in vars(self).items():
+            state[name] = value.copy() if isinstance(value, dict | list) else value
+        return copy
+
     # ---------------------------------------------------------------- queries
 
     @property
