@@ -184,7 +184,7 @@ def test_an_adult_must_consent_for_themselves() -> None:
         occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
     assert_refused(
-        family, RuleViolationError, "Ola is an adult and must consent for themselves",
+        family, RuleViolationError, "Ola is an adult and decides for themselves",
         lambda: grant(family, scope=scope(member_ids=frozenset({ola}))),
     )  # fmt: skip
 
@@ -197,7 +197,7 @@ def test_a_child_is_covered_only_through_a_guardian() -> None:
         occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
     assert_refused(
-        family, RuleViolationError, "a guardian must be among those consenting",
+        family, RuleViolationError, "a guardian decides about economy",
         lambda: grant(family, scope=scope(member_ids=frozenset({EMMA})), given_by=[other]),
     )  # fmt: skip
 
@@ -231,7 +231,7 @@ def test_a_child_is_covered_only_through_a_guardian() -> None:
             InvalidInputError,
             "cannot cover the past",
         ),
-        ({"given_by": []}, InvalidInputError, "name the members who give"),
+        ({"given_by": []}, InvalidInputError, "name the members who are consenting"),
         ({"purpose": ""}, InvalidInputError, "purpose must not be blank"),
         ({"form": "written"}, InvalidInputError, "form must be one of"),
     ],

@@ -26,6 +26,7 @@ from familiekoordinering.domain.actions import (
     KnowledgeKind,
     OutwardAction,
 )
+from familiekoordinering.domain.capacity import ConsentAges, entitled
 from familiekoordinering.domain.consent import (
     Consent,
     ConsentForm,
@@ -61,7 +62,6 @@ from familiekoordinering.domain.plan import (
 from familiekoordinering.domain.programme import (
     Eligibility,
     Jurisdiction,
-    Member,
     Programme,
     ProgrammeKind,
     ReferralSource,
@@ -86,6 +86,7 @@ from familiekoordinering.domain.values import (
     FamilyId,
     GoalId,
     MeetingId,
+    Member,
     MemberId,
     MemberKind,
     Municipality,
@@ -123,6 +124,7 @@ __all__ = [
     "ConcurrentChangeError",
     "ConfigurationError",
     "Consent",
+    "ConsentAges",
     "ConsentForm",
     "ConsentId",
     "ConsentRefusal",
@@ -190,4 +192,5 @@ __all__ = [
     "__version__",
     "age_on",
     "decide",
+    "entitled",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 import attrs
@@ -24,9 +24,21 @@ from eventsourcing.application import (
     ProcessingEvent,
 )
 from eventsourcing.domain import Snapshot, datetime_now_with_tzinfo
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    MapperDeserialisationError,
+    Transcoder,
+)
 from eventsourcing.utils import Environment
 
+from familiekoordinering.audit import (
+    AuditReport,
+    Finding,
+    FindingKind,
+    audit_history,
+    combine,
+)
 from familiekoordinering.domain.actions import Channel, FamilyKnows, OutwardAction
 from familiekoordinering.domain.consent import (
     ConsentForm,
@@ -753,6 +765,48 @@ class FamilyCoordination(Application[UUID]):
             ),
         )
 
+    def act_under_legal_duty(
+        self,
+        family_id: UUID,
+        *,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        purpose: str,
+        channel: Channel,
+        legal_basis: str,
+        family_knows: FamilyKnows,
+        occurred_on: date,
+        actor: Actor,
+        kind: OutwardActionKind = OutwardActionKind.SHARE_INFORMATION,
+        action_id: UUID | None = None,
+    ) -> OutwardActionId:
+        """Record an action the law required without consent, citing ``legal_basis``.
+
+        The only way to act without consent: there is no override flag on
+        :meth:`record_contact`. The family is always shown it, and the audit
+        always lists it. Returns the action's id.
+        """
+        aid = self._id(action_id, OutwardActionId)
+        self._change(
+            family_id,
+            lambda f: f.act_under_legal_duty(
+                action_id=aid,
+                kind=kind,
+                agency=agency,
+                topics=topics,
+                member_ids=member_ids,
+                purpose=purpose,
+                channel=channel,
+                legal_basis=legal_basis,
+                family_knows=family_knows,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+        return aid
+
     # ------------------------------------------------------------------ queries
 
     def decide(
@@ -773,6 +827,49 @@ class FamilyCoordination(Application[UUID]):
     def open_notifications(self, family_id: UUID) -> list[OutwardAction]:
         """Actions the family is still to be told about."""
         return self.get_family(family_id).open_notifications()
+
+    def overdue_notifications(
+        self, family_id: UUID, *, on: date
+    ) -> list[OutwardAction]:
+        """Actions the family should have been told about before ``on`` and was not."""
+        return self.get_family(family_id).overdue_notifications(on)
+
+    def audit(self, family_id: UUID | None = None, *, on: date) -> AuditReport:
+        """Audit the stored events of one family (or all) as of ``on``.
+
+        Reads what the store holds, event by event, and judges it with the pure
+        consent rules (see :mod:`familiekoordinering.audit`); an event that
+        cannot be read is itself a finding.
+        """
+        family_ids = [family_id] if family_id is not None else list(self.family_ids())
+        results = []
+        for fid in family_ids:
+            events, unreadable = self._read_stored(fid)
+            if not events and unreadable is None:
+                raise NotFoundError(f"family {fid} does not exist in this store")
+            findings, count = audit_history(fid, events, on=on)
+            if unreadable is not None:
+                findings.append(unreadable)
+            results.append((findings, count))
+        return combine(on, results)
+
+    def _read_stored(
+        self, family_id: UUID
+    ) -> tuple[list[Family.Event], Finding | None]:
+        """The family's stored events up to the first one that cannot be read."""
+        events: list[Family.Event] = []
+        for stored in self.recorder.select_events(family_id):
+            try:
+                events.append(cast(Family.Event, self.mapper.to_domain_event(stored)))
+            except MapperDeserialisationError as e:
+                return events, Finding(
+                    FindingKind.UNREADABLE_EVENT,
+                    family_id,
+                    stored.originator_version,
+                    events[-1].occurred_on if events else date.min,
+                    f"{e}; the audit of this family stops here",
+                )
+        return events, None
 
     def family_history(self, family_id: UUID) -> list[Family.Event]:
         """Every event of the family, oldest first."""

@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from familiekoordinering import __version__
@@ -75,7 +76,29 @@ def _parser() -> argparse.ArgumentParser:
 
     timeline = commands.add_parser("timeline", help="every event of a family, in order")
     timeline.add_argument("family_id", metavar="FAMILY_ID")
+
+    audit = commands.add_parser(
+        "audit",
+        help="check the stored events: uncovered actions, overdue notices, legal duties "
+        "(exit 1 on any violation)",
+    )
+    audit.add_argument("family_id", metavar="FAMILY_ID", nargs="?", default=None)
+    audit.add_argument(
+        "--on",
+        type=_date,
+        default=None,
+        help="judge deadlines as of DATE (default: today)",
+    )
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: use YYYY-MM-DD"
+        ) from None
 
 
 def _open(args: argparse.Namespace, **kwargs: object) -> FamilyCoordination:
@@ -168,7 +191,18 @@ def _timeline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit(args: argparse.Namespace) -> int:
+    app = _open(args)
+    family_id = _family_id(app, args.family_id) if args.family_id else None
+    # The command line is where the clock is read: today, in this machine's time zone.
+    today = datetime.now(UTC).astimezone().date()
+    report = app.audit(family_id, on=args.on or today)
+    print(report)
+    return report.exit_status
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": _audit,
     "demo": _demo,
     "families": _families,
     "plan": _plan,

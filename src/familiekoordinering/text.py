@@ -132,6 +132,11 @@ _DESCRIBERS: dict[type[Any], _Describer] = {
         + (f"; decided: {'; '.join(e.decisions)}" if e.decisions else "")
     ),
     Family.AgencyContacted: _contacted,
+    Family.ActedUnderLegalDuty: lambda e, f: (
+        f"Without consent, under a legal duty ({e.legal_basis}): {e.kind.value} "
+        f"{e.agency} about {', '.join(sorted(t.value for t in e.topics))} for "
+        f"{_names(f, e.member_ids)}: {e.purpose}"
+    ),
     Family.FamilyInformed: lambda e, f: (
         f"Family told of action {str(e.action_id)[:8]} by {e.channel.value}"
     ),

@@ -89,3 +89,9 @@ class OutwardAction:
     family_knows: FamilyKnows
     occurred_on: date
     informed_on: date | None = None
+    legal_basis: str | None = None
+
+    @property
+    def under_legal_duty(self) -> bool:
+        """Whether the action was taken under a legal duty rather than consent."""
+        return self.legal_basis is not None

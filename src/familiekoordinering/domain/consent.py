@@ -2,11 +2,14 @@
 
 Deny by default. A consent permits outward actions (contacting an agency,
 sharing information with it, referring to it) towards an agency, about some
-topics, concerning some members, within its period. Topics a consent excludes
-("NAV: economy and work, but not the parenting role") are exceptions that deny
-even where another consent would permit. A refusal denies what it covers from
-its date, until the family consents again after it. A withdrawal ends a consent
-from the withdrawal's own date; an end date ends it without any event.
+topics, concerning some members, within its period, when it was given by
+someone entitled to consent for each member about each topic on the date of
+the action (see :mod:`familiekoordinering.domain.capacity`). Topics a consent
+excludes ("NAV: economy and work, but not the parenting role") are exceptions
+that deny even where another consent would permit. A refusal by someone
+entitled denies what it covers from its date, until the family consents again
+after it. A withdrawal ends a consent from the withdrawal's own date; an end
+date ends it without any event.
 
 :func:`decide` is a pure function: the family aggregate uses it to refuse
 uncovered actions, and an app can call it to ask before it acts.
@@ -15,14 +18,16 @@ uncovered actions, and an app can call it to ask before it acts.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
 
+from familiekoordinering.domain.capacity import ConsentAges, entitled, say_of
 from familiekoordinering.domain.values import (
     Agency,
     ConsentId,
+    Member,
     MemberId,
     RefusalId,
     Topic,
@@ -83,6 +88,7 @@ class Consent:
     valid_from: date
     valid_until: date | None
     purpose: str
+    given_on: date
 
     def in_period(self, on: date) -> bool:
         """Whether ``on`` falls within the consent's period (ignoring withdrawal)."""
@@ -136,6 +142,7 @@ class DenialCode(enum.StrEnum):
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
     REFUSED = "refused"
+    NO_CAPACITY = "no_capacity"
 
 
 @attrs.frozen
@@ -170,7 +177,34 @@ class Decision:
 
 
 def _order(consent: Consent) -> tuple[date, str]:
-    return (consent.valid_from, str(consent.consent_id))
+    return (consent.given_on, str(consent.consent_id))
+
+
+def _denied(*denials: Denial) -> Decision:
+    return Decision(permitted=False, denials=denials)
+
+
+@attrs.frozen
+class _Case:
+    """One decision in the making: the action and what it is judged against."""
+
+    action: ProposedAction
+    members: Mapping[MemberId, Member]
+    ages: ConsentAges
+    for_agency: list[Consent]
+    current: list[Consent]
+    refusals: list[ConsentRefusal]
+    withdrawals: Mapping[ConsentId, ConsentWithdrawal]
+
+    def who(self, member_id: MemberId) -> str:
+        member = self.members.get(member_id)
+        return f"{member.name} ({member_id})" if member else f"member {member_id}"
+
+    def names(self, member_ids: Iterable[MemberId]) -> str:
+        return ", ".join(
+            self.members[m].name if m in self.members else str(m)
+            for m in sorted(member_ids)
+        )
 
 
 def decide(
@@ -178,48 +212,46 @@ def decide(
     withdrawals: Mapping[ConsentId, ConsentWithdrawal],
     refusals: Iterable[ConsentRefusal],
     action: ProposedAction,
-    member_names: Mapping[MemberId, str] | None = None,
+    *,
+    members: Mapping[MemberId, Member],
+    ages: ConsentAges,
 ) -> Decision:
     """Decide whether the family's consents cover ``action`` on its date.
 
-    Every pair of a topic and a member the action touches must be covered by a
-    consent that, on ``action.on``, is within its period and not withdrawn,
-    names the agency (or its kind), the action's kind, the topic and the member;
-    no consent in force for that agency and member may exclude the topic; and
-    no refusal dated on or before the action, and after the covering consent
-    was given, may cover the pair. The result does not depend on the order of
-    ``consents``. ``member_names`` only makes the reasons easier to read.
+    For every topic × member the action touches there must be a consent that,
+    on ``action.on``:
+
+    * is within its period and not withdrawn;
+    * names the agency (or its kind), the action's kind, the topic and the member;
+    * was given by someone entitled to consent for that member about that topic
+      on that date (see :func:`~familiekoordinering.domain.capacity.entitled`);
+
+    and no consent in force for that agency and member may exclude the topic,
+    and no refusal by someone entitled, dated on or before the action and on or
+    after the day the covering consent was given, may cover the pair (a refusal
+    wins; a consent given after a refusal overrides it).
+
+    Deny by default: a member missing from ``members`` is not covered. The
+    result does not depend on the order of ``consents`` or ``refusals``.
     """
-    names = member_names or {}
-
-    def who(member: MemberId) -> str:
-        name = names.get(member)
-        return f"member {name} ({member})" if name else f"member {member}"
-
-    on = action.on
     if not action.topics or not action.member_ids:
-        return Decision(
-            permitted=False,
-            denials=(
-                Denial(
-                    DenialCode.NOTHING_NAMED,
-                    "the action must name at least one topic and one member",
-                ),
-            ),
+        return _denied(
+            Denial(
+                DenialCode.NOTHING_NAMED,
+                "the action must name at least one topic and one member",
+            )
         )
     for_agency = sorted(
         (c for c in consents if c.scope.agency.covers(action.agency)), key=_order
     )
     if not for_agency:
-        return Decision(
-            permitted=False,
-            denials=(
-                Denial(
-                    DenialCode.NO_CONSENT_FOR_AGENCY,
-                    f"no consent names the agency {action.agency}",
-                ),
-            ),
+        return _denied(
+            Denial(
+                DenialCode.NO_CONSENT_FOR_AGENCY,
+                f"no consent names the agency {action.agency}",
+            )
         )
+    on = action.on
 
     def in_force(consent: Consent) -> bool:
         withdrawal = withdrawals.get(consent.consent_id)
@@ -227,82 +259,34 @@ def decide(
             withdrawal is None or on < withdrawal.withdrawn_on
         )
 
-    current = [c for c in for_agency if in_force(c)]
-    refusals_in_force = [
-        r
-        for r in refusals
-        if r.refused_on <= on
-        and r.scope.agency.covers(action.agency)
-        and action.kind in r.scope.actions
-    ]
+    case = _Case(
+        action=action,
+        members=members,
+        ages=ages,
+        for_agency=for_agency,
+        current=[c for c in for_agency if in_force(c)],
+        refusals=sorted(
+            (
+                r
+                for r in refusals
+                if r.refused_on <= on
+                and r.scope.agency.covers(action.agency)
+                and action.kind in r.scope.actions
+            ),
+            key=lambda r: (r.refused_on, str(r.refusal_id)),
+        ),
+        withdrawals=withdrawals,
+    )
     used: set[ConsentId] = set()
     denials: list[Denial] = []
     for topic in sorted(action.topics):
-        for member in sorted(action.member_ids):
-            denial = _cover_pair(
-                action,
-                topic,
-                member,
-                for_agency,
-                current,
-                refusals_in_force,
-                withdrawals,
-                used,
-                who,
-            )
+        for member_id in sorted(action.member_ids):
+            denial = _cover_pair(case, topic, member_id, used)
             if denial is not None and denial not in denials:
                 denials.append(denial)
     if denials:
-        return Decision(permitted=False, denials=tuple(denials))
+        return _denied(*denials)
     return Decision(permitted=True, consent_ids=tuple(sorted(used, key=str)))
-
-
-def _cover_pair(
-    action: ProposedAction,
-    topic: Topic,
-    member: MemberId,
-    for_agency: list[Consent],
-    current: list[Consent],
-    refusals: list[ConsentRefusal],
-    withdrawals: Mapping[ConsentId, ConsentWithdrawal],
-    used: set[ConsentId],
-    who: Callable[[MemberId], str],
-) -> Denial | None:
-    """Cover one topic × member pair, adding the consent used; else say why not."""
-    for consent in current:
-        scope = consent.scope
-        if member in scope.member_ids and topic in scope.excluded_topics:
-            return Denial(
-                DenialCode.TOPIC_EXCLUDED,
-                f"consent {consent.consent_id} excludes the topic {topic.value} "
-                f"for {who(member)}",
-                topic=topic,
-                member_id=member,
-                consent_id=consent.consent_id,
-            )
-    covering = [c for c in current if _covers(c, action.kind, topic, member)]
-    if covering:
-        # A refusal given after a consent overrides it; a later consent overrides
-        # an earlier refusal.
-        for consent in covering:
-            if not any(
-                _refusal_covers(r, topic, member) and r.refused_on > consent.valid_from
-                for r in refusals
-            ):
-                used.add(consent.consent_id)
-                return None
-        refusal = next(r for r in refusals if _refusal_covers(r, topic, member))
-        return Denial(
-            DenialCode.REFUSED,
-            f"the family refused on {refusal.refused_on.isoformat()} to let the "
-            f"coordinator act towards {action.agency} about {topic.value} for "
-            f"{who(member)} (refusal {refusal.refusal_id})",
-            topic=topic,
-            member_id=member,
-        )
-    return _explain_uncovered(
-        action, topic, member, for_agency, current, withdrawals, who
-    )
 
 
 def _covers(
@@ -317,31 +301,96 @@ def _covers(
     )
 
 
-def _refusal_covers(refusal: ConsentRefusal, topic: Topic, member: MemberId) -> bool:
-    return topic in refusal.scope.topics and member in refusal.scope.member_ids
+def _cover_pair(
+    case: _Case, topic: Topic, member_id: MemberId, used: set[ConsentId]
+) -> Denial | None:
+    """Cover one topic × member pair, adding the consent used; else say why not."""
+    action = case.action
+    member = case.members.get(member_id)
+    if member is None:
+        return Denial(
+            DenialCode.MEMBER_NOT_COVERED,
+            f"{case.who(member_id)} is not a member of the family",
+            member_id=member_id,
+        )
+    for consent in case.current:
+        if (
+            member_id in consent.scope.member_ids
+            and topic in consent.scope.excluded_topics
+        ):
+            return Denial(
+                DenialCode.TOPIC_EXCLUDED,
+                f"consent {consent.consent_id} excludes the topic {topic.value} "
+                f"for {case.who(member_id)}",
+                topic=topic,
+                member_id=member_id,
+                consent_id=consent.consent_id,
+            )
+    deciders = entitled(member, topic, action.on, case.ages)
+    covering = [c for c in case.current if _covers(c, action.kind, topic, member_id)]
+    capable = [c for c in covering if c.given_by & deciders]
+    refusals = [
+        r
+        for r in case.refusals
+        if topic in r.scope.topics
+        and member_id in r.scope.member_ids
+        and r.refused_by & deciders
+    ]
+    for consent in capable:
+        if not any(r.refused_on >= consent.given_on for r in refusals):
+            used.add(consent.consent_id)
+            return None
+    if capable:
+        refusal = next(r for r in refusals if r.refused_on >= capable[0].given_on)
+        return Denial(
+            DenialCode.REFUSED,
+            f"{case.names(refusal.refused_by)} refused on "
+            f"{refusal.refused_on.isoformat()} to let the coordinator act towards "
+            f"{action.agency} about {topic.value} for {case.who(member_id)} "
+            f"(refusal {refusal.refusal_id})",
+            topic=topic,
+            member_id=member_id,
+        )
+    if covering:
+        consent = covering[0]
+        return Denial(
+            DenialCode.NO_CAPACITY,
+            f"consent {consent.consent_id} was given by {case.names(consent.given_by)}, "
+            f"who cannot consent for {case.who(member_id)} about {topic.value}: "
+            f"{say_of(member, topic, action.on, case.ages)}",
+            topic=topic,
+            member_id=member_id,
+            consent_id=consent.consent_id,
+        )
+    if refusals and not case.current:
+        refusal = refusals[-1]
+        return Denial(
+            DenialCode.REFUSED,
+            f"{case.names(refusal.refused_by)} refused on "
+            f"{refusal.refused_on.isoformat()} to let the coordinator act towards "
+            f"{action.agency} about {topic.value} for {case.who(member_id)}",
+            topic=topic,
+            member_id=member_id,
+        )
+    return _explain_uncovered(case, topic, member_id)
 
 
-def _explain_uncovered(
-    action: ProposedAction,
-    topic: Topic,
-    member: MemberId,
-    for_agency: list[Consent],
-    current: list[Consent],
-    withdrawals: Mapping[ConsentId, ConsentWithdrawal],
-    who: Callable[[MemberId], str],
-) -> Denial:
+def _explain_uncovered(case: _Case, topic: Topic, member_id: MemberId) -> Denial:
     """Say as precisely as possible why no consent in force covers the pair."""
+    action = case.action
     on = action.on
-    would_cover = [c for c in for_agency if _covers(c, action.kind, topic, member)]
+    would_cover = [
+        c for c in case.for_agency if _covers(c, action.kind, topic, member_id)
+    ]
     for consent in would_cover:
-        withdrawal = withdrawals.get(consent.consent_id)
+        withdrawal = case.withdrawals.get(consent.consent_id)
         if withdrawal is not None and withdrawal.withdrawn_on <= on:
             return Denial(
                 DenialCode.WITHDRAWN,
                 f"consent {consent.consent_id} was withdrawn on "
                 f"{withdrawal.withdrawn_on.isoformat()}",
                 topic=topic,
-                member_id=member,
+                member_id=member_id,
                 consent_id=consent.consent_id,
             )
     for consent in would_cover:
@@ -351,7 +400,7 @@ def _explain_uncovered(
                 f"consent {consent.consent_id} expired on "
                 f"{consent.valid_until.isoformat()}",
                 topic=topic,
-                member_id=member,
+                member_id=member_id,
                 consent_id=consent.consent_id,
             )
     for consent in would_cover:
@@ -361,36 +410,36 @@ def _explain_uncovered(
                 f"consent {consent.consent_id} is valid only from "
                 f"{consent.valid_from.isoformat()}",
                 topic=topic,
-                member_id=member,
+                member_id=member_id,
                 consent_id=consent.consent_id,
             )
-    if not current:
+    if not case.current:
         return Denial(
             DenialCode.NO_CONSENT_FOR_AGENCY,
-            f"no consent for the agency {action.agency} is in force on "
-            f"{on.isoformat()}",
+            f"no consent for the agency {action.agency} is in force on {on.isoformat()}",
         )
-    if not any(member in c.scope.member_ids for c in current):
+    if not any(member_id in c.scope.member_ids for c in case.current):
         return Denial(
             DenialCode.MEMBER_NOT_COVERED,
             f"no consent for {action.agency} in force on {on.isoformat()} covers "
-            f"{who(member)}",
-            member_id=member,
+            f"{case.who(member_id)}",
+            member_id=member_id,
         )
     if not any(
-        topic in c.scope.topics and member in c.scope.member_ids for c in current
+        topic in c.scope.topics and member_id in c.scope.member_ids
+        for c in case.current
     ):
         return Denial(
             DenialCode.TOPIC_NOT_COVERED,
             f"no consent for {action.agency} in force on {on.isoformat()} covers "
-            f"the topic {topic.value} for {who(member)}",
+            f"the topic {topic.value} for {case.who(member_id)}",
             topic=topic,
-            member_id=member,
+            member_id=member_id,
         )
     return Denial(
         DenialCode.ACTION_NOT_COVERED,
         f"no consent for {action.agency} in force on {on.isoformat()} permits "
-        f"the action {action.kind.value} about {topic.value} for {who(member)}",
+        f"the action {action.kind.value} about {topic.value} for {case.who(member_id)}",
         topic=topic,
-        member_id=member,
+        member_id=member_id,
     )

@@ -27,6 +27,7 @@ from familiekoordinering.domain.actions import (
     KnowledgeKind,
     OutwardAction,
 )
+from familiekoordinering.domain.capacity import entitled, say_of
 from familiekoordinering.domain.consent import (
     Consent,
     ConsentForm,
@@ -52,7 +53,6 @@ from familiekoordinering.domain.plan import (
 )
 from familiekoordinering.domain.programme import (
     Eligibility,
-    Member,
     Programme,
     ReferralSource,
 )
@@ -60,9 +60,11 @@ from familiekoordinering.domain.survey import Survey, SurveyKind
 from familiekoordinering.domain.values import (
     Actor,
     Agency,
+    AgencyKind,
     ConsentId,
     GoalId,
     MeetingId,
+    Member,
     MemberId,
     MemberKind,
     Municipality,
@@ -300,6 +302,7 @@ class Family(Aggregate):
                 self.valid_from,
                 self.valid_until,
                 self.purpose,
+                given_on=self.occurred_on,
             )
 
     class ConsentRefused(Event):
@@ -531,6 +534,41 @@ class Family(Aggregate):
                 self.occurred_on,
             )
 
+    class ActedUnderLegalDuty(Event):
+        """An outward action the law required without consent (e.g. notifying child welfare).
+
+        It cites its legal basis, is always shown to the family, and is always
+        listed by the audit. ``family_knows`` says how the family knows of it.
+        """
+
+        TOPIC = f"{_TOPIC}.ActedUnderLegalDuty"
+        action_id: OutwardActionId
+        kind: OutwardActionKind
+        agency: Agency
+        topics: frozenset[Topic]
+        member_ids: frozenset[MemberId]
+        purpose: str
+        channel: Channel
+        legal_basis: str
+        family_knows: FamilyKnows
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the outward action, marked with its legal basis."""
+            family: Family = aggregate
+            family.outward_actions[self.action_id] = OutwardAction(
+                self.action_id,
+                self.kind,
+                self.agency,
+                self.topics,
+                self.member_ids,
+                self.purpose,
+                self.channel,
+                (),
+                self.family_knows,
+                self.occurred_on,
+                legal_basis=self.legal_basis,
+            )
+
     class FamilyInformed(Event):
         """The family was told of an action taken with "inform afterwards"."""
 
@@ -676,13 +714,18 @@ class Family(Aggregate):
         member_ids: Iterable[MemberId],
         on: date,
     ) -> Decision:
-        """Ask whether the family's consents cover an outward action on ``on``."""
+        """Ask whether the family's consents cover an outward action on ``on``.
+
+        Judged by :func:`~familiekoordinering.domain.consent.decide` with the
+        programme's consent ages, against everything recorded so far.
+        """
         return decide(
             self.consents.values(),
             self.withdrawals,
             self.refusals.values(),
             ProposedAction(kind, agency, frozenset(topics), frozenset(member_ids), on),
-            member_names={m.member_id: m.name for m in self.members.values()},
+            members=self.members,
+            ages=self.programme.consent_ages,
         )
 
     def open_notifications(self) -> list[OutwardAction]:
@@ -857,26 +900,28 @@ class Family(Aggregate):
             self._member(member_id, on, "covered member")
 
     def _check_givers(
-        self, givers: frozenset[MemberId], covered: frozenset[MemberId], on: date
+        self,
+        givers: frozenset[MemberId],
+        scope: ConsentScope,
+        on: date,
+        *,
+        what: str = "consenting",
     ) -> None:
-        """Adults consent for themselves; a child is covered through a guardian."""
+        """Each covered member × topic needs someone among the givers entitled on ``on``."""
         if not givers:
-            raise InvalidInputError("name the members who give (or refuse) consent")
+            raise InvalidInputError(f"name the members who are {what}")
         for giver in givers:
-            self._member(giver, on, "consenting member")
-        for member_id in covered:
+            self._member(giver, on, f"{what} member")
+        ages = self.programme.consent_ages
+        for member_id in sorted(scope.member_ids):
             member = self.members[member_id]
-            if member.kind is MemberKind.ADULT:
-                if member_id not in givers:
+            for topic in sorted(scope.topics):
+                if not entitled(member, topic, on, ages) & givers:
                     raise RuleViolationError(
-                        f"{member.name} is an adult and must consent for themselves: "
-                        "add them to given_by or leave them out of the scope"
+                        f"nobody {what} can decide for {member.name} about "
+                        f"{topic.value}: {say_of(member, topic, on, ages)}. Add who "
+                        "decides, or leave the topic or the member out"
                     )
-            elif member_id not in givers and not (member.guardian_ids & givers):
-                raise RuleViolationError(
-                    f"{member.name} is a child: a guardian must be among those "
-                    "consenting"
-                )
 
     def grant_consent(
         self,
@@ -913,7 +958,18 @@ class Family(Aggregate):
                 )
         givers = frozenset(given_by)
         self._check_scope(scope, occurred_on)
-        self._check_givers(givers, scope.member_ids, occurred_on)
+        self._check_givers(givers, scope, occurred_on)
+        if scope.excluded_topics:
+            consent = Consent(consent_id, scope, givers, form, valid_from, valid_until,
+                              purpose, given_on=occurred_on)  # fmt: skip
+            self._check_not_retroactive(
+                "a consent excluding "
+                + ", ".join(sorted(t.value for t in scope.excluded_topics)),
+                valid_from,
+                consents=[*self.consents.values(), consent],
+                withdrawals=self.withdrawals,
+                refusals=list(self.refusals.values()),
+            )
         self.trigger_event(
             self.ConsentGranted,
             timestamp=recorded_at,
@@ -949,6 +1005,14 @@ class Family(Aggregate):
             raise InvalidInputError("name the members who refused")
         for member_id in refusers:
             self._member(member_id, occurred_on, "refusing member")
+        refusal = ConsentRefusal(refusal_id, scope, refusers, occurred_on, note)
+        self._check_not_retroactive(
+            "a refusal",
+            occurred_on,
+            consents=list(self.consents.values()),
+            withdrawals=self.withdrawals,
+            refusals=[*self.refusals.values(), refusal],
+        )
         self.trigger_event(
             self.ConsentRefused,
             timestamp=recorded_at,
@@ -959,6 +1023,51 @@ class Family(Aggregate):
             refused_by=refusers,
             note=note,
         )
+
+    def _check_not_retroactive(
+        self,
+        what: str,
+        since: date,
+        *,
+        consents: list[Consent],
+        withdrawals: dict[ConsentId, ConsentWithdrawal],
+        refusals: list[ConsentRefusal],
+    ) -> None:
+        """Refuse a "no" that would uncover actions already recorded.
+
+        A "no" is a withdrawal, a refusal or a consent's excluded topic. History
+        is never rewritten: a "no" takes effect from its own date, and
+        it cannot be dated before an action that was taken, and recorded, under
+        the consent it takes away. Within one day, the order of recording tells:
+        an action recorded before a same-day "no" happened before it.
+        """
+        affected = [
+            action
+            for action in self.outward_actions.values()
+            if action.legal_basis is None
+            and action.occurred_on > since
+            and not decide(
+                consents,
+                withdrawals,
+                refusals,
+                ProposedAction(
+                    action.kind,
+                    action.agency,
+                    action.topics,
+                    action.member_ids,
+                    action.occurred_on,
+                ),
+                members=self.members,
+                ages=self.programme.consent_ages,
+            ).permitted
+        ]
+        if affected:
+            last = max(a.occurred_on for a in affected)
+            raise RuleViolationError(
+                f"{what} dated {since.isoformat()} would take away the consent for "
+                f"{len(affected)} action(s) already recorded, the last on "
+                f"{last.isoformat()}: date it {last.isoformat()} or later"
+            )
 
     def withdraw_consent(
         self,
@@ -994,6 +1103,23 @@ class Family(Aggregate):
                 raise NotFoundError(
                     f"member {member_id} is not a member of this family"
                 )
+        if occurred_on < consent.given_on:
+            raise InvalidInputError(
+                f"a withdrawal on {occurred_on.isoformat()} is before the consent was "
+                f"given on {consent.given_on.isoformat()}"
+            )
+        self._check_not_retroactive(
+            "a withdrawal",
+            occurred_on,
+            consents=list(self.consents.values()),
+            withdrawals={
+                **self.withdrawals,
+                consent_id: ConsentWithdrawal(
+                    consent_id, occurred_on, withdrawers, reason
+                ),
+            },
+            refusals=list(self.refusals.values()),
+        )
         self.trigger_event(
             self.ConsentWithdrawn,
             timestamp=recorded_at,
@@ -1331,6 +1457,36 @@ class Family(Aggregate):
             )
         return knows
 
+    def _check_action(
+        self,
+        kind: OutwardActionKind,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        purpose: str,
+        channel: Channel,
+        on: date,
+    ) -> tuple[frozenset[Topic], frozenset[MemberId]]:
+        """Check what every outward action names; return its topics and members."""
+        _check_enum("kind", kind, OutwardActionKind)
+        _check_enum("channel", channel, Channel)
+        if not isinstance(agency, Agency):
+            raise InvalidInputError(f"agency must be an Agency, not {agency!r}")
+        _check_enum("agency kind", agency.kind, AgencyKind)
+        rules.check_text("agency unit", agency.unit, required=False)
+        rules.check_text("purpose", purpose)
+        topics_f = frozenset(topics)
+        members_f = frozenset(member_ids)
+        if not topics_f:
+            raise InvalidInputError("name at least one topic the action is about")
+        if not members_f:
+            raise InvalidInputError("name at least one member the action concerns")
+        for topic in topics_f:
+            _check_enum("topic", topic, Topic)
+        for member_id in members_f:
+            self._member(member_id, on, "member concerned")
+        return topics_f, members_f
+
     def record_outward_action(
         self,
         *,
@@ -1354,21 +1510,8 @@ class Family(Aggregate):
         """
         self._check_command(occurred_on, actor)
         rules.check_new_id("outward action", action_id, self.outward_actions)
-        _check_enum("kind", kind, OutwardActionKind)
-        _check_enum("channel", channel, Channel)
-        if not isinstance(agency, Agency):
-            raise InvalidInputError(f"agency must be an Agency, not {agency!r}")
-        rules.check_text("purpose", purpose)
-        topics_f = frozenset(topics)
-        members_f = frozenset(member_ids)
-        if not topics_f:
-            raise InvalidInputError("name at least one topic the action is about")
-        if not members_f:
-            raise InvalidInputError("name at least one member the action concerns")
-        for topic in topics_f:
-            _check_enum("topic", topic, Topic)
-        for member_id in members_f:
-            self._member(member_id, occurred_on, "member concerned")
+        topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
+                                                  channel, occurred_on)  # fmt: skip
         knows = self._check_family_knows(family_knows, occurred_on)
         decision = self.decide(
             kind=kind,
@@ -1399,6 +1542,50 @@ class Family(Aggregate):
             family_knows=knows,
         )
         return decision
+
+    def act_under_legal_duty(
+        self,
+        *,
+        action_id: OutwardActionId,
+        kind: OutwardActionKind,
+        agency: Agency,
+        topics: Iterable[Topic],
+        member_ids: Iterable[MemberId],
+        purpose: str,
+        channel: Channel,
+        legal_basis: str,
+        family_knows: FamilyKnows,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+    ) -> None:
+        """Record an outward action the law required without the family's consent.
+
+        There is no override flag: this is the only way to act without consent.
+        ``legal_basis`` cites the law ("barnevernsloven § 13-2"); the family must
+        still know (present, agreed beforehand, or told afterwards).
+        """
+        self._check_command(occurred_on, actor)
+        rules.check_new_id("outward action", action_id, self.outward_actions)
+        rules.check_text("legal_basis", legal_basis)
+        topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
+                                                  channel, occurred_on)  # fmt: skip
+        knows = self._check_family_knows(family_knows, occurred_on)
+        self.trigger_event(
+            self.ActedUnderLegalDuty,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            action_id=action_id,
+            kind=kind,
+            agency=agency,
+            topics=topics_f,
+            member_ids=members_f,
+            purpose=purpose,
+            channel=channel,
+            legal_basis=legal_basis,
+            family_knows=knows,
+        )
 
     def record_family_informed(
         self,
@@ -1515,6 +1702,7 @@ Family.EVENT_CLASSES = (
     Family.SectorPlanLinked,
     Family.MeetingHeld,
     Family.AgencyContacted,
+    Family.ActedUnderLegalDuty,
     Family.FamilyInformed,
     Family.SurveyCompleted,
     Family.FollowUpEnded,

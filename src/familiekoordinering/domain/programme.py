@@ -8,12 +8,11 @@ from datetime import date, timedelta
 
 import attrs
 
-from familiekoordinering.domain.values import MemberId, MemberKind
+from familiekoordinering.domain.capacity import ConsentAges
 
 __all__ = [
     "Eligibility",
     "Jurisdiction",
-    "Member",
     "Programme",
     "ProgrammeKind",
     "ReferralSource",
@@ -41,8 +40,10 @@ class Programme:
     """A programme's settings: how long follow-up lasts and how often to survey.
 
     Programme length, survey interval, the deadline for telling a family about
-    an action afterwards and the caseload are settings, not constants. Use
-    :meth:`nye_monstre` or :meth:`brondby` for the built-in profiles.
+    an action afterwards, the caseload and the ages from which children consent
+    for themselves are settings, not constants. Use :meth:`nye_monstre` or
+    :meth:`brondby` for the built-in profiles. The consent ages default to the
+    jurisdiction's profile (:meth:`ConsentAges.for_jurisdiction`).
     """
 
     kind: ProgrammeKind
@@ -52,6 +53,12 @@ class Programme:
     survey_interval_months: int
     inform_deadline_days: int = 7
     max_caseload: int | None = None
+    consent_ages: ConsentAges = attrs.field(
+        default=attrs.Factory(
+            lambda self: ConsentAges.for_jurisdiction(self.jurisdiction),
+            takes_self=True,
+        )
+    )
 
     @classmethod
     def nye_monstre(cls) -> Programme:
@@ -125,14 +132,3 @@ class Eligibility:
     def income_ratio(self) -> float:
         """Household income as a fraction of the EU60 threshold."""
         return self.household_income / self.eu60_threshold
-
-
-@attrs.frozen
-class Member:
-    """A member of the family: an adult or a child, with their guardians."""
-
-    member_id: MemberId
-    name: str
-    birth_date: date
-    kind: MemberKind
-    guardian_ids: frozenset[MemberId] = frozenset()

@@ -11,9 +11,15 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 
-from familiekoordinering.domain.programme import Eligibility, Member, Programme
+from familiekoordinering.domain.programme import Eligibility, Programme
 from familiekoordinering.domain.survey import Survey
-from familiekoordinering.domain.values import Actor, MemberId, MemberKind, age_on
+from familiekoordinering.domain.values import (
+    Actor,
+    Member,
+    MemberId,
+    MemberKind,
+    age_on,
+)
 from familiekoordinering.errors import DuplicateIdError, InvalidInputError
 
 __all__ = [

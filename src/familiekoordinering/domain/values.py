@@ -23,6 +23,7 @@ __all__ = [
     "FamilyId",
     "GoalId",
     "MeetingId",
+    "Member",
     "MemberId",
     "MemberKind",
     "Municipality",
@@ -150,3 +151,14 @@ def age_on(birth_date: date, on: date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+@attrs.frozen
+class Member:
+    """A member of the family: an adult or a child, with their guardians."""
+
+    member_id: MemberId
+    name: str
+    birth_date: date
+    kind: MemberKind
+    guardian_ids: frozenset[MemberId] = frozenset()

@@ -157,6 +157,14 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
         purpose="Ask about housing allowance", channel=Channel.PHONE,
         consent_ids=(CONSENT,), family_knows=FamilyKnows.inform_afterwards(date(2026, 3, 9)),
     ),
+    "ActedUnderLegalDuty": _base(
+        Family.ActedUnderLegalDuty, 20, action_id=UUID("00000000-0000-4000-8000-0000000000e2"),
+        kind=OutwardActionKind.SHARE_INFORMATION, agency=Agency(AgencyKind.CHILD_WELFARE),
+        topics=frozenset({Topic.PARENTING}), member_ids=frozenset({EMMA}),
+        purpose="Notify child welfare of serious neglect", channel=Channel.LETTER,
+        legal_basis="barnevernsloven § 13-2 (opplysningsplikt)",
+        family_knows=FamilyKnows.inform_afterwards(date(2026, 3, 3)),
+    ),
     "FamilyInformed": _base(
         Family.FamilyInformed, 17, action_id=ACTION, channel=Channel.IN_PERSON, note=None,
     ),

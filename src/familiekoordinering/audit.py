@@ -1,0 +1,312 @@
+"""The audit: read the stored events and report what broke the family's promises.
+
+The audit does not ask a family aggregate what it thinks of itself. It reads the
+events as stored, rebuilds from them only what the consent rules need (members,
+consents, withdrawals, refusals, the programme's consent ages), and judges every
+outward action with the pure :func:`~familiekoordinering.domain.consent.decide`
+at the action's own date, so it also catches events that a faulty client wrote
+to the store without going through the aggregate. It reports:
+
+* every outward action no consent covered on its date (a violation);
+* every "inform afterwards" still open past its deadline (a violation), and
+  every one closed after its deadline (a note);
+* every action taken under a legal duty (listed, never a violation: the law
+  required it, and the family must see it).
+
+Within one day the order of recording tells: a consent, withdrawal or refusal
+dated the same day as an action, but recorded after it, came after it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from uuid import UUID
+
+import attrs
+
+from familiekoordinering.domain.actions import KnowledgeKind
+from familiekoordinering.domain.capacity import ConsentAges
+from familiekoordinering.domain.consent import (
+    Consent,
+    ConsentRefusal,
+    ConsentWithdrawal,
+    ProposedAction,
+    decide,
+)
+from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.values import Member, MemberId
+
+__all__ = ["AuditReport", "Finding", "FindingKind", "audit_history", "combine"]
+
+
+class FindingKind(enum.StrEnum):
+    """What an audit finding is about."""
+
+    UNCOVERED_ACTION = "uncovered_action"
+    OVERDUE_NOTIFICATION = "overdue_notification"
+    INFORMED_LATE = "informed_late"
+    LEGAL_DUTY_ACTION = "legal_duty_action"
+    UNKNOWN_MEMBER = "unknown_member"
+    UNREADABLE_EVENT = "unreadable_event"
+
+
+_VIOLATIONS = frozenset(
+    {
+        FindingKind.UNCOVERED_ACTION,
+        FindingKind.OVERDUE_NOTIFICATION,
+        FindingKind.UNKNOWN_MEMBER,
+        FindingKind.UNREADABLE_EVENT,
+    }
+)
+
+
+@attrs.frozen
+class Finding:
+    """One thing the audit found, at a position in a family's stored history."""
+
+    kind: FindingKind
+    family_id: UUID
+    version: int
+    occurred_on: date
+    message: str
+
+    @property
+    def is_violation(self) -> bool:
+        """Whether this breaks a rule (legal-duty actions and late notices do not)."""
+        return self.kind in _VIOLATIONS
+
+    def __str__(self) -> str:
+        label = "VIOLATION" if self.is_violation else "note"
+        return (
+            f"{label} {self.kind.value}: family {self.family_id} event {self.version} "
+            f"({self.occurred_on.isoformat()}): {self.message}"
+        )
+
+
+@attrs.frozen
+class AuditReport:
+    """What an audit found, over how many families and events, as of which day."""
+
+    on: date
+    families: int
+    events: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def violations(self) -> tuple[Finding, ...]:
+        """The findings that break a rule."""
+        return tuple(f for f in self.findings if f.is_violation)
+
+    @property
+    def exit_status(self) -> int:
+        """1 when there is any violation, 0 otherwise (for the command line)."""
+        return 1 if self.violations else 0
+
+    def __str__(self) -> str:
+        lines = [str(f) for f in self.findings]
+        lines.append(
+            f"Audited {self.families} families, {self.events} events as of "
+            f"{self.on.isoformat()}: {len(self.violations)} violation(s), "
+            f"{len(self.findings) - len(self.violations)} note(s)."
+        )
+        return "\n".join(lines)
+
+
+@attrs.define
+class _History:
+    """What the consent rules need, rebuilt from one family's stored events."""
+
+    family_id: UUID
+    ages: ConsentAges = attrs.field(factory=ConsentAges.norway)
+    members: dict[MemberId, Member] = attrs.field(factory=dict)
+    # With the position each was recorded at, for same-day ordering.
+    consents: list[tuple[int, Consent]] = attrs.field(factory=list)
+    withdrawals: list[tuple[int, ConsentWithdrawal]] = attrs.field(factory=list)
+    refusals: list[tuple[int, ConsentRefusal]] = attrs.field(factory=list)
+    actions: list[Family.AgencyContacted] = attrs.field(factory=list)
+    duties: list[Family.ActedUnderLegalDuty] = attrs.field(factory=list)
+    informed: dict[UUID, date] = attrs.field(factory=dict)
+
+
+def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, int]:
+    history = _History(family_id)
+    count = 0
+    for event in events:
+        count += 1
+        position = event.originator_version
+        if isinstance(event, Family.Enrolled):
+            history.ages = event.programme.consent_ages
+        elif isinstance(event, Family.MemberAdded):
+            history.members[event.member_id] = Member(
+                event.member_id,
+                event.name,
+                event.birth_date,
+                event.kind,
+                event.guardian_ids,
+            )
+        elif isinstance(event, Family.ConsentGranted):
+            history.consents.append(
+                (
+                    position,
+                    Consent(
+                        event.consent_id,
+                        event.scope,
+                        event.given_by,
+                        event.form,
+                        event.valid_from,
+                        event.valid_until,
+                        event.purpose,
+                        given_on=event.occurred_on,
+                    ),
+                )
+            )
+        elif isinstance(event, Family.ConsentWithdrawn):
+            history.withdrawals.append(
+                (
+                    position,
+                    ConsentWithdrawal(
+                        event.consent_id,
+                        event.occurred_on,
+                        event.withdrawn_by,
+                        event.reason,
+                    ),
+                )
+            )
+        elif isinstance(event, Family.ConsentRefused):
+            history.refusals.append(
+                (
+                    position,
+                    ConsentRefusal(
+                        event.refusal_id,
+                        event.scope,
+                        event.refused_by,
+                        event.occurred_on,
+                        event.note,
+                    ),
+                )
+            )
+        elif isinstance(event, Family.AgencyContacted):
+            history.actions.append(event)
+        elif isinstance(event, Family.ActedUnderLegalDuty):
+            history.duties.append(event)
+        elif isinstance(event, Family.FamilyInformed):
+            history.informed.setdefault(event.action_id, event.occurred_on)
+    return history, count
+
+
+def _uncovered(history: _History) -> Iterator[Finding]:
+    for action in history.actions:
+        unknown = sorted(str(m) for m in action.member_ids if m not in history.members)
+        if unknown:
+            yield Finding(
+                FindingKind.UNKNOWN_MEMBER,
+                history.family_id,
+                action.originator_version,
+                action.occurred_on,
+                f"{action.kind.value} towards {action.agency} concerns "
+                f"{', '.join(unknown)}, who is not a member of the family",
+            )
+            continue
+        day, position = action.occurred_on, action.originator_version
+        # Whatever was said on the action's day but recorded after it came after it.
+        consents = [
+            c for at, c in history.consents if not (c.given_on == day and at > position)
+        ]
+        withdrawals = {
+            w.consent_id: w
+            for at, w in history.withdrawals
+            if not (w.withdrawn_on == day and at > position)
+        }
+        refusals = [
+            r
+            for at, r in history.refusals
+            if not (r.refused_on == day and at > position)
+        ]
+        decision = decide(
+            consents,
+            withdrawals,
+            refusals,
+            ProposedAction(
+                action.kind, action.agency, action.topics, action.member_ids, day
+            ),
+            members=history.members,
+            ages=history.ages,
+        )
+        if not decision.permitted:
+            yield Finding(
+                FindingKind.UNCOVERED_ACTION,
+                history.family_id,
+                position,
+                day,
+                f"{action.kind.value} towards {action.agency} ({action.purpose}) was not "
+                f"covered by consent: {'; '.join(decision.reasons)}",
+            )
+
+
+def _notifications(history: _History, on: date) -> Iterator[Finding]:
+    actions: list[Family.AgencyContacted | Family.ActedUnderLegalDuty] = [
+        *history.actions,
+        *history.duties,
+    ]
+    for action in actions:
+        knows = action.family_knows
+        if knows.kind is not KnowledgeKind.INFORM_AFTERWARDS or knows.inform_by is None:
+            continue
+        informed = history.informed.get(action.action_id)
+        if informed is None and knows.inform_by < on:
+            yield Finding(
+                FindingKind.OVERDUE_NOTIFICATION,
+                history.family_id,
+                action.originator_version,
+                action.occurred_on,
+                f"the family was to be told of the {action.kind.value} towards "
+                f"{action.agency} by {knows.inform_by.isoformat()} and has not been",
+            )
+        elif informed is not None and informed > knows.inform_by:
+            yield Finding(
+                FindingKind.INFORMED_LATE,
+                history.family_id,
+                action.originator_version,
+                action.occurred_on,
+                f"the family was told of the {action.kind.value} towards {action.agency} "
+                f"on {informed.isoformat()}, after the deadline "
+                f"{knows.inform_by.isoformat()}",
+            )
+
+
+def _duties(history: _History) -> Iterator[Finding]:
+    for duty in history.duties:
+        yield Finding(
+            FindingKind.LEGAL_DUTY_ACTION,
+            history.family_id,
+            duty.originator_version,
+            duty.occurred_on,
+            f"{duty.kind.value} towards {duty.agency} without consent under "
+            f"{duty.legal_basis}: {duty.purpose}",
+        )
+
+
+def audit_history(
+    family_id: UUID, events: Iterable[Family.Event], *, on: date
+) -> tuple[list[Finding], int]:
+    """Audit one family's stored events as of ``on``; return the findings and the count.
+
+    A pure function of the events: the application's ``audit`` feeds it what
+    the store holds.
+    """
+    history, count = _read(family_id, events)
+    findings = [*_uncovered(history), *_notifications(history, on), *_duties(history)]
+    findings.sort(key=lambda f: (f.version, f.kind.value))
+    return findings, count
+
+
+def combine(on: date, results: Sequence[tuple[list[Finding], int]]) -> AuditReport:
+    """Put the audits of several families into one report."""
+    return AuditReport(
+        on=on,
+        families=len(results),
+        events=sum(count for _, count in results),
+        findings=tuple(f for findings, _ in results for f in findings),
+    )
