@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import typing
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from hypothesis import strategies as st
 
@@ -12,7 +13,12 @@ from familiekoordinering import (
     Actor,
     Agency,
     AgencyKind,
+    Consent,
+    ConsentForm,
+    ConsentId,
+    ConsentRefusal,
     ConsentScope,
+    ConsentWithdrawal,
     Economy,
     Eligibility,
     Family,
@@ -20,10 +26,14 @@ from familiekoordinering import (
     Housing,
     KnowledgeKind,
     LeisureAnswer,
+    Member,
     MemberId,
+    MemberKind,
     Municipality,
     OutwardActionKind,
     Programme,
+    ProposedAction,
+    RefusalId,
     Responsible,
     ResponsibleKind,
     Role,
@@ -214,3 +224,114 @@ def events_of(event_class: type[Family.Event]) -> st.SearchStrategy[Family.Event
 
 
 any_event = st.one_of(*(events_of(cls) for cls in Family.EVENT_CLASSES))
+
+
+# ----------------------------------------------------------------- consent worlds
+#
+# A small family (members with kinds, birth dates and guardians) and random
+# consents, withdrawals and refusals about it, for properties of decide().
+
+SMALL_TOPICS = [Topic.ECONOMY, Topic.HEALTH, Topic.SCHOOL, Topic.PARENTING]
+SMALL_AGENCIES = [AgencyKind.NAV, AgencyKind.SCHOOL]
+WORLD_START = date(2026, 1, 1)
+
+
+@st.composite
+def families_of_members(draw: st.DrawFn) -> dict[MemberId, Member]:
+    """One or two adults and up to three children aged 10 to 17 at WORLD_START."""
+    members: dict[MemberId, Member] = {}
+    adults = [MemberId(UUID(int=1 + n)) for n in range(draw(st.integers(1, 2)))]
+    for n, member_id in enumerate(adults):
+        members[member_id] = Member(
+            member_id, f"A{n}", date(1980, 1, 1), MemberKind.ADULT
+        )
+    for n in range(draw(st.integers(0, 3))):
+        member_id = MemberId(UUID(int=100 + n))
+        born = draw(st.dates(date(2008, 1, 2), date(2016, 1, 1)))
+        guardians = draw(st.frozensets(st.sampled_from(adults), min_size=1))
+        members[member_id] = Member(
+            member_id, f"C{n}", born, MemberKind.CHILD, guardians
+        )
+    return members
+
+
+@st.composite
+def consent_worlds(
+    draw: st.DrawFn,
+) -> tuple[
+    dict[MemberId, Member],
+    list[Consent],
+    dict[ConsentId, ConsentWithdrawal],
+    list[ConsentRefusal],
+]:
+    """A family and its consents, withdrawals and refusals over three years."""
+    members = draw(families_of_members())
+    ids = sorted(members)
+    days = st.integers(0, 1000).map(lambda n: WORLD_START + timedelta(days=n))
+    consents = []
+    for n in range(draw(st.integers(0, 5))):
+        topics = draw(st.frozensets(st.sampled_from(SMALL_TOPICS), min_size=1))
+        rest = [t for t in SMALL_TOPICS if t not in topics]
+        given_on = draw(days)
+        valid_until = draw(
+            st.none()
+            | st.integers(0, 800).map(lambda k, g=given_on: g + timedelta(days=k))
+        )
+        consents.append(
+            Consent(
+                ConsentId(UUID(int=1000 + n)),
+                ConsentScope(
+                    Agency(draw(st.sampled_from(SMALL_AGENCIES))),
+                    topics,
+                    draw(st.frozensets(st.sampled_from(ids), min_size=1)),
+                    draw(st.frozensets(st.sampled_from(rest)))
+                    if rest and draw(st.booleans())
+                    else frozenset(),
+                    draw(st.frozensets(st.sampled_from(OutwardActionKind), min_size=1)),
+                ),
+                draw(st.frozensets(st.sampled_from(ids), min_size=1)),
+                ConsentForm.WRITTEN,
+                given_on,
+                valid_until,
+                "p",
+                given_on=given_on,
+            )
+        )
+    withdrawals = {}
+    for consent in consents:
+        if draw(st.booleans()):
+            on = consent.given_on + timedelta(days=draw(st.integers(0, 500)))
+            withdrawals[consent.consent_id] = ConsentWithdrawal(
+                consent.consent_id, on, consent.given_by
+            )
+    refusals = [
+        ConsentRefusal(
+            RefusalId(UUID(int=5000 + n)),
+            ConsentScope(
+                Agency(draw(st.sampled_from(SMALL_AGENCIES))),
+                draw(st.frozensets(st.sampled_from(SMALL_TOPICS), min_size=1)),
+                draw(st.frozensets(st.sampled_from(ids), min_size=1)),
+                actions=draw(
+                    st.frozensets(st.sampled_from(OutwardActionKind), min_size=1)
+                ),
+            ),
+            draw(st.frozensets(st.sampled_from(ids), min_size=1)),
+            draw(days),
+        )
+        for n in range(draw(st.integers(0, 2)))
+    ]
+    return members, consents, withdrawals, refusals
+
+
+@st.composite
+def proposed_actions(
+    draw: st.DrawFn, members: dict[MemberId, Member]
+) -> ProposedAction:
+    """An action about the given family on a day within the worlds' three years."""
+    return ProposedAction(
+        draw(st.sampled_from(OutwardActionKind)),
+        Agency(draw(st.sampled_from(SMALL_AGENCIES))),
+        draw(st.frozensets(st.sampled_from(SMALL_TOPICS), min_size=1, max_size=2)),
+        draw(st.frozensets(st.sampled_from(sorted(members)), min_size=1, max_size=2)),
+        WORLD_START + timedelta(days=draw(st.integers(0, 1200))),
+    )
