@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+import attrs
 import pytest
 
 from familiekoordinering import (
@@ -285,6 +286,21 @@ CASES = {
             [consent()], refusals=[refusal(by=(PER, KARI))]
         ).reasons[0].split(" refused")[0],
         "Kari, Per",
+    ),
+    "a consent given by someone outside the family names them by id": (
+        lambda: ask([consent(given_by=(STRANGER,))]).reasons[0],
+        f"consent {C1} was given by {STRANGER}, who cannot consent for {KARI_S} about "
+        "economy: Kari is an adult and decides for themselves",
+    ),
+    "of two same-day refusals, the one with the lower id is named": (
+        lambda: ask(
+            [consent()],
+            refusals=[
+                attrs.evolve(refusal(), refusal_id=RefusalId(UUID(int=299))),
+                attrs.evolve(refusal(), refusal_id=RefusalId(UUID(int=250))),
+            ],
+        ).reasons[0].endswith(f"(refusal {UUID(int=250)})"),
+        True,
     ),
 }  # fmt: skip
 
