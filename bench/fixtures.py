@@ -296,7 +296,9 @@ def _setup(n_events: int, seed: int) -> _History:
         family.grant_consent(
             consent_id=ConsentId(uuid4()),
             scope=ConsentScope(Agency(agency), frozenset(topics), members),
-            given_by=h.adults,
+            # The children sign too: they decide about school, leisure and health
+            # themselves once old enough, and the history spans years.
+            given_by=h.adults + h.children,
             form=ConsentForm.WRITTEN,
             purpose=purpose,
             **h.stamp(),
@@ -491,7 +493,7 @@ def _record_one(h: _History, what: str) -> None:
                 frozenset({Topic.LEISURE}),
                 frozenset(h.children),
             ),
-            given_by=h.adults[:1],
+            given_by=h.adults[:1] + h.children,
             form=ConsentForm.MINUTED_ORAL,
             purpose="Fritidsaktiviteter for barna",
             **h.stamp(),
