@@ -234,6 +234,11 @@ class FamilyCoordination(Application[UUID]):
                 f"family {family_id} was changed by someone else while this command "
                 "ran: nothing was stored; load the family again and retry"
             ) from e
+        if self.repository.cache is not None:
+            # The family just saved is the newest state: the next command starts
+            # from it instead of reading its own event back (others' events are
+            # still fast-forwarded from the store on every read).
+            self.repository.cache.put(family.id, family)
         return result
 
     @staticmethod

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
+import attrs
 import cattrs
 from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
@@ -137,11 +138,12 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(
         lambda tp: _optional_of(tp) is not None, structure_optional
     )
+    unstructure_attrs, structure_attrs = _compile_attrs_hooks(conv)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_attrs)
+    conv.register_structure_hook_factory(attrs.has, structure_attrs)
     return conv
 
 
-converter = make_converter()
-"""The library's converter (see :func:`make_converter`)."""
 
 
 class JSONBytesTranscoder(Transcoder):
@@ -248,22 +250,62 @@ class _Compiler:
         if base in (date, datetime):
             return f"{src}.isoformat()"
         if _is_str_enum(base):
-            return f"{src}.value"
+            return f"{src}._value_"
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin is frozenset and args:
             item = _base_type(args[0])
             if item is UUID:
                 return f"sorted(map(str, {src}))"
             if _is_str_enum(item):
-                return f"sorted([x.value for x in {src}])"
+                return f"sorted([x._value_ for x in {src}])"
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item = _base_type(args[0])
+            if item in (str, int):
+                return f"list({src})"
+            if item is UUID:
+                return f"list(map(str, {src}))"
+            hook = self._name("hook", self.conv.get_unstructure_hook(args[0]))
+            return f"list(map({hook}, {src}))"
         hook = self._name("hook", self.conv.get_unstructure_hook(tp))
         return f"{hook}({src})"
 
-    def compile(self, name: str, body: str) -> Callable[..., Any]:
-        code = f"def {name}(s):\n    return {{\n{body}    }}\n"
+    def compile(self, name: str, body: str, *, call: Any = None) -> Callable[..., Any]:
+        """Compile ``def name(s): return {body}`` (or ``return call(body)``)."""
+        if call is None:
+            code = f"def {name}(s):\n    return {{\n{body}    }}\n"
+        else:
+            code = f"def {name}(s, _t=None):\n    return {self._name('cls', call)}(\n{body}    )\n"
         exec(compile(code, f"<familiekoordinering {name}>", "exec"), self.namespace)
         function: Callable[..., Any] = self.namespace.pop(name)
         return function
+
+
+def _compile_attrs_hooks(
+    conv: cattrs.Converter,
+) -> tuple[Callable[[Any], Callable[[Any], Any]], Callable[[Any], Callable[[Any, Any], Any]]]:
+    """Hook factories that compile one function per attrs class, as for events."""
+
+    def fields(cls: type[Any]) -> list[tuple[str, Any]]:
+        hints = typing.get_type_hints(cls)
+        return [(f.name, hints[f.name]) for f in attrs.fields(cls)]
+
+    def unstructure(cls: type[Any]) -> Callable[[Any], Any]:
+        compiler = _Compiler(conv)
+        body = "".join(
+            f"        {name!r}: {compiler.unstructure(tp, f's.{name}')},\n"
+            for name, tp in fields(cls)
+        )
+        return compiler.compile("unstructure", body)
+
+    def structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        compiler = _Compiler(conv)
+        body = "".join(
+            f"        {name}={compiler.structure(tp, f's[{name!r}]')},\n"
+            for name, tp in fields(cls)
+        )
+        return compiler.compile("structure", body, call=cls)
+
+    return unstructure, structure
 
 
 class _Codec:
@@ -455,3 +497,7 @@ class CattrsMapper(Mapper[UUID]):
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
+
+
+converter = make_converter()
+"""The library's converter (see :func:`make_converter`)."""
