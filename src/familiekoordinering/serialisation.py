@@ -144,8 +144,6 @@ def make_converter() -> cattrs.Converter:
     return conv
 
 
-
-
 class JSONBytesTranscoder(Transcoder):
     """Plain JSON to and from UTF-8 bytes; the structure comes from :class:`CattrsMapper`."""
 
@@ -282,7 +280,9 @@ class _Compiler:
 
 def _compile_attrs_hooks(
     conv: cattrs.Converter,
-) -> tuple[Callable[[Any], Callable[[Any], Any]], Callable[[Any], Callable[[Any, Any], Any]]]:
+) -> tuple[
+    Callable[[Any], Callable[[Any], Any]], Callable[[Any], Callable[[Any, Any], Any]]
+]:
     """Hook factories that compile one function per attrs class, as for events."""
 
     def fields(cls: type[Any]) -> list[tuple[str, Any]]:
