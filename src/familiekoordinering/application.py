@@ -11,6 +11,7 @@ caller leaves out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +89,7 @@ from familiekoordinering.errors import (
 )
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
+from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
 
 __all__ = ["Clock", "ConcurrentChangeError", "FamilyCoordination", "FamilySummary"]
 
@@ -202,6 +204,32 @@ class FamilyCoordination(Application[UUID]):
                 for event in processing_event.events
             ):
                 self.snapshots.put([Snapshot.take(aggregate)])
+
+    # -------------------------------------------------------------------- views
+
+    @functools.cached_property
+    def views(self) -> Views:
+        """The read models (plan, caseload, consent register, outcomes).
+
+        Stored where the events are when the storage adapter provides a view
+        store (SQLite, PostgreSQL); in memory otherwise.
+        """
+        make = getattr(self.factory, "view_store", None)
+        store: ViewStore = make() if callable(make) else InMemoryViewStore()
+        return Views(self, store)
+
+    def position(self) -> int:
+        """The newest notification id in the log.
+
+        Pass it as ``wait_for`` to a view query to read your own writes.
+        """
+        return self.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        """Close the store's connections (events and views)."""
+        if "views" in self.__dict__:
+            self.views.store.close()
+        super().close()
 
     # ------------------------------------------------------------------ helpers
 

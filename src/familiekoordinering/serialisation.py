@@ -351,15 +351,16 @@ class _Codec:
             out["class_version"] = self.class_version
         return out
 
+    def upcast(self, state: dict[str, Any]) -> None:
+        """Bring a stored payload of an older class version up to date, in place."""
+        from_version = state.pop("class_version", 1)
+        while from_version < self.class_version:
+            getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+
     def structure(self, state: dict[str, Any]) -> dict[str, Any]:
-        if "class_version" in state:
-            from_version = state.pop("class_version")
-            while from_version < self.class_version:
-                getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-                from_version += 1
-        elif self.class_version > 1:
-            for from_version in range(1, self.class_version):
-                getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        if self.class_version > 1 or "class_version" in state:
+            self.upcast(state)
         out: dict[str, Any] = self._structure(state)
         if self.is_snapshot:
             out["state"] = _structure_aggregate_state(
@@ -471,6 +472,22 @@ class CattrsMapper(Mapper[UUID]):
             topic=codec.topic,
             state=data,
         )
+
+    def payload(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """The stored event's JSON payload as a dict: decrypted, decompressed, upcast.
+
+        What projections read: the stored form, without typed objects.
+        """
+        data = stored_event.state
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        state: dict[str, Any] = self.transcoder.decode(data)
+        codec = self._codec(resolve_topic(stored_event.topic))
+        if codec.class_version > 1 or "class_version" in state:
+            codec.upcast(state)
+        return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Convert a stored event back to the domain event (or snapshot) it was."""

@@ -1,0 +1,180 @@
+"""Read models: the current plan, caseloads, the consent register and outcomes.
+
+Apps answer "what is the plan now", "which families need me this week" and
+"what may I do now" from these views instead of replaying histories on every
+screen. :class:`Views` (``app.views``) is the way in: queries, catching up,
+rebuilding and waiting for a position (read your writes).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from familiekoordinering.errors import NotFoundError
+from familiekoordinering.views.fold import Document
+from familiekoordinering.views.projector import (
+    Progress,
+    UnreadableEventError,
+    ViewProjector,
+    ViewsBehindError,
+    ViewStatus,
+)
+from familiekoordinering.views.queries import (
+    CaseloadEntry,
+    OutcomeGroup,
+    PermittedAction,
+    caseload_entry,
+    consent_register,
+    outcomes,
+    plan_of,
+)
+from familiekoordinering.views.store import (
+    InMemoryViewStore,
+    ViewConflictError,
+    ViewStore,
+)
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from familiekoordinering.application import FamilyCoordination
+
+__all__ = [
+    "CaseloadEntry",
+    "InMemoryViewStore",
+    "OutcomeGroup",
+    "PermittedAction",
+    "UnreadableEventError",
+    "ViewConflictError",
+    "ViewProjector",
+    "ViewStatus",
+    "ViewStore",
+    "Views",
+    "ViewsBehindError",
+]
+
+
+class Views:
+    """The read models of one application: queries, catch-up, rebuild, wait.
+
+    Every query takes ``wait_for``: a notification position (for instance
+    :meth:`FamilyCoordination.position` right after a command) that the views
+    must have folded in before the query answers, or
+    :class:`ViewsBehindError` after ``timeout`` seconds. With
+    ``catch_up=True`` the query first folds in whatever is new itself, which
+    suits a single process (the command line, tests, an in-memory store).
+    """
+
+    def __init__(
+        self, app: FamilyCoordination, store: ViewStore, *, batch_size: int = 5000
+    ):
+        self.store = store
+        self.projector = ViewProjector(app, store, batch_size=batch_size)
+
+    def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
+        if catch_up:
+            self.projector.catch_up()
+        if wait_for is not None:
+            self.projector.wait(wait_for, timeout=timeout)
+        return self.store.active_generation()
+
+    def catch_up(self, *, progress: Progress | None = None) -> int:
+        """Fold in every new event; return how many."""
+        return self.projector.catch_up(progress=progress)
+
+    def rebuild(self, *, progress: Progress | None = None) -> int:
+        """Rebuild the views from zero beside the current ones, then switch."""
+        return self.projector.rebuild(progress=progress)
+
+    def status(self) -> ViewStatus:
+        """Where the views stand against the log."""
+        return self.projector.status()
+
+    def document(
+        self,
+        family_id: UUID | str,
+        *,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+    ) -> Document:
+        """A family's whole view document (plan, consents, notices, surveys)."""
+        generation = self._ready(catch_up, wait_for, timeout)
+        doc = self.store.family(generation, str(family_id))
+        if doc is None:
+            raise NotFoundError(
+                f"the views hold no family {family_id}: check the id, or let the views "
+                "catch up ('familiekoordinering projections run')"
+            )
+        return doc
+
+    def plan(
+        self,
+        family_id: UUID | str,
+        *,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
+        """The family's plan as it stands: members, coordinator, goals, steps, plans."""
+        return plan_of(
+            self.document(
+                family_id, catch_up=catch_up, wait_for=wait_for, timeout=timeout
+            )
+        )
+
+    def consent_register(
+        self,
+        family_id: UUID | str,
+        *,
+        on: date,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+    ) -> list[PermittedAction]:
+        """What the coordinator may do on ``on``: agency × topics × members, with expiry."""
+        doc = self.document(
+            family_id, catch_up=catch_up, wait_for=wait_for, timeout=timeout
+        )
+        return consent_register(doc, on)
+
+    def caseload(
+        self,
+        *,
+        on: date,
+        coordinator_id: str | None = None,
+        municipality: str | None = None,
+        include_ended: bool = False,
+        quiet_after_weeks: int = 6,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+    ) -> list[CaseloadEntry]:
+        """A coordinator's (or a municipality's) families as of ``on``, by planned end.
+
+        Ended families are left out unless ``include_ended``; a family with no
+        contact for ``quiet_after_weeks`` weeks is marked quiet.
+        """
+        generation = self._ready(catch_up, wait_for, timeout)
+        docs = self.store.families(
+            generation, coordinator_id=coordinator_id, municipality=municipality
+        )
+        entries = [
+            caseload_entry(doc, on, quiet_after_weeks=quiet_after_weeks) for doc in docs
+        ]
+        if not include_ended:
+            entries = [e for e in entries if e.ended_on is None or e.ended_on > on]
+        return sorted(entries, key=lambda e: (e.planned_end_on, e.family_id))
+
+    def outcomes(
+        self,
+        *,
+        municipality: str | None = None,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+    ) -> list[OutcomeGroup]:
+        """Baseline against latest survey, per municipality, programme and year. No names."""
+        generation = self._ready(catch_up, wait_for, timeout)
+        return outcomes(self.store.families(generation, municipality=municipality))

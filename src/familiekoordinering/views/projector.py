@@ -1,0 +1,182 @@
+"""Keeping the views up to date: catch up in batches, rebuild beside, wait.
+
+The projector pulls the application's notification log in batches (SQLite has
+no push), folds each batch's events into the families' documents, and commits
+the changed documents with the batch's last position in one transaction of the
+view store. A crash anywhere leaves either the whole batch or none of it; the
+next run starts after the last committed position, so nothing is lost and
+nothing counted twice. A stored event the views cannot read stops the
+projector with an error naming the family and the position: nothing is skipped
+silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from familiekoordinering.errors import FamiliekoordineringError
+from familiekoordinering.views.fold import Operation, operations
+from familiekoordinering.views.store import ViewStore
+
+if TYPE_CHECKING:
+    from familiekoordinering.application import FamilyCoordination
+
+__all__ = [
+    "Progress",
+    "UnreadableEventError",
+    "ViewProjector",
+    "ViewStatus",
+    "ViewsBehindError",
+]
+
+Progress = Callable[[int, int], None]
+"""Called after each batch with (position reached, head of the log)."""
+
+
+class ViewsBehindError(FamiliekoordineringError):
+    """The views did not reach the position asked for within the time allowed."""
+
+
+class UnreadableEventError(FamiliekoordineringError):
+    """A stored event could not be folded into the views; nothing was committed."""
+
+
+@attrs.frozen
+class ViewStatus:
+    """Where the views stand against the log."""
+
+    generation: int
+    position: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        """How many notifications the views have not folded in yet."""
+        return max(0, self.head - self.position)
+
+
+class ViewProjector:
+    """Folds an application's events into a view store, exactly once.
+
+    ``batch_size`` is how many notifications one transaction covers. The
+    projector keeps nothing between batches: each event becomes row
+    operations that need no reads (see :mod:`familiekoordinering.views.fold`),
+    so memory stays flat however long the log.
+    """
+
+    def __init__(
+        self, app: FamilyCoordination, store: ViewStore, *, batch_size: int = 5000
+    ):
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.app = app
+        self.store = store
+        self.batch_size = batch_size
+
+    # ---------------------------------------------------------------- status
+
+    def head(self) -> int:
+        """The newest notification id in the application's log (0 when empty)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def status(self) -> ViewStatus:
+        """The active generation, its position and the log's head."""
+        generation = self.store.active_generation()
+        return ViewStatus(generation, self.store.position(generation), self.head())
+
+    # ------------------------------------------------------------ processing
+
+    def _ensure_active(self) -> int:
+        generation = self.store.active_generation()
+        if generation == 0:
+            generation = self.store.new_generation()
+            self.store.activate(generation)
+        return generation
+
+    def catch_up(self, *, progress: Progress | None = None) -> int:
+        """Fold every new event into the active generation; return how many."""
+        return self._catch_up(self._ensure_active(), progress)
+
+    def _catch_up(self, generation: int, progress: Progress | None) -> int:
+        done = 0
+        while True:
+            count = self._batch(generation)
+            done += count
+            if progress is not None and count:
+                progress(self.store.position(generation), self.head())
+            if count == 0:
+                return done
+
+    def _batch(self, generation: int) -> int:
+        """Process one batch into ``generation``; return how many notifications."""
+        expected = self.store.position(generation)
+        notes = self.app.recorder.select_notifications(
+            start=expected + 1, limit=self.batch_size
+        )
+        if not notes:
+            return 0
+        payload = self.app.mapper.payload  # type: ignore[attr-defined]
+        ops: list[Operation] = []
+        for note in notes:
+            family_id = str(note.originator_id)
+            try:
+                ops += operations(family_id, note.topic, payload(note))
+            except Exception as e:  # any failure is named, never skipped
+                raise UnreadableEventError(
+                    f"cannot fold event {note.originator_version} of family {family_id} "
+                    f"(notification {note.id}, topic {note.topic!r}) into the views: {e}. "
+                    "Nothing of this batch was committed"
+                ) from e
+        self.store.commit(generation, expected, notes[-1].id, ops)
+        return len(notes)
+
+    def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
+        """Keep catching up until ``until()`` returns True; return how many.
+
+        Pauses ``poll_interval`` seconds whenever there is nothing new.
+        """
+        done = 0
+        while not until():
+            count = self.catch_up()
+            done += count
+            if count == 0:
+                time.sleep(poll_interval)
+        return done
+
+    def rebuild(self, *, progress: Progress | None = None) -> int:
+        """Build the views from zero in a new generation, then switch to it.
+
+        Queries keep reading the current generation until the new one has
+        caught up with the log; the switch itself is one step. Returns how
+        many notifications were folded in.
+        """
+        generation = self.store.new_generation()
+        done = self._catch_up(generation, progress)
+        # Events written during the rebuild: one more round, then switch.
+        done += self._catch_up(generation, progress)
+        self.store.activate(generation)
+        return done
+
+    def wait(
+        self, position: int, *, timeout: float = 5.0, interval: float = 0.05
+    ) -> None:
+        """Block until the active views have folded in ``position`` (read your writes).
+
+        Raises :class:`ViewsBehindError` when ``timeout`` seconds pass first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            generation = self.store.active_generation()
+            if generation and self.store.position(generation) >= position:
+                return
+            if time.monotonic() >= deadline:
+                raise ViewsBehindError(
+                    f"the views are at {self.store.position(generation)}, not yet at "
+                    f"{position}, after {timeout} s: is a projection worker running? "
+                    "('familiekoordinering projections run')"
+                )
+            time.sleep(interval)

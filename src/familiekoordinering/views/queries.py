@@ -1,0 +1,247 @@
+"""What the views answer, as pure functions of family documents and a date.
+
+* :func:`plan_of` — the family's plan as it stands.
+* :func:`caseload_entry` — one family's line in a coordinator's caseload: end
+  date, next annual survey, overdue notices, consents expiring soon, weeks
+  without contact.
+* :func:`consent_register` — what the coordinator may do now, with expiry
+  dates (a summary; the decision for a given action is
+  :func:`~familiekoordinering.domain.consent.decide`).
+* :func:`outcomes` — baseline against latest survey per area, per family and
+  aggregated per municipality, programme and programme year, without names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+import attrs
+
+from familiekoordinering.domain.programme import add_months
+from familiekoordinering.views.fold import SURVEY_AREAS, Document
+
+__all__ = [
+    "CaseloadEntry",
+    "OutcomeGroup",
+    "PermittedAction",
+    "caseload_entry",
+    "consent_register",
+    "outcomes",
+    "plan_of",
+]
+
+
+def plan_of(doc: Document) -> dict[str, Any]:
+    """The plan section of a family's document: who, coordinator, goals, steps, plans."""
+    return {
+        key: doc[key]
+        for key in (
+            "family_id",
+            "label",
+            "municipality",
+            "programme",
+            "started_on",
+            "planned_end_on",
+            "ended",
+            "coordinator",
+            "members",
+            "goals",
+            "steps",
+            "sector_plans",
+            "last_meeting_on",
+            "last_contact_on",
+        )
+    }
+
+
+@attrs.frozen
+class CaseloadEntry:
+    """One family in a caseload, with what needs the coordinator's attention."""
+
+    family_id: str
+    label: str
+    municipality: str
+    coordinator_id: str | None
+    coordinator_name: str | None
+    planned_end_on: date
+    ended_on: date | None
+    next_survey_due: date
+    survey_overdue: bool
+    overdue_notices: int
+    open_notices: int
+    consents_expiring: tuple[tuple[str, date], ...]
+    last_contact_on: date | None
+    weeks_without_contact: int | None
+    quiet: bool
+
+    @property
+    def needs_attention(self) -> bool:
+        """Overdue notices, an overdue survey, consents about to expire, or no contact."""
+        return bool(
+            self.overdue_notices
+            or self.survey_overdue
+            or self.consents_expiring
+            or self.quiet
+        )
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _next_survey(doc: Document, on: date) -> tuple[date, bool]:
+    """The next enrolment anniversary (per the survey interval) and whether one is missed."""
+    started = date.fromisoformat(doc["started_on"])
+    interval = doc["programme"]["survey_interval_months"]
+    due, previous = started, started
+    step = 0
+    while due < on:
+        step += 1
+        previous, due = due, add_months(started, interval * step)
+    latest = _date(doc["latest"]["on"]) if doc["latest"] else None
+    missed = step > 0 and (latest is None or latest < previous)
+    return due, missed
+
+
+def caseload_entry(
+    doc: Document,
+    on: date,
+    *,
+    expiring_within_days: int = 30,
+    quiet_after_weeks: int = 6,
+) -> CaseloadEntry:
+    """The family's caseload line as of ``on``.
+
+    Consents ending within ``expiring_within_days`` are listed; a family with no
+    outward contact for ``quiet_after_weeks`` weeks (or none at all) is quiet.
+    """
+    coordinator = doc["coordinator"] or {}
+    notices = doc["notices"].values()
+    horizon = on + timedelta(days=expiring_within_days)
+    expiring = sorted(
+        (consent_id, until)
+        for consent_id, c in doc["consents"].items()
+        if c["withdrawn_on"] is None
+        and (until := _date(c["valid_until"])) is not None
+        and on <= until <= horizon
+    )
+    last_contact = _date(doc["last_contact_on"])
+    weeks = max(0, (on - last_contact).days // 7) if last_contact else None
+    due, missed = _next_survey(doc, on)
+    return CaseloadEntry(
+        family_id=doc["family_id"],
+        label=doc["label"],
+        municipality=doc["municipality"],
+        coordinator_id=coordinator.get("id"),
+        coordinator_name=coordinator.get("name"),
+        planned_end_on=date.fromisoformat(doc["planned_end_on"]),
+        ended_on=_date(doc["ended"]["on"]) if doc["ended"] else None,
+        next_survey_due=due,
+        survey_overdue=missed,
+        overdue_notices=sum(1 for n in notices if n["inform_by"] < on.isoformat()),
+        open_notices=len(notices),
+        consents_expiring=tuple(expiring),
+        last_contact_on=last_contact,
+        weeks_without_contact=weeks,
+        quiet=weeks is None or weeks >= quiet_after_weeks,
+    )
+
+
+@attrs.frozen
+class PermittedAction:
+    """What one consent in force lets the coordinator do, until when."""
+
+    consent_id: str
+    agency: str
+    topics: tuple[str, ...]
+    members: tuple[str, ...]
+    actions: tuple[str, ...]
+    valid_until: date | None
+
+
+def consent_register(doc: Document, on: date) -> list[PermittedAction]:
+    """Consents in force on ``on``: agency × topics × members × actions, with expiry.
+
+    A summary: whether a given action is covered (capacity by age, refusals,
+    exclusions across consents) is what
+    :func:`~familiekoordinering.domain.consent.decide` answers.
+    """
+    day = on.isoformat()
+    names = {member_id: m["name"] for member_id, m in doc["members"].items()}
+    out = []
+    for consent_id, c in sorted(doc["consents"].items()):
+        if c["valid_from"] > day or (
+            c["valid_until"] is not None and c["valid_until"] < day
+        ):
+            continue
+        if c["withdrawn_on"] is not None and c["withdrawn_on"] <= day:
+            continue
+        agency = c["agency"]["kind"] + (
+            f" ({c['agency']['unit']})" if c["agency"]["unit"] else ""
+        )
+        out.append(
+            PermittedAction(
+                consent_id=consent_id,
+                agency=agency,
+                topics=tuple(t for t in c["topics"] if t not in c["excluded_topics"]),
+                members=tuple(sorted(names.get(m, m) for m in c["member_ids"])),
+                actions=tuple(c["actions"]),
+                valid_until=_date(c["valid_until"]),
+            )
+        )
+    return out
+
+
+@attrs.frozen
+class OutcomeGroup:
+    """Baseline against latest survey, averaged over a group of families. No names."""
+
+    municipality: str
+    programme: str
+    programme_year: int
+    families: int
+    baseline: dict[str, dict[str, float | None]]
+    latest: dict[str, dict[str, float | None]]
+
+
+def _average(entries: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    out: dict[str, dict[str, float | None]] = {}
+    for area in SURVEY_AREAS:
+        keys = {key for entry in entries for key in entry[area]}
+        out[area] = {}
+        for key in sorted(keys):
+            values = [e[area][key] for e in entries if e[area].get(key) is not None]
+            out[area][key] = round(sum(values) / len(values), 3) if values else None
+    return out
+
+
+def outcomes(docs: Iterable[Document]) -> list[OutcomeGroup]:
+    """Baseline against latest survey, averaged per municipality, programme and year.
+
+    Only families with a baseline and a later survey count; the programme year
+    is the whole years from enrolment to the latest survey.
+    """
+    groups: dict[tuple[str, str, int], list[Document]] = defaultdict(list)
+    for doc in docs:
+        if not doc["baseline"] or not doc["latest"] or doc["latest"] is doc["baseline"]:
+            continue
+        if doc["latest"]["on"] == doc["baseline"]["on"]:
+            continue
+        started = date.fromisoformat(doc["started_on"])
+        latest = date.fromisoformat(doc["latest"]["on"])
+        year = (latest - started).days // 365
+        groups[(doc["municipality"], doc["programme"]["kind"], year)].append(doc)
+    return [
+        OutcomeGroup(
+            municipality=municipality,
+            programme=programme,
+            programme_year=year,
+            families=len(members),
+            baseline=_average([d["baseline"]["scores"] for d in members]),
+            latest=_average([d["latest"]["scores"] for d in members]),
+        )
+        for (municipality, programme, year), members in sorted(groups.items())
+    ]

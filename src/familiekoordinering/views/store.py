@@ -1,0 +1,195 @@
+"""The port every view store implements, and the in-memory one core ships.
+
+A store keeps a family's views as small rows (see
+:mod:`familiekoordinering.views.fold`), per *generation*, and per generation the
+position (notification id) of the last event folded into it. Queries read the
+*active* generation. A rebuild fills a new generation beside the active one and
+activates it when it has caught up, so queries keep working during a rebuild.
+
+:meth:`ViewStore.commit` is the exactly-once point: a batch's row operations and
+its position are written in one atomic step, and only if the stored position is
+still the one the batch started from; otherwise nothing is written and
+:class:`ViewConflictError` is raised (another worker got there first).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from familiekoordinering.errors import FamiliekoordineringError
+from familiekoordinering.views.fold import Document, Operation, assemble
+
+__all__ = ["InMemoryViewStore", "ViewConflictError", "ViewStore"]
+
+
+class ViewConflictError(FamiliekoordineringError):
+    """The view's position moved since the batch began: another worker committed it."""
+
+
+@runtime_checkable
+class ViewStore(Protocol):
+    """Where the read models live (in memory, SQLite, PostgreSQL)."""
+
+    def active_generation(self) -> int:
+        """The generation queries read; 0 before any generation exists."""
+
+    def position(self, generation: int) -> int:
+        """The last notification id folded into ``generation`` (0 for none)."""
+
+    def commit(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        operations: Sequence[Operation],
+    ) -> None:
+        """Apply ``operations`` and move the position from ``expected`` to ``position``.
+
+        Atomic: all or nothing. Raises :class:`ViewConflictError`, writing
+        nothing, when the stored position is not ``expected``.
+        """
+
+    def new_generation(self) -> int:
+        """Create an empty, inactive generation; return its number."""
+
+    def activate(self, generation: int) -> None:
+        """Make ``generation`` the one queries read, and drop older ones."""
+
+    def family(self, generation: int, family_id: str) -> Document | None:
+        """One family's document, or None when the generation has no such family."""
+
+    def families(
+        self,
+        generation: int,
+        *,
+        coordinator_id: str | None = None,
+        municipality: str | None = None,
+    ) -> list[Document]:
+        """The documents of a coordinator's or a municipality's families (or all)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+_Rows = dict[tuple[str, str, str], dict[str, Any]]
+
+
+class InMemoryViewStore:
+    """A real view store in process memory: the same contract, under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._positions: dict[int, int] = {}
+        self._rows: dict[int, _Rows] = {}
+
+    def active_generation(self) -> int:
+        """The generation queries read."""
+        with self._lock:
+            return self._active
+
+    def position(self, generation: int) -> int:
+        """The last notification id folded into ``generation``."""
+        with self._lock:
+            return self._positions.get(generation, 0)
+
+    def commit(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        operations: Sequence[Operation],
+    ) -> None:
+        """Apply the operations and move the position, together."""
+        with self._lock:
+            rows = self._rows.get(generation)
+            if rows is None:
+                raise ViewConflictError(f"generation {generation} does not exist")
+            current = self._positions.get(generation, 0)
+            if current != expected:
+                raise ViewConflictError(
+                    f"generation {generation} is at {current}, not {expected}: another "
+                    "worker committed this batch"
+                )
+            for op in operations:
+                _apply(rows, op)
+            self._positions[generation] = position
+
+    def new_generation(self) -> int:
+        """Create an empty generation."""
+        with self._lock:
+            generation = max([self._active, *self._rows], default=0) + 1
+            self._rows[generation] = {}
+            self._positions[generation] = 0
+            return generation
+
+    def activate(self, generation: int) -> None:
+        """Switch queries to ``generation``; drop older generations."""
+        with self._lock:
+            self._active = generation
+            for old in [g for g in self._rows if g < generation]:
+                del self._rows[old]
+                self._positions.pop(old, None)
+
+    def family(self, generation: int, family_id: str) -> Document | None:
+        """One family's document."""
+        with self._lock:
+            rows = [
+                (kind, key, copy.deepcopy(data))
+                for (f, kind, key), data in self._rows.get(generation, {}).items()
+                if f == family_id
+            ]
+        return assemble(family_id, rows)
+
+    def families(
+        self,
+        generation: int,
+        *,
+        coordinator_id: str | None = None,
+        municipality: str | None = None,
+    ) -> list[Document]:
+        """Documents matching the coordinator and the municipality, if given."""
+        with self._lock:
+            ids = [
+                f
+                for (f, kind, _), data in self._rows.get(generation, {}).items()
+                if kind == "family"
+                and (
+                    coordinator_id is None
+                    or (data["coordinator"] or {}).get("id") == coordinator_id
+                )
+                and (municipality is None or data["municipality"] == municipality)
+            ]
+        docs = [self.family(generation, f) for f in sorted(ids)]
+        return [d for d in docs if d is not None]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _apply(rows: _Rows, op: Operation) -> None:
+    """One row operation on in-memory rows (an update of a missing row does nothing)."""
+    action, kind, family, key = op[0], op[1], op[2], op[3]
+    row_key = (family, kind, key)
+    if action == "put":
+        rows[row_key] = copy.deepcopy(op[4])
+        return
+    if action == "del":
+        rows.pop(row_key, None)
+        return
+    row = rows.get(row_key)
+    if row is None:
+        return
+    if action == "set":
+        row.update(copy.deepcopy(op[4]))
+    elif action == "max":
+        field, value = op[4], op[5]
+        if row.get(field) is None or row[field] < value:
+            row[field] = value
+    elif action == "inc":
+        row[op[4]] = (row.get(op[4]) or 0) + op[5]
+    else:
+        raise ValueError(f"unknown view operation {action!r}")
