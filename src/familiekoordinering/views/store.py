@@ -75,6 +75,7 @@ class ViewStore(Protocol):
 
 
 _Rows = dict[tuple[str, str, str], dict[str, Any]]
+_ACTIONS = frozenset({"put", "set", "max", "inc", "del"})
 
 
 class InMemoryViewStore:
@@ -114,6 +115,9 @@ class InMemoryViewStore:
                     f"generation {generation} is at {current}, not {expected}: another "
                     "worker committed this batch"
                 )
+            unknown = [op[0] for op in operations if op[0] not in _ACTIONS]
+            if unknown:  # checked first, so that a batch applies whole or not at all
+                raise ValueError(f"unknown view operation {unknown[0]!r}")
             for op in operations:
                 _apply(rows, op)
             self._positions[generation] = position

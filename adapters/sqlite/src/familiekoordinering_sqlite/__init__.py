@@ -4,7 +4,7 @@ The module is a persistence module in eventsourcing's sense: the application
 selects it with ``PERSISTENCE_MODULE=familiekoordinering_sqlite`` (which
 ``FamilyCoordination("path.db")`` does for you) and eventsourcing finds
 :class:`Factory` in it. Events, snapshots and (later) read models live in one
-SQLite file in WAL mode.
+SQLite file in WAL mode; the read models too (:class:`SQLiteViewStore`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
+from familiekoordinering_sqlite.views import SQLiteViewStore
 
-__all__ = ["Factory"]
+__all__ = ["Factory", "SQLiteViewStore"]
 
 
 class Factory(es_sqlite.SQLiteFactory):
@@ -40,3 +41,8 @@ class Factory(es_sqlite.SQLiteFactory):
                 f"cannot use {db_name!r} as a store: {e}. Give the path of an "
                 "SQLite file, or of a new file to create"
             ) from e
+        self._db_name = db_name
+
+    def view_store(self) -> SQLiteViewStore:
+        """The read models' store, in the same SQLite file as the events."""
+        return SQLiteViewStore(self._db_name)

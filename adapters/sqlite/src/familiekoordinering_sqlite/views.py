@@ -1,0 +1,241 @@
+"""The view store in the same SQLite file as the events.
+
+One table holds every view row (``view_rows``: generation, family, kind, key,
+JSON data); a second holds each generation's position and which one is active
+(``view_generations``). A batch's row operations and its new position are
+written in one ``BEGIN IMMEDIATE`` transaction, after checking that the
+position is still the one the batch started from: exactly once, whatever
+happens to the process. Coordinator and municipality are generated, indexed
+columns of the family rows, so caseload queries do not scan.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from familiekoordinering.views.fold import Document, Operation, assemble
+from familiekoordinering.views.store import ViewConflictError
+
+__all__ = ["SQLiteViewStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS view_generations (
+    generation INTEGER PRIMARY KEY,
+    position INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS view_rows (
+    generation INTEGER NOT NULL,
+    family_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    coordinator_id TEXT GENERATED ALWAYS AS (
+        CASE WHEN kind = 'family' THEN json_extract(data, '$.coordinator.id') END
+    ) VIRTUAL,
+    municipality TEXT GENERATED ALWAYS AS (
+        CASE WHEN kind = 'family' THEN json_extract(data, '$.municipality') END
+    ) VIRTUAL,
+    PRIMARY KEY (generation, family_id, kind, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS view_rows_coordinator
+    ON view_rows (generation, coordinator_id) WHERE kind = 'family';
+CREATE INDEX IF NOT EXISTS view_rows_municipality
+    ON view_rows (generation, municipality) WHERE kind = 'family';
+"""
+
+_WHERE = "WHERE generation = ? AND family_id = ? AND kind = ? AND key = ?"
+_PUT = (
+    "INSERT OR REPLACE INTO view_rows (generation, family_id, kind, key, data) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_DEL = f"DELETE FROM view_rows {_WHERE}"
+_MAX = (
+    "UPDATE view_rows SET data = json_set(data, ?1, CASE WHEN json_extract(data, ?1) IS NULL "
+    "OR json_extract(data, ?1) < ?2 THEN ?2 ELSE json_extract(data, ?1) END) "
+    "WHERE generation = ?3 AND family_id = ?4 AND kind = ?5 AND key = ?6"
+)
+_INC = (
+    "UPDATE view_rows SET data = json_set(data, ?1, coalesce(json_extract(data, ?1), 0) + ?2) "
+    "WHERE generation = ?3 AND family_id = ?4 AND kind = ?5 AND key = ?6"
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class SQLiteViewStore:
+    """View rows and positions in an SQLite file (usually the event store's own)."""
+
+    def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            path,
+            uri=path.startswith("file:"),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=lock_timeout,
+            cached_statements=256,
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+        self._set_statements: dict[tuple[str, ...], str] = {}
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cursor = self._conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            else:
+                cursor.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def active_generation(self) -> int:
+        """The generation queries read."""
+        rows = self._read("SELECT generation FROM view_generations WHERE active = 1")
+        return int(rows[0][0]) if rows else 0
+
+    def position(self, generation: int) -> int:
+        """The last notification id folded into ``generation``."""
+        rows = self._read(
+            "SELECT position FROM view_generations WHERE generation = ?", (generation,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _set_sql(self, fields: tuple[str, ...]) -> str:
+        sql = self._set_statements.get(fields)
+        if sql is None:
+            paths = ", ".join(f"'$.{name}', json(?)" for name in fields)
+            sql = self._set_statements[fields] = (
+                f"UPDATE view_rows SET data = json_set(data, {paths}) {_WHERE}"
+            )
+        return sql
+
+    def _statement(self, generation: int, op: Operation) -> tuple[str, tuple[Any, ...]]:
+        action, kind, family, key = op[0], op[1], op[2], op[3]
+        if action == "put":
+            return _PUT, (generation, family, kind, key, _dumps(op[4]))
+        if action == "set":
+            fields = tuple(op[4])
+            values = tuple(_dumps(v) for v in op[4].values())
+            return self._set_sql(fields), (*values, generation, family, kind, key)
+        if action == "max":
+            return _MAX, (f"$.{op[4]}", op[5], generation, family, kind, key)
+        if action == "inc":
+            return _INC, (f"$.{op[4]}", op[5], generation, family, kind, key)
+        if action == "del":
+            return _DEL, (generation, family, kind, key)
+        raise ValueError(f"unknown view operation {action!r}")
+
+    def commit(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        operations: Sequence[Operation],
+    ) -> None:
+        """Apply the operations and move the position, in one transaction."""
+        with self._transaction() as cursor:
+            row = cursor.execute(
+                "SELECT position FROM view_generations WHERE generation = ?",
+                (generation,),
+            ).fetchone()
+            if row is None:
+                raise ViewConflictError(f"generation {generation} does not exist")
+            if row[0] != expected:
+                raise ViewConflictError(
+                    f"generation {generation} is at {row[0]}, not {expected}: another "
+                    "worker committed this batch"
+                )
+            # Consecutive operations with the same statement go in one executemany.
+            batch_sql: str | None = None
+            batch: list[tuple[Any, ...]] = []
+            for op in operations:
+                sql, params = self._statement(generation, op)
+                if sql != batch_sql and batch:
+                    cursor.executemany(batch_sql, batch)  # type: ignore[arg-type]
+                    batch = []
+                batch_sql = sql
+                batch.append(params)
+            if batch:
+                cursor.executemany(batch_sql, batch)  # type: ignore[arg-type]
+            cursor.execute(
+                "UPDATE view_generations SET position = ? WHERE generation = ?",
+                (position, generation),
+            )
+
+    def new_generation(self) -> int:
+        """Create an empty, inactive generation."""
+        with self._transaction() as cursor:
+            (latest,) = cursor.execute(
+                "SELECT coalesce(max(generation), 0) FROM view_generations"
+            ).fetchone()
+            generation = int(latest) + 1
+            cursor.execute(
+                "INSERT INTO view_generations (generation, position, active) VALUES (?, 0, 0)",
+                (generation,),
+            )
+        return generation
+
+    def activate(self, generation: int) -> None:
+        """Switch queries to ``generation`` in one step, then drop older generations."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                "UPDATE view_generations SET active = (generation = ?)", (generation,)
+            )
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM view_rows WHERE generation < ?", (generation,))
+            cursor.execute(
+                "DELETE FROM view_generations WHERE generation < ?", (generation,)
+            )
+
+    def _assemble(self, generation: int, family_id: str) -> Document | None:
+        rows = self._read(
+            "SELECT kind, key, data FROM view_rows WHERE generation = ? AND family_id = ?",
+            (generation, family_id),
+        )
+        return assemble(family_id, ((k, key, json.loads(d)) for k, key, d in rows))
+
+    def family(self, generation: int, family_id: str) -> Document | None:
+        """One family's document."""
+        return self._assemble(generation, family_id)
+
+    def families(
+        self,
+        generation: int,
+        *,
+        coordinator_id: str | None = None,
+        municipality: str | None = None,
+    ) -> list[Document]:
+        """Documents of a coordinator's or a municipality's families (or all)."""
+        sql = "SELECT family_id FROM view_rows WHERE generation = ? AND kind = 'family'"
+        params: list[Any] = [generation]
+        if coordinator_id is not None:
+            sql += " AND coordinator_id = ?"
+            params.append(coordinator_id)
+        if municipality is not None:
+            sql += " AND municipality = ?"
+            params.append(municipality)
+        ids = [row[0] for row in self._read(sql + " ORDER BY family_id", params)]
+        docs = [self._assemble(generation, family_id) for family_id in ids]
+        return [d for d in docs if d is not None]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,182 @@
+"""The contract every view store passes: subclass it in the adapter's tests.
+
+::
+
+    class TestMyViewStore(ViewStoreContract):
+        def make_store(self, tmp_path):
+            return MyViewStore(...)
+
+Each test gets a fresh, empty store. The contract covers the row operations,
+the exactly-once commit (all or nothing, refused when the position moved),
+generations (rebuild beside, activate, drop older) and the queries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from familiekoordinering.views.fold import Operation
+from familiekoordinering.views.store import ViewConflictError, ViewStore
+
+__all__ = ["ViewStoreContract"]
+
+F1, F2 = "family-1", "family-2"
+
+
+def _family_row(
+    family_id: str, municipality: str, coordinator: str | None
+) -> Operation:
+    return (
+        "put",
+        "family",
+        family_id,
+        "",
+        {
+            "municipality": municipality,
+            "label": family_id,
+            "coordinator": {"id": coordinator, "name": coordinator}
+            if coordinator
+            else None,
+            "last_contact_on": None,
+            "contacts": 0,
+        },
+    )
+
+
+class ViewStoreContract:
+    """Tests every :class:`~familiekoordinering.views.store.ViewStore` must pass."""
+
+    def make_store(self, tmp_path: Path) -> ViewStore:
+        """Return a new, empty store (override in the adapter's test class)."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Any:
+        store = self.make_store(tmp_path)
+        yield store
+        store.close()
+
+    def _generation(self, store: ViewStore) -> int:
+        generation = store.new_generation()
+        store.activate(generation)
+        return generation
+
+    def test_a_new_store_has_no_active_generation(self, store: ViewStore) -> None:
+        assert store.active_generation() == 0
+        assert store.position(1) == 0
+
+    def test_operations_and_position_are_committed_together(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        store.commit(g, 0, 7, [
+            _family_row(F1, "4204", "k-lund"),
+            ("put", "member", F1, "m1", {"name": "Kari", "left_on": None}),
+            ("set", "member", F1, "m1", {"left_on": "2026-02-01", "note": {"a": [1, None]}}),
+            ("max", "family", F1, "", "last_contact_on", "2026-01-05"),
+            ("max", "family", F1, "", "last_contact_on", "2026-01-03"),
+            ("inc", "family", F1, "", "contacts", 1),
+            ("inc", "family", F1, "", "contacts", 2),
+            ("put", "notice", F1, "a1", {"inform_by": "2026-01-12"}),
+            ("del", "notice", F1, "a1"),
+            ("set", "goal", F1, "missing", {"status": "achieved"}),
+        ])  # fmt: skip
+        assert store.position(g) == 7
+        doc = store.family(g, F1)
+        assert doc is not None
+        assert doc["members"] == {
+            "m1": {"name": "Kari", "left_on": "2026-02-01", "note": {"a": [1, None]}}
+        }
+        assert doc["last_contact_on"] == "2026-01-05"
+        assert doc["contacts"] == 3
+        assert doc["notices"] == {}
+        assert doc["goals"] == {}
+
+    def test_a_commit_from_a_stale_position_writes_nothing(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        store.commit(g, 0, 5, [_family_row(F1, "4204", None)])
+        with pytest.raises(ViewConflictError, match="another worker"):
+            store.commit(g, 0, 9, [_family_row(F2, "4204", None)])
+        assert store.position(g) == 5
+        assert store.family(g, F2) is None
+
+    def test_a_failing_operation_rolls_the_whole_batch_back(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        with pytest.raises(ValueError, match="unknown view operation"):
+            store.commit(
+                g, 0, 3, [_family_row(F1, "4204", None), ("explode", "family", F1, "")]
+            )
+        assert store.position(g) == 0
+        assert store.family(g, F1) is None
+
+    def test_a_rebuild_fills_a_new_generation_beside_the_active_one(
+        self, store: ViewStore
+    ) -> None:
+        old = self._generation(store)
+        store.commit(old, 0, 4, [_family_row(F1, "4204", "a")])
+        new = store.new_generation()
+        assert new > old
+        assert store.active_generation() == old
+        store.commit(new, 0, 4, [_family_row(F1, "4204", "b")])
+        assert store.family(old, F1)["coordinator"]["id"] == "a"  # type: ignore[index]
+        store.activate(new)
+        assert store.active_generation() == new
+        assert store.family(new, F1)["coordinator"]["id"] == "b"  # type: ignore[index]
+        assert store.family(old, F1) is None
+        assert store.position(new) == 4
+
+    def test_families_are_found_by_coordinator_and_municipality(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        store.commit(g, 0, 3, [
+            _family_row(F1, "4204", "k-lund"),
+            _family_row(F2, "0301", "k-lund"),
+            _family_row("family-3", "4204", "e-said"),
+            ("put", "goal", F1, "g1", {"status": "active"}),
+        ])  # fmt: skip
+        ids = [d["family_id"] for d in store.families(g, coordinator_id="k-lund")]
+        assert ids == [F1, F2]
+        ids = [d["family_id"] for d in store.families(g, municipality="4204")]
+        assert ids == [F1, "family-3"]
+        ids = [
+            d["family_id"]
+            for d in store.families(g, coordinator_id="k-lund", municipality="4204")
+        ]
+        assert ids == [F1]
+        assert len(store.families(g)) == 3
+        assert store.families(g, coordinator_id="k-lund")[0]["goals"] == {
+            "g1": {"status": "active"}
+        }
+
+    def test_a_coordinator_change_moves_the_family_in_the_index(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        store.commit(g, 0, 1, [_family_row(F1, "4204", "a")])
+        store.commit(
+            g,
+            1,
+            2,
+            [("set", "family", F1, "", {"coordinator": {"id": "b", "name": "B"}})],
+        )
+        assert store.families(g, coordinator_id="a") == []
+        assert [d["family_id"] for d in store.families(g, coordinator_id="b")] == [F1]
+
+    def test_text_survives_unchanged(self, store: ViewStore) -> None:
+        g = self._generation(store)
+        words = "Vi vil ha oversikt – “æøå” og 😊"
+        store.commit(g, 0, 1, [
+            _family_row(F1, "4204", None),
+            ("put", "goal", F1, "g", {"words": words}),
+            ("set", "goal", F1, "g", {"note": words}),
+        ])  # fmt: skip
+        goal = store.family(g, F1)["goals"]["g"]  # type: ignore[index]
+        assert goal == {"words": words, "note": words}
