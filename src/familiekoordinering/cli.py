@@ -9,8 +9,11 @@ standard error and exit non-zero (``--debug`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -26,7 +29,8 @@ from familiekoordinering.errors import (
     NotFoundError,
 )
 from familiekoordinering.store import DEFAULT_STORE
-from familiekoordinering.text import render_plan, render_timeline
+from familiekoordinering.text import render_caseload, render_plan, render_timeline
+from familiekoordinering.views import ViewStatus
 
 __all__ = ["main"]
 
@@ -71,8 +75,44 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("families", help="one family per line, its id first")
 
-    plan = commands.add_parser("plan", help="a family's plan as it stands")
+    plan = commands.add_parser(
+        "plan", help="a family's plan as it stands (from the views)"
+    )
     plan.add_argument("family_id", metavar="FAMILY_ID")
+    plan.add_argument(
+        "--on", type=_date, default=None, help="consents in force on DATE"
+    )
+
+    caseload = commands.add_parser(
+        "caseload",
+        help="families of a coordinator or a municipality, and what needs doing",
+    )
+    caseload.add_argument("--coordinator", metavar="ID", default=None)
+    caseload.add_argument("--municipality", metavar="NR", default=None)
+    caseload.add_argument(
+        "--on", type=_date, default=None, help="as of DATE (default today)"
+    )
+    caseload.add_argument("--all", action="store_true", help="include ended follow-ups")
+
+    projections = commands.add_parser(
+        "projections", help="keep the read models up to date"
+    )
+    actions = projections.add_subparsers(dest="action", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run", help="fold new events into the views, and keep doing so"
+    )
+    run.add_argument("--once", action="store_true", help="stop when caught up")
+    run.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
+    run.add_argument(
+        "--batch-size", type=int, default=5000, help="events per transaction"
+    )
+    actions.add_parser("status", help="each view's position against the log's head")
+    rebuild = actions.add_parser(
+        "rebuild", help="rebuild from zero beside, then switch"
+    )
+    rebuild.add_argument(
+        "--batch-size", type=int, default=5000, help="events per transaction"
+    )
 
     timeline = commands.add_parser("timeline", help="every event of a family, in order")
     timeline.add_argument("family_id", metavar="FAMILY_ID")
@@ -156,8 +196,9 @@ def _demo(args: argparse.Namespace) -> int:
     for line in report.refused:
         print(f"Refused as it should be (nothing stored): {line}")
     family = app.get_family(report.family_ids[0])
+    last_day = max(e.occurred_on for e in app.family_history(family.id))
     print()
-    print(render_plan(family))
+    print(render_plan(app.views.document(family.id, catch_up=True), last_day))
     print()
     print(render_timeline(app.family_history(family.id), family))
     print()
@@ -177,9 +218,74 @@ def _families(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _today() -> date:
+    # The command line is where the clock is read: today, in this machine's time zone.
+    return datetime.now(UTC).astimezone().date()
+
+
 def _plan(args: argparse.Namespace) -> int:
     app = _open(args)
-    print(render_plan(app.get_family(_family_id(app, args.family_id))))
+    family_id = _family_id(app, args.family_id)
+    doc = app.views.document(family_id, catch_up=True)
+    print(render_plan(doc, args.on or _today()))
+    return EXIT_OK
+
+
+def _caseload(args: argparse.Namespace) -> int:
+    app = _open(args)
+    on = args.on or _today()
+    entries = app.views.caseload(
+        on=on,
+        coordinator_id=args.coordinator,
+        municipality=args.municipality,
+        include_ended=args.all,
+        catch_up=True,
+    )
+    print(render_caseload(entries, on))
+    return EXIT_OK
+
+
+def _progress_bar(position: int, head: int) -> None:
+    width = 40
+    done = int(width * position / head) if head else width
+    sys.stderr.write(
+        f"\r[{'#' * done}{'.' * (width - done)}] {position:,}/{head:,} events"
+    )
+    sys.stderr.flush()
+
+
+def _status_line(status: ViewStatus) -> str:
+    return (
+        f"views (generation {status.generation}): at {status.position:,} of "
+        f"{status.head:,} events, {status.behind:,} behind"
+    )
+
+
+def _projections(args: argparse.Namespace) -> int:
+    app = _open(args)
+    views = app.views
+    if args.action == "status":
+        print(_status_line(views.status()))
+        return EXIT_OK
+    views.projector.batch_size = args.batch_size
+    if args.action == "rebuild":
+        count = views.rebuild(progress=_progress_bar if sys.stderr.isatty() else None)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        print(
+            f"rebuilt the views from {count:,} events; {_status_line(views.status())}"
+        )
+        return EXIT_OK
+    if args.once:
+        count = views.catch_up()
+        print(f"folded {count:,} events into the views; {_status_line(views.status())}")
+        return EXIT_OK
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("keeping the views up to date (Ctrl-C or SIGTERM to stop)", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        views.projector.run(until=stop.is_set, poll_interval=args.poll)
+    print(f"stopped: {_status_line(views.status())}")
     return EXIT_OK
 
 
@@ -194,15 +300,15 @@ def _timeline(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id) if args.family_id else None
-    # The command line is where the clock is read: today, in this machine's time zone.
-    today = datetime.now(UTC).astimezone().date()
-    report = app.audit(family_id, on=args.on or today)
+    report = app.audit(family_id, on=args.on or _today())
     print(report)
     return report.exit_status
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
+    "caseload": _caseload,
+    "projections": _projections,
     "demo": _demo,
     "families": _families,
     "plan": _plan,

@@ -1,21 +1,23 @@
-"""Plain-text views of a family for people: the plan and the timeline.
+"""Plain-text views for people: the timeline, the plan, a caseload.
 
-These are the readable forms the CLI prints. They take a family (and its
-events) and return text; they read nothing else.
+These are the readable forms the CLI prints. They take events, view
+documents or caseload entries and return text; they read nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.family import Family
-from familiekoordinering.domain.plan import GoalStatus, Responsible, ResponsibleKind
+from familiekoordinering.domain.plan import Responsible, ResponsibleKind
 from familiekoordinering.domain.values import MemberId
+from familiekoordinering.views.queries import CaseloadEntry, consent_register
 
-__all__ = ["describe_event", "render_plan", "render_timeline"]
+__all__ = ["describe_event", "render_caseload", "render_plan", "render_timeline"]
 
 
 def _names(family: Family, member_ids: Iterable[MemberId]) -> str:
@@ -172,66 +174,105 @@ def render_timeline(events: Sequence[Family.Event], family: Family) -> str:
     return "\n".join(lines)
 
 
-def render_plan(family: Family) -> str:
-    """The family's plan as it stands: members, coordinator, goals, steps, consents."""
+def _agency_text(agency: dict[str, Any] | None) -> str:
+    if not agency:
+        return "?"
+    kind: str = agency["kind"]
+    return kind + (f" ({agency['unit']})" if agency.get("unit") else "")
+
+
+def render_plan(doc: dict[str, Any], on: date) -> str:
+    """The family's plan from its view document: members, goals, steps, consents."""
+    members = doc["members"]
+
+    def who(member_id: str | None) -> str:
+        if member_id is None:
+            return "the whole family"
+        member = members.get(member_id)
+        return member["name"] if member else member_id
+
+    ended = doc["ended"]
     lines = [
-        f"Plan of {family.label} ({family.id})",
-        f"Programme: {family.programme.name}, {family.started_on.isoformat()} – "
-        f"{family.planned_end_on.isoformat()}"
-        + (
-            f" (ended {family.ended.ended_on.isoformat()}: {family.ended.reason.value})"
-            if family.ended
-            else ""
-        ),
-        f"Coordinator: {family.coordinator.name if family.coordinator else 'none yet'}",
+        f"Plan of {doc['label']} ({doc['family_id']})",
+        f"Programme: {doc['programme']['name']}, {doc['started_on']} – {doc['planned_end_on']}"
+        + (f" (ended {ended['on']}: {ended['reason']})" if ended else ""),
+        f"Coordinator: {doc['coordinator']['name'] if doc['coordinator'] else 'none yet'}",
         "Members:",
     ]
-    for member_id, member in family.members.items():
-        left = family.departed.get(member_id)
+    for member in members.values():
+        left = f", left {member['left_on']}" if member["left_on"] else ""
         lines.append(
-            f"  - {member.name} ({member.kind.value}, born {member.birth_date.isoformat()})"
-            + (f", left {left.isoformat()}" if left else "")
+            f"  - {member['name']} ({member['kind']}, born {member['birth_date']}){left}"
         )
     lines.append("Goals:")
-    for goal in family.goals.values():
-        status = "" if goal.status is GoalStatus.ACTIVE else f" [{goal.status.value}]"
-        latest = f" — latest: {goal.progress[-1].note}" if goal.progress else ""
+    for goal in doc["goals"].values():
+        status = "" if goal["status"] == "active" else f" [{goal['status']}]"
+        latest = (
+            f" — latest: {goal['latest_progress']}" if goal["latest_progress"] else ""
+        )
         lines.append(
-            f"  - ({goal.area.value}) {_who_for(family, goal.member_id)}: "
-            f"“{goal.words}”{status}{latest}"
+            f"  - ({goal['area']}) {who(goal['member_id'])}: “{goal['words']}”{status}{latest}"
         )
     lines.append("Steps:")
-    for step in family.steps.values():
-        due = f" by {step.due_on.isoformat()}" if step.due_on else ""
-        lines.append(
-            f"  - [{'x' if step.completed_on else ' '}] "
-            f"{_responsible(family, step.responsible)}: {step.description}{due}"
-        )
-    if family.sector_plans:
+    for step in doc["steps"].values():
+        responsible = step["responsible"]
+        if responsible["kind"] == "agency":
+            doer = _agency_text(responsible["agency"])
+        elif responsible["kind"] == "family" and responsible["member_id"]:
+            doer = who(responsible["member_id"])
+        else:
+            doer = responsible["kind"]
+        due = f" by {step['due_on']}" if step["due_on"] else ""
+        mark = "x" if step["status"] == "completed" else " "
+        lines.append(f"  - [{mark}] {doer}: {step['description']}{due}")
+    if doc["sector_plans"]:
         lines.append("Sector plans:")
-        for link in family.sector_plans.values():
-            lines.append(f"  - {link.kind.value} at {link.agency}: {link.reference}")
-    lines.append("Consents:")
-    for consent in family.consents.values():
-        withdrawal = family.withdrawals.get(consent.consent_id)
-        state = (
-            f"withdrawn {withdrawal.withdrawn_on.isoformat()}"
-            if withdrawal
-            else (
-                f"until {consent.valid_until.isoformat()}"
-                if consent.valid_until
-                else "open-ended"
-            )
-        )
-        lines.append(f"  - {_scope(family, consent.scope)} ({state})")
-    open_items = family.open_notifications()
-    if open_items:
-        lines.append("To tell the family:")
-        for action in open_items:
-            deadline = action.family_knows.inform_by
+        for link in doc["sector_plans"].values():
             lines.append(
-                f"  - {action.kind.value} {action.agency} on "
-                f"{action.occurred_on.isoformat()}, tell by "
-                f"{deadline.isoformat() if deadline else '?'}"
+                f"  - {link['kind']} at {_agency_text(link['agency'])}: {link['reference']}"
             )
+    lines.append(f"Consents in force on {on.isoformat()}:")
+    for permitted in consent_register(doc, on):
+        until = (
+            f" until {permitted.valid_until.isoformat()}"
+            if permitted.valid_until
+            else ""
+        )
+        lines.append(
+            f"  - {permitted.agency} about {', '.join(permitted.topics)} for "
+            f"{', '.join(permitted.members)}{until}"
+        )
+    if doc["notices"]:
+        lines.append("To tell the family:")
+        for notice in sorted(doc["notices"].values(), key=lambda n: n["inform_by"]):
+            lines.append(
+                f"  - {notice['kind']} {_agency_text(notice['agency'])} on "
+                f"{notice['occurred_on']}, tell by {notice['inform_by']}"
+            )
+    return "\n".join(lines)
+
+
+def render_caseload(entries: Sequence[CaseloadEntry], on: date) -> str:
+    """A caseload as a table, families needing attention marked with ``!``."""
+    lines = [f"Caseload on {on.isoformat()}: {len(entries)} families"]
+    for e in entries:
+        flags = []
+        if e.overdue_notices:
+            flags.append(f"{e.overdue_notices} notice(s) overdue")
+        if e.survey_overdue:
+            flags.append("annual survey overdue")
+        if e.consents_expiring:
+            flags.append(f"{len(e.consents_expiring)} consent(s) expiring")
+        if e.quiet:
+            flags.append(
+                "no contact yet"
+                if e.weeks_without_contact is None
+                else f"no contact for {e.weeks_without_contact} weeks"
+            )
+        lines.append(
+            f"{'!' if e.needs_attention else ' '} {e.family_id}  {e.label:<14} {e.municipality}"
+            f"  {e.coordinator_name or '-':<16} ends {e.planned_end_on.isoformat()}"
+            f"  survey due {e.next_survey_due.isoformat()}"
+            + (f"  [{'; '.join(flags)}]" if flags else "")
+        )
     return "\n".join(lines)
