@@ -473,18 +473,18 @@ class CattrsMapper(Mapper[UUID]):
             state=data,
         )
 
-    def payload(self, stored_event: StoredEvent) -> dict[str, Any]:
-        """The stored event's JSON payload as a dict: decrypted, decompressed, upcast.
+    def payload(self, topic: str, data: bytes) -> dict[str, Any]:
+        """A stored event's JSON payload as a dict: decrypted, decompressed, upcast.
 
-        What projections read: the stored form, without typed objects.
+        What projections read: the stored form (``topic`` and ``state`` of a
+        stored event), without typed objects.
         """
-        data = stored_event.state
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        codec = self._codec(resolve_topic(stored_event.topic))
+        codec = self._codec(resolve_topic(topic))
         if codec.class_version > 1 or "class_version" in state:
             codec.upcast(state)
         return state

@@ -43,6 +43,29 @@ class Factory(es_sqlite.SQLiteFactory):
             ) from e
         self._db_name = db_name
 
+    def select_notification_rows(
+        self, start: int, limit: int
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """Notifications from ``start`` as plain rows, for the view projector.
+
+        The same rows eventsourcing's ``select_notifications`` reads, without
+        building a ``Notification`` and a ``UUID`` for each.
+        """
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?",
+                (start, limit),
+            )
+            rows = cursor.fetchall()
+        # eventsourcing keeps UUIDs as 32 hex digits; the views use the usual form.
+        return [
+            (n, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}", v, topic, state)
+            if len(h) == 32
+            else (n, h, v, topic, state)
+            for n, h, v, topic, state in rows
+        ]
+
     def view_store(self) -> SQLiteViewStore:
         """The read models' store, in the same SQLite file as the events."""
         return SQLiteViewStore(self._db_name)

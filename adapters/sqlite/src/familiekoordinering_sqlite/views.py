@@ -1,12 +1,12 @@
 """The view store in the same SQLite file as the events.
 
 One table holds every view row (``view_rows``: generation, family, kind, key,
-JSON data); a second holds each generation's position and which one is active
-(``view_generations``). A batch's row operations and its new position are
-written in one ``BEGIN IMMEDIATE`` transaction, after checking that the
-position is still the one the batch started from: exactly once, whatever
-happens to the process. Coordinator and municipality are generated, indexed
-columns of the family rows, so caseload queries do not scan.
+JSON data); ``view_families`` indexes families by coordinator and municipality
+for caseload queries; ``view_generations`` holds each generation's position and
+which one is active. A batch's row operations and its new position are written
+in one ``BEGIN IMMEDIATE`` transaction, after checking that the position is
+still the one the batch started from: exactly once, whatever happens to the
+process.
 """
 
 from __future__ import annotations
@@ -34,19 +34,21 @@ CREATE TABLE IF NOT EXISTS view_rows (
     family_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
-    data TEXT NOT NULL,
-    coordinator_id TEXT GENERATED ALWAYS AS (
-        CASE WHEN kind = 'family' THEN json_extract(data, '$.coordinator.id') END
-    ) VIRTUAL,
-    municipality TEXT GENERATED ALWAYS AS (
-        CASE WHEN kind = 'family' THEN json_extract(data, '$.municipality') END
-    ) VIRTUAL,
-    PRIMARY KEY (generation, family_id, kind, key)
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS view_rows_key
+    ON view_rows (generation, family_id, kind, key);
+CREATE TABLE IF NOT EXISTS view_families (
+    generation INTEGER NOT NULL,
+    family_id TEXT NOT NULL,
+    municipality TEXT,
+    coordinator_id TEXT,
+    PRIMARY KEY (generation, family_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS view_rows_coordinator
-    ON view_rows (generation, coordinator_id) WHERE kind = 'family';
-CREATE INDEX IF NOT EXISTS view_rows_municipality
-    ON view_rows (generation, municipality) WHERE kind = 'family';
+CREATE INDEX IF NOT EXISTS view_families_coordinator
+    ON view_families (generation, coordinator_id);
+CREATE INDEX IF NOT EXISTS view_families_municipality
+    ON view_families (generation, municipality);
 """
 
 _WHERE = "WHERE generation = ? AND family_id = ? AND kind = ? AND key = ?"
@@ -66,8 +68,7 @@ _INC = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class SQLiteViewStore:
@@ -142,6 +143,22 @@ class SQLiteViewStore:
             return _DEL, (generation, family, kind, key)
         raise ValueError(f"unknown view operation {action!r}")
 
+    def _index(self, cursor: sqlite3.Cursor, generation: int, op: Operation) -> None:
+        """Keep ``view_families`` in step with a family row's municipality and coordinator."""
+        data = op[4]
+        coordinator = (data.get("coordinator") or {}).get("id")
+        if op[0] == "put":
+            cursor.execute(
+                "INSERT OR REPLACE INTO view_families VALUES (?, ?, ?, ?)",
+                (generation, op[2], data.get("municipality"), coordinator),
+            )
+        elif "coordinator" in data:
+            cursor.execute(
+                "UPDATE view_families SET coordinator_id = ? "
+                "WHERE generation = ? AND family_id = ?",
+                (coordinator, generation, op[2]),
+            )
+
     def commit(
         self,
         generation: int,
@@ -166,6 +183,8 @@ class SQLiteViewStore:
             batch_sql: str | None = None
             batch: list[tuple[Any, ...]] = []
             for op in operations:
+                if op[1] == "family" and op[0] in ("put", "set"):
+                    self._index(cursor, generation, op)
                 sql, params = self._statement(generation, op)
                 if sql != batch_sql and batch:
                     cursor.executemany(batch_sql, batch)  # type: ignore[arg-type]
@@ -223,7 +242,7 @@ class SQLiteViewStore:
         municipality: str | None = None,
     ) -> list[Document]:
         """Documents of a coordinator's or a municipality's families (or all)."""
-        sql = "SELECT family_id FROM view_rows WHERE generation = ? AND kind = 'family'"
+        sql = "SELECT family_id FROM view_families WHERE generation = ?"
         params: list[Any] = [generation]
         if coordinator_id is not None:
             sql += " AND coordinator_id = ?"
