@@ -32,7 +32,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import commands, replay
+from bench import commands, rebuild, replay
 from bench.common import Result, Size
 
 __all__ = ["BENCHMARKS", "main", "render", "self_check"]
@@ -42,6 +42,7 @@ Benchmark = Callable[[Size], Result]
 BENCHMARKS: dict[str, Benchmark] = {
     commands.NAME: commands.run,
     replay.NAME: replay.run,
+    rebuild.NAME: rebuild.run,
 }
 """Every benchmark by name, in the order they run by default."""
 

@@ -106,7 +106,7 @@ def test_a_rebuild_switches_only_when_caught_up_and_queries_keep_working(
         assert app.views.caseload(on=date(2022, 6, 1)) == before
         seen.append((position, head))
 
-    app.views.projector.batch_size = 25
+    app.views.projector.rebuild_batch_size = 25
     old = app.views.status().generation
     app.views.rebuild(progress=progress)
     assert len(seen) > 2

@@ -267,8 +267,8 @@ def _projections(args: argparse.Namespace) -> int:
     if args.action == "status":
         print(_status_line(views.status()))
         return EXIT_OK
-    views.projector.batch_size = args.batch_size
     if args.action == "rebuild":
+        views.projector.rebuild_batch_size = args.batch_size
         count = views.rebuild(progress=_progress_bar if sys.stderr.isatty() else None)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
@@ -276,6 +276,7 @@ def _projections(args: argparse.Namespace) -> int:
             f"rebuilt the views from {count:,} events; {_status_line(views.status())}"
         )
         return EXIT_OK
+    views.projector.batch_size = args.batch_size
     if args.once:
         count = views.catch_up()
         print(f"folded {count:,} events into the views; {_status_line(views.status())}")

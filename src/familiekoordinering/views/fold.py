@@ -39,8 +39,8 @@ row's key within the family (``""`` for the family row):
 
 * ``("put", kind, family, key, data)`` — insert or replace the row;
 * ``("set", kind, family, key, fields)`` — set fields of an existing row;
-* ``("max", kind, family, key, field, value)`` — keep the larger of the two;
-* ``("inc", kind, family, key, field, amount)`` — add to a number;
+* ``("upd", kind, family, key, {"max": {field: value}, "inc": {field: amount}})``
+  — keep the larger of each field and the value, add to each number, in one go;
 * ``("del", kind, family, key)`` — delete the row.
 """
 
@@ -261,13 +261,12 @@ def _sector_plan(f: str, p: dict[str, Any], on: str) -> _Ops:
 
 
 def _meeting(f: str, p: dict[str, Any], on: str) -> _Ops:
-    return [("max", "family", f, "", "last_meeting_on", on)]
+    return [("upd", "family", f, "", {"max": {"last_meeting_on": on}, "inc": {}})]
 
 
 def _outward(f: str, p: dict[str, Any], on: str, counter: str) -> _Ops:
     ops: _Ops = [
-        ("max", "family", f, "", "last_contact_on", on),
-        ("inc", "family", f, "", counter, 1),
+        ("upd", "family", f, "", {"max": {"last_contact_on": on}, "inc": {counter: 1}})
     ]
     knows = p["family_knows"]
     if knows["kind"] == "inform_afterwards":

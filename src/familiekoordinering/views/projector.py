@@ -65,20 +65,28 @@ class ViewStatus:
 class ViewProjector:
     """Folds an application's events into a view store, exactly once.
 
-    ``batch_size`` is how many notifications one transaction covers. The
+    ``batch_size`` is how many notifications one transaction covers when
+    catching up (small, for short transactions beside a running app), and
+    ``rebuild_batch_size`` when rebuilding (large, for throughput). The
     projector keeps nothing between batches: each event becomes row
     operations that need no reads (see :mod:`familiekoordinering.views.fold`),
     so memory stays flat however long the log.
     """
 
     def __init__(
-        self, app: FamilyCoordination, store: ViewStore, *, batch_size: int = 5000
+        self,
+        app: FamilyCoordination,
+        store: ViewStore,
+        *,
+        batch_size: int = 5000,
+        rebuild_batch_size: int = 20_000,
     ):
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        if batch_size < 1 or rebuild_batch_size < 1:
+            raise ValueError("batch sizes must be at least 1")
         self.app = app
         self.store = store
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
 
     # ---------------------------------------------------------------- status
 
@@ -104,20 +112,22 @@ class ViewProjector:
         """Fold every new event into the active generation; return how many."""
         return self._catch_up(self._ensure_active(), progress)
 
-    def _catch_up(self, generation: int, progress: Progress | None) -> int:
+    def _catch_up(
+        self, generation: int, progress: Progress | None, batch_size: int | None = None
+    ) -> int:
         done = 0
         while True:
-            count = self._batch(generation)
+            count = self._batch(generation, batch_size or self.batch_size)
             done += count
             if progress is not None and count:
                 progress(self.store.position(generation), self.head())
             if count == 0:
                 return done
 
-    def _batch(self, generation: int) -> int:
+    def _batch(self, generation: int, batch_size: int) -> int:
         """Process one batch into ``generation``; return how many notifications."""
         expected = self.store.position(generation)
-        rows = self._read(expected + 1, self.batch_size)
+        rows = self._read(expected + 1, batch_size)
         if not rows:
             return 0
         payload = self.app.mapper.payload  # type: ignore[attr-defined]
@@ -166,9 +176,9 @@ class ViewProjector:
         many notifications were folded in.
         """
         generation = self.store.new_generation()
-        done = self._catch_up(generation, progress)
+        done = self._catch_up(generation, progress, self.rebuild_batch_size)
         # Events written during the rebuild: one more round, then switch.
-        done += self._catch_up(generation, progress)
+        done += self._catch_up(generation, progress, self.rebuild_batch_size)
         self.store.activate(generation)
         return done
 

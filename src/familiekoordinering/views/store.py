@@ -75,7 +75,7 @@ class ViewStore(Protocol):
 
 
 _Rows = dict[tuple[str, str, str], dict[str, Any]]
-_ACTIONS = frozenset({"put", "set", "max", "inc", "del"})
+_ACTIONS = frozenset({"put", "set", "upd", "del"})
 
 
 class InMemoryViewStore:
@@ -189,11 +189,11 @@ def _apply(rows: _Rows, op: Operation) -> None:
         return
     if action == "set":
         row.update(copy.deepcopy(op[4]))
-    elif action == "max":
-        field, value = op[4], op[5]
-        if row.get(field) is None or row[field] < value:
-            row[field] = value
-    elif action == "inc":
-        row[op[4]] = (row.get(op[4]) or 0) + op[5]
+    elif action == "upd":
+        for field, value in op[4]["max"].items():
+            if row.get(field) is None or row[field] < value:
+                row[field] = value
+        for field, amount in op[4]["inc"].items():
+            row[field] = (row.get(field) or 0) + amount
     else:
         raise ValueError(f"unknown view operation {action!r}")

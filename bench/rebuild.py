@@ -1,0 +1,241 @@
+"""Benchmark ``rebuild``: all views from zero over a municipality-sized log on SQLite.
+
+The log: 10,000 families × 200 events (2 M events; ``--quick`` 1,000 families),
+written interleaved as five years of a programme would write them: every
+family's first event, then every family's second, and so on. Each family's
+history is a copy of one realistic 200-event history (bench.fixtures) under its
+own id, inserted straight through eventsourcing's recorder.
+
+* Ours: ``app.views.rebuild()`` in a child process (so that its memory is its
+  own), with the resident set size sampled as the rebuild goes.
+* Baseline (a): eventsourcing's way, one transaction per event: each event's
+  view changes and eventsourcing's tracking record (``SQLiteTrackingRecorder``)
+  commit together. Measured on a sample of the log.
+* Baseline (b): raw ``sqlite3`` ``executemany`` of the very same row
+  statements, in the same transactions as ours: the floor for writing them.
+
+Targets: at least 50,000 events/s; at least 20× (a); memory flat and under
+300 MB as the log grows.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from bench.common import Result, Size, temp_dir
+from bench.fixtures import build_history
+from familiekoordinering import FamilyCoordination
+from familiekoordinering.serialisation import CattrsMapper
+from familiekoordinering.views.fold import operations
+from familiekoordinering_sqlite import SQLiteViewStore
+
+__all__ = ["NAME", "run"]
+
+NAME = "rebuild"
+FAMILIES = {Size.FULL: 10_000, Size.QUICK: 1_000, Size.TINY: 20}
+EVENTS_PER_FAMILY = {Size.FULL: 200, Size.QUICK: 200, Size.TINY: 50}
+SAMPLE = {Size.FULL: 20_000, Size.QUICK: 5_000, Size.TINY: 200}
+TARGET_EVENTS_PER_S = 50_000
+TARGET_RATIO = 20.0
+MEMORY_LIMIT_MB = 300
+
+
+def _write_log(db: Path, families: int, per_family: int) -> int:
+    """Write the interleaved log; return how many events."""
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    try:
+        template = [
+            CattrsMapper().to_stored_event(e)
+            for e in build_history(per_family).collect_events()
+        ]
+        ids = [uuid.UUID(int=n + 1, version=4) for n in range(families)]
+        chunk: list[StoredEvent] = []
+        for stored in template:
+            for family_id in ids:
+                chunk.append(
+                    StoredEvent(
+                        family_id, stored.originator_version, stored.topic, stored.state
+                    )
+                )
+                if len(chunk) >= 20_000:
+                    app.recorder.insert_events(chunk)
+                    chunk = []
+        if chunk:
+            app.recorder.insert_events(chunk)
+        return families * len(template)
+    finally:
+        app.close()
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _worker(db: str) -> None:
+    """Child process: rebuild, sampling memory; print a JSON line."""
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    samples: list[tuple[int, float]] = [(0, _rss_mb())]
+
+    def progress(position: int, head: int) -> None:
+        samples.append((position, _rss_mb()))
+
+    start = time.perf_counter()
+    count = app.views.rebuild(progress=progress)
+    seconds = time.perf_counter() - start
+    app.close()
+    print(json.dumps({"events": count, "seconds": seconds, "rss": samples}))
+
+
+def _ours(db: Path) -> dict[str, Any]:
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rebuild", "--worker", str(db)],
+        cwd=root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+class _PerEventViews(SQLiteTrackingRecorder):
+    """eventsourcing's tracking recorder, committing each event's view changes with it."""
+
+    def __init__(self, datastore: SQLiteDatastore, store: SQLiteViewStore) -> None:
+        super().__init__(datastore)
+        self.store = store
+
+    def process(self, ops: list[Any], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for op in ops:
+                sql, params = self.store._statement(999, op)
+                cursor.execute(sql, params)
+            self._insert_tracking(cursor, tracking)
+
+
+def _rows(app: FamilyCoordination, start: int, limit: int) -> list[Any]:
+    rows: list[Any] = app.factory.select_notification_rows(start, limit)  # type: ignore[attr-defined]
+    return rows
+
+
+def _baseline_per_event(db: Path, sample: int) -> float:
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    store = SQLiteViewStore(str(db))
+    datastore = SQLiteDatastore(db_name=str(db))
+    view = _PerEventViews(datastore, store)
+    view.create_table()
+    payload = app.mapper.payload  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    done = 0
+    while done < sample:
+        for n, family_id, _version, topic, state in _rows(app, done + 1, 500):
+            view.process(
+                operations(family_id, topic, payload(topic, state)),
+                Tracking("bench", n),
+            )
+            done += 1
+    seconds = time.perf_counter() - start
+    datastore.close()
+    store.close()
+    app.close()
+    return done / seconds
+
+
+def _baseline_raw(db: Path, sample: int, batch: int) -> float:
+    """The same row statements, through raw sqlite3 executemany, timed writes only."""
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    store = SQLiteViewStore(str(db))
+    payload = app.mapper.payload  # type: ignore[attr-defined]
+    batches: list[list[tuple[str, Any]]] = []
+    done = 0
+    while done < sample:
+        rows = _rows(app, done + 1, batch)
+        batches.append(
+            [
+                store._statement(998, op)
+                for _, family_id, _, topic, state in rows
+                for op in operations(family_id, topic, payload(topic, state))
+            ]
+        )
+        done += len(rows)
+    store.close()
+    app.close()
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    start = time.perf_counter()
+    for statements in batches:
+        conn.execute("BEGIN IMMEDIATE")
+        group_sql: str | None = None
+        group: list[Any] = []
+        for sql, params in statements:
+            if sql != group_sql and group:
+                conn.executemany(group_sql, group)  # type: ignore[arg-type]
+                group = []
+            group_sql = sql
+            group.append(params)
+        if group:
+            conn.executemany(group_sql, group)  # type: ignore[arg-type]
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return done / seconds
+
+
+def run(size: Size) -> Result:
+    """Run the benchmark at ``size``."""
+    with temp_dir() as tmp:
+        db = tmp / "store.db"
+        started = time.perf_counter()
+        events = _write_log(db, FAMILIES[size], EVENTS_PER_FAMILY[size])
+        written_in = time.perf_counter() - started
+        ours = _ours(db)
+        ours_rate = ours["events"] / ours["seconds"]
+        per_event = _baseline_per_event(db, min(SAMPLE[size], events))
+        raw = _baseline_raw(db, min(SAMPLE[size] * 5, events), 5000)
+        db_bytes = db.stat().st_size
+    rss = [mb for _, mb in ours["rss"]]
+    quarter = [
+        rss[min(len(rss) - 1, round(q * (len(rss) - 1)))]
+        for q in (0.25, 0.5, 0.75, 1.0)
+    ]
+    return Result(
+        name=NAME,
+        description=(
+            f"rebuild every view from {events:,} events ({FAMILIES[size]:,} families) on "
+            "SQLite; baseline: one transaction per event with eventsourcing's tracking"
+        ),
+        ours=ours_rate,
+        baseline=per_event,
+        unit="events/s",
+        higher_is_better=True,
+        target=TARGET_RATIO,
+        details={
+            "events": events,
+            "ours_seconds": round(ours["seconds"], 2),
+            "ours_events_per_s_target": TARGET_EVENTS_PER_S,
+            "ours_meets_events_per_s_target": ours_rate >= TARGET_EVENTS_PER_S,
+            "raw_executemany_events_per_s": round(raw),
+            "ours_vs_raw_executemany": round(ours_rate / raw, 2),
+            "rss_mb_at_25_50_75_100_pct": [round(x, 1) for x in quarter],
+            "peak_rss_mb": round(max(rss), 1),
+            "memory_flat_under_limit": max(rss) < MEMORY_LIMIT_MB,
+            "log_written_in_s": round(written_in, 1),
+            "store_mb": round(db_bytes / 2**20, 1),
+        },
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(sys.argv[2])
