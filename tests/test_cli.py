@@ -132,3 +132,39 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     result = run("plan", cwd=tmp_path)
     assert result.returncode == 2
     assert "FAMILY_ID" in result.stderr
+
+
+def test_projections_status_run_and_rebuild(demo_dir: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "views.db")
+    assert run("--store", store, "demo", "--seed", "2", cwd=tmp_path).returncode == 0
+    status = run("--store", store, "projections", "status", cwd=tmp_path)
+    assert status.returncode == 0
+    assert " behind" in status.stdout
+    once = run("--store", store, "projections", "run", "--once", cwd=tmp_path)
+    assert once.returncode == 0, once.stderr
+    assert "0 behind" in once.stdout
+    rebuilt = run(
+        "--store", store, "projections", "rebuild", "--batch-size", "7", cwd=tmp_path
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt the views from" in rebuilt.stdout
+    assert "generation 2" in rebuilt.stdout
+
+
+def test_caseload_lists_a_coordinators_families_with_what_needs_doing(
+    demo_dir: Path,
+) -> None:
+    everyone = run("caseload", "--on", "2022-03-01", cwd=demo_dir)
+    assert everyone.returncode == 0, everyone.stderr
+    assert "Caseload on 2022-03-01: 3 families" in everyone.stdout
+    mine = run(
+        "caseload", "--coordinator", "k-lund", "--on", "2022-03-01", cwd=demo_dir
+    )
+    assert mine.returncode == 0
+    lines = [line for line in mine.stdout.splitlines()[1:] if line.strip()]
+    assert lines
+    assert all("Kristin Lund" in line for line in lines)
+    nobody = run(
+        "caseload", "--municipality", "9999", "--on", "2022-03-01", cwd=demo_dir
+    )
+    assert "0 families" in nobody.stdout
