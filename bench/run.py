@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(results))
     missed = [r.name for r in results if not r.meets_target]
     if missed:
-        print(f"\nMISSED target ({results[0].target:.2f}): {', '.join(missed)}")
+        print(f"\nMISSED target: {', '.join(missed)}")
     for error in errors:
         print(f"\nERROR in {error['name']}: {error['error']}")
     path: Path = args.json
