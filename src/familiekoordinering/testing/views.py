@@ -180,3 +180,23 @@ class ViewStoreContract:
         ])  # fmt: skip
         goal = store.family(g, F1)["goals"]["g"]  # type: ignore[index]
         assert goal == {"words": words, "note": words}
+
+    def test_ids_and_other_keys_come_back_as_they_went_in(
+        self, store: ViewStore
+    ) -> None:
+        g = self._generation(store)
+        uuid_like = "0e5e18ba-f320-4d57-ad14-475b349aae90"
+        sixteen = "family-123456789"
+        store.commit(g, 0, 1, [
+            _family_row(uuid_like, "4204", None),
+            _family_row(sixteen, "4204", None),
+            ("put", "goal", uuid_like, "1b21fbac-7825-4d68-8792-3986bb968a43", {"n": 1}),
+            ("put", "goal", sixteen, "key-of-16-chars!", {"n": 2}),
+        ])  # fmt: skip
+        assert [d["family_id"] for d in store.families(g)] == sorted(
+            [uuid_like, sixteen]
+        )
+        assert store.family(g, uuid_like)["goals"] == {  # type: ignore[index]
+            "1b21fbac-7825-4d68-8792-3986bb968a43": {"n": 1}
+        }
+        assert store.family(g, sixteen)["goals"] == {"key-of-16-chars!": {"n": 2}}  # type: ignore[index]
