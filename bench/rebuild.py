@@ -37,6 +37,7 @@ from familiekoordinering import FamilyCoordination
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.views.fold import operations
 from familiekoordinering_sqlite import SQLiteViewStore
+from familiekoordinering_sqlite.views import execute_grouped
 
 __all__ = ["NAME", "run"]
 
@@ -156,7 +157,7 @@ def _baseline_raw(db: Path, sample: int, batch: int) -> float:
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
     store = SQLiteViewStore(str(db))
     payload = app.mapper.payload  # type: ignore[attr-defined]
-    batches: list[list[tuple[str, Any]]] = []
+    batches: list[list[tuple[str, tuple[Any, ...]]]] = []
     done = 0
     while done < sample:
         rows = _rows(app, done + 1, batch)
@@ -176,16 +177,7 @@ def _baseline_raw(db: Path, sample: int, batch: int) -> float:
     start = time.perf_counter()
     for statements in batches:
         conn.execute("BEGIN IMMEDIATE")
-        group_sql: str | None = None
-        group: list[Any] = []
-        for sql, params in statements:
-            if sql != group_sql and group:
-                conn.executemany(group_sql, group)  # type: ignore[arg-type]
-                group = []
-            group_sql = sql
-            group.append(params)
-        if group:
-            conn.executemany(group_sql, group)  # type: ignore[arg-type]
+        execute_grouped(conn, statements)
         conn.execute("COMMIT")
     seconds = time.perf_counter() - start
     conn.close()

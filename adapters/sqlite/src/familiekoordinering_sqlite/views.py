@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from uuid import UUID
 from familiekoordinering.views.fold import Document, Operation, assemble
 from familiekoordinering.views.store import ViewConflictError
 
-__all__ = ["SQLiteViewStore"]
+__all__ = ["SQLiteViewStore", "execute_grouped"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_generations (
@@ -62,6 +62,23 @@ _DEL = f"DELETE FROM view_rows {_WHERE}"
 
 def _row_of(op: Operation) -> tuple[str, str, str]:
     return (op[2], op[1], op[3])
+
+
+def execute_grouped(
+    target: sqlite3.Cursor | sqlite3.Connection,
+    statements: Iterable[tuple[str, tuple[Any, ...]]],
+) -> None:
+    """Run statements in order, each run of the same statement as one executemany."""
+    batch_sql: str | None = None
+    batch: list[tuple[Any, ...]] = []
+    for sql, params in statements:
+        if sql != batch_sql and batch:
+            target.executemany(batch_sql, batch)  # type: ignore[arg-type]
+            batch = []
+        batch_sql = sql
+        batch.append(params)
+    if batch:
+        target.executemany(batch_sql, batch)  # type: ignore[arg-type]
 
 
 def _key(text: str) -> bytes | str:
@@ -218,21 +235,14 @@ class SQLiteViewStore:
                     "worker committed this batch"
                 )
             # Consecutive operations with the same statement go in one executemany.
-            batch_sql: str | None = None
-            batch: list[tuple[Any, ...]] = []
-            # Rows of one family lie together in the index: write them together.
-            # (A stable sort keeps each row's own operations in order.)
-            for op in operations:
-                if op[1] == "family" and op[0] in ("put", "set"):
-                    self._index(cursor, generation, op)
-                sql, params = self._statement(generation, op)
-                if sql != batch_sql and batch:
-                    cursor.executemany(batch_sql, batch)  # type: ignore[arg-type]
-                    batch = []
-                batch_sql = sql
-                batch.append(params)
-            if batch:
-                cursor.executemany(batch_sql, batch)  # type: ignore[arg-type]
+
+            def statements() -> Iterator[tuple[str, tuple[Any, ...]]]:
+                for op in operations:
+                    if op[1] == "family" and op[0] in ("put", "set"):
+                        self._index(cursor, generation, op)
+                    yield self._statement(generation, op)
+
+            execute_grouped(cursor, statements())
             cursor.execute(
                 "UPDATE view_generations SET position = ? WHERE generation = ?",
                 (position, generation),
