@@ -173,7 +173,8 @@ class FamilyCoordination(Application[UUID]):
         )
         super().__init__(env=env)
 
-    # eventsourcing reads os.environ here; a library takes its settings as arguments.
+    # eventsourcing merges the process environment here; a library takes its
+    # settings as arguments only.
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Build the settings from the arguments only (not the process environment)."""
         return Environment(name, dict(env or {}))

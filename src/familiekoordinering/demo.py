@@ -240,7 +240,7 @@ def _demo_family(
         occurred_on=day,
         actor=coordinator,
     )
-    nav = app.grant_consent(
+    app.grant_consent(
         fid,
         consent_id=next(ids),
         scope=ConsentScope(
@@ -442,7 +442,6 @@ def _demo_family(
                 occurred_on=withdrawn_on,
                 actor=coordinator,
             )
-    del nav
     if index % 4 == 3 and years >= 2:
         ended_on = add_months(start, 12 * years) - timedelta(days=10)
         yield (ended_on, 0)
