@@ -7,7 +7,9 @@ history is a copy of one realistic 200-event history (bench.fixtures) under its
 own id, inserted straight through eventsourcing's recorder.
 
 * Ours: ``app.views.rebuild()`` in a child process (so that its memory is its
-  own), with the resident set size sampled as the rebuild goes.
+  own), with the resident set size sampled as the rebuild goes. On SQLite the
+  rebuild folds in a second process while the first writes; that process's peak
+  memory is reported too.
 * Baseline (a): eventsourcing's way, one transaction per event: each event's
   view changes and eventsourcing's tracking record (``SQLiteTrackingRecorder``)
   commit together. Measured on a sample of the log.
@@ -21,6 +23,7 @@ Targets: at least 50,000 events/s; at least 20× (a); memory flat and under
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -96,7 +99,13 @@ def _worker(db: str) -> None:
     count = app.views.rebuild(progress=progress)
     seconds = time.perf_counter() - start
     app.close()
-    print(json.dumps({"events": count, "seconds": seconds, "rss": samples}))
+    # The SQLite store folds in a second process; its peak counts too.
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"events": count, "seconds": seconds, "rss": samples, "child": child_mb}
+        )
+    )
 
 
 def _ours(db: Path) -> dict[str, Any]:
@@ -221,7 +230,8 @@ def run(size: Size) -> Result:
             "ours_vs_raw_executemany": round(ours_rate / raw, 2),
             "rss_mb_at_25_50_75_100_pct": [round(x, 1) for x in quarter],
             "peak_rss_mb": round(max(rss), 1),
-            "memory_flat_under_limit": max(rss) < MEMORY_LIMIT_MB,
+            "folding_process_peak_rss_mb": round(ours["child"], 1),
+            "memory_flat_under_limit": max(max(rss), ours["child"]) < MEMORY_LIMIT_MB,
             "log_written_in_s": round(written_in, 1),
             "store_mb": round(db_bytes / 2**20, 1),
         },

@@ -30,3 +30,51 @@ def test_the_fast_notification_reader_reads_what_eventsourcing_reads(
     ]
     assert fast == slow
     assert app.factory.select_notification_rows(len(slow), 10) == slow[-1:]  # type: ignore[attr-defined]
+
+
+def test_a_rebuild_with_a_second_folding_process_equals_folding_in_one(
+    tmp_path: Path,
+) -> None:
+    from familiekoordinering import FamilyCoordination
+    from familiekoordinering.demo import DemoClock, build_demo
+    from familiekoordinering.views import InMemoryViewStore, ViewProjector
+
+    clock = DemoClock()
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    build_demo(app, clock, families=5, years=3, seed=8)
+    app.views.projector.rebuild_batch_size = 17  # many batches down the pipe
+    assert app.views.rebuild() == app.position()
+    one_process = InMemoryViewStore()
+    ViewProjector(app, one_process).rebuild()
+    generation = app.views.store.active_generation()
+    assert app.views.store.position(generation) == app.position()
+    assert app.views.store.families(generation) == one_process.families(
+        one_process.active_generation()
+    )
+
+
+def test_an_unreadable_event_stops_a_parallel_rebuild_naming_it(tmp_path: Path) -> None:
+    import pytest
+    from eventsourcing.persistence import StoredEvent
+
+    from familiekoordinering import Family, FamilyCoordination
+    from familiekoordinering.demo import DemoClock, build_demo
+    from familiekoordinering.views import UnreadableEventError
+
+    clock = DemoClock()
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    report = build_demo(app, clock, families=1, years=1, seed=1)
+    family_id = report.family_ids[0]
+    version = app.get_family(family_id).version
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                family_id, version + 1, Family.GoalSet.TOPIC, b'{"occurred_on": "20'
+            )
+        ]
+    )
+    with pytest.raises(
+        UnreadableEventError, match=f"event {version + 1} of family {family_id}"
+    ):
+        app.views.rebuild()
+    assert app.views.status().generation == 0  # nothing switched

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,11 +26,13 @@ if TYPE_CHECKING:
     from familiekoordinering.application import FamilyCoordination
 
 __all__ = [
+    "NotificationRow",
     "Progress",
     "UnreadableEventError",
     "ViewProjector",
     "ViewStatus",
     "ViewsBehindError",
+    "fold_rows",
 ]
 
 NotificationRow = tuple[int, str, int, str, bytes]
@@ -130,17 +132,7 @@ class ViewProjector:
         rows = self._read(expected + 1, batch_size)
         if not rows:
             return 0
-        payload = self.app.mapper.payload  # type: ignore[attr-defined]
-        ops: list[Operation] = []
-        for notification_id, family_id, version, topic, state in rows:
-            try:
-                ops += operations(family_id, topic, payload(topic, state))
-            except Exception as e:  # any failure is named, never skipped
-                raise UnreadableEventError(
-                    f"cannot fold event {version} of family {family_id} "
-                    f"(notification {notification_id}, topic {topic!r}) into the views: "
-                    f"{e}. Nothing of this batch was committed"
-                ) from e
+        ops = fold_rows(self.app.mapper.payload, rows)  # type: ignore[attr-defined]
         self.store.commit(generation, expected, rows[-1][0], ops)
         return len(rows)
 
@@ -176,7 +168,14 @@ class ViewProjector:
         many notifications were folded in.
         """
         generation = self.store.new_generation()
-        done = self._catch_up(generation, progress, self.rebuild_batch_size)
+        # A store may fill a generation faster by itself (the SQLite store folds
+        # in a second process while it writes); the rest is caught up below.
+        fill = getattr(self.store, "fill_in_parallel", None)
+        done = (
+            fill(self.app, generation, self.rebuild_batch_size, progress)
+            if callable(fill)
+            else self._catch_up(generation, progress, self.rebuild_batch_size)
+        )
         # Events written during the rebuild: one more round, then switch.
         done += self._catch_up(generation, progress, self.rebuild_batch_size)
         self.store.activate(generation)
@@ -201,3 +200,24 @@ class ViewProjector:
                     "('familiekoordinering projections run')"
                 )
             time.sleep(interval)
+
+
+def fold_rows(
+    payload: Callable[[str, bytes], dict[str, Any]], rows: list[NotificationRow]
+) -> list[Operation]:
+    """The row operations of a batch of notifications (``payload`` decodes one).
+
+    Raises :class:`UnreadableEventError`, naming the family and the position,
+    for any event that cannot be folded: nothing is skipped silently.
+    """
+    ops: list[Operation] = []
+    for notification_id, family_id, version, topic, state in rows:
+        try:
+            ops += operations(family_id, topic, payload(topic, state))
+        except Exception as e:  # any failure is named, never skipped
+            raise UnreadableEventError(
+                f"cannot fold event {version} of family {family_id} "
+                f"(notification {notification_id}, topic {topic!r}) into the views: "
+                f"{e}. Nothing of this batch was committed"
+            ) from e
+    return ops

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -198,21 +198,37 @@ class SQLiteViewStore:
             return _DEL, (generation, family, kind, key)
         raise ValueError(f"unknown view operation {action!r}")
 
-    def _index(self, cursor: sqlite3.Cursor, generation: int, op: Operation) -> None:
-        """Keep ``view_families`` in step with a family row's municipality and coordinator."""
+    def _index(
+        self, generation: int, op: Operation
+    ) -> tuple[str, tuple[Any, ...]] | None:
+        """The ``view_families`` statement that keeps a family's index row in step."""
         data = op[4]
         coordinator = (data.get("coordinator") or {}).get("id")
         if op[0] == "put":
-            cursor.execute(
+            return (
                 "INSERT OR REPLACE INTO view_families VALUES (?, ?, ?, ?)",
                 (generation, _key(op[2]), data.get("municipality"), coordinator),
             )
-        elif "coordinator" in data:
-            cursor.execute(
+        if "coordinator" in data:
+            return (
                 "UPDATE view_families SET coordinator_id = ? "
                 "WHERE generation = ? AND family_id = ?",
                 (coordinator, generation, _key(op[2])),
             )
+        return None
+
+    def prepare(
+        self, generation: int, operations: Sequence[Operation]
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The SQL statements, in order, that apply ``operations`` to ``generation``."""
+        statements = []
+        for op in operations:
+            if op[1] == "family" and op[0] in ("put", "set"):
+                index = self._index(generation, op)
+                if index is not None:
+                    statements.append(index)
+            statements.append(self._statement(generation, op))
+        return statements
 
     def commit(
         self,
@@ -222,6 +238,21 @@ class SQLiteViewStore:
         operations: Sequence[Operation],
     ) -> None:
         """Apply the operations and move the position, in one transaction."""
+        self.commit_prepared(
+            generation, expected, position, self.prepare(generation, operations)
+        )
+
+    def commit_prepared(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        statements: Sequence[tuple[str, tuple[Any, ...]]],
+    ) -> None:
+        """Run prepared statements and move the position, in one transaction.
+
+        Refused, writing nothing, when the stored position is not ``expected``.
+        """
         with self._transaction() as cursor:
             row = cursor.execute(
                 "SELECT position FROM view_generations WHERE generation = ?",
@@ -235,18 +266,26 @@ class SQLiteViewStore:
                     "worker committed this batch"
                 )
             # Consecutive operations with the same statement go in one executemany.
-
-            def statements() -> Iterator[tuple[str, tuple[Any, ...]]]:
-                for op in operations:
-                    if op[1] == "family" and op[0] in ("put", "set"):
-                        self._index(cursor, generation, op)
-                    yield self._statement(generation, op)
-
-            execute_grouped(cursor, statements())
+            execute_grouped(cursor, statements)
             cursor.execute(
                 "UPDATE view_generations SET position = ? WHERE generation = ?",
                 (position, generation),
             )
+
+    def fill_in_parallel(
+        self,
+        app: Any,
+        generation: int,
+        batch_size: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """Fold the log into ``generation``: a second process folds while this one writes.
+
+        See :mod:`familiekoordinering_sqlite.parallel`.
+        """
+        from familiekoordinering_sqlite.parallel import fill_in_parallel
+
+        return fill_in_parallel(self, app, generation, batch_size, progress)
 
     def new_generation(self) -> int:
         """Create an empty, inactive generation."""
