@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtual environment in .venv with the library, its SQLite adapter and
-# (with --dev) the test, lint and docs tools. Works on a fresh Debian machine that
+# (with --dev) the PostgreSQL adapter, the test, lint and docs tools, and
+# PostgreSQL's server binaries for the tests. Works on a fresh Debian machine that
 # has only Python 3.11+, pip and apt: if the venv module is missing, it installs
 # Debian's python3-venv first.
 set -euo pipefail
@@ -27,7 +28,14 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade 'pip>=25.1'
 if [ "${1:-}" = "--dev" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check \
-        -e '.[sqlite]' -e adapters/sqlite --group dev
+        -e '.[sqlite,postgres]' -e adapters/sqlite -e adapters/postgres --group dev
+    # The tests start a throwaway PostgreSQL server of their own: they need the
+    # server's binaries (Debian's postgresql package), not a running service.
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+        echo "setup: installing Debian's postgresql (server binaries for the tests)" >&2
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check \
         -e '.[sqlite]' -e adapters/sqlite

@@ -121,9 +121,8 @@ class FamilySummary:
 class FamilyCoordination(Application[UUID]):
     """Family coordination over one store: the commands and queries apps call.
 
-    ``store`` is ``"memory"`` or an SQLite file path (``postgresql://`` URLs
-    need the PostgreSQL adapter of a later release; see
-    :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
+    ``store`` is ``"memory"``, an SQLite file path or a ``postgresql://`` URL
+    (see :mod:`familiekoordinering.store`). ``snapshot_interval`` sets how many
     events pass between snapshots of a family (``None`` turns snapshots off).
     ``cache_size`` is how many families stay in memory between commands (each
     command still reads, and applies, any events written since by others;

@@ -6,9 +6,9 @@ A store is named by one string:
   tests and experiments; nothing survives the process.
 * a file path (``familiekoordinering.db``): an SQLite file, through the
   ``familiekoordinering-sqlite`` adapter (``pip install familiekoordinering[sqlite]``).
-* ``postgresql://…``: PostgreSQL, through the ``familiekoordinering-postgres``
-  adapter (a later release; until then such a store is refused with a
-  :class:`~familiekoordinering.errors.ConfigurationError`).
+* ``postgresql://user:password@host:port/dbname?schema=NAME``: PostgreSQL,
+  through the ``familiekoordinering-postgres`` adapter
+  (``pip install familiekoordinering[postgres]``).
 
 Adapters plug in through eventsourcing's own ``PERSISTENCE_MODULE`` setting.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from familiekoordinering.errors import ConfigurationError
 
@@ -40,6 +41,36 @@ def _require(module: str, extra: str) -> None:
         )
 
 
+def _postgres_settings(url: str) -> dict[str, str]:
+    """Eventsourcing's ``POSTGRES_*`` settings from a ``postgresql://`` URL.
+
+    ``postgresql://user:password@host:port/dbname?schema=NAME`` (a Unix socket
+    directory goes in ``?host=/path``). ``schema`` keeps one municipality's
+    tables apart from another's in a shared database.
+    """
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = query.get("host", [parts.hostname or ""])[0]
+    dbname = unquote(parts.path.lstrip("/"))
+    if not host or not dbname or not parts.username:
+        raise ConfigurationError(
+            f"the PostgreSQL URL {url!r} needs a user, a host and a database: "
+            "postgresql://user:password@host:5432/dbname"
+        )
+    settings = {
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": query.get("port", [str(parts.port or 5432)])[0],
+        "POSTGRES_USER": unquote(parts.username),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        # Large saves through psycopg's pipeline could hang; the functions avoid it.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+    }
+    if "schema" in query:
+        settings["POSTGRES_SCHEMA"] = query["schema"][0]
+    return settings
+
+
 def store_settings(store: str | Path) -> dict[str, str]:
     """Return the eventsourcing environment for ``store`` (see the module docs).
 
@@ -56,7 +87,7 @@ def store_settings(store: str | Path) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if name.startswith(("postgresql://", "postgres://")):
         _require(_POSTGRES_MODULE, "postgres")
-        return {"PERSISTENCE_MODULE": _POSTGRES_MODULE, "POSTGRES_URL": name}
+        return {"PERSISTENCE_MODULE": _POSTGRES_MODULE, **_postgres_settings(name)}
     if "://" in name:
         raise ConfigurationError(
             f"unknown store {name!r}: give a SQLite file path, 'memory' or a "

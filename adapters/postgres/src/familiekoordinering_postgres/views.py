@@ -1,0 +1,314 @@
+"""The view store in PostgreSQL, beside the events (same database and schema).
+
+The same contract as the SQLite store: rows per family, member, goal, … as
+JSONB (``view_rows``), a family index (``view_families``), and per generation
+its position (``view_generations``). A batch's operations and its position
+commit in one transaction, after locking the generation's row and checking
+that the position is still the one the batch started from.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from familiekoordinering.views.fold import Document, Operation, assemble
+from familiekoordinering.views.store import ViewConflictError
+
+__all__ = ["PostgresViewStore"]
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class PostgresViewStore:
+    """View rows and positions in PostgreSQL."""
+
+    def __init__(self, conninfo: str, *, schema: str = "public") -> None:
+        self.schema = schema
+        self._lock = threading.Lock()
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        s = sql.Identifier(schema)
+        self._t = {
+            name: sql.SQL("{}.{}").format(s, sql.Identifier(name))
+            for name in ("view_generations", "view_rows", "view_families")
+        }
+        with self._conn.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (generation INTEGER PRIMARY KEY, "
+                    "position BIGINT NOT NULL, active BOOLEAN NOT NULL DEFAULT false)"
+                ).format(self._t["view_generations"])
+            )
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (generation INTEGER NOT NULL, "
+                    "family_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
+                    "data JSONB NOT NULL, PRIMARY KEY (generation, family_id, kind, key))"
+                ).format(self._t["view_rows"])
+            )
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (generation INTEGER NOT NULL, "
+                    "family_id TEXT NOT NULL, municipality TEXT, coordinator_id TEXT, "
+                    "PRIMARY KEY (generation, family_id))"
+                ).format(self._t["view_families"])
+            )
+            for column in ("coordinator_id", "municipality"):
+                cursor.execute(
+                    sql.SQL(
+                        "CREATE INDEX IF NOT EXISTS {} ON {} (generation, {})"
+                    ).format(
+                        sql.Identifier(f"view_families_{column}"),
+                        self._t["view_families"],
+                        sql.Identifier(column),
+                    )
+                )
+        self._statements: dict[Any, sql.Composed] = {}
+
+    def _read(self, query: sql.Composed, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock, self._conn.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
+
+    def active_generation(self) -> int:
+        """The generation queries read."""
+        rows = self._read(
+            sql.SQL("SELECT generation FROM {} WHERE active").format(
+                self._t["view_generations"]
+            )
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def position(self, generation: int) -> int:
+        """The last notification id folded into ``generation``."""
+        rows = self._read(
+            sql.SQL("SELECT position FROM {} WHERE generation = %s").format(
+                self._t["view_generations"]
+            ),
+            (generation,),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _where(self) -> sql.Composable:
+        return sql.SQL(
+            "WHERE generation = %s AND family_id = %s AND kind = %s AND key = %s"
+        )
+
+    def _statement(
+        self, generation: int, op: Operation
+    ) -> tuple[sql.Composed, tuple[Any, ...]]:
+        action, kind, family, key = op[0], op[1], op[2], op[3]
+        rows = self._t["view_rows"]
+        if action == "put":
+            query = self._statements.get("put")
+            if query is None:
+                query = self._statements["put"] = sql.SQL(
+                    "INSERT INTO {} (generation, family_id, kind, key, data) "
+                    "VALUES (%s, %s, %s, %s, %s::jsonb) "
+                    "ON CONFLICT (generation, family_id, kind, key) "
+                    "DO UPDATE SET data = EXCLUDED.data"
+                ).format(rows)
+            return query, (generation, family, kind, key, _dumps(op[4]))
+        if action == "set":
+            query = self._statements.get("set")
+            if query is None:
+                query = self._statements["set"] = sql.SQL(
+                    "UPDATE {} SET data = data || %s::jsonb {}"
+                ).format(rows, self._where())
+            return query, (_dumps(op[4]), generation, family, kind, key)
+        if action == "upd":
+            maxima, increments = op[4]["max"], op[4]["inc"]
+            shape = ("upd", tuple(maxima), tuple(increments))
+            query = self._statements.get(shape)
+            if query is None:
+                expression: sql.Composable = sql.SQL("data")
+                for name in maxima:
+                    path = sql.Literal("{" + name + "}")
+                    field = sql.Literal(name)
+                    expression = sql.SQL(
+                        "jsonb_set({e}, {p}, CASE WHEN data->>{f} IS NULL OR data->>{f} < %s "
+                        "THEN to_jsonb(%s::text) ELSE data->{f} END)"
+                    ).format(e=expression, p=path, f=field)
+                for name in increments:
+                    path = sql.Literal("{" + name + "}")
+                    field = sql.Literal(name)
+                    expression = sql.SQL(
+                        "jsonb_set({e}, {p}, to_jsonb(coalesce((data->>{f})::bigint, 0) + %s))"
+                    ).format(e=expression, p=path, f=field)
+                query = self._statements[shape] = sql.SQL(
+                    "UPDATE {} SET data = {} {}"
+                ).format(rows, expression, self._where())
+            params = (
+                *(x for value in maxima.values() for x in (value, value)),
+                *increments.values(),
+                generation,
+                family,
+                kind,
+                key,
+            )
+            return query, params
+        if action == "del":
+            query = self._statements.get("del")
+            if query is None:
+                query = self._statements["del"] = sql.SQL("DELETE FROM {} {}").format(
+                    rows, self._where()
+                )
+            return query, (generation, family, kind, key)
+        raise ValueError(f"unknown view operation {action!r}")
+
+    def _index(
+        self, generation: int, op: Operation
+    ) -> tuple[sql.Composed, tuple[Any, ...]] | None:
+        data = op[4]
+        coordinator = (data.get("coordinator") or {}).get("id")
+        families = self._t["view_families"]
+        if op[0] == "put":
+            return (
+                sql.SQL(
+                    "INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (generation, family_id) "
+                    "DO UPDATE SET municipality = EXCLUDED.municipality, "
+                    "coordinator_id = EXCLUDED.coordinator_id"
+                ).format(families),
+                (generation, op[2], data.get("municipality"), coordinator),
+            )
+        if "coordinator" in data:
+            return (
+                sql.SQL(
+                    "UPDATE {} SET coordinator_id = %s WHERE generation = %s AND family_id = %s"
+                ).format(families),
+                (coordinator, generation, op[2]),
+            )
+        return None
+
+    def commit(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        operations: Sequence[Operation],
+    ) -> None:
+        """Apply the operations and move the position, in one transaction."""
+        statements = []
+        for op in operations:
+            if op[0] not in ("put", "set", "upd", "del"):
+                raise ValueError(f"unknown view operation {op[0]!r}")
+            if op[1] == "family" and op[0] in ("put", "set"):
+                index = self._index(generation, op)
+                if index is not None:
+                    statements.append(index)
+            statements.append(self._statement(generation, op))
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "SELECT position FROM {} WHERE generation = %s FOR UPDATE"
+                ).format(self._t["view_generations"]),
+                (generation,),
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise ViewConflictError(f"generation {generation} does not exist")
+            if row[0] != expected:
+                raise ViewConflictError(
+                    f"generation {generation} is at {row[0]}, not {expected}: another "
+                    "worker committed this batch"
+                )
+            batch_query: sql.Composed | None = None
+            batch: list[tuple[Any, ...]] = []
+            for query, params in statements:
+                if query is not batch_query and batch:
+                    cursor.executemany(batch_query, batch)  # type: ignore[arg-type]
+                    batch = []
+                batch_query = query
+                batch.append(params)
+            if batch:
+                cursor.executemany(batch_query, batch)  # type: ignore[arg-type]
+            cursor.execute(
+                sql.SQL("UPDATE {} SET position = %s WHERE generation = %s").format(
+                    self._t["view_generations"]
+                ),
+                (position, generation),
+            )
+
+    def new_generation(self) -> int:
+        """Create an empty, inactive generation."""
+        generations = self._t["view_generations"]
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(generations)
+            )
+            cursor.execute(
+                sql.SQL("SELECT coalesce(max(generation), 0) FROM {}").format(
+                    generations
+                )
+            )
+            row = cursor.fetchone()
+            generation = int(row[0] if row else 0) + 1
+            cursor.execute(
+                sql.SQL("INSERT INTO {} (generation, position) VALUES (%s, 0)").format(
+                    generations
+                ),
+                (generation,),
+            )
+        return generation
+
+    def activate(self, generation: int) -> None:
+        """Switch queries to ``generation`` in one step, then drop older generations."""
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("UPDATE {} SET active = (generation = %s)").format(
+                    self._t["view_generations"]
+                ),
+                (generation,),
+            )
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            for table in ("view_rows", "view_families", "view_generations"):
+                cursor.execute(
+                    sql.SQL("DELETE FROM {} WHERE generation < %s").format(
+                        self._t[table]
+                    ),
+                    (generation,),
+                )
+
+    def family(self, generation: int, family_id: str) -> Document | None:
+        """One family's document."""
+        rows = self._read(
+            sql.SQL(
+                "SELECT kind, key, data FROM {} WHERE generation = %s AND family_id = %s"
+            ).format(self._t["view_rows"]),
+            (generation, family_id),
+        )
+        return assemble(family_id, ((kind, key, data) for kind, key, data in rows))
+
+    def families(
+        self,
+        generation: int,
+        *,
+        coordinator_id: str | None = None,
+        municipality: str | None = None,
+    ) -> list[Document]:
+        """Documents of a coordinator's or a municipality's families (or all)."""
+        conditions = [sql.SQL("generation = %s")]
+        params: list[Any] = [generation]
+        if coordinator_id is not None:
+            conditions.append(sql.SQL("coordinator_id = %s"))
+            params.append(coordinator_id)
+        if municipality is not None:
+            conditions.append(sql.SQL("municipality = %s"))
+            params.append(municipality)
+        query = sql.SQL("SELECT family_id FROM {} WHERE {} ORDER BY family_id").format(
+            self._t["view_families"], sql.SQL(" AND ").join(conditions)
+        )
+        ids: Iterable[str] = sorted(row[0] for row in self._read(query, params))
+        docs = [self.family(generation, family_id) for family_id in ids]
+        return [d for d in docs if d is not None]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
