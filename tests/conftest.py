@@ -68,13 +68,18 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-BACKENDS = ["memory", "sqlite"]
+BACKENDS = ["memory", "sqlite", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store name for each real backend (in-memory, an SQLite file)."""
-    return "memory" if request.param == "memory" else str(tmp_path / "store.db")
+    """A store for each real backend: in memory, an SQLite file, a PostgreSQL database."""
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""A throwaway PostgreSQL server for this test session, and a fresh database per test."""
+"""Fixtures for every test folder: a throwaway PostgreSQL server and fresh databases.
+
+The tests start the server themselves (it is stopped at the end of the session).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL cluster of the session's own."""
     server = ThrowawayPostgres()
     server.start()
     yield server
