@@ -126,7 +126,9 @@ class FamilyCoordination(Application[UUID]):
     events pass between snapshots of a family (``None`` turns snapshots off).
     ``cache_size`` is how many families stay in memory between commands (each
     command still reads, and applies, any events written since by others;
-    ``0`` turns the cache off). ``clock`` stamps when events are recorded;
+    ``0`` turns the cache off). ``retries`` is how many times a command runs
+    again when another writer changed the family first. ``clock`` stamps when
+    events are recorded;
     ``settings`` passes further eventsourcing settings (they override those
     derived from ``store``).
     """
@@ -142,6 +144,7 @@ class FamilyCoordination(Application[UUID]):
         *,
         snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        retries: int = 3,
         clock: Clock = datetime_now_with_tzinfo,
         settings: Mapping[str, str] | None = None,
     ) -> None:
@@ -163,8 +166,11 @@ class FamilyCoordination(Application[UUID]):
             env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
             env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
         env.update(settings or {})
+        if retries < 0:
+            raise ConfigurationError(f"retries is {retries}: give 0 or more")
         self.store = str(store)
         self.clock = clock
+        self.retries = retries
         # eventsourcing reads the intervals through the instance, so one
         # application can snapshot more often than another.
         self.snapshotting_intervals = (  # type: ignore[misc]
@@ -253,15 +259,27 @@ class FamilyCoordination(Application[UUID]):
         return family
 
     def _change(self, family_id: UUID, command: Callable[[Family], T]) -> T:
-        family = self.get_family(family_id)
-        result = command(family)
-        try:
-            self.save(family)
-        except IntegrityError as e:
-            raise ConcurrentChangeError(
-                f"family {family_id} was changed by someone else while this command "
-                "ran: nothing was stored; load the family again and retry"
-            ) from e
+        """Load the family, run the command, save; on a concurrent change, again.
+
+        A save that loses a race stores nothing, so the command is safe to run
+        again on the family as it now stands (its checks run again too), up to
+        ``retries`` more times.
+        """
+        attempt = 0
+        while True:
+            family = self.get_family(family_id)
+            result = command(family)
+            try:
+                self.save(family)
+            except IntegrityError as e:
+                if attempt < self.retries:
+                    attempt += 1
+                    continue
+                raise ConcurrentChangeError(
+                    f"family {family_id} was changed by someone else while this command "
+                    f"ran ({attempt + 1} attempt(s)): nothing was stored; try again"
+                ) from e
+            break
         if self.repository.cache is not None:
             # The family just saved is the newest state: the next command starts
             # from it instead of reading its own event back (others' events are
