@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     caseload.add_argument("--all", action="store_true", help="include ended follow-ups")
 
+    commands.add_parser(
+        "migrate",
+        help="create (or bring up to date) the store's tables, events and views",
+    )
+
     projections = commands.add_parser(
         "projections", help="keep the read models up to date"
     )
@@ -254,6 +259,18 @@ def _progress_bar(position: int, head: int) -> None:
     sys.stderr.flush()
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    # Opening the application creates eventsourcing's tables; touching the views
+    # creates theirs. Run it once before starting several processes on a new
+    # PostgreSQL database: creating tables from many processes at once races.
+    app = _open(args)
+    status = app.views.status()
+    print(
+        f"the store {app.store} is ready: {status.head:,} events; {_status_line(status)}"
+    )
+    return EXIT_OK
+
+
 def _status_line(status: ViewStatus) -> str:
     return (
         f"views (generation {status.generation}): at {status.position:,} of "
@@ -309,6 +326,7 @@ def _audit(args: argparse.Namespace) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "caseload": _caseload,
+    "migrate": _migrate,
     "projections": _projections,
     "demo": _demo,
     "families": _families,

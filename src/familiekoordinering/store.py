@@ -46,7 +46,8 @@ def _postgres_settings(url: str) -> dict[str, str]:
 
     ``postgresql://user:password@host:port/dbname?schema=NAME`` (a Unix socket
     directory goes in ``?host=/path``). ``schema`` keeps one municipality's
-    tables apart from another's in a shared database.
+    tables apart from another's in a shared database; ``connect_timeout`` is in
+    seconds.
     """
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -68,6 +69,8 @@ def _postgres_settings(url: str) -> dict[str, str]:
     }
     if "schema" in query:
         settings["POSTGRES_SCHEMA"] = query["schema"][0]
+    if "connect_timeout" in query:
+        settings["POSTGRES_CONNECT_TIMEOUT"] = query["connect_timeout"][0]
     return settings
 
 

@@ -1,0 +1,53 @@
+"""The command line with --store postgresql://…, on the session's own server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "familiekoordinering", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_every_command_works_with_a_postgresql_store(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    store = ("--store", postgres_url)
+    migrated = run(*store, "migrate", cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "is ready: 0 events" in migrated.stdout
+    demo = run(*store, "demo", "--seed", "4", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "Enrolled 3 families" in demo.stdout
+    families = run(*store, "families", cwd=tmp_path).stdout.splitlines()
+    assert len(families) == 3
+    family_id = families[0].split()[0]
+    assert "Timeline of" in run(*store, "timeline", family_id[:8], cwd=tmp_path).stdout
+    assert "Goals:" in run(*store, "plan", family_id, cwd=tmp_path).stdout
+    assert run(*store, "audit", "--on", "2026-11-22", cwd=tmp_path).returncode == 0
+    once = run(*store, "projections", "run", "--once", cwd=tmp_path)
+    assert "0 behind" in once.stdout
+    assert (
+        "3 families"
+        in run(*store, "caseload", "--on", "2022-03-01", cwd=tmp_path).stdout
+    )
+    rebuilt = run(*store, "projections", "rebuild", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "generation 2" in rebuilt.stdout
+
+
+def test_a_server_that_does_not_answer_is_one_clear_line(tmp_path: Path) -> None:
+    result = run(
+        "--store",
+        "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2",
+        "families",
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
