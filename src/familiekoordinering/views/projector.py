@@ -150,10 +150,20 @@ class ViewProjector:
     def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
         """Keep catching up until ``until()`` returns True; return how many.
 
-        Pauses ``poll_interval`` seconds whenever there is nothing new.
+        Pauses ``poll_interval`` seconds whenever there is nothing new. When the
+        store can elect one worker (``worker_lock``, PostgreSQL), only the worker
+        holding the lock folds; the others wait and one takes over when it stops
+        or dies (exactly-once does not depend on it: commits check positions).
         """
+        lock = getattr(self.store, "worker_lock", None)
+        holding = not callable(lock)
         done = 0
         while not until():
+            if not holding:
+                holding = bool(lock())  # type: ignore[misc]
+                if not holding:
+                    time.sleep(poll_interval)
+                    continue
             count = self.catch_up()
             done += count
             if count == 0:

@@ -308,6 +308,20 @@ class PostgresViewStore:
         docs = [self.family(generation, family_id) for family_id in ids]
         return [d for d in docs if d is not None]
 
+    def worker_lock(self) -> bool:
+        """Try to become the one projection worker of this schema; True if this is it.
+
+        A session-level advisory lock: held until this store's connection closes,
+        so when the worker's process dies the server releases it and another
+        worker's next try succeeds.
+        """
+        rows = self._read(
+            sql.SQL("SELECT pg_try_advisory_lock(hashtext({}))").format(
+                sql.Literal(f"familiekoordinering-views:{self.schema}")
+            )
+        )
+        return bool(rows[0][0])
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
