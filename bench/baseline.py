@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from familiekoordinering import FamilyCoordination
+from familiekoordinering.store import store_settings
 
 __all__ = ["BareApp", "Case", "open_bare_app"]
 
@@ -66,19 +67,30 @@ class BareApp(Application[UUID]):
         return Environment(name, dict(env or {}))
 
 
-def open_bare_app(db_path: Path, *, snapshots: bool, cache: bool = False) -> BareApp:
-    """Open a :class:`BareApp` on the SQLite file ``db_path``.
+def open_bare_app(
+    db_path: Path | str, *, snapshots: bool, cache: bool = False
+) -> BareApp:
+    """Open a :class:`BareApp` on the SQLite file ``db_path`` (or a ``postgresql://`` URL).
+
+    A PostgreSQL URL gets the very settings ``FamilyCoordination`` derives from it,
+    with eventsourcing's own PostgreSQL module.
 
     With ``cache``, the bare app keeps aggregates in eventsourcing's cache as
     ``FamilyCoordination`` does by default, in its fastest form: no copy on the
     way out (ours hands out a copy, cheaply, so that a refused command can never
     touch the cached family).
     """
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(db_path),
-        "IS_SNAPSHOTTING_ENABLED": "y" if snapshots else "n",
-    }
+    if str(db_path).startswith("postgresql://"):
+        env = {
+            **store_settings(str(db_path)),
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        }
+    else:
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(db_path),
+        }
+    env["IS_SNAPSHOTTING_ENABLED"] = "y" if snapshots else "n"
     if cache:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(FamilyCoordination.DEFAULT_CACHE_SIZE)
         env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "n"

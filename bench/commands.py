@@ -66,7 +66,7 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
     return times
 
 
-def _run_ours(db: Path, n: int) -> list[float]:
+def _run_ours(db: Path | str, n: int) -> list[float]:
     app = FamilyCoordination(db)  # the default snapshot interval and cache
     try:
         family = enrol_consenting_family(app)
@@ -92,7 +92,7 @@ def _run_ours(db: Path, n: int) -> list[float]:
         app.close()
 
 
-def _run_baseline(db: Path, n: int) -> list[float]:
+def _run_baseline(db: Path | str, n: int) -> list[float]:
     app = open_bare_app(db, snapshots=True, cache=True)
     try:
         # As many set-up events as ours has before its first contact.
@@ -165,5 +165,43 @@ def run(size: Size) -> Result:
             "baseline_snapshots": bare_snaps.rows,
             "ours_bytes_per_snapshot": ours_snaps.bytes_per_row,
             "baseline_bytes_per_snapshot": bare_snaps.bytes_per_row,
+        },
+    )
+
+
+NAME_POSTGRES = "commands-postgres"
+
+
+def run_postgres(size: Size) -> Result:
+    """The same commands on a throwaway PostgreSQL server, ours and bare, in one run."""
+    import psycopg
+
+    from familiekoordinering.testing.postgres import ThrowawayPostgres
+
+    n = COMMANDS[size]
+    server = ThrowawayPostgres()
+    server.start()
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute('CREATE DATABASE "ours"')
+            conn.execute('CREATE DATABASE "bare"')
+        ours_times = _run_ours(server.url("ours"), n)
+        bare_times = _run_baseline(server.url("bare"), n)
+    finally:
+        server.stop()
+    return Result(
+        name=NAME_POSTGRES,
+        description=(
+            f"{n} x record_contact on PostgreSQL (a throwaway local server), snapshot every "
+            f"{FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL} events"
+        ),
+        ours=_rate(ours_times),
+        baseline=_rate(bare_times),
+        unit="commands/s",
+        higher_is_better=True,
+        details={
+            "n": n,
+            "ours_detail": _window_rates(ours_times),
+            "baseline_detail": _window_rates(bare_times),
         },
     )

@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     commands.NAME: commands.run,
     replay.NAME: replay.run,
     rebuild.NAME: rebuild.run,
+    commands.NAME_POSTGRES: commands.run_postgres,
 }
 """Every benchmark by name, in the order they run by default."""
 
