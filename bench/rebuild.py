@@ -39,8 +39,8 @@ from bench.fixtures import build_history
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.views.fold import operations
+from familiekoordinering.views.store import execute_grouped
 from familiekoordinering_sqlite import SQLiteViewStore
-from familiekoordinering_sqlite.views import execute_grouped
 
 __all__ = ["NAME", "run"]
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from familiekoordinering.errors import FamiliekoordineringError
 from familiekoordinering.views.fold import Document, Operation, assemble
 
-__all__ = ["InMemoryViewStore", "ViewConflictError", "ViewStore"]
+__all__ = ["InMemoryViewStore", "ViewConflictError", "ViewStore", "execute_grouped"]
 
 
 class ViewConflictError(FamiliekoordineringError):
@@ -72,6 +72,25 @@ class ViewStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def execute_grouped(
+    target: Any, statements: Iterable[tuple[Any, Sequence[Any]]]
+) -> None:
+    """Run ``(query, params)`` statements in order on a DB-API cursor or connection.
+
+    Each run of the same query goes in one ``executemany`` (what SQL stores share).
+    """
+    batch_query: Any = None
+    batch: list[Sequence[Any]] = []
+    for query, params in statements:
+        if batch and query != batch_query:
+            target.executemany(batch_query, batch)
+            batch = []
+        batch_query = query
+        batch.append(params)
+    if batch:
+        target.executemany(batch_query, batch)
 
 
 _Rows = dict[tuple[str, str, str], dict[str, Any]]

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from familiekoordinering.views.fold import Document, Operation, assemble
-from familiekoordinering.views.store import ViewConflictError
+from familiekoordinering.views.store import ViewConflictError, execute_grouped
 
 __all__ = ["PostgresViewStore"]
 
@@ -218,16 +218,7 @@ class PostgresViewStore:
                     f"generation {generation} is at {row[0]}, not {expected}: another "
                     "worker committed this batch"
                 )
-            batch_query: sql.Composed | None = None
-            batch: list[tuple[Any, ...]] = []
-            for query, params in statements:
-                if query is not batch_query and batch:
-                    cursor.executemany(batch_query, batch)  # type: ignore[arg-type]
-                    batch = []
-                batch_query = query
-                batch.append(params)
-            if batch:
-                cursor.executemany(batch_query, batch)  # type: ignore[arg-type]
+            execute_grouped(cursor, statements)
             cursor.execute(
                 sql.SQL("UPDATE {} SET position = %s WHERE generation = %s").format(
                     self._t["view_generations"]

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from familiekoordinering.views.fold import Document, Operation, assemble
-from familiekoordinering.views.store import ViewConflictError
+from familiekoordinering.views.store import ViewConflictError, execute_grouped
 
 __all__ = ["SQLiteViewStore", "execute_grouped"]
 
@@ -62,23 +62,6 @@ _DEL = f"DELETE FROM view_rows {_WHERE}"
 
 def _row_of(op: Operation) -> tuple[str, str, str]:
     return (op[2], op[1], op[3])
-
-
-def execute_grouped(
-    target: sqlite3.Cursor | sqlite3.Connection,
-    statements: Iterable[tuple[str, tuple[Any, ...]]],
-) -> None:
-    """Run statements in order, each run of the same statement as one executemany."""
-    batch_sql: str | None = None
-    batch: list[tuple[Any, ...]] = []
-    for sql, params in statements:
-        if sql != batch_sql and batch:
-            target.executemany(batch_sql, batch)  # type: ignore[arg-type]
-            batch = []
-        batch_sql = sql
-        batch.append(params)
-    if batch:
-        target.executemany(batch_sql, batch)  # type: ignore[arg-type]
 
 
 def _key(text: str) -> bytes | str:
