@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from bench.baseline import Case, open_bare_app
@@ -133,6 +134,27 @@ def _window_rates(times: list[float]) -> dict[str, float]:
     }
 
 
+def _result(
+    name: str, backend: str, ours: list[float], bare: list[float], extra: dict[str, Any]
+) -> Result:
+    interval = FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL
+    return Result(
+        name=name,
+        description=f"{len(ours)} x record_contact on {backend}, snapshot every {interval} events",
+        ours=_rate(ours),
+        baseline=_rate(bare),
+        unit="commands/s",
+        higher_is_better=True,
+        details={
+            "n": len(ours),
+            "snapshot_interval": interval,
+            "ours_detail": _window_rates(ours),
+            "baseline_detail": _window_rates(bare),
+            **extra,
+        },
+    )
+
+
 def run(size: Size) -> Result:
     """Run the benchmark at ``size``; return ours and the baseline in commands/s."""
     n = COMMANDS[size]
@@ -144,21 +166,12 @@ def run(size: Size) -> Result:
         bare_events = stored_size(bare_db, after_version=SETUP_EVENTS)
         ours_snaps = stored_size(ours_db, "stored_snapshots")
         bare_snaps = stored_size(bare_db, "stored_snapshots")
-    return Result(
-        name=NAME,
-        description=(
-            f"{n} x record_contact on SQLite, snapshot every "
-            f"{FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL} events"
-        ),
-        ours=_rate(ours_times),
-        baseline=_rate(bare_times),
-        unit="commands/s",
-        higher_is_better=True,
-        details={
-            "n": n,
-            "snapshot_interval": FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL,
-            "ours_detail": _window_rates(ours_times),
-            "baseline_detail": _window_rates(bare_times),
+    return _result(
+        NAME,
+        "SQLite",
+        ours_times,
+        bare_times,
+        {
             "ours_bytes_per_event": ours_events.bytes_per_row,
             "baseline_bytes_per_event": bare_events.bytes_per_row,
             "ours_snapshots": ours_snaps.rows,
@@ -189,19 +202,10 @@ def run_postgres(size: Size) -> Result:
         bare_times = _run_baseline(server.url("bare"), n)
     finally:
         server.stop()
-    return Result(
-        name=NAME_POSTGRES,
-        description=(
-            f"{n} x record_contact on PostgreSQL (a throwaway local server), snapshot every "
-            f"{FamilyCoordination.DEFAULT_SNAPSHOT_INTERVAL} events"
-        ),
-        ours=_rate(ours_times),
-        baseline=_rate(bare_times),
-        unit="commands/s",
-        higher_is_better=True,
-        details={
-            "n": n,
-            "ours_detail": _window_rates(ours_times),
-            "baseline_detail": _window_rates(bare_times),
-        },
+    return _result(
+        NAME_POSTGRES,
+        "PostgreSQL (a throwaway local server)",
+        ours_times,
+        bare_times,
+        {},
     )
