@@ -43,6 +43,8 @@ class Result:
     the unit is a throughput (commands/s) or a cost (µs/event). ``ratio`` is
     always a throughput ratio, ours / baseline, so that 1.0 means "as fast as
     bare eventsourcing" and ``TARGET`` means "at most 20 % overhead".
+    ``target`` is the ratio to reach (None: no ratio target) and ``minimum`` a
+    throughput (in ``unit``) to reach as well, where a target is absolute.
     """
 
     name: str
@@ -51,8 +53,9 @@ class Result:
     baseline: float
     unit: str
     higher_is_better: bool
-    target: float = TARGET
+    target: float | None = TARGET
     details: dict[str, Any] = field(default_factory=dict)
+    minimum: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -63,8 +66,9 @@ class Result:
 
     @property
     def meets_target(self) -> bool:
-        """Whether the ratio reaches the target."""
-        return self.ratio >= self.target
+        """Whether the ratio reaches its target and ours its minimum."""
+        ratio_ok = self.target is None or self.ratio >= self.target
+        return ratio_ok and (self.minimum is None or self.ours >= self.minimum)
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-able dict."""
@@ -77,6 +81,7 @@ class Result:
             "higher_is_better": self.higher_is_better,
             "ratio": self.ratio,
             "target": self.target,
+            "minimum": self.minimum,
             "meets_target": self.meets_target,
             **self.details,
         }

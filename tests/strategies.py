@@ -46,6 +46,7 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.testing.views import row_operations
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
 recorded_times = st.datetimes(
@@ -335,3 +336,7 @@ def proposed_actions(
         draw(st.frozensets(st.sampled_from(sorted(members)), min_size=1, max_size=2)),
         WORLD_START + timedelta(days=draw(st.integers(0, 1200))),
     )
+
+
+view_operation_lists = st.lists(row_operations(), max_size=30)
+"""Row operations on a few rows, as a batch (the strategy ships with the contract)."""

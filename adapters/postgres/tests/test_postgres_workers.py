@@ -68,3 +68,31 @@ def test_only_one_worker_holds_the_views_and_another_takes_over_when_it_dies(
     assert second.wait(timeout=10) == 0
     probe.close()
     app.close()
+
+
+def test_a_waiting_worker_is_woken_by_a_save_long_before_its_next_poll(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    clock = DemoClock()
+    app = FamilyCoordination(postgres_url, clock=clock, settings={})
+    build_demo(app, clock, families=1, years=1, seed=3)
+    poll = 120.0  # polling alone would not see the new events within the test
+    idle = subprocess.Popen(
+        [sys.executable, "-m", "familiekoordinering", "--store", postgres_url,
+         "projections", "run", "--poll", str(poll)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # Caught up means listening: the listener is opened before the first batch.
+        wait_until(lambda: app.views.status().behind == 0)
+        time.sleep(0.3)  # the worker is now waiting on the channel
+        for seed in (10, 11, 12):  # each save wakes it again
+            started = time.monotonic()
+            build_demo(app, clock, families=1, years=1, seed=seed)
+            head = app.position()
+            wait_until(lambda: app.views.status().position >= head, timeout=10)  # noqa: B023
+            assert time.monotonic() - started < poll / 10
+    finally:
+        idle.send_signal(signal.SIGTERM)
+        assert idle.wait(timeout=10) == 0
+        app.close()

@@ -17,11 +17,73 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from familiekoordinering.views.fold import Operation
-from familiekoordinering.views.store import ViewConflictError, ViewStore
+from familiekoordinering.views.store import (
+    InMemoryViewStore,
+    ViewConflictError,
+    ViewStore,
+)
 
-__all__ = ["ViewStoreContract"]
+__all__ = ["ViewStoreContract", "row_operations"]
+
+_FAMILIES = ("family-1", "family-2")
+_COORDINATORS = ("k-1", "k-2")
+_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\x00"),
+    max_size=6,
+)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | _text,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_dates = st.dates().map(lambda d: d.isoformat())
+
+
+@st.composite
+def row_operations(draw: st.DrawFn) -> Operation:
+    """Any row operation on a small set of rows (two families, a few keys).
+
+    Family rows carry a coordinator (the index); ``seen_on`` is kept by maxima
+    and ``count`` by increments, and now and then a ``set`` touches them too.
+    """
+    family = draw(st.sampled_from(_FAMILIES))
+    kind, key = draw(
+        st.sampled_from([("family", ""), ("member", "m1"), ("member", "m2")])
+    )
+    action = draw(st.sampled_from(["put", "set", "upd", "del"]))
+    if action == "put":
+        data = draw(st.dictionaries(st.sampled_from(["a", "b", "c"]), _json))
+        data["seen_on"] = draw(st.none() | _dates)
+        data["count"] = draw(st.none() | st.integers(0, 5))
+        if kind == "family":
+            data["municipality"] = "4204"
+            data["coordinator"] = draw(
+                st.none() | st.sampled_from(_COORDINATORS).map(lambda c: {"id": c})
+            )
+        return ("put", kind, family, key, data)
+    if action == "set":
+        fields: dict[str, Any] = draw(
+            st.dictionaries(st.sampled_from(["a", "b", "seen_on"]), _text)
+        )
+        if fields.get("seen_on") is not None:
+            fields["seen_on"] = draw(_dates)
+        if kind == "family" and draw(st.booleans()):
+            fields["coordinator"] = draw(
+                st.none() | st.sampled_from(_COORDINATORS).map(lambda c: {"id": c})
+            )
+        return ("set", kind, family, key, fields)
+    if action == "upd":
+        maxima = draw(st.dictionaries(st.just("seen_on"), _dates))
+        increments = draw(st.dictionaries(st.just("count"), st.integers(1, 3)))
+        return ("upd", kind, family, key, {"max": maxima, "inc": increments})
+    return ("del", kind, family, key)
+
 
 F1, F2 = "family-1", "family-2"
 
@@ -63,6 +125,34 @@ class ViewStoreContract:
         generation = store.new_generation()
         store.activate(generation)
         return generation
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(st.lists(st.lists(row_operations(), max_size=12), max_size=5))
+    def test_any_operations_in_any_batches_end_as_applied_one_by_one(
+        self, store: ViewStore, batches: list[list[Operation]]
+    ) -> None:
+        generation = store.new_generation()
+        reference = InMemoryViewStore()  # applies each operation in turn
+        expected = reference.new_generation()
+        for position, batch in enumerate(batches):
+            store.commit(generation, position, position + 1, batch)
+            reference.commit(expected, position, position + 1, batch)
+        for family in _FAMILIES:
+            assert store.family(generation, family) == reference.family(
+                expected, family
+            )
+        for coordinator in (None, *_COORDINATORS):
+            assert [
+                doc["family_id"]
+                for doc in store.families(generation, coordinator_id=coordinator)
+            ] == [
+                doc["family_id"]
+                for doc in reference.families(expected, coordinator_id=coordinator)
+            ]
 
     def test_a_new_store_has_no_active_generation(self, store: ViewStore) -> None:
         assert store.active_generation() == 0

@@ -1,13 +1,13 @@
 """Keeping the views up to date: catch up in batches, rebuild beside, wait.
 
-The projector pulls the application's notification log in batches (SQLite has
-no push), folds each batch's events into the families' documents, and commits
-the changed documents with the batch's last position in one transaction of the
-view store. A crash anywhere leaves either the whole batch or none of it; the
-next run starts after the last committed position, so nothing is lost and
-nothing counted twice. A stored event the views cannot read stops the
-projector with an error naming the family and the position: nothing is skipped
-silently.
+The projector pulls the application's notification log in batches (woken by
+PostgreSQL's LISTEN/NOTIFY, polling SQLite), folds each batch's events into the
+families' documents, and commits the changed documents with the batch's last
+position in one transaction of the view store. A crash anywhere leaves either
+the whole batch or none of it; the next run starts after the last committed
+position, so nothing is lost and nothing counted twice. A stored event the
+views cannot read stops the projector with an error naming the family and the
+position: nothing is skipped silently.
 """
 
 from __future__ import annotations
@@ -150,25 +150,47 @@ class ViewProjector:
     def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
         """Keep catching up until ``until()`` returns True; return how many.
 
-        Pauses ``poll_interval`` seconds whenever there is nothing new. When the
-        store can elect one worker (``worker_lock``, PostgreSQL), only the worker
-        holding the lock folds; the others wait and one takes over when it stops
-        or dies (exactly-once does not depend on it: commits check positions).
+        When there is nothing new it waits: on a store that pushes (PostgreSQL's
+        LISTEN/NOTIFY, through the persistence factory's ``listener()``) until
+        an event is saved, at most ``poll_interval`` seconds; elsewhere it
+        sleeps ``poll_interval`` seconds. When the store can elect one worker
+        (``worker_lock``, PostgreSQL), only the worker holding the lock folds;
+        the others wait and one takes over when it stops or dies
+        (exactly-once does not depend on it: commits check positions).
         """
         lock = getattr(self.store, "worker_lock", None)
         holding = not callable(lock)
+        make_listener = getattr(self.app.factory, "listener", None)
+        listener = make_listener() if callable(make_listener) else None
         done = 0
-        while not until():
-            if not holding:
-                holding = bool(lock())  # type: ignore[misc]
+        try:
+            while not until():
                 if not holding:
-                    time.sleep(poll_interval)
-                    continue
-            count = self.catch_up()
-            done += count
-            if count == 0:
-                time.sleep(poll_interval)
+                    holding = bool(lock())  # type: ignore[misc]
+                    if not holding:
+                        time.sleep(poll_interval)
+                        continue
+                count = self.catch_up()
+                done += count
+                if count == 0:
+                    self._idle(listener, poll_interval, until)
+        finally:
+            if listener is not None:
+                listener.close()
         return done
+
+    @staticmethod
+    def _idle(listener: Any, seconds: float, until: Callable[[], bool]) -> None:
+        """Wait up to ``seconds`` for news, looking at ``until`` at least every second."""
+        deadline = time.monotonic() + seconds
+        while not until():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if listener is None:
+                time.sleep(min(left, 1.0))
+            elif listener.wait(min(left, 1.0)):
+                return
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Build the views from zero in a new generation, then switch to it.

@@ -22,7 +22,14 @@ from typing import Any, Protocol, runtime_checkable
 from familiekoordinering.errors import FamiliekoordineringError
 from familiekoordinering.views.fold import Document, Operation, assemble
 
-__all__ = ["InMemoryViewStore", "ViewConflictError", "ViewStore", "execute_grouped"]
+__all__ = [
+    "InMemoryViewStore",
+    "ViewConflictError",
+    "ViewStore",
+    "changes_nothing",
+    "coalesce",
+    "execute_grouped",
+]
 
 
 class ViewConflictError(FamiliekoordineringError):
@@ -91,6 +98,15 @@ def execute_grouped(
         batch.append(params)
     if batch:
         target.executemany(batch_query, batch)
+
+
+def changes_nothing(op: Operation) -> bool:
+    """Whether ``op`` is a ``set`` of no fields or an ``upd`` of nothing (SQL stores skip it)."""
+    if op[0] == "set":
+        return not op[4]
+    if op[0] == "upd":
+        return not op[4]["max"] and not op[4]["inc"]
+    return False
 
 
 _Rows = dict[tuple[str, str, str], dict[str, Any]]
@@ -216,3 +232,68 @@ def _apply(rows: _Rows, op: Operation) -> None:
             row[field] = (row.get(field) or 0) + amount
     else:
         raise ValueError(f"unknown view operation {action!r}")
+
+
+def coalesce(operations: Iterable[Operation]) -> list[Operation] | None:
+    """The same changes as ``operations`` with few per row, or None when impossible.
+
+    The result holds per row one ``put`` or one ``del``, or one ``set`` and one
+    ``upd`` (sets first), so that a store can apply them set-wise: row order no
+    longer matters.
+    A ``put`` absorbs the operations after it (applied to its data here), a
+    ``del`` or ``put`` discards what came before, sets merge, maxima take the
+    larger value and increments add up. Applying the result to any rows gives
+    what applying ``operations`` one by one gives, except that it returns None
+    when a ``set`` and an ``upd`` of a row touch the same field (their order
+    would matter): the caller then applies ``operations`` in order.
+    """
+    merged: dict[tuple[str, str, str], list[Any]] = {}
+    for op in operations:
+        action = op[0]
+        if action not in _ACTIONS:
+            raise ValueError(f"unknown view operation {action!r}")
+        row_key = (op[2], op[1], op[3])
+        entry = merged.get(row_key)
+        if action in ("put", "del"):
+            data = dict(op[4]) if action == "put" else None
+            merged[row_key] = [action, op[1], op[2], op[3], data, None]
+        elif entry is None or entry[0] == "patch":
+            if entry is None:
+                entry = merged[row_key] = ["patch", op[1], op[2], op[3], None, None]
+            if action == "set":
+                fields = op[4]
+                if entry[5] is not None and not fields.keys().isdisjoint(
+                    {*entry[5]["max"], *entry[5]["inc"]}
+                ):
+                    return None
+                entry[4] = {**(entry[4] or {}), **fields}
+            else:
+                change = entry[5] or {"max": {}, "inc": {}}
+                touched = {*op[4]["max"], *op[4]["inc"]}
+                if entry[4] is not None and not touched.isdisjoint(entry[4]):
+                    return None
+                if not set(op[4]["max"]).isdisjoint(change["inc"]) or not set(
+                    op[4]["inc"]
+                ).isdisjoint(change["max"]):
+                    return None
+                for field, value in op[4]["max"].items():
+                    old = change["max"].get(field)
+                    change["max"][field] = value if old is None or old < value else old
+                for field, amount in op[4]["inc"].items():
+                    change["inc"][field] = change["inc"].get(field, 0) + amount
+                entry[5] = change
+        elif entry[0] == "put":  # applied to the put's own (top-level) copy
+            _apply({row_key: entry[4]}, op)
+        # after a del, a set or upd finds no row: nothing to do
+    result: list[Operation] = []
+    for action, kind, family, key, data, change in merged.values():
+        if action == "put":
+            result.append(("put", kind, family, key, data))
+        elif action == "del":
+            result.append(("del", kind, family, key))
+        else:
+            if data is not None:
+                result.append(("set", kind, family, key, data))
+            if change is not None:
+                result.append(("upd", kind, family, key, change))
+    return result

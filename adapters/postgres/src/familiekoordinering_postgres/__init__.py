@@ -9,13 +9,43 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 
 from __future__ import annotations
 
+import psycopg
 from eventsourcing import postgres as es_postgres
 from eventsourcing.utils import Environment, EnvType
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
+from psycopg.rows import tuple_row
 
 from familiekoordinering_postgres.views import PostgresViewStore
 
-__all__ = ["Factory", "PostgresViewStore"]
+__all__ = ["Factory", "NotificationListener", "PostgresViewStore"]
+
+
+class NotificationListener:
+    """Wakes a projection worker when events are recorded (LISTEN/NOTIFY).
+
+    eventsourcing's PostgreSQL recorder sends a ``NOTIFY`` on its events
+    table's channel with every save; this listener holds its own connection
+    listening on that channel.
+    """
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+    def wait(self, timeout: float) -> bool:
+        """Block until events are recorded or ``timeout`` seconds pass; True if woken."""
+        woken = False
+        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+            woken = True
+        if woken:  # several saves while busy: one catch-up covers them all
+            for _ in self._conn.notifies(timeout=0.001):
+                pass
+        return woken
+
+    def close(self) -> None:
+        """Stop listening and close the connection."""
+        self._conn.close()
 
 
 class Factory(es_postgres.PostgresFactory):
@@ -32,6 +62,35 @@ class Factory(es_postgres.PostgresFactory):
             password=get(self.POSTGRES_PASSWORD) or "",
         )
         self._schema = get(self.POSTGRES_SCHEMA) or "public"
+        # The table (and NOTIFY channel) eventsourcing names after the application.
+        self._events_table = (self.env.name.lower() or "stored") + "_events"
+        self._select_rows = sql.SQL(
+            "SELECT notification_id, originator_id::text, originator_version, topic, "
+            "state FROM {}.{} WHERE notification_id >= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(sql.Identifier(self._schema), sql.Identifier(self._events_table))
+
+    def select_notification_rows(
+        self, start: int, limit: int
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """Notifications from ``start`` as plain rows, for the view projector.
+
+        The same rows eventsourcing's ``select_notifications`` reads, without
+        building a ``Notification`` and a ``UUID`` for each.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            cursor.execute(self._select_rows, (start, limit), prepare=True)
+            return [
+                (n, family, version, topic, bytes(state))
+                for n, family, version, topic, state in cursor.fetchall()
+            ]
+
+    def listener(self) -> NotificationListener:
+        """A listener woken by every save (for ``projections run``)."""
+        return NotificationListener(self._conninfo, self._events_table)
 
     def view_store(self) -> PostgresViewStore:
         """The read models' store, in the same database and schema as the events."""

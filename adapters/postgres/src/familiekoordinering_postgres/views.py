@@ -5,6 +5,13 @@ JSONB (``view_rows``), a family index (``view_families``), and per generation
 its position (``view_generations``). A batch's operations and its position
 commit in one transaction, after locking the generation's row and checking
 that the position is still the one the batch started from.
+
+A batch goes to the server in a handful of round trips, whatever its size:
+its operations are coalesced to one change per row
+(:func:`~familiekoordinering.views.store.coalesce`), copied into a temporary
+table with ``COPY``, and applied with one set-wise statement per kind of change
+(deletes, inserts, merges, maxima and counters through the ``fk_view_upd``
+function). A batch that cannot be coalesced is applied statement by statement.
 """
 
 from __future__ import annotations
@@ -18,11 +25,33 @@ import psycopg
 from psycopg import sql
 
 from familiekoordinering.views.fold import Document, Operation, assemble
-from familiekoordinering.views.store import ViewConflictError, execute_grouped
+from familiekoordinering.views.store import (
+    ViewConflictError,
+    changes_nothing,
+    coalesce,
+    execute_grouped,
+)
 
 __all__ = ["PostgresViewStore"]
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+_UPD_FUNCTION = """
+CREATE OR REPLACE FUNCTION {function}(data jsonb, change jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT data
+  || coalesce((
+    SELECT jsonb_object_agg(m.key, CASE
+      WHEN data->>m.key IS NULL OR data->>m.key < m.value THEN to_jsonb(m.value)
+      ELSE data->m.key END)
+    FROM jsonb_each_text(change->'max') AS m), '{{}}'::jsonb)
+  || coalesce((
+    SELECT jsonb_object_agg(i.key,
+      to_jsonb(coalesce((data->>i.key)::bigint, 0) + i.value::bigint))
+    FROM jsonb_each_text(change->'inc') AS i), '{{}}'::jsonb)
+$$
+"""
+"""Maxima and counters of an ``upd`` change, set-wise (as the ``upd`` statement)."""
 
 
 class PostgresViewStore:
@@ -59,6 +88,11 @@ class PostgresViewStore:
                     "PRIMARY KEY (generation, family_id))"
                 ).format(self._t["view_families"])
             )
+            cursor.execute(
+                sql.SQL(_UPD_FUNCTION).format(
+                    function=sql.SQL("{}.fk_view_upd").format(s)
+                )
+            )
             for column in ("coordinator_id", "municipality"):
                 cursor.execute(
                     sql.SQL(
@@ -70,6 +104,7 @@ class PostgresViewStore:
                     )
                 )
         self._statements: dict[Any, sql.Composed] = {}
+        self._staging = False
 
     def _read(self, query: sql.Composed, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock, self._conn.cursor() as cursor:
@@ -194,15 +229,13 @@ class PostgresViewStore:
         operations: Sequence[Operation],
     ) -> None:
         """Apply the operations and move the position, in one transaction."""
-        statements = []
         for op in operations:
             if op[0] not in ("put", "set", "upd", "del"):
                 raise ValueError(f"unknown view operation {op[0]!r}")
-            if op[1] == "family" and op[0] in ("put", "set"):
-                index = self._index(generation, op)
-                if index is not None:
-                    statements.append(index)
-            statements.append(self._statement(generation, op))
+        changes = coalesce(operations)
+        statements = []
+        if changes is None:
+            statements = self._ordered(generation, operations)
         with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
             cursor.execute(
                 sql.SQL(
@@ -218,13 +251,88 @@ class PostgresViewStore:
                     f"generation {generation} is at {row[0]}, not {expected}: another "
                     "worker committed this batch"
                 )
-            execute_grouped(cursor, statements)
+            if changes is None:
+                execute_grouped(cursor, statements)
+            elif changes:
+                self._setwise(cursor, generation, changes)
             cursor.execute(
                 sql.SQL("UPDATE {} SET position = %s WHERE generation = %s").format(
                     self._t["view_generations"]
                 ),
                 (position, generation),
             )
+
+    def _ordered(
+        self, generation: int, operations: Sequence[Operation]
+    ) -> list[tuple[sql.Composed, tuple[Any, ...]]]:
+        statements = []
+        for op in operations:
+            if changes_nothing(op):
+                continue
+            if op[1] == "family" and op[0] in ("put", "set"):
+                index = self._index(generation, op)
+                if index is not None:
+                    statements.append(index)
+            statements.append(self._statement(generation, op))
+        return statements
+
+    def _setwise(
+        self, cursor: psycopg.Cursor[Any], generation: int, changes: list[Operation]
+    ) -> None:
+        """Coalesced changes (one per row and kind of change) in a few statements."""
+        if not self._staging:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS fk_view_changes (action TEXT, "
+                "family_id TEXT, kind TEXT, key TEXT, data JSONB) ON COMMIT DELETE ROWS"
+            )
+            self._staging = True
+        with cursor.copy(
+            "COPY fk_view_changes (action, family_id, kind, key, data) FROM STDIN"
+        ) as copy:
+            write = copy.write_row
+            for op in changes:
+                write(
+                    (op[0], op[2], op[1], op[3], _dumps(op[4]) if len(op) > 4 else None)
+                )
+        rows, families = self._t["view_rows"], self._t["view_families"]
+        match = sql.SQL(
+            "r.generation = %(g)s AND r.family_id = c.family_id AND r.kind = c.kind "
+            "AND r.key = c.key"
+        )
+        statements = [
+            sql.SQL("DELETE FROM {} r USING fk_view_changes c "
+                    "WHERE c.action = 'del' AND {}").format(rows, match),
+            sql.SQL(
+                "INSERT INTO {} (generation, family_id, kind, key, data) "
+                "SELECT %(g)s, family_id, kind, key, data FROM fk_view_changes "
+                "WHERE action = 'put' ON CONFLICT (generation, family_id, kind, key) "
+                "DO UPDATE SET data = EXCLUDED.data"
+            ).format(rows),
+            sql.SQL("UPDATE {} r SET data = r.data || c.data FROM fk_view_changes c "
+                    "WHERE c.action = 'set' AND {}").format(rows, match),
+            sql.SQL("UPDATE {} r SET data = {}(r.data, c.data) FROM fk_view_changes c "
+                    "WHERE c.action = 'upd' AND {}").format(
+                rows, sql.SQL("{}.fk_view_upd").format(sql.Identifier(self.schema)),
+                match,
+            ),
+            sql.SQL(
+                "INSERT INTO {} (generation, family_id, municipality, coordinator_id) "
+                "SELECT %(g)s, family_id, data->>'municipality', "
+                "data->'coordinator'->>'id' FROM fk_view_changes "
+                "WHERE kind = 'family' AND action = 'put' "
+                "ON CONFLICT (generation, family_id) DO UPDATE SET "
+                "municipality = EXCLUDED.municipality, "
+                "coordinator_id = EXCLUDED.coordinator_id"
+            ).format(families),
+            sql.SQL(
+                "UPDATE {} f SET coordinator_id = c.data->'coordinator'->>'id' "
+                "FROM fk_view_changes c WHERE c.kind = 'family' AND c.action = 'set' "
+                "AND c.data ? 'coordinator' AND f.generation = %(g)s "
+                "AND f.family_id = c.family_id"
+            ).format(families),
+        ]  # fmt: skip
+        for statement in statements:
+            cursor.execute(statement, {"g": generation})
 
     def new_generation(self) -> int:
         """Create an empty, inactive generation."""

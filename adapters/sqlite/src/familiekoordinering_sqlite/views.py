@@ -20,7 +20,11 @@ from typing import Any
 from uuid import UUID
 
 from familiekoordinering.views.fold import Document, Operation, assemble
-from familiekoordinering.views.store import ViewConflictError, execute_grouped
+from familiekoordinering.views.store import (
+    ViewConflictError,
+    changes_nothing,
+    execute_grouped,
+)
 
 __all__ = ["SQLiteViewStore", "execute_grouped"]
 
@@ -206,6 +210,8 @@ class SQLiteViewStore:
         """The SQL statements, in order, that apply ``operations`` to ``generation``."""
         statements = []
         for op in operations:
+            if changes_nothing(op):
+                continue
             if op[1] == "family" and op[0] in ("put", "set"):
                 index = self._index(generation, op)
                 if index is not None:
