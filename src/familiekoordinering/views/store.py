@@ -283,7 +283,15 @@ def coalesce(operations: Iterable[Operation]) -> list[Operation] | None:
                     change["inc"][field] = change["inc"].get(field, 0) + amount
                 entry[5] = change
         elif entry[0] == "put":  # applied to the put's own (top-level) copy
-            _apply({row_key: entry[4]}, op)
+            row = entry[4]
+            if action == "set":
+                row.update(op[4])
+            else:
+                for field, value in op[4]["max"].items():
+                    if row.get(field) is None or row[field] < value:
+                        row[field] = value
+                for field, amount in op[4]["inc"].items():
+                    row[field] = (row.get(field) or 0) + amount
         # after a del, a set or upd finds no row: nothing to do
     result: list[Operation] = []
     for action, kind, family, key, data, change in merged.values():

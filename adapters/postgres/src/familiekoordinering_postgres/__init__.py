@@ -80,7 +80,7 @@ class Factory(es_postgres.PostgresFactory):
         """
         with (
             self.datastore.get_connection() as conn,
-            conn.cursor(row_factory=tuple_row) as cursor,
+            conn.cursor(row_factory=tuple_row, binary=True) as cursor,
         ):
             cursor.execute(self._select_rows, (start, limit), prepare=True)
             return [

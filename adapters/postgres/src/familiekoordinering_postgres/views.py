@@ -17,9 +17,10 @@ function). A batch that cannot be coalesced is applied statement by statement.
 from __future__ import annotations
 
 import json
+import queue
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -32,9 +33,25 @@ from familiekoordinering.views.store import (
     execute_grouped,
 )
 
-__all__ = ["PostgresViewStore"]
+__all__ = ["PostgresViewStore", "Prepared"]
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class Prepared(NamedTuple):
+    """A batch ready to send: ``COPY`` data of coalesced changes, or statements."""
+
+    copy_data: bytes | None
+    statements: list[tuple[sql.Composed, tuple[Any, ...]]]
+
+
+def _copy_text(value: str) -> str:
+    """``value`` as a field of ``COPY``'s text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t")
+        value = value.replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
 
 _UPD_FUNCTION = """
 CREATE OR REPLACE FUNCTION {function}(data jsonb, change jsonb) RETURNS jsonb
@@ -229,13 +246,40 @@ class PostgresViewStore:
         operations: Sequence[Operation],
     ) -> None:
         """Apply the operations and move the position, in one transaction."""
+        self.commit_prepared(
+            generation, expected, position, self.prepare(generation, operations)
+        )
+
+    def prepare(self, generation: int, operations: Sequence[Operation]) -> Prepared:
+        """What :meth:`commit_prepared` sends for ``operations`` (no database needed).
+
+        Coalesced changes as ``COPY`` data, or, when they cannot be coalesced,
+        the statements in order.
+        """
         for op in operations:
             if op[0] not in ("put", "set", "upd", "del"):
                 raise ValueError(f"unknown view operation {op[0]!r}")
         changes = coalesce(operations)
-        statements = []
         if changes is None:
-            statements = self._ordered(generation, operations)
+            return Prepared(None, self._ordered(generation, operations))
+        lines = [
+            "\t".join(
+                (
+                    op[0],  # put, set, upd or del
+                    _copy_text(op[2]),
+                    _copy_text(op[1]),
+                    _copy_text(op[3]),
+                    _copy_text(_dumps(op[4])) if len(op) > 4 else "\\N",
+                )
+            )
+            for op in changes
+        ]
+        return Prepared("".join(line + "\n" for line in lines).encode(), [])
+
+    def commit_prepared(
+        self, generation: int, expected: int, position: int, prepared: Prepared
+    ) -> None:
+        """Send prepared changes and move the position from ``expected``, atomically."""
         with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
             cursor.execute(
                 sql.SQL(
@@ -251,16 +295,67 @@ class PostgresViewStore:
                     f"generation {generation} is at {row[0]}, not {expected}: another "
                     "worker committed this batch"
                 )
-            if changes is None:
-                execute_grouped(cursor, statements)
-            elif changes:
-                self._setwise(cursor, generation, changes)
+            if prepared.copy_data is None:
+                execute_grouped(cursor, prepared.statements)
+            elif prepared.copy_data:
+                self._setwise(cursor, generation, prepared.copy_data)
             cursor.execute(
                 sql.SQL("UPDATE {} SET position = %s WHERE generation = %s").format(
                     self._t["view_generations"]
                 ),
                 (position, generation),
             )
+
+    def fill_in_parallel(
+        self,
+        app: Any,
+        generation: int,
+        batch_size: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """Fold the log into ``generation`` while a thread sends the previous batch.
+
+        The server applies one batch while this process reads and folds the
+        next (psycopg lets go of the interpreter while it waits); batches are
+        still committed one after another, each with its position.
+        """
+        from familiekoordinering.views.projector import fold_rows
+
+        read = app.factory.select_notification_rows
+        head = app.recorder.max_notification_id() or 0
+        pending: queue.Queue[tuple[int, int, Prepared] | None] = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def send() -> None:
+            while (item := pending.get()) is not None:
+                if failure:
+                    continue
+                try:
+                    self.commit_prepared(generation, *item)
+                    if progress is not None:
+                        progress(item[1], head)
+                except BaseException as e:  # handed to the folding thread
+                    failure.append(e)
+
+        sender = threading.Thread(target=send, name="view-sender", daemon=True)
+        sender.start()
+        done = 0
+        try:
+            position = self.position(generation)
+            while not failure:
+                rows = read(position + 1, batch_size)
+                if not rows:
+                    break
+                ops = fold_rows(app.mapper.payload, rows)
+                pending.put((position, rows[-1][0], self.prepare(generation, ops)))
+                position = rows[-1][0]
+                done += len(rows)
+        finally:
+            pending.put(None)
+            sender.join()
+        if failure:
+            raise failure[0]
+        return done
 
     def _ordered(
         self, generation: int, operations: Sequence[Operation]
@@ -277,7 +372,7 @@ class PostgresViewStore:
         return statements
 
     def _setwise(
-        self, cursor: psycopg.Cursor[Any], generation: int, changes: list[Operation]
+        self, cursor: psycopg.Cursor[Any], generation: int, copy_data: bytes
     ) -> None:
         """Coalesced changes (one per row and kind of change) in a few statements."""
         if not self._staging:
@@ -289,11 +384,7 @@ class PostgresViewStore:
         with cursor.copy(
             "COPY fk_view_changes (action, family_id, kind, key, data) FROM STDIN"
         ) as copy:
-            write = copy.write_row
-            for op in changes:
-                write(
-                    (op[0], op[2], op[1], op[3], _dumps(op[4]) if len(op) > 4 else None)
-                )
+            copy.write(copy_data)
         rows, families = self._t["view_rows"], self._t["view_families"]
         match = sql.SQL(
             "r.generation = %(g)s AND r.family_id = c.family_id AND r.kind = c.kind "
