@@ -36,6 +36,12 @@ if [ "${1:-}" = "--dev" ]; then
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     fi
+    # The family report is tested in a real headless browser (Debian's chromium).
+    if ! command -v chromium >/dev/null; then
+        echo "setup: installing Debian's chromium (the report's browser test)" >&2
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check \
         -e '.[sqlite]' -e adapters/sqlite

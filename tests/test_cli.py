@@ -42,11 +42,11 @@ def test_demo_builds_families_and_shows_a_plan_and_a_timeline(demo_dir: Path) ->
     assert "Enrolled 4 families" in out
     assert "Refused as it should be (nothing stored)" in out
     assert "Plan of " in out
-    assert "Timeline of " in out
+    assert "Tidslinje for " in out
     withdrawn = run(
         "--store", "again.db", "timeline", _ids(demo_dir, "again.db")[2], cwd=demo_dir
     )
-    assert "withdrawn by" in withdrawn.stdout
+    assert "trakk tilbake samtykke" in withdrawn.stdout
 
 
 def _ids(directory: Path, store: str = "familiekoordinering.db") -> list[str]:
@@ -76,8 +76,43 @@ def test_timeline_shows_the_whole_history_in_order(demo_dir: Path) -> None:
     lines = [line for line in result.stdout.splitlines() if line[:4].strip().isdigit()]
     versions = [int(line[:4]) for line in lines]
     assert versions == list(range(1, len(versions) + 1))
-    assert "Enrolled in Nye mønstre" in lines[0]
-    assert "recorded late" in result.stdout
+    assert "Tatt inn i Nye mønstre" in lines[0]
+    assert "registrert i ettertid" in result.stdout
+    english = run("timeline", family_id[:8], "--lang", "en", cwd=demo_dir)
+    assert "Enrolled in Nye mønstre" in english.stdout
+    assert "recorded late" in english.stdout
+
+
+def test_timeline_as_of_json_and_html_and_the_export_work_on_the_demo_store(
+    demo_dir: Path,
+) -> None:
+    import json
+
+    family_id = _ids(demo_dir)[0]
+    whole = json.loads(
+        run("timeline", family_id, "--format", "json", cwd=demo_dir).stdout
+    )
+    early = run("timeline", family_id, "--as-of", "2021-02-01", "--format", "json",
+                cwd=demo_dir)  # fmt: skip
+    assert early.returncode == 0, early.stderr
+    assert 0 < len(json.loads(early.stdout)["entries"]) < len(whole["entries"])
+    known = run("timeline", family_id, "--as-recorded", "2021-01-05", cwd=demo_dir)
+    assert "Slik det var registrert innen 2021-01-05" in known.stdout
+    html = run("timeline", family_id, "--format", "html", "--lang", "en", cwd=demo_dir)
+    assert html.stdout.startswith("<!DOCTYPE html>")
+    assert "Every contact made on your behalf" in html.stdout
+    out = demo_dir / "innsyn.json"
+    assert run("export", family_id, "--output", str(out), cwd=demo_dir).returncode == 0
+    export = json.loads(out.read_text())
+    assert export["schema"] == "familiekoordinering.access-export/1"
+    assert len(export["events"]) == len(whole["entries"])
+    member = export["members"][0]["member_id"]
+    one = json.loads(run("export", family_id, "--member", member, cwd=demo_dir).stdout)
+    assert [m["member_id"] for m in one["members"]] == [member]
+    bad = run("export", family_id, "--member", "nope", cwd=demo_dir)
+    assert bad.returncode == 1
+    assert "is not a member id" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_plan_reads_the_family_plan(demo_dir: Path) -> None:

@@ -89,6 +89,15 @@ from familiekoordinering.errors import (
 )
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
+from familiekoordinering.timeline import (
+    DEFAULT_LANGUAGE,
+    Language,
+    Timeline,
+    build_timeline,
+    state_at,
+)
+from familiekoordinering.timeline.export import access_export
+from familiekoordinering.timeline.report import render_report
 from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
 
 __all__ = ["Clock", "ConcurrentChangeError", "FamilyCoordination", "FamilySummary"]
@@ -928,6 +937,83 @@ class FamilyCoordination(Application[UUID]):
         if not events:
             raise NotFoundError(f"family {family_id} does not exist in this store")
         return events  # type: ignore[return-value]
+
+    def family_at(
+        self,
+        family_id: UUID,
+        *,
+        as_of: date | None = None,
+        as_recorded: date | datetime | None = None,
+    ) -> Family:
+        """The family as it stood on a date, by replaying its events up to it.
+
+        ``as_of``: what was true on a date (events that happened by then,
+        including those recorded late); ``as_recorded``: what the store knew on
+        a date (events recorded by then); both may be given.
+
+        Raises :class:`NotFoundError` when the family did not exist yet.
+        """
+        family = state_at(
+            self.family_history(family_id), as_of=as_of, as_recorded=as_recorded
+        )
+        if family is None:
+            raise NotFoundError(
+                f"family {family_id} was not enrolled as of {as_of or '-'} "
+                f"(as recorded by {as_recorded or '-'}): give a later date"
+            )
+        return family
+
+    def timeline(
+        self,
+        family_id: UUID,
+        *,
+        language: Language | str = DEFAULT_LANGUAGE,
+        as_of: date | None = None,
+        as_recorded: date | datetime | None = None,
+    ) -> Timeline:
+        """Every event of the family as a readable entry, in ``language`` (nb or en)."""
+        return build_timeline(
+            self.family_history(family_id),
+            language=language,
+            as_of=as_of,
+            as_recorded=as_recorded,
+        )
+
+    def report(
+        self,
+        family_id: UUID,
+        *,
+        on: date,
+        language: Language | str = DEFAULT_LANGUAGE,
+    ) -> str:
+        """The family report: a self-contained, printable HTML page for the family."""
+        events = self.family_history(family_id)
+        family = self.family_at(family_id, as_of=on)
+        timeline = build_timeline(events, language=language, as_of=on)
+        return render_report(family, timeline, on=on)
+
+    def access_export(
+        self,
+        family_id: UUID,
+        *,
+        on: date,
+        member_id: MemberId | None = None,
+        language: Language | str = DEFAULT_LANGUAGE,
+    ) -> dict[str, Any]:
+        """Everything stored about the family, or one member, as JSON-able data.
+
+        The schema is ``familiekoordinering.access-export/1`` (see
+        :mod:`familiekoordinering.timeline.export`).
+        """
+        events = self.family_history(family_id)
+        mapper = cast(CattrsMapper, self.mapper)
+        stored = [
+            (e.originator_version, e.topic, mapper.payload(e.topic, e.state))
+            for e in self.recorder.select_events(family_id)
+        ]
+        return access_export(
+            events, stored, on=on, member_id=member_id, language=language
+        )
 
     def family_ids(self, batch: int = 500) -> Iterator[FamilyId]:
         """The id of every family in the store, in the order they were enrolled."""

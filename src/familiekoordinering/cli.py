@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -17,19 +18,22 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from uuid import UUID
 
 from familiekoordinering import __version__
 from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
-from familiekoordinering.domain.values import FamilyId
+from familiekoordinering.domain.values import FamilyId, MemberId
 from familiekoordinering.errors import (
     DuplicateIdError,
     FamiliekoordineringError,
+    InvalidInputError,
     NotFoundError,
 )
 from familiekoordinering.store import DEFAULT_STORE
-from familiekoordinering.text import render_caseload, render_plan, render_timeline
+from familiekoordinering.text import render_caseload, render_plan
+from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES
 from familiekoordinering.views import ViewStatus
 
 __all__ = ["main"]
@@ -119,8 +123,40 @@ def _parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, default=5000, help="events per transaction"
     )
 
-    timeline = commands.add_parser("timeline", help="every event of a family, in order")
+    timeline = commands.add_parser(
+        "timeline", help="every event of a family, in order, as the family reads it"
+    )
     timeline.add_argument("family_id", metavar="FAMILY_ID")
+    timeline.add_argument(
+        "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value,
+        help="language (default nb, Norwegian Bokmål)",
+    )  # fmt: skip
+    timeline.add_argument(
+        "--as-of", type=_date, default=None,
+        help="as it stood on DATE: what had happened by then (late records included)",
+    )  # fmt: skip
+    timeline.add_argument(
+        "--as-recorded", type=_date, default=None,
+        help="as the store knew it on DATE: what had been recorded by then",
+    )  # fmt: skip
+    timeline.add_argument(
+        "--format", choices=["text", "json", "html"], default="text",
+        help="text (default), json, or html (the family report)",
+    )  # fmt: skip
+
+    export = commands.add_parser(
+        "export",
+        help="everything stored about a family or one member (access request, innsyn)",
+    )
+    export.add_argument("family_id", metavar="FAMILY_ID")
+    export.add_argument("--member", metavar="MEMBER_ID", default=None)
+    export.add_argument(
+        "--output", metavar="PATH", default=None,
+        help="write to PATH (.json, or .html for the report); default: print JSON",
+    )  # fmt: skip
+    export.add_argument(
+        "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value
+    )
 
     audit = commands.add_parser(
         "audit",
@@ -205,7 +241,7 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     print(render_plan(app.views.document(family.id, catch_up=True), last_day))
     print()
-    print(render_timeline(app.family_history(family.id), family))
+    print(app.timeline(family.id).render_text())
     print()
     print("Next: familiekoordinering families; familiekoordinering timeline <id>")
     return EXIT_OK
@@ -310,8 +346,48 @@ def _projections(args: argparse.Namespace) -> int:
 def _timeline(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id)
-    family = app.get_family(family_id)
-    print(render_timeline(app.family_history(family_id), family))
+    if args.format == "html":
+        on = args.as_of or datetime.now(UTC).date()
+        print(app.report(family_id, on=on, language=args.lang), end="")
+        return EXIT_OK
+    timeline = app.timeline(
+        family_id, language=args.lang, as_of=args.as_of, as_recorded=args.as_recorded
+    )
+    if args.format == "json":
+        print(json.dumps(timeline.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(timeline.render_text())
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    app = _open(args)
+    family_id = _family_id(app, args.family_id)
+    member_id = None
+    if args.member is not None:
+        try:
+            member_id = MemberId(UUID(args.member))
+        except ValueError:
+            raise InvalidInputError(
+                f"{args.member!r} is not a member id: see the family's timeline"
+            ) from None
+    today = datetime.now(UTC).date()
+    if args.output and str(args.output).endswith(".html"):
+        if member_id is not None:
+            raise InvalidInputError(
+                "the HTML report covers the whole family: export one member as .json"
+            )
+        content = app.report(family_id, on=today, language=args.lang)
+    else:
+        data = app.access_export(
+            family_id, on=today, member_id=member_id, language=args.lang
+        )
+        content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(content, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(content, end="")
     return EXIT_OK
 
 
@@ -332,6 +408,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "families": _families,
     "plan": _plan,
     "timeline": _timeline,
+    "export": _export,
 }
 
 

@@ -27,7 +27,11 @@ def test_every_command_works_with_a_postgresql_store(
     families = run(*store, "families", cwd=tmp_path).stdout.splitlines()
     assert len(families) == 3
     family_id = families[0].split()[0]
-    assert "Timeline of" in run(*store, "timeline", family_id[:8], cwd=tmp_path).stdout
+    assert (
+        "Tidslinje for" in run(*store, "timeline", family_id[:8], cwd=tmp_path).stdout
+    )
+    export = run(*store, "export", family_id, cwd=tmp_path)
+    assert '"schema": "familiekoordinering.access-export/1"' in export.stdout
     assert "Goals:" in run(*store, "plan", family_id, cwd=tmp_path).stdout
     assert run(*store, "audit", "--on", "2026-11-22", cwd=tmp_path).returncode == 0
     once = run(*store, "projections", "run", "--once", cwd=tmp_path)

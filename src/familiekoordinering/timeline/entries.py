@@ -1,0 +1,449 @@
+"""A family's timeline: every event as a readable entry, and state at any date.
+
+Pure functions over a family's events (no storage, no clock): the application
+reads the events and passes them in.
+
+Two times count. ``as_of`` asks what was *true* on a date: the events that
+happened (``occurred_on``) on or before it, as the store knows them now,
+including those recorded late. ``as_recorded`` asks what the store *knew* on a
+date: the events recorded on or before it. Both may be given: what the store
+knew on one date about another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from familiekoordinering.domain.actions import KnowledgeKind
+from familiekoordinering.domain.consent import ConsentScope
+from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.plan import Responsible, ResponsibleKind
+from familiekoordinering.domain.values import Agency, MeetingId, MemberId
+from familiekoordinering.timeline.i18n import DEFAULT_LANGUAGE, Language, translations
+
+__all__ = [
+    "Timeline",
+    "TimelineEntry",
+    "build_timeline",
+    "select_events",
+    "state_at",
+]
+
+
+def select_events(
+    events: Iterable[Family.Event],
+    *,
+    as_of: date | None = None,
+    as_recorded: date | datetime | None = None,
+) -> list[Family.Event]:
+    """The events in recording order that happened by ``as_of``, recorded by ``as_recorded``.
+
+    ``as_recorded`` as a date means up to the end of that day (in the time zone
+    the events were recorded in).
+    """
+    selected = []
+    for event in events:
+        if as_recorded is not None:
+            recorded: date | datetime = event.recorded_at
+            if not isinstance(as_recorded, datetime):
+                recorded = event.recorded_at.date()
+            if recorded > as_recorded:
+                continue
+        if as_of is not None and event.occurred_on > as_of:
+            continue
+        selected.append(event)
+    return selected
+
+
+def state_at(
+    events: Sequence[Family.Event],
+    *,
+    as_of: date | None = None,
+    as_recorded: date | datetime | None = None,
+) -> Family | None:
+    """The family as it stood: its events selected by both times, replayed in order.
+
+    None when the family was not enrolled by then. The version of the result is
+    that of the last event replayed.
+    """
+    selected = select_events(events, as_of=as_of, as_recorded=as_recorded)
+    if not selected or not isinstance(selected[0], Family.Enrolled):
+        return None
+    family = selected[0].mutate(None)
+    assert family is not None
+    for event in selected[1:]:
+        # Not event.mutate(): a late-recorded event may come after a gap.
+        event.apply(family)
+        family.version = event.originator_version
+        family.modified_on = event.timestamp
+    return family
+
+
+@attrs.frozen
+class TimelineEntry:
+    """One event as the family and its coordinator read it."""
+
+    version: int
+    """The event's number in the family's history (1 is the enrolment)."""
+    event: str
+    """The event's type (``AgencyContacted``, …)."""
+    occurred_on: date
+    """When it happened."""
+    recorded_at: datetime
+    """When it was recorded."""
+    recorded_late: bool
+    """Whether it was recorded on a later day than it happened."""
+    what: str
+    """What happened, in the timeline's language."""
+    who: str
+    """Who recorded it, and in which role."""
+    permitted_by: str | None
+    """For a contact on the family's behalf: the consent(s) or legal duty that allowed it."""
+    family_knew: str | None
+    """For a contact: how the family knew (present, agreed beforehand, told afterwards)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as JSON-able data (dates in ISO form)."""
+        return {
+            "version": self.version,
+            "event": self.event,
+            "occurred_on": self.occurred_on.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "recorded_late": self.recorded_late,
+            "what": self.what,
+            "who": self.who,
+            "permitted_by": self.permitted_by,
+            "family_knew": self.family_knew,
+        }
+
+
+@attrs.frozen
+class Timeline:
+    """A family's timeline in one language, as of the dates asked for."""
+
+    family_id: str
+    label: str
+    language: Language
+    as_of: date | None
+    as_recorded: date | datetime | None
+    entries: tuple[TimelineEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The timeline as JSON-able data."""
+        return {
+            "family_id": self.family_id,
+            "label": self.label,
+            "language": self.language.value,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_recorded": self.as_recorded.isoformat() if self.as_recorded else None,
+            "entries": [entry.to_json() for entry in self.entries],
+        }
+
+    def render_text(self) -> str:
+        """The timeline as plain text, one entry per block."""
+        _ = translations(self.language).gettext
+        title = _("Timeline of {label} ({family_id})").format(
+            label=self.label, family_id=self.family_id
+        )
+        lines = [title]
+        if self.as_of:
+            lines.append(_("As it stood on {date}").format(date=self.as_of.isoformat()))
+        if self.as_recorded:
+            lines.append(_("As recorded by {date}").format(date=_day(self.as_recorded)))
+        for e in self.entries:
+            lines.append(f"{e.version:>4}  {e.occurred_on.isoformat()}  {e.what}")
+            recorded = _("recorded {when} by {who}").format(
+                when=e.recorded_at.strftime("%Y-%m-%d %H:%M"), who=e.who
+            )
+            if e.recorded_late:
+                recorded += " " + _("(recorded late)")
+            lines.append(f"      {recorded}")
+            if e.permitted_by:
+                lines.append(
+                    "      " + _("Permitted by: {what}").format(what=e.permitted_by)
+                )
+            if e.family_knew:
+                lines.append(
+                    "      " + _("The family knew: {how}").format(how=e.family_knew)
+                )
+        return "\n".join(lines)
+
+
+def _day(value: date | datetime) -> str:
+    return (
+        value.isoformat(timespec="minutes")
+        if isinstance(value, datetime)
+        else (value.isoformat())
+    )
+
+
+class _Words:
+    """Translation of messages and of the library's enum values, for one family."""
+
+    def __init__(self, language: Language, family: Family) -> None:
+        self.gettext = translations(language).gettext
+        self.family = family
+
+    def __call__(self, message: str, **values: Any) -> str:
+        return self.gettext(message).format(**values)
+
+    def word(self, value: Any) -> str:
+        """An enum value (topic, agency kind, channel, role, …) in the language."""
+        raw = str(getattr(value, "value", value)).replace("_", " ")
+        return self.gettext(raw)
+
+    def words(self, values: Iterable[Any]) -> str:
+        return ", ".join(sorted(self.word(v) for v in values))
+
+    def names(self, member_ids: Iterable[MemberId]) -> str:
+        members = self.family.members
+        names = sorted(members[m].name if m in members else str(m) for m in member_ids)
+        return ", ".join(names) if names else self("nobody")
+
+    def member(self, member_id: MemberId | None) -> str:
+        if member_id is None:
+            return self("the whole family")
+        member = self.family.members.get(member_id)
+        return member.name if member else str(member_id)
+
+    def agency(self, agency: Agency) -> str:
+        return agency.unit or self.word(agency.kind)
+
+    def scope(self, scope: ConsentScope) -> str:
+        text = self(
+            "{agency} about {topics} for {members}",
+            agency=self.agency(scope.agency),
+            topics=self.words(scope.topics),
+            members=self.names(scope.member_ids),
+        )
+        if scope.excluded_topics:
+            text += ", " + self(
+                "not {topics}", topics=self.words(scope.excluded_topics)
+            )
+        return text
+
+    def responsible(self, responsible: Responsible) -> str:
+        if responsible.kind is ResponsibleKind.AGENCY and responsible.agency:
+            return self.agency(responsible.agency)
+        if responsible.kind is ResponsibleKind.FAMILY and responsible.member_id:
+            return self.member(responsible.member_id)
+        return self.word(responsible.kind)
+
+    def goal(self, goal_id: Any) -> str:
+        goal = self.family.goals.get(goal_id)
+        return f"“{goal.words}”" if goal else str(goal_id)[:8]
+
+    def step(self, step_id: Any) -> str:
+        step = self.family.steps.get(step_id)
+        return f"“{step.description}”" if step else str(step_id)[:8]
+
+
+def _what(e: Family.Event, w: _Words) -> str:
+    if isinstance(e, Family.Enrolled):
+        return w(
+            "Enrolled in {programme} (municipality {municipality}, referred by "
+            "{referral}); planned end {end}",
+            programme=e.programme.name,
+            municipality=e.municipality,
+            referral=w.word(e.referral),
+            end=e.planned_end_on.isoformat(),
+        )
+    if isinstance(e, Family.MemberAdded):
+        return w(
+            "{name} ({kind}, born {born}) joined",
+            name=e.name,
+            kind=w.word(e.kind),
+            born=e.birth_date.isoformat(),
+        )
+    if isinstance(e, Family.MemberLeft):
+        return w("{name} left the follow-up", name=w.member(e.member_id))
+    if isinstance(e, Family.CoordinatorAssigned):
+        return w("{name} became the family's coordinator", name=e.coordinator_name)
+    if isinstance(e, Family.ConsentGranted):
+        text = w(
+            "{names} gave consent ({form}): {scope}, from {start}",
+            names=w.names(e.given_by),
+            form=w.word(e.form),
+            scope=w.scope(e.scope),
+            start=e.valid_from.isoformat(),
+        )
+        if e.valid_until:
+            text += " " + w("until {end}", end=e.valid_until.isoformat())
+        return f"{text} — {e.purpose}"
+    if isinstance(e, Family.ConsentRefused):
+        return w(
+            "{names} refused consent: {scope}",
+            names=w.names(e.refused_by),
+            scope=w.scope(e.scope),
+        )
+    if isinstance(e, Family.ConsentWithdrawn):
+        consent = w.family.consents.get(e.consent_id)
+        return w(
+            "{names} withdrew consent: {scope}",
+            names=w.names(e.withdrawn_by),
+            scope=w.scope(consent.scope) if consent else str(e.consent_id)[:8],
+        )
+    if isinstance(e, Family.GoalSet):
+        return w(
+            "Goal for {who} ({area}): “{words}”",
+            who=w.member(e.member_id),
+            area=w.word(e.area),
+            words=e.words,
+        )
+    if isinstance(e, Family.GoalProgressRecorded):
+        text = w(
+            "Progress on the goal {goal}: {note}", goal=w.goal(e.goal_id), note=e.note
+        )
+        if e.rating is not None:
+            text += " " + w("(rated {rating} of 10)", rating=e.rating)
+        return text
+    if isinstance(e, Family.GoalAchieved):
+        return w("The goal {goal} was reached", goal=w.goal(e.goal_id))
+    if isinstance(e, Family.GoalDropped):
+        return w("The goal {goal} was dropped", goal=w.goal(e.goal_id))
+    if isinstance(e, Family.StepAgreed):
+        text = w(
+            "Agreed: {who} will {what}",
+            who=w.responsible(e.responsible),
+            what=e.description,
+        )
+        if e.due_on:
+            text += " " + w("by {date}", date=e.due_on.isoformat())
+        return text
+    if isinstance(e, Family.StepCompleted):
+        return w("Done: {step}", step=w.step(e.step_id))
+    if isinstance(e, Family.SectorPlanLinked):
+        return w(
+            "Linked to {kind} at {agency} ({reference})",
+            kind=w.word(e.kind),
+            agency=w.agency(e.agency),
+            reference=e.reference,
+        )
+    if isinstance(e, Family.MeetingHeld):
+        text = w(
+            "Meeting; present: {names}",
+            names=w.names(e.members_present),
+        )
+        if e.decisions:
+            text += "; " + w("decided: {decisions}", decisions="; ".join(e.decisions))
+        return text
+    if isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
+        return w(
+            "{kind} {agency} about {topics} for {names}: {purpose}",
+            kind=w.word(f"action {e.kind.value}"),
+            agency=w.agency(e.agency),
+            topics=w.words(e.topics),
+            names=w.names(e.member_ids),
+            purpose=e.purpose,
+        )
+    if isinstance(e, Family.FamilyInformed):
+        action = w.family.outward_actions.get(e.action_id)
+        about = (
+            w(
+                "the contact with {agency} on {date}",
+                agency=w.agency(action.agency),
+                date=action.occurred_on.isoformat(),
+            )
+            if action
+            else str(e.action_id)[:8]
+        )
+        return w(
+            "The family was told of {about} by {channel}",
+            about=about,
+            channel=w.word(e.channel),
+        )
+    if isinstance(e, Family.SurveyCompleted):
+        return w(
+            "Survey of the family's situation ({kind})", kind=w.word(e.survey.kind)
+        )
+    if isinstance(e, Family.FollowUpEnded):
+        return w("The follow-up ended ({reason})", reason=w.word(e.reason))
+    return type(e).__name__
+
+
+def _permitted_by(e: Family.Event, w: _Words) -> str | None:
+    if isinstance(e, Family.ActedUnderLegalDuty):
+        return w("no consent: a legal duty ({basis})", basis=e.legal_basis)
+    if not isinstance(e, Family.AgencyContacted):
+        return None
+    parts = []
+    for consent_id in e.consent_ids:
+        consent = w.family.consents.get(consent_id)
+        if consent is None:
+            parts.append(str(consent_id)[:8])
+            continue
+        parts.append(
+            w(
+                "the consent {names} gave on {date} ({purpose})",
+                names=w.names(consent.given_by),
+                date=consent.given_on.isoformat(),
+                purpose=consent.purpose,
+            )
+        )
+    return "; ".join(parts)
+
+
+def _family_knew(e: Family.Event, w: _Words) -> str | None:
+    if not isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
+        return None
+    knows = e.family_knows
+    if knows.kind is KnowledgeKind.PRESENT:
+        return w("the family was there")
+    if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
+        meeting = w.family.meetings.get(MeetingId(knows.agreed_in or UUID(int=0)))
+        if meeting is not None:
+            held = meeting.held_on.isoformat() if meeting.held_on else "?"
+            return w("agreed beforehand, at the meeting on {date}", date=held)
+        return w("agreed beforehand, in the plan")
+    action = w.family.outward_actions.get(e.action_id)
+    if action is not None and action.informed_on is not None:
+        return w("told afterwards, on {date}", date=action.informed_on.isoformat())
+    deadline = action.family_knows.inform_by if action else knows.inform_by
+    return w(
+        "to be told afterwards, by {date}",
+        date=deadline.isoformat() if deadline else "?",
+    )
+
+
+def build_timeline(
+    events: Sequence[Family.Event],
+    *,
+    language: Language | str = DEFAULT_LANGUAGE,
+    as_of: date | None = None,
+    as_recorded: date | datetime | None = None,
+) -> Timeline:
+    """Every selected event of one family as a readable entry, in recording order.
+
+    Names, goals and consents are described as the family stood at the
+    timeline's dates (so a later name change does not rewrite an old entry's
+    reading, and nothing after ``as_recorded`` leaks in).
+    """
+    translations(language)  # an unknown language is refused here, clearly
+    lang = Language(language)
+    selected = select_events(events, as_of=as_of, as_recorded=as_recorded)
+    family = state_at(events, as_of=as_of, as_recorded=as_recorded)
+    if family is None:
+        first = events[0] if events else None
+        family_id = str(first.originator_id) if first else "?"
+        return Timeline(family_id, "", lang, as_of, as_recorded, ())
+    w = _Words(lang, family)
+    entries = tuple(
+        TimelineEntry(
+            version=e.originator_version,
+            event=type(e).__name__,
+            occurred_on=e.occurred_on,
+            recorded_at=e.recorded_at,
+            recorded_late=e.recorded_at.date() > e.occurred_on,
+            what=_what(e, w),
+            who=f"{e.actor.user_id} ({w.word(e.actor.role)})",
+            permitted_by=_permitted_by(e, w),
+            family_knew=_family_knew(e, w),
+        )
+        for e in selected
+    )
+    return Timeline(str(family.id), family.label, lang, as_of, as_recorded, entries)
