@@ -19,7 +19,7 @@ from uuid import UUID
 
 import attrs
 
-from familiekoordinering.domain.actions import KnowledgeKind
+from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
@@ -234,6 +234,37 @@ class _Words:
             return self.member(responsible.member_id)
         return self.word(responsible.kind)
 
+    def contact(self, action: OutwardAction) -> str:
+        """What was done on the family's behalf, in one line."""
+        return self(
+            "{kind} {agency} about {topics} for {names}: {purpose}",
+            kind=self.word(f"action {action.kind.value}"),
+            agency=self.agency(action.agency),
+            topics=self.words(action.topics),
+            names=self.names(action.member_ids),
+            purpose=action.purpose,
+        )
+
+    def knew(self, action: OutwardAction) -> str:
+        """How the family knew of ``action`` (as the family stands)."""
+        knows = action.family_knows
+        if knows.kind is KnowledgeKind.PRESENT:
+            return self("the family was there")
+        if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
+            meeting = self.family.meetings.get(
+                MeetingId(knows.agreed_in or UUID(int=0))
+            )
+            if meeting is not None:
+                held = meeting.held_on.isoformat() if meeting.held_on else "?"
+                return self("agreed beforehand, at the meeting on {date}", date=held)
+            return self("agreed beforehand, in the plan")
+        if action.informed_on is not None:
+            return self(
+                "told afterwards, on {date}", date=action.informed_on.isoformat()
+            )
+        deadline = knows.inform_by.isoformat() if knows.inform_by else "?"
+        return self("to be told afterwards, by {date}", date=deadline)
+
     def goal(self, goal_id: Any) -> str:
         goal = self.family.goals.get(goal_id)
         return f"“{goal.words}”" if goal else str(goal_id)[:8]
@@ -333,14 +364,7 @@ def _what(e: Family.Event, w: _Words) -> str:
             text += "; " + w("decided: {decisions}", decisions="; ".join(e.decisions))
         return text
     if isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
-        return w(
-            "{kind} {agency} about {topics} for {names}: {purpose}",
-            kind=w.word(f"action {e.kind.value}"),
-            agency=w.agency(e.agency),
-            topics=w.words(e.topics),
-            names=w.names(e.member_ids),
-            purpose=e.purpose,
-        )
+        return w.contact(w.family.outward_actions[e.action_id])
     if isinstance(e, Family.FamilyInformed):
         action = w.family.outward_actions.get(e.action_id)
         about = (
@@ -391,23 +415,7 @@ def _permitted_by(e: Family.Event, w: _Words) -> str | None:
 def _family_knew(e: Family.Event, w: _Words) -> str | None:
     if not isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
         return None
-    knows = e.family_knows
-    if knows.kind is KnowledgeKind.PRESENT:
-        return w("the family was there")
-    if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
-        meeting = w.family.meetings.get(MeetingId(knows.agreed_in or UUID(int=0)))
-        if meeting is not None:
-            held = meeting.held_on.isoformat() if meeting.held_on else "?"
-            return w("agreed beforehand, at the meeting on {date}", date=held)
-        return w("agreed beforehand, in the plan")
-    action = w.family.outward_actions.get(e.action_id)
-    if action is not None and action.informed_on is not None:
-        return w("told afterwards, on {date}", date=action.informed_on.isoformat())
-    deadline = action.family_knows.inform_by if action else knows.inform_by
-    return w(
-        "to be told afterwards, by {date}",
-        date=deadline.isoformat() if deadline else "?",
-    )
+    return w.knew(w.family.outward_actions[e.action_id])
 
 
 def build_timeline(

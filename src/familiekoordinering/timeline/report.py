@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
+from familiekoordinering.domain.actions import KnowledgeKind
 from familiekoordinering.domain.family import Family
 from familiekoordinering.timeline.entries import Timeline, _Words
 from familiekoordinering.timeline.i18n import Language
@@ -99,7 +99,7 @@ def render_report(
             add("<ul>")
             for action in used:
                 add(
-                    f"<li>{e(action.occurred_on.isoformat())}: {e(_action(action, w))}</li>"
+                    f"<li>{e(action.occurred_on.isoformat())}: {e(w.contact(action))}</li>"
                 )
             add("</ul>")
         else:
@@ -119,8 +119,8 @@ def render_report(
             )
             add(
                 f"<tr><td>{e(action.occurred_on.isoformat())}</td>"
-                f"<td>{e(_action(action, w))}</td><td>{e(allowed)}</td>"
-                f"<td>{e(_knew(action, w))}</td></tr>"
+                f"<td>{e(w.contact(action))}</td><td>{e(allowed)}</td>"
+                f"<td>{e(w.knew(action))}</td></tr>"
             )
         add("</table>")
     else:
@@ -146,7 +146,7 @@ def render_report(
             css = "" if action.informed_on else " class='late'"
             add(
                 f"<li{css}>{e(action.occurred_on.isoformat())}: "
-                f"{e(_action(action, w))} — {e(told)}</li>"
+                f"{e(w.contact(action))} — {e(told)}</li>"
             )
         add("</ul>")
     else:
@@ -176,26 +176,3 @@ def render_report(
         + "\n".join(parts)
         + "\n</body></html>\n"
     )
-
-
-def _action(action: OutwardAction, w: _Words) -> str:
-    return w(
-        "{kind} {agency} about {topics} for {names}: {purpose}",
-        kind=w.word(f"action {action.kind.value}"),
-        agency=w.agency(action.agency),
-        topics=w.words(action.topics),
-        names=w.names(action.member_ids),
-        purpose=action.purpose,
-    )
-
-
-def _knew(action: OutwardAction, w: _Words) -> str:
-    knows = action.family_knows
-    if knows.kind is KnowledgeKind.PRESENT:
-        return w("the family was there")
-    if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
-        return w("agreed beforehand, in the plan")
-    if action.informed_on:
-        return w("told afterwards, on {date}", date=action.informed_on.isoformat())
-    deadline = knows.inform_by.isoformat() if knows.inform_by else "?"
-    return w("to be told afterwards, by {date}", date=deadline)
