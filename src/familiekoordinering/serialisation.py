@@ -15,6 +15,7 @@ import dataclasses
 import enum
 import functools
 import json
+import operator
 import types
 import typing
 from collections.abc import Callable, Hashable
@@ -33,6 +34,9 @@ from eventsourcing.persistence import (
     find_id_convertor,
 )
 from eventsourcing.utils import get_topic, resolve_topic
+
+from familiekoordinering.domain.actions import FamilyKnows
+from familiekoordinering.domain.values import Agency
 
 __all__ = ["CattrsMapper", "JSONBytesTranscoder", "converter", "make_converter"]
 
@@ -299,13 +303,52 @@ def _compile_attrs_hooks(
 
     def structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
         compiler = _Compiler(conv)
+        cls_fields = fields(cls)
         body = "".join(
             f"        {name}={compiler.structure(tp, f's[{name!r}]')},\n"
-            for name, tp in fields(cls)
+            for name, tp in cls_fields
         )
-        return compiler.compile("structure", body, call=cls)
+        build = compiler.compile("structure", body, call=cls)
+        if cls not in _SHARED_VALUES:
+            return build
+        return _memoised(build, tuple(name for name, _ in cls_fields))
 
     return unstructure, structure
+
+
+_SHARED_VALUES: frozenset[type[Any]] = frozenset({Agency, FamilyKnows})
+"""Immutable values that repeat throughout a family's history (the same agency,
+the same "inform by" promise): one instance stands for every equal one when
+stored payloads are structured. Values holding personal data or free text are
+left out, so that nothing about a family outlives its payload in memory."""
+_MEMO_LIMIT = 4096
+"""How many distinct values of one class :func:`_memoised` keeps at most."""
+
+
+def _memoised(
+    build: Callable[[Any, Any], Any], names: tuple[str, ...]
+) -> Callable[[Any, Any], Any]:
+    """``build``, reusing the instance built before from the same stored fields."""
+    memo: dict[tuple[Any, ...], Any] = {}
+    getter = operator.itemgetter(*names)
+    key_of: Callable[[Any], tuple[Any, ...]] = (
+        getter if len(names) > 1 else (lambda s: (getter(s),))
+    )
+
+    def structure(s: Any, _t: Any = None) -> Any:
+        try:
+            return memo[key_of(s)]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable (malformed) field: let build complain
+            return build(s, _t)
+        value = build(s, _t)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key_of(s)] = value
+        return value
+
+    return structure
 
 
 class _Codec:
