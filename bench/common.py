@@ -43,8 +43,9 @@ class Result:
     the unit is a throughput (commands/s) or a cost (µs/event). ``ratio`` is
     always a throughput ratio, ours / baseline, so that 1.0 means "as fast as
     bare eventsourcing" and ``TARGET`` means "at most 20 % overhead".
-    ``target`` is the ratio to reach (None: no ratio target) and ``minimum`` a
-    throughput (in ``unit``) to reach as well, where a target is absolute.
+    ``target`` is the ratio to reach (None: no ratio target); where a target
+    is absolute as well, ``minimum`` is a throughput to reach and ``maximum`` a
+    cost not to exceed (both in ``unit``).
     """
 
     name: str
@@ -56,6 +57,7 @@ class Result:
     target: float | None = TARGET
     details: dict[str, Any] = field(default_factory=dict)
     minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -66,9 +68,13 @@ class Result:
 
     @property
     def meets_target(self) -> bool:
-        """Whether the ratio reaches its target and ours its minimum."""
+        """Whether the ratio reaches its target, and ours its minimum or maximum."""
         ratio_ok = self.target is None or self.ratio >= self.target
-        return ratio_ok and (self.minimum is None or self.ours >= self.minimum)
+        return (
+            ratio_ok
+            and (self.minimum is None or self.ours >= self.minimum)
+            and (self.maximum is None or self.ours <= self.maximum)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-able dict."""
@@ -82,6 +88,7 @@ class Result:
             "ratio": self.ratio,
             "target": self.target,
             "minimum": self.minimum,
+            "maximum": self.maximum,
             "meets_target": self.meets_target,
             **self.details,
         }

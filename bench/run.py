@@ -9,8 +9,9 @@ results are printed as Markdown tables and written as JSON (by default to
 The exit status is 0 when every benchmark ran, whether or not it met its target
 (a missed target is marked MISSED), and 1 when a benchmark failed.
 
-To add a benchmark, write a module with a ``run(size: Size) -> Result``
-function and register it in :data:`BENCHMARKS`. :func:`self_check` runs every
+To add a benchmark, write a module with a ``run(size: Size)`` function that
+returns a ``Result`` (or a list of them, measured on the same data) and
+register it in :data:`BENCHMARKS`. :func:`self_check` runs every
 benchmark at a tiny size, for tests.
 """
 
@@ -32,12 +33,13 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import commands, rebuild, replay
+from bench import commands, rebuild, replay, timeline
 from bench.common import Result, Size
 
 __all__ = ["BENCHMARKS", "main", "render", "self_check"]
 
-Benchmark = Callable[[Size], Result]
+Benchmark = Callable[[Size], Result | Sequence[Result]]
+"""A benchmark: one result, or several measured on the same data."""
 
 BENCHMARKS: dict[str, Benchmark] = {
     commands.NAME: commands.run,
@@ -45,6 +47,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     rebuild.NAME: rebuild.run,
     commands.NAME_POSTGRES: commands.run_postgres,
     rebuild.NAME_POSTGRES: rebuild.run_postgres,
+    timeline.NAME: timeline.run,
 }
 """Every benchmark by name, in the order they run by default."""
 
@@ -73,6 +76,8 @@ def render(results: Sequence[Result]) -> str:
         targets = [] if r.target is None else [f">= {r.target:.2f}"]
         if r.minimum is not None:
             targets.append(f"ours >= {_number(r.minimum)} {r.unit}")
+        if r.maximum is not None:
+            targets.append(f"ours <= {_number(r.maximum)} {r.unit}")
         lines.append(
             f"| {r.name} | {_number(r.ours)} | {_number(r.baseline)} | {r.unit} "
             f"| {r.ratio:.2f} | {' and '.join(targets)} | {status} |"
@@ -143,7 +148,8 @@ def run_benchmarks(
         print(f"running {name} ({size.value}) ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
         try:
-            results.append(BENCHMARKS[name](size))
+            outcome = BENCHMARKS[name](size)
+            results.extend([outcome] if isinstance(outcome, Result) else outcome)
         except Exception as e:  # report, and go on with the others
             traceback.print_exc()
             errors.append({"name": name, "error": f"{type(e).__name__}: {e}"})
@@ -222,8 +228,10 @@ def self_check() -> list[Result]:
             if not (math.isfinite(value) and value > 0):
                 raise AssertionError(f"{r.name}: not a positive measurement: {r}")
         data = json.loads(json.dumps(r.to_json()))
-        expected = (r.target is None or r.ratio >= r.target) and (
-            r.minimum is None or r.ours >= r.minimum
+        expected = (
+            (r.target is None or r.ratio >= r.target)
+            and (r.minimum is None or r.ours >= r.minimum)
+            and (r.maximum is None or r.ours <= r.maximum)
         )
         if data["meets_target"] is not expected:
             raise AssertionError(f"{r.name}: meets_target disagrees with the figures")

@@ -46,6 +46,7 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.testing.histories import build_history
 from familiekoordinering.testing.views import row_operations
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
@@ -339,4 +340,9 @@ def proposed_actions(
 
 
 view_operation_lists = st.lists(row_operations(), max_size=30)
+
+mixed_histories = st.builds(
+    build_history, st.integers(20, 160), seed=st.integers(0, 10_000)
+)
+"""Whole, realistic family histories (unsaved), of 20 to 160 events."""
 """Row operations on a few rows, as a batch (the strategy ships with the contract)."""

@@ -10,7 +10,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
+from hypothesis import given, settings
 
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
@@ -22,7 +24,8 @@ from familiekoordinering.timeline import (
     state_at,
     translations,
 )
-from familiekoordinering.timeline.export import SCHEMA
+from familiekoordinering.timeline.export import SCHEMA, access_export, export_schema
+from tests.strategies import mixed_histories
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / ".ci-artifacts"
@@ -218,6 +221,52 @@ def test_the_access_export_holds_every_stored_event_and_a_member_sees_only_their
         app.access_export(
             family_id, on=date(2026, 1, 1), member_id=events[0].originator_id
         )  # type: ignore[arg-type]
+
+
+def _validate(export: dict[str, object]) -> None:
+    jsonschema.validate(
+        json.loads(json.dumps(export)),
+        export_schema(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def test_exports_of_the_whole_family_and_of_each_member_follow_the_shipped_schema(
+    demo: tuple[FamilyCoordination, list[Family.Event]],
+) -> None:
+    app, events = demo
+    family_id = events[0].originator_id
+    jsonschema.Draft202012Validator.check_schema(export_schema())
+    _validate(app.access_export(family_id, on=date(2026, 1, 1)))
+    for member_id in app.get_family(family_id).members:
+        _validate(
+            app.access_export(
+                family_id, on=date(2026, 1, 1), member_id=member_id, language="en"
+            )
+        )
+
+
+@settings(max_examples=15, deadline=None)
+@given(family=mixed_histories)
+def test_an_export_of_any_history_follows_the_schema(family: Family) -> None:
+    app = FamilyCoordination()
+    app.save(family)
+    events = app.family_history(family.id)
+    stored = [
+        (s.originator_version, s.topic, json.loads(s.state))
+        for s in app.recorder.select_events(family.id)
+    ]
+    _validate(access_export(events, stored, on=date(2031, 1, 1)))
+
+
+def test_an_export_missing_a_field_breaks_the_schema(
+    demo: tuple[FamilyCoordination, list[Family.Event]],
+) -> None:
+    app, events = demo
+    export = app.access_export(events[0].originator_id, on=date(2026, 1, 1))
+    del export["timeline"][0]["who"]
+    with pytest.raises(jsonschema.ValidationError, match="'who' is a required"):
+        _validate(export)
 
 
 def test_the_report_renders_in_a_real_browser_without_javascript(

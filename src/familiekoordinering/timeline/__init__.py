@@ -16,6 +16,7 @@ from familiekoordinering.timeline.entries import (
     select_events,
     state_at,
 )
+from familiekoordinering.timeline.export import SCHEMA, access_export, export_schema
 from familiekoordinering.timeline.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -26,10 +27,13 @@ from familiekoordinering.timeline.i18n import (
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "SCHEMA",
     "Language",
     "Timeline",
     "TimelineEntry",
+    "access_export",
     "build_timeline",
+    "export_schema",
     "select_events",
     "state_at",
     "translations",

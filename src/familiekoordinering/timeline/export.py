@@ -1,7 +1,8 @@
 """The access-request export (GDPR art. 15, *innsyn*): everything stored about a family.
 
 :func:`access_export` returns JSON-able data with this schema
-(``familiekoordinering.access-export/1``, documented in the guide):
+(``familiekoordinering.access-export/1``; the JSON Schema document is shipped
+with the package, see :func:`export_schema`):
 
 * ``schema`` — the schema's name and version;
 * ``family_id``, ``label``, ``municipality``, ``exported_on``, ``language``;
@@ -19,8 +20,10 @@ member, and ``members`` only that member.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
+from importlib import resources
 from typing import Any
 
 from familiekoordinering.domain.family import Family
@@ -29,13 +32,29 @@ from familiekoordinering.errors import NotFoundError
 from familiekoordinering.timeline.entries import build_timeline
 from familiekoordinering.timeline.i18n import DEFAULT_LANGUAGE, Language
 
-__all__ = ["SCHEMA", "StoredPayload", "access_export"]
+__all__ = ["SCHEMA", "StoredPayload", "access_export", "export_schema"]
 
 SCHEMA = "familiekoordinering.access-export/1"
 """The name and version of the export's schema."""
 
 StoredPayload = tuple[int, str, dict[str, Any]]
 """One stored event: its version, its topic and its stored JSON payload."""
+
+
+def export_schema() -> dict[str, Any]:
+    """The export's JSON Schema (draft 2020-12), as shipped with the package.
+
+    Validate an export with any JSON Schema validator, e.g.
+    ``jsonschema.validate(export, export_schema())``.
+    """
+    text = (
+        resources.files(__package__ or "familiekoordinering.timeline")
+        .joinpath("access-export.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
 
 _FAMILY_WIDE = (
     Family.Enrolled,
