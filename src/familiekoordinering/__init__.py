@@ -79,6 +79,8 @@ from familiekoordinering.domain.survey import (
     WorkStatus,
 )
 from familiekoordinering.domain.values import (
+    ERASED_DATE,
+    ERASED_TEXT,
     Actor,
     Agency,
     AgencyKind,
@@ -91,6 +93,8 @@ from familiekoordinering.domain.values import (
     MemberKind,
     Municipality,
     OutwardActionId,
+    PersonalDate,
+    PersonalText,
     RefusalId,
     Role,
     SectorPlanId,
@@ -100,20 +104,26 @@ from familiekoordinering.domain.values import (
     age_on,
 )
 from familiekoordinering.errors import (
+    AccessDeniedError,
     ConfigurationError,
     ConsentRequiredError,
     DuplicateIdError,
     FamiliekoordineringError,
+    FamilyErasedError,
     FollowUpEndedError,
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
 )
+from familiekoordinering.protection import Erasure, load_master_key, new_master_key
 
 __version__ = "0.1.0"
 """The library's version; the adapters move in lock-step with it."""
 
 __all__ = [
+    "ERASED_DATE",
+    "ERASED_TEXT",
+    "AccessDeniedError",
     "Actor",
     "Agency",
     "AgencyKind",
@@ -139,9 +149,11 @@ __all__ = [
     "Economy",
     "Eligibility",
     "EndReason",
+    "Erasure",
     "FamiliekoordineringError",
     "Family",
     "FamilyCoordination",
+    "FamilyErasedError",
     "FamilyId",
     "FamilyKnows",
     "FamilySummary",
@@ -165,6 +177,8 @@ __all__ = [
     "OutwardAction",
     "OutwardActionId",
     "OutwardActionKind",
+    "PersonalDate",
+    "PersonalText",
     "PlanStep",
     "Programme",
     "ProgrammeKind",
@@ -193,4 +207,6 @@ __all__ = [
     "age_on",
     "decide",
     "entitled",
+    "load_master_key",
+    "new_master_key",
 ]

@@ -11,6 +11,7 @@ caller leaves out.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -84,9 +85,12 @@ from familiekoordinering.errors import (
     ConfigurationError,
     DuplicateIdError,
     FamiliekoordineringError,
+    FamilyErasedError,
     InvalidInputError,
     NotFoundError,
+    RuleViolationError,
 )
+from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
 from familiekoordinering.timeline import (
@@ -156,6 +160,7 @@ class FamilyCoordination(Application[UUID]):
         retries: int = 3,
         clock: Clock = datetime_now_with_tzinfo,
         settings: Mapping[str, str] | None = None,
+        master_key: bytes | None = None,
     ) -> None:
         if snapshot_interval is not None and snapshot_interval < 1:
             raise ConfigurationError(
@@ -179,6 +184,8 @@ class FamilyCoordination(Application[UUID]):
             raise ConfigurationError(f"retries is {retries}: give 0 or more")
         self.store = str(store)
         self.clock = clock
+        self.master_key = master_key
+        self.keyring: Keyring | None = None
         self.retries = retries
         # eventsourcing reads the intervals through the instance, so one
         # application can snapshot more often than another.
@@ -198,10 +205,20 @@ class FamilyCoordination(Application[UUID]):
         return JSONBytesTranscoder()
 
     def construct_mapper(self) -> Mapper[UUID]:
-        """Use the cattrs mapper for events and snapshots."""
-        return self.factory.mapper(
+        """Use the cattrs mapper for events and snapshots, sealing personal data.
+
+        With a master key, each family's personal data is sealed with its own
+        key, kept in the store's key store (see :mod:`familiekoordinering.protection`).
+        """
+        if self.master_key is not None:
+            make = getattr(self.factory, "key_store", None)
+            key_store: KeyStore = make() if callable(make) else InMemoryKeyStore()
+            self.keyring = Keyring(self.master_key, key_store)
+        mapper = self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
         )
+        cast(CattrsMapper, mapper).keyring = self.keyring
+        return mapper
 
     # eventsourcing reloads an aggregate from the store to snapshot it, once per
     # interval crossed. The family just saved is already in memory and complete
@@ -241,9 +258,11 @@ class FamilyCoordination(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
     def close(self) -> None:
-        """Close the store's connections (events and views)."""
+        """Close the store's connections (events, views and keys)."""
         if "views" in self.__dict__:
             self.views.store.close()
+        if self.keyring is not None:
+            self.keyring.store.close()
         super().close()
 
     # ------------------------------------------------------------------ helpers
@@ -977,6 +996,7 @@ class FamilyCoordination(Application[UUID]):
             language=language,
             as_of=as_of,
             as_recorded=as_recorded,
+            erased_at=self._erased_at(family_id),
         )
 
     def report(
@@ -989,7 +1009,9 @@ class FamilyCoordination(Application[UUID]):
         """The family report: a self-contained, printable HTML page for the family."""
         events = self.family_history(family_id)
         family = self.family_at(family_id, as_of=on)
-        timeline = build_timeline(events, language=language, as_of=on)
+        timeline = build_timeline(
+            events, language=language, as_of=on, erased_at=self._erased_at(family_id)
+        )
         return render_report(family, timeline, on=on)
 
     def access_export(
@@ -1008,12 +1030,122 @@ class FamilyCoordination(Application[UUID]):
         events = self.family_history(family_id)
         mapper = cast(CattrsMapper, self.mapper)
         stored = [
-            (e.originator_version, e.topic, mapper.payload(e.topic, e.state))
+            (
+                e.originator_version,
+                e.topic,
+                mapper.payload(e.topic, e.state, e.originator_id, e.originator_version),
+            )
             for e in self.recorder.select_events(family_id)
         ]
         return access_export(
-            events, stored, on=on, member_id=member_id, language=language
+            events,
+            stored,
+            on=on,
+            member_id=member_id,
+            language=language,
+            erased_at=self._erased_at(family_id),
         )
+
+    # ------------------------------------------------------------ erasure
+
+    def _keyring(self, doing: str) -> Keyring:
+        if self.keyring is None:
+            raise ConfigurationError(
+                f"{doing} needs encryption: open the store with the master key "
+                "(FamilyCoordination(..., master_key=...))"
+            )
+        return self.keyring
+
+    def erase(self, family_id: UUID, *, actor: Actor) -> Erasure:
+        """Erase the family's personal data by destroying its key (crypto-shredding).
+
+        Names, birth dates and free text become unreadable everywhere: in the
+        events, in the snapshots (both sealed with the key) and in the views,
+        which are rebuilt. Ids, dates, categories and survey scores stay, so
+        anonymous statistics are unchanged. The family's record is closed: no
+        command is accepted for it afterwards, and no new key is ever made for it.
+
+        Raises :class:`FamilyErasedError` if it was erased already, and
+        :class:`RuleViolationError` if some of its events were stored before
+        encryption was turned on (their personal data is not sealed).
+        """
+        keyring = self._keyring("erasing a family")
+        family = self.get_family(family_id)
+        done = keyring.erasure(family.id)
+        if done is not None:
+            raise FamilyErasedError(
+                f"family {family.id} was erased already, on "
+                f"{done.erased_at:%Y-%m-%d} by {done.erased_by}"
+            )
+        clear = self._clear_personal_events(family.id)
+        if clear:
+            raise RuleViolationError(
+                f"{len(clear)} event(s) of family {family.id} (versions "
+                f"{', '.join(map(str, clear[:5]))}{'…' if len(clear) > 5 else ''}) "
+                "were stored before encryption was turned on: destroying the key "
+                "would not erase their personal data"
+            )
+        erasure = Erasure(family.id, self._now(), actor.user_id)
+        keyring.erase(erasure)
+        if self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(family.id, evict=True)
+        self.views.rebuild()
+        purge = getattr(keyring.store, "purge", None)
+        if callable(purge):
+            purge()
+        return erasure
+
+    def _clear_personal_events(self, family_id: UUID) -> list[int]:
+        """The versions of the family's events holding personal data in the clear."""
+        mapper = cast(CattrsMapper, self.mapper)
+        return [
+            stored.originator_version
+            for stored in self.recorder.select_events(family_id)
+            if mapper.holds_clear_personal_data(stored)
+        ]
+
+    def _erased_at(self, family_id: UUID) -> datetime | None:
+        erasure = self.erasure(family_id)
+        return erasure.erased_at if erasure is not None else None
+
+    def erasure(self, family_id: UUID) -> Erasure | None:
+        """When and by whom the family's personal data was erased, or None."""
+        return None if self.keyring is None else self.keyring.erasure(family_id)
+
+    def due_for_erasure(self, *, on: date, years: int) -> list[FamilyId]:
+        """Families whose follow-up ended more than ``years`` years before ``on``.
+
+        Families already erased are left out. Read from the log's "follow-up
+        ended" events, without loading any family.
+        """
+        if years < 0:
+            raise InvalidInputError(f"years is {years}: give 0 or more")
+        try:
+            cutoff = on.replace(year=on.year - years)
+        except ValueError:  # 29 February
+            cutoff = on.replace(year=on.year - years, day=28)
+        mapper = cast(CattrsMapper, self.mapper)
+        due: list[FamilyId] = []
+        start = 1
+        topic = Family.FollowUpEnded.TOPIC
+        while True:
+            notes = self.recorder.select_notifications(
+                start=start, limit=500, topics=[topic]
+            )
+            for note in notes:
+                payload = mapper.payload(
+                    note.topic, note.state, note.originator_id, note.originator_version
+                )
+                ended_on = date.fromisoformat(payload["occurred_on"])
+                family_id = FamilyId(UUID(str(note.originator_id)))
+                if ended_on < cutoff and self.erasure(family_id) is None:
+                    due.append(family_id)
+            if len(notes) < 500:
+                return due
+            start = notes[-1].id + 1
+
+    # ------------------------------------------------------------- listing
 
     def family_ids(self, batch: int = 500) -> Iterator[FamilyId]:
         """The id of every family in the store, in the order they were enrolled."""

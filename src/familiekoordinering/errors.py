@@ -8,10 +8,12 @@ one, nothing has been stored.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
     "ConfigurationError",
     "ConsentRequiredError",
     "DuplicateIdError",
     "FamiliekoordineringError",
+    "FamilyErasedError",
     "FollowUpEndedError",
     "InvalidInputError",
     "NotFoundError",
@@ -62,3 +64,11 @@ class ConsentRequiredError(RuleViolationError):
 
 class ConfigurationError(FamiliekoordineringError):
     """The store or the programme settings cannot be used as given."""
+
+
+class FamilyErasedError(RuleViolationError):
+    """The family's personal data was erased: nothing more can be recorded for it."""
+
+
+class AccessDeniedError(FamiliekoordineringError, PermissionError):
+    """The actor's role or municipality does not allow the command or query."""

@@ -37,6 +37,24 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from familiekoordinering.domain.actions import FamilyKnows
 from familiekoordinering.domain.values import Agency
+from familiekoordinering.errors import ConfigurationError
+from familiekoordinering.protection.keys import Keyring
+from familiekoordinering.protection.sealing import (
+    ERASED,
+    SEALED,
+    PersonalPath,
+    collecting,
+    holds_clear,
+    open_date,
+    open_text,
+    opening,
+    personal_kind,
+    personal_paths,
+    restore,
+    seal,
+    seal_values,
+    unseal_values,
+)
 
 __all__ = ["CattrsMapper", "JSONBytesTranscoder", "converter", "make_converter"]
 
@@ -142,6 +160,24 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(
         lambda tp: _optional_of(tp) is not None, structure_optional
     )
+    # Personal data (names, birth dates, free text) goes through the sealing
+    # context, which encrypts it where the store has keys.
+    conv.register_unstructure_hook_factory(
+        lambda tp: personal_kind(tp) is not None,
+        lambda tp: (
+            seal
+            if personal_kind(tp) == "text"
+            else (lambda value: seal(value.isoformat()))
+        ),
+    )
+    conv.register_structure_hook_factory(
+        lambda tp: personal_kind(tp) is not None,
+        lambda tp: (
+            (lambda value, _: open_text(value))
+            if personal_kind(tp) == "text"
+            else (lambda value, _: open_date(value))
+        ),
+    )
     unstructure_attrs, structure_attrs = _compile_attrs_hooks(conv)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_attrs)
     conv.register_structure_hook_factory(attrs.has, structure_attrs)
@@ -205,6 +241,9 @@ class _Compiler:
             "_uuid": _uuid,
             "_date": date.fromisoformat,
             "_datetime": datetime.fromisoformat,
+            "_seal": seal,
+            "_open_text": open_text,
+            "_open_date": open_date,
         }
 
     def _name(self, prefix: str, value: Any) -> str:
@@ -213,6 +252,9 @@ class _Compiler:
         return name
 
     def structure(self, tp: Any, src: str) -> str:
+        kind = personal_kind(tp)
+        if kind is not None:
+            return f"_open_{kind}({src})"
         base = _base_type(tp)
         if base in (str, int, bool):
             return src
@@ -241,6 +283,11 @@ class _Compiler:
         return f"{hook}({src}, {self._name('type', tp)})"
 
     def unstructure(self, tp: Any, src: str) -> str:
+        kind = personal_kind(tp)
+        if kind == "text":
+            return f"_seal({src})"
+        if kind == "date":
+            return f"_seal({src}.isoformat())"
         base = _base_type(tp)
         if base in (str, int, bool):
             return src
@@ -290,7 +337,7 @@ def _compile_attrs_hooks(
     """Hook factories that compile one function per attrs class, as for events."""
 
     def fields(cls: type[Any]) -> list[tuple[str, Any]]:
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
         return [(f.name, hints[f.name]) for f in attrs.fields(cls)]
 
     def unstructure(cls: type[Any]) -> Callable[[Any], Any]:
@@ -360,7 +407,7 @@ class _Codec:
         self.class_version: int = getattr(cls, "class_version", 1)
         self.is_snapshot = issubclass(cls, CanSnapshotAggregate)
         self.conv = conv
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
         fields = [
             (f.name, hints[f.name])
             for f in dataclasses.fields(cls)
@@ -368,6 +415,9 @@ class _Codec:
             and not (self.is_snapshot and f.name == "state")
         ]
         self.field_count = len(fields) + self.is_snapshot
+        self.personal: list[PersonalPath] = (
+            [] if self.is_snapshot else personal_paths(cls)
+        )
         compiler = _Compiler(conv)
         self._structure = compiler.compile(
             "structure",
@@ -428,7 +478,9 @@ def _state_hooks(conv: cattrs.Converter, aggregate_cls: type[Any]) -> _StateHook
         pass
     hints = {
         name: tp
-        for name, tp in typing.get_type_hints(aggregate_cls).items()
+        for name, tp in typing.get_type_hints(
+            aggregate_cls, include_extras=True
+        ).items()
         if typing.get_origin(tp) is not typing.ClassVar
     }
     hints.update(_AGGREGATE_BASE_STATE)
@@ -478,6 +530,12 @@ class CattrsMapper(Mapper[UUID]):
     Events (and snapshots) are written as plain JSON objects of their fields, by
     the types the fields declare; compression and encryption, when configured,
     apply to the bytes as in eventsourcing's own mapper.
+
+    With a ``keyring``, the fields marked as personal data are sealed with the
+    family's own key (see :mod:`familiekoordinering.protection`): the stored
+    payload keeps ids, dates, categories and scores readable, holds an index in
+    place of each personal value and the values themselves, encrypted, in its
+    ``_sealed`` member.
     """
 
     def __init__(
@@ -485,6 +543,7 @@ class CattrsMapper(Mapper[UUID]):
         transcoder: Transcoder | None = None,
         compressor: Any = None,
         cipher: Any = None,
+        keyring: Keyring | None = None,
     ) -> None:
         super().__init__(
             transcoder=transcoder or JSONBytesTranscoder(),
@@ -493,6 +552,7 @@ class CattrsMapper(Mapper[UUID]):
         )
         self._codecs: dict[type[Any], _Codec] = {}
         self._conv = converter
+        self.keyring = keyring
 
     def _codec(self, cls: type[Any]) -> _Codec:
         try:
@@ -501,10 +561,53 @@ class CattrsMapper(Mapper[UUID]):
             codec = self._codecs[cls] = _Codec(cls, self._conv)
             return codec
 
+    def _unstructure(self, codec: _Codec, domain_event: Any) -> dict[str, Any]:
+        if self.keyring is None:
+            return codec.unstructure(domain_event)
+        family_id = domain_event.originator_id
+        # Asked for every event, so that an erased family refuses every save.
+        cipher = self.keyring.cipher(family_id, create=True)
+        with collecting() as values:
+            out = codec.unstructure(domain_event)
+        if values and cipher is not None:
+            out[SEALED] = seal_values(
+                cipher, values, family_id, domain_event.originator_version, codec.topic
+            )
+        return out
+
+    def _opened(
+        self, sealed: Any, originator_id: Any, version: int, topic: str
+    ) -> list[Any] | Any:
+        """The sealed values of a stored event, or ERASED."""
+        family_id = (
+            originator_id
+            if isinstance(originator_id, UUID)
+            else UUID(str(originator_id))
+        )
+        if self.keyring is None:
+            raise ConfigurationError(
+                f"event {version} of family {family_id} holds encrypted personal "
+                "data: open the store with the master key it was written with"
+            )
+        cipher = self.keyring.opener(family_id)
+        if cipher is None:
+            return ERASED
+        return unseal_values(cipher, sealed, family_id, version, topic)
+
+    def holds_clear_personal_data(self, stored_event: StoredEvent) -> bool:
+        """Whether a stored event holds personal data that is not sealed."""
+        data = stored_event.state
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        codec = self._codec(resolve_topic(stored_event.topic))
+        return holds_clear(self.transcoder.decode(data), codec.personal)
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Convert a domain event (or snapshot) to its stored form."""
         codec = self._codec(type(domain_event))
-        data = self.transcoder.encode(codec.unstructure(domain_event))
+        data = self.transcoder.encode(self._unstructure(codec, domain_event))
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -516,11 +619,19 @@ class CattrsMapper(Mapper[UUID]):
             state=data,
         )
 
-    def payload(self, topic: str, data: bytes) -> dict[str, Any]:
+    def payload(
+        self,
+        topic: str,
+        data: bytes,
+        originator_id: UUID | str | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
         """A stored event's JSON payload as a dict: decrypted, decompressed, upcast.
 
         What projections read: the stored form (``topic`` and ``state`` of a
-        stored event), without typed objects.
+        stored event), without typed objects. Personal data sealed with the
+        family's key is opened (or reads as erased), which needs the event's
+        ``originator_id`` and ``version``.
         """
         if self.cipher:
             data = self.cipher.decrypt(data)
@@ -528,6 +639,18 @@ class CattrsMapper(Mapper[UUID]):
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
         codec = self._codec(resolve_topic(topic))
+        sealed = state.pop(SEALED, None)
+        if sealed is not None:
+            if originator_id is None or version is None:
+                raise ValueError(
+                    "this payload holds sealed personal data: give its originator_id "
+                    "and version to open it"
+                )
+            restore(
+                state,
+                codec.personal,
+                self._opened(sealed, originator_id, version, topic),
+            )
         if codec.class_version > 1 or "class_version" in state:
             codec.upcast(state)
         return state
@@ -542,10 +665,24 @@ class CattrsMapper(Mapper[UUID]):
                 data = self.cipher.decrypt(data)
             if self.compressor:
                 data = self.compressor.decompress(data)
-            state = codec.structure(self.transcoder.decode(data))
+            stored = self.transcoder.decode(data)
+            sealed = stored.pop(SEALED, None)
+            if sealed is None:
+                state = codec.structure(stored)
+            else:
+                values = self._opened(
+                    sealed,
+                    stored_event.originator_id,
+                    stored_event.originator_version,
+                    stored_event.topic,
+                )
+                with opening(values):
+                    state = codec.structure(stored)
             id_convertor = find_id_convertor(
                 cls, cast("Hashable", type(stored_event.originator_id))
             )
+        except ConfigurationError:
+            raise
         except Exception as e:
             msg = (
                 f"cannot read stored event {stored_event.originator_version} of "

@@ -14,6 +14,7 @@ from familiekoordinering.domain.values import (
     ConsentId,
     MemberId,
     OutwardActionId,
+    PersonalText,
     Topic,
 )
 
@@ -83,7 +84,7 @@ class OutwardAction:
     agency: Agency
     topics: frozenset[Topic]
     member_ids: frozenset[MemberId]
-    purpose: str
+    purpose: PersonalText
     channel: Channel
     consent_ids: tuple[ConsentId, ...]
     family_knows: FamilyKnows

@@ -29,6 +29,7 @@ from familiekoordinering.domain.values import (
     ConsentId,
     Member,
     MemberId,
+    PersonalText,
     RefusalId,
     Topic,
 )
@@ -87,7 +88,7 @@ class Consent:
     form: ConsentForm
     valid_from: date
     valid_until: date | None
-    purpose: str
+    purpose: PersonalText
     given_on: date
 
     def in_period(self, on: date) -> bool:
@@ -104,7 +105,7 @@ class ConsentWithdrawal:
     consent_id: ConsentId
     withdrawn_on: date
     withdrawn_by: frozenset[MemberId]
-    reason: str | None = None
+    reason: PersonalText | None = None
 
 
 @attrs.frozen
@@ -115,7 +116,7 @@ class ConsentRefusal:
     scope: ConsentScope
     refused_by: frozenset[MemberId]
     refused_on: date
-    note: str | None = None
+    note: PersonalText | None = None
 
 
 @attrs.frozen

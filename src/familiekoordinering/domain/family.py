@@ -69,6 +69,8 @@ from familiekoordinering.domain.values import (
     MemberKind,
     Municipality,
     OutwardActionId,
+    PersonalDate,
+    PersonalText,
     RefusalId,
     SectorPlanId,
     StepId,
@@ -111,7 +113,7 @@ class CoordinatorAssignment:
     name: str
     from_on: date
     until_on: date | None = None
-    note: str | None = None
+    note: PersonalText | None = None
 
 
 @attrs.frozen
@@ -128,7 +130,7 @@ class FollowUpEnd:
 
     ended_on: date
     reason: EndReason
-    note: str | None = None
+    note: PersonalText | None = None
 
 
 class Family(Aggregate):
@@ -143,13 +145,13 @@ class Family(Aggregate):
 
     municipality: Municipality
     """The municipality number the family belongs to."""
-    label: str
+    label: PersonalText
     """How the family is named in lists ("Hansen")."""
     programme: Programme
     """The programme the family is enrolled in, with its settings."""
     referral: ReferralSource
     """Who referred the family."""
-    referral_note: str | None
+    referral_note: PersonalText | None
     """Free text about the referral."""
     eligibility: Eligibility
     """The income facts at enrolment."""
@@ -204,10 +206,10 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.Enrolled"
         municipality: Municipality
-        label: str
+        label: PersonalText
         programme: Programme
         referral: ReferralSource
-        referral_note: str | None
+        referral_note: PersonalText | None
         eligibility: Eligibility
         planned_end_on: date
 
@@ -230,8 +232,8 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.MemberAdded"
         member_id: MemberId
-        name: str
-        birth_date: date
+        name: PersonalText
+        birth_date: PersonalDate
         kind: MemberKind
         guardian_ids: frozenset[MemberId]
 
@@ -248,7 +250,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.MemberLeft"
         member_id: MemberId
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Mark the member as departed."""
@@ -261,7 +263,7 @@ class Family(Aggregate):
         TOPIC = f"{_TOPIC}.CoordinatorAssigned"
         coordinator_id: str
         coordinator_name: str
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Close the previous assignment and open this one."""
@@ -289,7 +291,7 @@ class Family(Aggregate):
         form: ConsentForm
         valid_from: date
         valid_until: date | None
-        purpose: str
+        purpose: PersonalText
 
         def apply(self, aggregate: Any) -> None:
             """Add the consent."""
@@ -312,7 +314,7 @@ class Family(Aggregate):
         refusal_id: RefusalId
         scope: ConsentScope
         refused_by: frozenset[MemberId]
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Add the refusal."""
@@ -331,7 +333,7 @@ class Family(Aggregate):
         TOPIC = f"{_TOPIC}.ConsentWithdrawn"
         consent_id: ConsentId
         withdrawn_by: frozenset[MemberId]
-        reason: str | None
+        reason: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Record the withdrawal."""
@@ -346,7 +348,7 @@ class Family(Aggregate):
         TOPIC = f"{_TOPIC}.GoalSet"
         goal_id: GoalId
         area: Topic
-        words: str
+        words: PersonalText
         member_id: MemberId | None
         target_on: date | None
 
@@ -367,7 +369,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.GoalProgressRecorded"
         goal_id: GoalId
-        note: str
+        note: PersonalText
         rating: int | None
 
         def apply(self, aggregate: Any) -> None:
@@ -387,7 +389,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.GoalAchieved"
         goal_id: GoalId
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Close the goal as achieved."""
@@ -404,7 +406,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.GoalDropped"
         goal_id: GoalId
-        reason: str | None
+        reason: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Close the goal as dropped."""
@@ -421,7 +423,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.StepAgreed"
         step_id: StepId
-        description: str
+        description: PersonalText
         responsible: Responsible
         due_on: date | None
         goal_id: GoalId | None
@@ -443,7 +445,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.StepCompleted"
         step_id: StepId
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Mark the step completed."""
@@ -462,9 +464,9 @@ class Family(Aggregate):
         sector_plan_id: SectorPlanId
         kind: SectorPlanKind
         agency: Agency
-        reference: str
+        reference: PersonalText
         member_id: MemberId | None
-        title: str | None
+        title: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Add the link."""
@@ -483,10 +485,10 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.MeetingHeld"
         meeting_id: MeetingId
-        participants: tuple[str, ...]
+        participants: tuple[PersonalText, ...]
         members_present: frozenset[MemberId]
         agencies_present: tuple[Agency, ...]
-        decisions: tuple[str, ...]
+        decisions: tuple[PersonalText, ...]
 
         def apply(self, aggregate: Any) -> None:
             """Add the meeting."""
@@ -513,7 +515,7 @@ class Family(Aggregate):
         agency: Agency
         topics: frozenset[Topic]
         member_ids: frozenset[MemberId]
-        purpose: str
+        purpose: PersonalText
         channel: Channel
         consent_ids: tuple[ConsentId, ...]
         family_knows: FamilyKnows
@@ -547,7 +549,7 @@ class Family(Aggregate):
         agency: Agency
         topics: frozenset[Topic]
         member_ids: frozenset[MemberId]
-        purpose: str
+        purpose: PersonalText
         channel: Channel
         legal_basis: str
         family_knows: FamilyKnows
@@ -575,7 +577,7 @@ class Family(Aggregate):
         TOPIC = f"{_TOPIC}.FamilyInformed"
         action_id: OutwardActionId
         channel: Channel
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Close the notification."""
@@ -602,7 +604,7 @@ class Family(Aggregate):
 
         TOPIC = f"{_TOPIC}.FollowUpEnded"
         reason: EndReason
-        note: str | None
+        note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
             """Close the follow-up."""

@@ -12,6 +12,7 @@ from familiekoordinering.domain.values import (
     GoalId,
     MeetingId,
     MemberId,
+    PersonalText,
     SectorPlanId,
     StepId,
     Topic,
@@ -44,7 +45,7 @@ class Progress:
     """A note of progress on a goal, optionally with the family's own 0–10 rating."""
 
     on: date
-    note: str
+    note: PersonalText
     rating: int | None = None
 
 
@@ -58,14 +59,14 @@ class Goal:
 
     goal_id: GoalId
     area: Topic
-    words: str
+    words: PersonalText
     member_id: MemberId | None = None
     target_on: date | None = None
     set_on: date | None = None
     status: GoalStatus = GoalStatus.ACTIVE
     progress: tuple[Progress, ...] = ()
     closed_on: date | None = None
-    closing_note: str | None = None
+    closing_note: PersonalText | None = None
 
 
 class ResponsibleKind(enum.StrEnum):
@@ -97,14 +98,14 @@ class PlanStep:
     """A step agreed in the plan: who does what by when, optionally towards a goal."""
 
     step_id: StepId
-    description: str
+    description: PersonalText
     responsible: Responsible
     due_on: date | None = None
     goal_id: GoalId | None = None
     agreed_on: date | None = None
     status: StepStatus = StepStatus.AGREED
     completed_on: date | None = None
-    completion_note: str | None = None
+    completion_note: PersonalText | None = None
 
 
 class SectorPlanKind(enum.StrEnum):
@@ -125,9 +126,9 @@ class SectorPlanLink:
     sector_plan_id: SectorPlanId
     kind: SectorPlanKind
     agency: Agency
-    reference: str
+    reference: PersonalText
     member_id: MemberId | None = None
-    title: str | None = None
+    title: PersonalText | None = None
 
 
 @attrs.frozen
@@ -135,8 +136,8 @@ class Meeting:
     """A meeting held with or about the family, and what it decided."""
 
     meeting_id: MeetingId
-    participants: tuple[str, ...]
+    participants: tuple[PersonalText, ...]
     members_present: frozenset[MemberId]
     agencies_present: tuple[Agency, ...] = ()
-    decisions: tuple[str, ...] = ()
+    decisions: tuple[PersonalText, ...] = ()
     held_on: date | None = None

@@ -12,7 +12,7 @@ import enum
 
 import attrs
 
-from familiekoordinering.domain.values import MemberId, SurveyId
+from familiekoordinering.domain.values import MemberId, PersonalText, SurveyId
 
 __all__ = [
     "Benefit",
@@ -125,4 +125,4 @@ class Survey:
     school: tuple[SchoolAnswer, ...] = ()
     leisure: tuple[LeisureAnswer, ...] = ()
     well_being: tuple[WellBeingAnswer, ...] = ()
-    note: str | None = None
+    note: PersonalText | None = None

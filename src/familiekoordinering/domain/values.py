@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import NewType
+from typing import Annotated, Final, NewType
 from uuid import UUID
 
 import attrs
@@ -56,6 +56,31 @@ OutwardActionId = NewType("OutwardActionId", UUID)
 """Identifies an outward action (an agency contacted, information shared, a referral)."""
 SurveyId = NewType("SurveyId", UUID)
 """Identifies a completed survey (kartlegging)."""
+
+
+@attrs.frozen
+class PersonalData:
+    """The mark of a field that holds personal data about the family.
+
+    Names, birth dates and free text (notes, purposes, a goal in the family's
+    own words) are marked with :data:`PersonalText` or :data:`PersonalDate`.
+    Where a store encrypts, these fields are encrypted with the family's own
+    key; erasing the key leaves ids, dates, categories and survey scores
+    readable and these fields as :data:`ERASED_TEXT` / :data:`ERASED_DATE`.
+    """
+
+
+PERSONAL: Final = PersonalData()
+"""The one :class:`PersonalData` mark."""
+PersonalText = Annotated[str, PERSONAL]
+"""A name or free text about the family (personal data)."""
+PersonalDate = Annotated[date, PERSONAL]
+"""A date that identifies a person, such as a birth date (personal data)."""
+ERASED_TEXT: Final = "[erased]"
+"""What a :data:`PersonalText` reads as once the family's data has been erased."""
+ERASED_DATE: Final = date.min
+"""What a :data:`PersonalDate` reads as once the family's data has been erased."""
+
 
 Municipality = NewType("Municipality", str)
 """An official municipality number: four digits in Norway (4204), three in Denmark (153)."""
@@ -158,7 +183,7 @@ class Member:
     """A member of the family: an adult or a child, with their guardians."""
 
     member_id: MemberId
-    name: str
-    birth_date: date
+    name: PersonalText
+    birth_date: PersonalDate
     kind: MemberKind
     guardian_ids: frozenset[MemberId] = frozenset()

@@ -12,7 +12,7 @@ knew on one date about another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -23,7 +23,14 @@ from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
-from familiekoordinering.domain.values import Agency, MeetingId, MemberId
+from familiekoordinering.domain.values import (
+    ERASED_DATE,
+    ERASED_TEXT,
+    Agency,
+    MeetingId,
+    MemberId,
+)
+from familiekoordinering.protection.sealing import holds_erased
 from familiekoordinering.timeline.i18n import DEFAULT_LANGUAGE, Language, translations
 
 __all__ = [
@@ -106,6 +113,8 @@ class TimelineEntry:
     """For a contact on the family's behalf: the consent(s) or legal duty that allowed it."""
     family_knew: str | None
     """For a contact: how the family knew (present, agreed beforehand, told afterwards)."""
+    erased: bool = False
+    """Whether the event's personal data was erased (it reads as "[erased]")."""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON-able data (dates in ISO form)."""
@@ -119,6 +128,7 @@ class TimelineEntry:
             "who": self.who,
             "permitted_by": self.permitted_by,
             "family_knew": self.family_knew,
+            "erased": self.erased,
         }
 
 
@@ -132,6 +142,8 @@ class Timeline:
     as_of: date | None
     as_recorded: date | datetime | None
     entries: tuple[TimelineEntry, ...]
+    erased_at: datetime | None = None
+    """When the family's personal data was erased, if it was."""
 
     def to_json(self) -> dict[str, Any]:
         """The timeline as JSON-able data."""
@@ -141,6 +153,7 @@ class Timeline:
             "language": self.language.value,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "as_recorded": self.as_recorded.isoformat() if self.as_recorded else None,
+            "erased_at": self.erased_at.isoformat() if self.erased_at else None,
             "entries": [entry.to_json() for entry in self.entries],
         }
 
@@ -155,6 +168,10 @@ class Timeline:
             lines.append(_("As it stood on {date}").format(date=self.as_of.isoformat()))
         if self.as_recorded:
             lines.append(_("As recorded by {date}").format(date=_day(self.as_recorded)))
+        if self.erased_at:
+            lines.append(
+                _("Personal data erased on {date}").format(date=_day(self.erased_at))
+            )
         for e in self.entries:
             lines.append(f"{e.version:>4}  {e.occurred_on.isoformat()}  {e.what}")
             recorded = _("recorded {when} by {who}").format(
@@ -171,6 +188,8 @@ class Timeline:
                 lines.append(
                     "      " + _("The family knew: {how}").format(how=e.family_knew)
                 )
+            if e.erased:
+                lines.append("      " + _("(personal data erased)"))
         return "\n".join(lines)
 
 
@@ -180,6 +199,9 @@ def _day(value: date | datetime) -> str:
         if isinstance(value, datetime)
         else (value.isoformat())
     )
+
+
+_ERASED_DAY = ERASED_DATE.isoformat()
 
 
 class _Words:
@@ -264,6 +286,11 @@ class _Words:
             )
         deadline = knows.inform_by.isoformat() if knows.inform_by else "?"
         return self("to be told afterwards, by {date}", date=deadline)
+
+    def unerased(self, text: str) -> str:
+        """``text`` with the marks of erased data as "[erased]" in the language."""
+        erased = self("[erased]")
+        return text.replace(ERASED_TEXT, erased).replace(_ERASED_DAY, erased)
 
     def goal(self, goal_id: Any) -> str:
         goal = self.family.goals.get(goal_id)
@@ -424,12 +451,16 @@ def build_timeline(
     language: Language | str = DEFAULT_LANGUAGE,
     as_of: date | None = None,
     as_recorded: date | datetime | None = None,
+    erased_at: datetime | None = None,
 ) -> Timeline:
     """Every selected event of one family as a readable entry, in recording order.
 
     Names, goals and consents are described as the family stood at the
     timeline's dates (so a later name change does not rewrite an old entry's
-    reading, and nothing after ``as_recorded`` leaks in).
+    reading, and nothing after ``as_recorded`` leaks in). ``erased_at`` is when
+    the family's personal data was erased, if it was: its names, birth dates
+    and free text then read as "[erased]" in the timeline's language, and
+    each entry that held some says so.
     """
     translations(language)  # an unknown language is refused here, clearly
     lang = Language(language)
@@ -438,8 +469,9 @@ def build_timeline(
     if family is None:
         first = events[0] if events else None
         family_id = str(first.originator_id) if first else "?"
-        return Timeline(family_id, "", lang, as_of, as_recorded, ())
+        return Timeline(family_id, "", lang, as_of, as_recorded, (), erased_at)
     w = _Words(lang, family)
+    shown = w.unerased if erased_at is not None else _same
     entries = tuple(
         TimelineEntry(
             version=e.originator_version,
@@ -447,11 +479,28 @@ def build_timeline(
             occurred_on=e.occurred_on,
             recorded_at=e.recorded_at,
             recorded_late=e.recorded_at.date() > e.occurred_on,
-            what=_what(e, w),
+            what=shown(_what(e, w)),
             who=f"{e.actor.user_id} ({w.word(e.actor.role)})",
-            permitted_by=_permitted_by(e, w),
-            family_knew=_family_knew(e, w),
+            permitted_by=_maybe(shown, _permitted_by(e, w)),
+            family_knew=_maybe(shown, _family_knew(e, w)),
+            erased=erased_at is not None and holds_erased(e),
         )
         for e in selected
     )
-    return Timeline(str(family.id), family.label, lang, as_of, as_recorded, entries)
+    return Timeline(
+        str(family.id),
+        shown(family.label),
+        lang,
+        as_of,
+        as_recorded,
+        entries,
+        erased_at,
+    )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _maybe(shown: Callable[[str], str], text: str | None) -> str | None:
+    return None if text is None else shown(text)

@@ -6,6 +6,7 @@ with the package, see :func:`export_schema`):
 
 * ``schema`` — the schema's name and version;
 * ``family_id``, ``label``, ``municipality``, ``exported_on``, ``language``;
+* ``erased_at`` — when the family's personal data was erased, or null;
 * ``member`` — the member the export is for, or null for the whole family;
 * ``members`` — each member (id, name, birth date, kind, left on);
 * ``events`` — every stored event exactly as stored: ``version``, ``type``,
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -78,13 +79,15 @@ def access_export(
     on: date,
     member_id: MemberId | None = None,
     language: Language | str = DEFAULT_LANGUAGE,
+    erased_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything stored about the family (or one member) as JSON-able data.
 
     ``events`` are the family's events and ``stored`` the same events as stored
-    (version, topic, payload), in the same order.
+    (version, topic, payload), in the same order; ``erased_at`` is when the
+    family's personal data was erased, if it was.
     """
-    timeline = build_timeline(events, language=language)
+    timeline = build_timeline(events, language=language, erased_at=erased_at)
     family = events[0].mutate(None) if events else None
     for event in events[1:]:
         family = event.mutate(family)
@@ -124,6 +127,7 @@ def access_export(
         "municipality": family.municipality,
         "exported_on": on.isoformat(),
         "language": timeline.language.value,
+        "erased_at": erased_at.isoformat() if erased_at else None,
         "member": member,
         "members": members,
         "events": [

@@ -49,6 +49,11 @@ def render_report(
         f"<p class='lead'>{e(w('This is everything recorded about your family, as it stands on {date}.', date=on.isoformat()))}</p>"  # noqa: E501
     )
 
+    if timeline.erased_at is not None:
+        add(
+            f"<p class='lead'><strong>{e(w('Personal data erased on {date}', date=timeline.erased_at.date().isoformat()))}</strong></p>"  # noqa: E501
+        )
+
     add(f"<h2>{e(w('Your coordinator'))}</h2>")
     coordinator = family.coordinator
     add(
@@ -169,10 +174,12 @@ def render_report(
     add("</ol>")
     lang = "nb" if timeline.language is Language.NB else "en"
     title = e(w("Your family coordination: {label}", label=family.label))
-    return (
+    page = (
         f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{title}</title><style>{_STYLE}</style></head><body>\n"
         + "\n".join(parts)
         + "\n</body></html>\n"
     )
+    # Erased names, birth dates and free text read as "[erased]" in the language.
+    return w.unerased(page) if timeline.erased_at is not None else page

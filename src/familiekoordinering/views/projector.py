@@ -235,7 +235,8 @@ class ViewProjector:
 
 
 def fold_rows(
-    payload: Callable[[str, bytes], dict[str, Any]], rows: list[NotificationRow]
+    payload: Callable[[str, bytes, str, int], dict[str, Any]],
+    rows: list[NotificationRow],
 ) -> list[Operation]:
     """The row operations of a batch of notifications (``payload`` decodes one).
 
@@ -245,7 +246,9 @@ def fold_rows(
     ops: list[Operation] = []
     for notification_id, family_id, version, topic, state in rows:
         try:
-            ops += operations(family_id, topic, payload(topic, state))
+            ops += operations(
+                family_id, topic, payload(topic, state, family_id, version)
+            )
         except Exception as e:  # any failure is named, never skipped
             raise UnreadableEventError(
                 f"cannot fold event {version} of family {family_id} "

@@ -3,8 +3,9 @@
 The module is a persistence module in eventsourcing's sense: the application
 selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 ``FamilyCoordination("postgresql://…")`` does for you) and eventsourcing finds
-:class:`Factory` in it. Events, snapshots and the read models
-(:class:`PostgresViewStore`) live in the same database and schema.
+:class:`Factory` in it. Events, snapshots, the read models
+(:class:`PostgresViewStore`) and the families' wrapped keys
+(:class:`PostgresKeyStore`) live in the same database and schema.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
+from familiekoordinering_postgres.keys import PostgresKeyStore
 from familiekoordinering_postgres.views import PostgresViewStore
 
-__all__ = ["Factory", "NotificationListener", "PostgresViewStore"]
+__all__ = ["Factory", "NotificationListener", "PostgresKeyStore", "PostgresViewStore"]
 
 
 class NotificationListener:
@@ -95,3 +97,7 @@ class Factory(es_postgres.PostgresFactory):
     def view_store(self) -> PostgresViewStore:
         """The read models' store, in the same database and schema as the events."""
         return PostgresViewStore(self._conninfo, schema=self._schema)
+
+    def key_store(self) -> PostgresKeyStore:
+        """The families' wrapped data keys, in the same database and schema."""
+        return PostgresKeyStore(self._conninfo, schema=self._schema)

@@ -4,7 +4,8 @@ The module is a persistence module in eventsourcing's sense: the application
 selects it with ``PERSISTENCE_MODULE=familiekoordinering_sqlite`` (which
 ``FamilyCoordination("path.db")`` does for you) and eventsourcing finds
 :class:`Factory` in it. Events, snapshots and (later) read models live in one
-SQLite file in WAL mode; the read models too (:class:`SQLiteViewStore`).
+SQLite file in WAL mode; the read models too (:class:`SQLiteViewStore`), and
+the families' wrapped keys (:class:`SQLiteKeyStore`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
+from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
 
-__all__ = ["Factory", "SQLiteViewStore"]
+__all__ = ["Factory", "SQLiteKeyStore", "SQLiteViewStore"]
 
 
 class Factory(es_sqlite.SQLiteFactory):
@@ -69,3 +71,7 @@ class Factory(es_sqlite.SQLiteFactory):
     def view_store(self) -> SQLiteViewStore:
         """The read models' store, in the same SQLite file as the events."""
         return SQLiteViewStore(self._db_name)
+
+    def key_store(self) -> SQLiteKeyStore:
+        """The families' wrapped data keys, in the same SQLite file as the events."""
+        return SQLiteKeyStore(self._db_name)

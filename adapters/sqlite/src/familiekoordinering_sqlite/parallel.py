@@ -13,6 +13,7 @@ parent is imported or forked.
 
 from __future__ import annotations
 
+import base64
 import json
 import pickle
 import subprocess
@@ -38,8 +39,13 @@ def _fold_process(arguments: dict[str, Any], out: IO[bytes]) -> None:
 
     try:
         path = arguments["path"]
+        master_key = arguments["master_key"]
         app = FamilyCoordination(
-            path, snapshot_interval=None, cache_size=0, settings=arguments["settings"]
+            path,
+            snapshot_interval=None,
+            cache_size=0,
+            settings=arguments["settings"],
+            master_key=base64.b64decode(master_key) if master_key else None,
         )
         store = SQLiteViewStore(path)
         read = app.factory.select_notification_rows  # type: ignore[attr-defined]
@@ -72,6 +78,9 @@ def fill_in_parallel(
     arguments = {
         "path": store.path,
         "settings": {k: v for k, v in app.env.items() if k not in _SKIP},
+        "master_key": (
+            base64.b64encode(app.master_key).decode() if app.master_key else None
+        ),
         "generation": generation,
         "start": expected + 1,
         "batch_size": batch_size,

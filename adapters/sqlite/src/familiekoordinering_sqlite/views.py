@@ -99,6 +99,10 @@ class SQLiteViewStore:
             cached_statements=256,
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
+        # The rows hold personal data in the clear (names, a goal's words): what
+        # an update or delete frees is overwritten with zeros, so that after an
+        # erasure and a rebuild none of it is left in the file's free space.
+        self._conn.execute("PRAGMA secure_delete=ON")
         # Rows and position commit together in the WAL, so a crash loses whole
         # batches or none; NORMAL skips the fsync per commit (a power cut may
         # roll the views back a few batches, which the next run re-folds).

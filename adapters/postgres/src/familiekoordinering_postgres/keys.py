@@ -1,0 +1,106 @@
+"""The PostgreSQL key store: each family's wrapped data key, or its erasure."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from familiekoordinering.protection import Erasure, StoredKey
+
+__all__ = ["PostgresKeyStore"]
+
+
+class PostgresKeyStore:
+    """A :class:`~familiekoordinering.protection.KeyStore` in a PostgreSQL schema.
+
+    PostgreSQL keeps an updated row's old version until the table is vacuumed,
+    so :meth:`purge` (run after an erasure) rewrites the small keys table with
+    ``VACUUM FULL``: the destroyed key is then in no table file. Copies in the
+    server's write-ahead log and in backups last until those are recycled;
+    they are wrapped by the master key.
+    """
+
+    def __init__(self, conninfo: str, *, schema: str = "public") -> None:
+        self.schema = schema
+        self._lock = threading.Lock()
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._table = sql.SQL("{}.{}").format(
+            sql.Identifier(schema), sql.Identifier("fk_family_keys")
+        )
+        self._execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+        )
+        self._execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (family_id UUID PRIMARY KEY, "
+                "wrapped BYTEA, erased_at TIMESTAMPTZ, erased_by TEXT)"
+            ).format(self._table)
+        )
+
+    def _execute(self, query: sql.Composed | sql.SQL, params: Any = None) -> list[Any]:
+        with self._lock, self._conn.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def get(self, family_id: UUID) -> StoredKey | None:
+        """The family's row, or None."""
+        rows = self._execute(
+            sql.SQL(
+                "SELECT wrapped, erased_at, erased_by FROM {} WHERE family_id = %s"
+            ).format(self._table),
+            (family_id,),
+        )
+        if not rows:
+            return None
+        wrapped, erased_at, erased_by = rows[0]
+        erasure = (
+            Erasure(family_id, erased_at, erased_by) if erased_at is not None else None
+        )
+        return StoredKey(bytes(wrapped) if wrapped is not None else None, erasure)
+
+    def add(self, family_id: UUID, wrapped: bytes) -> bool:
+        """Store a new wrapped key unless the family has a row."""
+        rows = self._execute(
+            sql.SQL(
+                "INSERT INTO {} (family_id, wrapped) VALUES (%s, %s) "
+                "ON CONFLICT (family_id) DO NOTHING RETURNING family_id"
+            ).format(self._table),
+            (family_id, wrapped),
+        )
+        return bool(rows)
+
+    def erase(self, erasure: Erasure) -> None:
+        """Overwrite the family's key with the erasure, then purge the table."""
+        self._execute(
+            sql.SQL(
+                "INSERT INTO {} (family_id, wrapped, erased_at, erased_by) "
+                "VALUES (%s, NULL, %s, %s) ON CONFLICT (family_id) DO UPDATE SET "
+                "wrapped = NULL, erased_at = excluded.erased_at, "
+                "erased_by = excluded.erased_by"
+            ).format(self._table),
+            (erasure.family_id, erasure.erased_at, erasure.erased_by),
+        )
+        self.purge()
+
+    def purge(self) -> None:
+        """Rewrite the keys table, so that no old row version holds a destroyed key."""
+        self._execute(sql.SQL("VACUUM FULL {}").format(self._table))
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure, oldest first."""
+        rows = self._execute(
+            sql.SQL(
+                "SELECT family_id, erased_at, erased_by FROM {} "
+                "WHERE erased_at IS NOT NULL ORDER BY erased_at"
+            ).format(self._table)
+        )
+        return [Erasure(f, at, by) for f, at, by in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,112 @@
+"""The SQLite key store: each family's wrapped data key, or its erasure, in the store's file."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime
+from uuid import UUID
+
+from familiekoordinering.protection import Erasure, StoredKey
+
+__all__ = ["SQLiteKeyStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fk_family_keys (
+    family_id TEXT PRIMARY KEY,
+    wrapped BLOB,
+    erased_at TEXT,
+    erased_by TEXT
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteKeyStore:
+    """A :class:`~familiekoordinering.protection.KeyStore` in an SQLite file.
+
+    The connection runs with ``secure_delete`` on, so that a destroyed key is
+    overwritten with zeros in the file rather than left in free space, and an
+    erasure ends with a WAL checkpoint that truncates the log, so that no old
+    page holding the key survives there either (see :meth:`purge`).
+    """
+
+    def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            path,
+            uri=path.startswith("file:"),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=lock_timeout,
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA secure_delete=ON")
+        self._conn.executescript(_SCHEMA)
+
+    def get(self, family_id: UUID) -> StoredKey | None:
+        """The family's row, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT wrapped, erased_at, erased_by FROM fk_family_keys "
+                "WHERE family_id = ?",
+                (str(family_id),),
+            ).fetchone()
+        if row is None:
+            return None
+        wrapped, erased_at, erased_by = row
+        erasure = (
+            Erasure(family_id, datetime.fromisoformat(erased_at), erased_by)
+            if erased_at is not None
+            else None
+        )
+        return StoredKey(wrapped, erasure)
+
+    def add(self, family_id: UUID, wrapped: bytes) -> bool:
+        """Store a new wrapped key unless the family has a row."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO fk_family_keys (family_id, wrapped) VALUES (?, ?)",
+                (str(family_id), wrapped),
+            )
+            return cursor.rowcount == 1
+
+    def erase(self, erasure: Erasure) -> None:
+        """Overwrite the family's key with the erasure, then purge the log."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO fk_family_keys (family_id, wrapped, erased_at, erased_by) "
+                "VALUES (?, NULL, ?, ?) ON CONFLICT (family_id) DO UPDATE SET "
+                "wrapped = NULL, erased_at = excluded.erased_at, "
+                "erased_by = excluded.erased_by",
+                (
+                    str(erasure.family_id),
+                    erasure.erased_at.isoformat(),
+                    erasure.erased_by,
+                ),
+            )
+        self.purge()
+
+    def purge(self) -> None:
+        """Checkpoint the write-ahead log into the file and truncate it.
+
+        Destroyed content (zeroed by ``secure_delete``) then exists nowhere in
+        the store's files. Connections in the middle of a read can hold the
+        log back; they are waited for (up to the lock timeout).
+        """
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT family_id, erased_at, erased_by FROM fk_family_keys "
+                "WHERE erased_at IS NOT NULL ORDER BY erased_at"
+            ).fetchall()
+        return [Erasure(UUID(f), datetime.fromisoformat(at), by) for f, at, by in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,251 @@
+"""Per-family data keys, wrapped by a master key, behind a key-store port.
+
+Each family's personal data is encrypted with its own 256-bit AES-GCM *data
+key*. A data key is stored only wrapped (encrypted) by the deploying app's
+*master key*, in a :class:`KeyStore` beside the events. Erasing a family
+destroys its wrapped key and leaves an erasure marker in its place, so that its
+personal data can never be read again and a new key is never created for it by
+accident (crypto-shredding).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from uuid import UUID
+
+import attrs
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from familiekoordinering.errors import ConfigurationError, FamilyErasedError
+
+__all__ = [
+    "MASTER_KEY_BYTES",
+    "Erasure",
+    "InMemoryKeyStore",
+    "KeyStore",
+    "Keyring",
+    "StoredKey",
+    "load_master_key",
+    "new_master_key",
+]
+
+MASTER_KEY_BYTES = 32
+"""A master key is 32 random bytes (AES-256)."""
+_NONCE = 12
+
+
+@attrs.frozen
+class Erasure:
+    """A family's personal data was erased: when, and by whom."""
+
+    family_id: UUID
+    erased_at: datetime
+    erased_by: str
+
+
+@attrs.frozen
+class StoredKey:
+    """A key store's row for a family: its wrapped key, or the erasure that replaced it."""
+
+    wrapped: bytes | None
+    erasure: Erasure | None = None
+
+
+class KeyStore(Protocol):
+    """Where the wrapped data keys live (beside the events, in the same store).
+
+    Implementations: :class:`InMemoryKeyStore`; the SQLite and PostgreSQL
+    adapters' ``Factory.key_store()``. A wrapped key is never overwritten:
+    :meth:`add` refuses when the family has a row (a key or an erasure), and
+    :meth:`erase` destroys the key so that no copy remains in the store.
+    """
+
+    def get(self, family_id: UUID) -> StoredKey | None:
+        """The family's row, or None when it has neither key nor erasure."""
+        ...
+
+    def add(self, family_id: UUID, wrapped: bytes) -> bool:
+        """Store a new wrapped key; False (and nothing stored) if the family has a row."""
+        ...
+
+    def erase(self, erasure: Erasure) -> None:
+        """Destroy the family's key (if any) and record the erasure in its place."""
+        ...
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure, oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
+
+
+class InMemoryKeyStore:
+    """A :class:`KeyStore` in a dict: for the in-memory store and for tests."""
+
+    def __init__(self) -> None:
+        self._rows: dict[UUID, StoredKey] = {}
+        self._lock = threading.Lock()
+
+    def get(self, family_id: UUID) -> StoredKey | None:
+        """The family's row, or None."""
+        return self._rows.get(family_id)
+
+    def add(self, family_id: UUID, wrapped: bytes) -> bool:
+        """Store a new wrapped key unless the family has a row."""
+        with self._lock:
+            if family_id in self._rows:
+                return False
+            self._rows[family_id] = StoredKey(wrapped)
+            return True
+
+    def erase(self, erasure: Erasure) -> None:
+        """Replace the family's key by the erasure."""
+        with self._lock:
+            self._rows[erasure.family_id] = StoredKey(None, erasure)
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure, oldest first."""
+        found = [r.erasure for r in self._rows.values() if r.erasure is not None]
+        return sorted(found, key=lambda e: e.erased_at)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def new_master_key() -> bytes:
+    """A new random master key (keep it outside the store, e.g. in a secrets manager)."""
+    return os.urandom(MASTER_KEY_BYTES)
+
+
+def load_master_key(path: str | Path) -> bytes:
+    """Read a master key written as base64 text (``base64.b64encode(key)``)."""
+    try:
+        text = Path(path).read_text(encoding="ascii").strip()
+        key = base64.b64decode(text, validate=True)
+    except (OSError, ValueError) as e:
+        raise ConfigurationError(
+            f"cannot read a master key from {str(path)!r}: {e}. The file holds the "
+            f"base64 of {MASTER_KEY_BYTES} random bytes"
+        ) from e
+    _check_master_key(key)
+    return key
+
+
+def _check_master_key(key: object) -> bytes:
+    if not isinstance(key, bytes) or len(key) != MASTER_KEY_BYTES:
+        size = len(key) if isinstance(key, bytes) else type(key).__name__
+        raise ConfigurationError(
+            f"a master key is {MASTER_KEY_BYTES} bytes, not {size}: make one with "
+            "familiekoordinering.protection.new_master_key()"
+        )
+    return key
+
+
+class Keyring:
+    """The application's view of the keys: unwraps, creates, caches and erases them.
+
+    ``master_key`` wraps every family's data key (AES-GCM, bound to the
+    family's id); ``store`` keeps the wrapped keys. Unwrapped keys are cached
+    in memory for ``cache_seconds`` (so that an erasure made by another process
+    takes effect here within that time) and dropped at once on an erasure made
+    through this keyring.
+    """
+
+    DEFAULT_CACHE_SECONDS = 60.0
+
+    def __init__(
+        self,
+        master_key: bytes,
+        store: KeyStore,
+        *,
+        cache_seconds: float = DEFAULT_CACHE_SECONDS,
+    ) -> None:
+        self._master = AESGCM(_check_master_key(master_key))
+        self.store = store
+        self.cache_seconds = cache_seconds
+        self._cache: dict[UUID, tuple[AESGCM, float]] = {}
+        self._lock = threading.Lock()
+
+    def cipher(self, family_id: UUID, *, create: bool) -> AESGCM | None:
+        """The family's data cipher; None when the family was erased.
+
+        Without a key yet: with ``create`` a new key is made and stored,
+        otherwise None is returned (the family has nothing sealed). Raises
+        :class:`FamilyErasedError` when ``create`` is asked for an erased family.
+        """
+        cached = self._cache.get(family_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        row = self.store.get(family_id)
+        if row is None and create:
+            data_key = AESGCM.generate_key(bit_length=256)
+            nonce = os.urandom(_NONCE)
+            wrapped = nonce + self._master.encrypt(nonce, data_key, family_id.bytes)
+            if self.store.add(family_id, wrapped):
+                row = StoredKey(wrapped)
+            else:  # another process made one first: use theirs
+                row = self.store.get(family_id)
+        if row is None:
+            return None
+        if row.wrapped is None:
+            if create and row.erasure is not None:
+                raise FamilyErasedError(
+                    f"family {family_id}'s personal data was erased on "
+                    f"{row.erasure.erased_at:%Y-%m-%d} by {row.erasure.erased_by}: "
+                    "nothing more can be recorded for it"
+                )
+            return None
+        try:
+            data_key = self._master.decrypt(
+                row.wrapped[:_NONCE], row.wrapped[_NONCE:], family_id.bytes
+            )
+        except InvalidTag:
+            raise ConfigurationError(
+                f"the master key given does not open family {family_id}'s key: give "
+                "the master key this store was written with"
+            ) from None
+        cipher = AESGCM(data_key)
+        with self._lock:
+            self._cache[family_id] = (cipher, time.monotonic() + self.cache_seconds)
+        return cipher
+
+    def opener(self, family_id: UUID) -> AESGCM | None:
+        """The cipher that opens the family's sealed data, or None if it was erased.
+
+        Raises :class:`ConfigurationError` when the store has neither key nor
+        erasure for the family (the key store was lost or is not this store's).
+        """
+        cipher = self.cipher(family_id, create=False)
+        if cipher is not None:
+            return cipher
+        if self.erasure(family_id) is not None:
+            return None
+        raise ConfigurationError(
+            f"family {family_id} has encrypted personal data but the key store has no "
+            "key for it: the key store is missing or belongs to another store"
+        )
+
+    def erasure(self, family_id: UUID) -> Erasure | None:
+        """The family's erasure, or None if its data was not erased."""
+        row = self.store.get(family_id)
+        return row.erasure if row is not None else None
+
+    def erase(self, erasure: Erasure) -> None:
+        """Destroy the family's key; its sealed data is unreadable from now on."""
+        with self._lock:
+            self._cache.pop(erasure.family_id, None)
+        self.store.erase(erasure)
+
+    def erasures(self) -> Iterator[Erasure]:
+        """Every erasure, oldest first."""
+        return iter(self.store.erasures())
