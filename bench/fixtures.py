@@ -22,12 +22,15 @@ from familiekoordinering.domain.consent import (
 )
 from familiekoordinering.domain.programme import Eligibility, Programme, ReferralSource
 from familiekoordinering.domain.values import (
+    Actor,
     Agency,
     AgencyKind,
     ConsentId,
     FamilyId,
     MemberId,
     MemberKind,
+    Municipality,
+    Role,
     Topic,
 )
 from familiekoordinering.testing.histories import ACTOR, START, build_history, event_mix
@@ -36,6 +39,7 @@ __all__ = [
     "ACTOR",
     "CONTACT_AGENCY",
     "CONTACT_PURPOSE",
+    "READER",
     "SETUP_EVENTS",
     "START",
     "ConsentingFamily",
@@ -45,10 +49,14 @@ __all__ = [
     "event_mix",
 ]
 
+READER = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
+"""Who reads the families back: a team lead of their municipality."""
+
 CONTACT_AGENCY = Agency(AgencyKind.NAV, "NAV Kristiansand")
 CONTACT_PURPOSE = "Søknad om bostøtte og gjennomgang av husholdningens økonomi"
-SETUP_EVENTS = 6
-"""Events of a consenting family before its first contact (enrolment, members, consent)."""
+SETUP_EVENTS = 7
+"""Events of a consenting family before its first contact (enrolment, coordinator,
+members, consent)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,13 @@ def enrol_consenting_family(app: FamilyCoordination) -> ConsentingFamily:
         programme=Programme.nye_monstre(),
         referral=ReferralSource.NAV,
         eligibility=Eligibility(250_000, 300_000, 3),
+        occurred_on=START,
+        actor=ACTOR,
+    )
+    app.assign_coordinator(  # the coordinator takes the family on
+        fid,
+        coordinator_id=ACTOR.user_id,
+        coordinator_name="Kari Nilsen",
         occurred_on=START,
         actor=ACTOR,
     )

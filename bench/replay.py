@@ -25,7 +25,7 @@ from uuid import UUID
 
 from bench.baseline import Case, open_bare_app
 from bench.common import Result, Size, stored_size, summarise, temp_dir
-from bench.fixtures import build_history, event_mix
+from bench.fixtures import READER, build_history, event_mix
 from familiekoordinering import FamilyCoordination
 
 __all__ = ["NAME", "run"]
@@ -47,7 +47,7 @@ def _store_ours(db: Path, n: int) -> tuple[UUID, dict[str, int]]:
     try:
         family = build_history(n)
         app.save(family)
-        events = app.family_history(family.id)
+        events = app.family_history(family.id, actor=READER)
         if len(events) != n:
             raise AssertionError(f"ours: {len(events)} events stored, not {n}")
         return family.id, event_mix(events)
@@ -94,12 +94,14 @@ def _time_loads(
     try:
 
         def load_ours() -> object:
-            return ours.get_family(family_id)
+            return ours.get_family(family_id, actor=READER)
 
         def load_bare() -> object:
             return bare.repository.get(case_id)
 
-        family = ours.get_family(family_id)  # warm-up: codecs, statements, caches
+        family = ours.get_family(
+            family_id, actor=READER
+        )  # warm-up: codecs, statements, caches
         case: Case = bare.repository.get(case_id)
         if family.version != n or case.version != n:
             raise AssertionError(f"loaded versions {family.version}, {case.version}")

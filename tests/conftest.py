@@ -50,6 +50,7 @@ START = date(2026, 1, 5)
 KOMMUNE = Municipality("4204")
 COORDINATOR = Actor("k-lund", Role.COORDINATOR, KOMMUNE)
 LEAD = Actor("t-lead", Role.TEAM_LEAD, KOMMUNE)
+AUDITOR = Actor("r-revisor", Role.AUDITOR, KOMMUNE)
 
 
 class FixedClock:
@@ -105,7 +106,7 @@ def app(make_app: Callable[..., FamilyCoordination]) -> FamilyCoordination:
 
 
 class EnrolledFamily:
-    """A family with two adults (Kari, Ola) and one child (Emma), and a NAV consent."""
+    """A family coordinated by k-lund: two adults (Kari, Ola), a child (Emma), a NAV consent."""
 
     def __init__(self, app: FamilyCoordination) -> None:
         self.app = app
@@ -118,6 +119,10 @@ class EnrolledFamily:
             occurred_on=START,
             actor=LEAD,
         )
+        app.assign_coordinator(
+            self.id, coordinator_id=COORDINATOR.user_id, coordinator_name="Kristin Lund",
+            occurred_on=START, actor=LEAD,
+        )  # fmt: skip
         self.kari: MemberId = app.add_member(
             self.id, name="Kari Hansen", birth_date=date(1988, 4, 2), kind=MemberKind.ADULT,
             occurred_on=START, actor=COORDINATOR,
@@ -147,7 +152,7 @@ class EnrolledFamily:
 
     @property
     def version(self) -> int:
-        return self.app.get_family(self.id).version
+        return self.app.get_family(self.id, actor=LEAD).version
 
 
 @pytest.fixture

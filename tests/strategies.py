@@ -46,6 +46,7 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.access import Access, FamilyFacts
 from familiekoordinering.testing.histories import build_history
 from familiekoordinering.testing.views import row_operations
 
@@ -346,3 +347,22 @@ mixed_histories = st.builds(
 )
 """Whole, realistic family histories (unsaved), of 20 to 160 events."""
 """Row operations on a few rows, as a batch (the strategy ships with the contract)."""
+
+
+# ----------------------------------------------------------------- access policy
+
+SMALL_MUNICIPALITIES = st.sampled_from([Municipality("4204"), Municipality("1103")])
+"""Two municipalities, so that drawn actors and families often share one."""
+SMALL_USERS = st.sampled_from(["k-lund", "t-lead", "kari", "r-revisor"])
+policy_actors = st.builds(
+    Actor, user_id=SMALL_USERS, role=st.sampled_from(Role),
+    municipality=SMALL_MUNICIPALITIES,
+)  # fmt: skip
+accesses = st.sampled_from(Access)
+family_facts = st.builds(
+    FamilyFacts,
+    municipality=SMALL_MUNICIPALITIES,
+    coordinators=st.frozensets(SMALL_USERS, max_size=1),
+    members=st.frozensets(SMALL_USERS, max_size=2),
+)
+"""A family as the access policy sees it (its users drawn from the same few ids)."""

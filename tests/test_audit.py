@@ -22,7 +22,8 @@ from familiekoordinering import (
     Topic,
 )
 from familiekoordinering.audit import FindingKind
-from tests.conftest import COORDINATOR, START, EnrolledFamily
+from familiekoordinering.protection import load_master_key
+from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 
 DAY = START + timedelta(days=10)
 
@@ -55,7 +56,7 @@ def test_a_clean_history_has_no_violation(family: EnrolledFamily) -> None:
         member_ids=[family.kari], purpose="p", channel=Channel.PHONE,
         family_knows=FamilyKnows.present(), occurred_on=DAY, actor=COORDINATOR,
     )  # fmt: skip
-    report = family.app.audit(family.id, on=DAY)
+    report = family.app.audit(family.id, on=DAY, actor=AUDITOR)
     assert report.violations == ()
     assert report.exit_status == 0
     assert report.events == family.version
@@ -65,7 +66,7 @@ def test_an_uncovered_event_appended_directly_to_the_store_is_found(
     family: EnrolledFamily,
 ) -> None:
     family.app.events.put([forged_contact(family, Topic.PARENTING, DAY)])
-    report = family.app.audit(on=DAY)
+    report = family.app.audit(on=DAY, actor=AUDITOR)
     (violation,) = report.violations
     assert violation.kind is FindingKind.UNCOVERED_ACTION
     assert violation.version == family.version
@@ -83,7 +84,7 @@ def test_an_event_dated_after_a_withdrawal_is_found_even_if_it_names_the_consent
     family.app.events.put(
         [forged_contact(family, Topic.ECONOMY, DAY + timedelta(days=1))]
     )
-    (violation,) = family.app.audit(family.id, on=DAY).violations
+    (violation,) = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
     assert "withdrawn on" in violation.message
 
 
@@ -107,8 +108,10 @@ def test_open_notifications_past_their_deadline_are_violations_and_late_ones_not
         family.id, late, channel=Channel.PHONE, occurred_on=DAY + timedelta(days=5),
         actor=COORDINATOR,
     )  # fmt: skip
-    assert app.audit(family.id, on=DAY + timedelta(days=2)).violations == ()
-    report = app.audit(family.id, on=DAY + timedelta(days=3))
+    assert (
+        app.audit(family.id, on=DAY + timedelta(days=2), actor=AUDITOR).violations == ()
+    )
+    report = app.audit(family.id, on=DAY + timedelta(days=3), actor=AUDITOR)
     assert [f.kind for f in report.violations] == [FindingKind.OVERDUE_NOTIFICATION]
     assert [f.kind for f in report.findings if not f.is_violation] == [
         FindingKind.INFORMED_LATE
@@ -124,7 +127,7 @@ def test_every_legal_duty_action_is_listed_but_is_no_violation(
         legal_basis="barnevernsloven § 13-2", family_knows=FamilyKnows.present(),
         occurred_on=DAY, actor=COORDINATOR,
     )  # fmt: skip
-    report = family.app.audit(family.id, on=DAY)
+    report = family.app.audit(family.id, on=DAY, actor=AUDITOR)
     (finding,) = report.findings
     assert finding.kind is FindingKind.LEGAL_DUTY_ACTION
     assert "barnevernsloven § 13-2" in finding.message
@@ -141,14 +144,15 @@ def test_an_unreadable_stored_event_is_a_violation_naming_its_position(
         b'{"occurred_on": "20',
     )
     family.app.recorder.insert_events([stored])
-    (violation,) = family.app.audit(family.id, on=DAY).violations
+    (violation,) = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
     assert violation.kind is FindingKind.UNREADABLE_EVENT
     assert violation.version == stored.originator_version
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "familiekoordinering", *args],
+        [sys.executable, "-m", "familiekoordinering",
+         "--actor", "r-revisor:auditor:4204", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
@@ -162,9 +166,12 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
     assert "0 violation(s)" in clean.stdout
 
     # A faulty client writes straight into the SQLite file, past the library.
-    app = FamilyCoordination(tmp_path / "familiekoordinering.db")
+    app = FamilyCoordination(
+        tmp_path / "familiekoordinering.db",
+        master_key=load_master_key(tmp_path / "familiekoordinering.db.key"),
+    )
     family_id = next(iter(app.family_ids()))
-    family = app.get_family(family_id)
+    family = app.get_family(family_id, actor=LEAD)
     child = next(m for m in family.members.values() if m.kind.value == "child")
     forged = Family.AgencyContacted(  # type: ignore[call-arg]
         originator_id=family_id, originator_version=family.version + 1,

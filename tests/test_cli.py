@@ -19,7 +19,12 @@ def run(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        # The demo's team lead runs every command unless a test says otherwise.
+        env={
+            **os.environ,
+            "FAMILIEKOORDINERING_ACTOR": "t-lead:team_lead:4204",
+            **(env or {}),
+        },
         check=False,
     )
 
@@ -199,7 +204,13 @@ def test_caseload_lists_a_coordinators_families_with_what_needs_doing(
     lines = [line for line in mine.stdout.splitlines()[1:] if line.strip()]
     assert lines
     assert all("Kristin Lund" in line for line in lines)
-    nobody = run(
+    elsewhere = run(
         "caseload", "--municipality", "9999", "--on", "2022-03-01", cwd=demo_dir
     )
-    assert "0 families" in nobody.stdout
+    assert elsewhere.returncode == 1
+    assert "belongs to municipality 9999" in elsewhere.stderr
+    nobody = run(
+        "caseload", "--municipality", "9999", "--on", "2022-03-01", cwd=demo_dir,
+        env={"FAMILIEKOORDINERING_ACTOR": "a-lead:team_lead:9999"},
+    )  # fmt: skip
+    assert "0 families" in nobody.stdout, nobody.stderr

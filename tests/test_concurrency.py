@@ -15,7 +15,7 @@ from familiekoordinering import (
     FamilyCoordination,
     Topic,
 )
-from tests.conftest import COORDINATOR, START, EnrolledFamily
+from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
 
 
 def interfering(
@@ -48,15 +48,17 @@ def test_a_command_that_loses_a_race_runs_again_on_the_newer_family(
     second = FamilyCoordination(store, cache_size=0)
     family = EnrolledFamily(first)
     before = family.version
-    first._change(family.id, interfering(second, family.id))
-    history = first.family_history(family.id)
+    first._change(family.id, COORDINATOR, interfering(second, family.id))
+    history = first.family_history(family.id, actor=LEAD)
     assert len(history) == before + 2
     assert [e.originator_version for e in history] == list(range(1, before + 3))
 
     strict = FamilyCoordination(store, cache_size=0, retries=0)
     with pytest.raises(ConcurrentChangeError, match="nothing was stored"):
-        strict._change(family.id, interfering(second, family.id))
-    assert len(first.family_history(family.id)) == before + 3  # only the other writer's
+        strict._change(family.id, COORDINATOR, interfering(second, family.id))
+    assert (
+        len(first.family_history(family.id, actor=LEAD)) == before + 3
+    )  # only the other writer's
 
 
 WRITER = """
@@ -107,7 +109,7 @@ def test_two_writer_processes_on_one_postgresql_family_lose_and_duplicate_nothin
     for writer in writers:
         _, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
-    history = app.family_history(family.id)
+    history = app.family_history(family.id, actor=LEAD)
     assert [e.originator_version for e in history] == list(range(1, before + 2 * n + 1))
     purposes = [e.purpose for e in history if isinstance(e, Family.AgencyContacted)]
     assert sorted(purposes) == sorted(f"{tag} {i}" for tag in "AB" for i in range(n))

@@ -55,7 +55,7 @@ def _demo(
         store, clock=clock, master_key=KEY, snapshot_interval=snapshot_interval
     )
     report = build_demo(app, clock, families=families, years=2, seed=5)
-    return app, app.family_history(report.family_ids[0]), report.family_ids
+    return app, app.family_history(report.family_ids[0], actor=LEAD), report.family_ids
 
 
 def _texts(events: list[Family.Event]) -> set[str]:
@@ -84,7 +84,7 @@ def _only_theirs(
     others: set[str] = set(coordinators)
     for other in family_ids:
         if other != events[0].originator_id:
-            others |= _texts(app.family_history(other))
+            others |= _texts(app.family_history(other, actor=LEAD))
     return {t for t in _texts(events) - others if len(t) > 3}
 
 
@@ -110,7 +110,7 @@ def test_personal_fields_are_stored_sealed_and_read_back_whole(
     assert b"Solheim" not in stored[0].state
     assert b"helsestasjonen" not in stored[0].state
     assert payload["municipality"] == "4204"  # categories stay readable
-    again = app.get_family(family_id)
+    again = app.get_family(family_id, actor=LEAD)
     assert again.label == "Solheim"
     assert again.referral_note == "Henvist fra helsestasjonen etter samtale med mor"
 
@@ -142,7 +142,8 @@ def test_a_sealed_value_moved_to_another_event_does_not_open() -> None:
     app = FamilyCoordination(clock=clock)
     build_demo(app, clock, families=1, years=1, seed=2)
     stored = [
-        mapper.to_stored_event(e) for e in app.family_history(next(app.family_ids()))
+        mapper.to_stored_event(e)
+        for e in app.family_history(next(app.family_ids()), actor=LEAD)
     ]
     one, two = [s for s in stored if SEALED.encode() in s.state][:2]
     moved = json.loads(two.state)
@@ -166,11 +167,11 @@ def test_a_store_written_with_a_master_key_refuses_to_open_without_it_or_with_an
     app.close()
     without = FamilyCoordination(store)
     with pytest.raises(ConfigurationError, match="open the store with the master key"):
-        without.get_family(family_id)
+        without.get_family(family_id, actor=LEAD)
     without.close()
     other = FamilyCoordination(store, master_key=new_master_key())
     with pytest.raises(ConfigurationError, match="does not open family"):
-        other.get_family(family_id)
+        other.get_family(family_id, actor=LEAD)
     other.close()
 
 
@@ -199,20 +200,20 @@ def test_erasure_makes_personal_data_unreadable_and_keeps_the_anonymous_record(
     app, events, family_ids = _demo(store)
     family_id = events[0].originator_id
     app.views.catch_up()
-    outcomes = app.views.outcomes()
+    outcomes = app.views.outcomes(actor=LEAD)
     assert outcomes
     surveys = [e.survey for e in events if isinstance(e, Family.SurveyCompleted)]
-    version = app.get_family(family_id).version
+    version = app.get_family(family_id, actor=LEAD).version
 
     erasure = app.erase(family_id, actor=LEAD)
 
     assert app.erasure(family_id) == erasure
-    family = app.get_family(family_id)
+    family = app.get_family(family_id, actor=LEAD)
     assert family.version == version  # nothing stored by the erasure
     assert family.label == ERASED_TEXT
     assert {m.name for m in family.members.values()} == {ERASED_TEXT}
     assert {m.birth_date for m in family.members.values()} == {ERASED_DATE}
-    after = app.family_history(family_id)
+    after = app.family_history(family_id, actor=LEAD)
     assert [type(e) for e in after] == [type(e) for e in events]
     assert [e.occurred_on for e in after] == [e.occurred_on for e in events]
     assert [  # survey scores stay, free text goes
@@ -220,10 +221,12 @@ def test_erasure_makes_personal_data_unreadable_and_keeps_the_anonymous_record(
         for e in after
         if isinstance(e, Family.SurveyCompleted)
     ] == [attrs_without_note(s) for s in surveys]
-    assert app.views.outcomes() == outcomes
-    plan = json.dumps(app.views.plan(family_id), ensure_ascii=False, default=str)
+    assert app.views.outcomes(actor=LEAD) == outcomes
+    plan = json.dumps(
+        app.views.plan(family_id, actor=LEAD), ensure_ascii=False, default=str
+    )
     assert not any(text in plan for text in _only_theirs(app, events, family_ids))
-    other = app.get_family(family_ids[1])  # other families are untouched
+    other = app.get_family(family_ids[1], actor=LEAD)  # other families are untouched
     assert ERASED_TEXT not in {m.name for m in other.members.values()}
     app.close()
 
@@ -242,7 +245,7 @@ def test_after_erasure_the_sqlite_files_hold_none_of_the_familys_personal_data(
     row = app.keyring.store.get(family_id)
     assert row is not None
     assert row.wrapped is not None
-    family = app.get_family(family_id)
+    family = app.get_family(family_id, actor=LEAD)
     app.hold_meeting(  # free text no other family has
         family_id,
         participants=["Solveig Haugen (mormor)", "Trond Bakke fra NAV"],
@@ -254,7 +257,7 @@ def test_after_erasure_the_sqlite_files_hold_none_of_the_familys_personal_data(
         occurred_on=events[-1].occurred_on,
         actor=COORDINATOR,
     )
-    events = app.family_history(family_id)
+    events = app.family_history(family_id, actor=LEAD)
     # What only this family has: its names, birth dates and free text.
     secrets = _only_theirs(app, events, family_ids)
     names = {m.name for m in family.members.values()}
@@ -274,8 +277,8 @@ def test_after_erasure_the_sqlite_files_hold_none_of_the_familys_personal_data(
     assert found == []
     assert row.wrapped not in raw  # the wrapped key is gone too
     reopened = FamilyCoordination(str(store), master_key=KEY)
-    assert reopened.get_family(family_id).label == ERASED_TEXT
-    assert reopened.get_family(family_ids[1]).label != ERASED_TEXT
+    assert reopened.get_family(family_id, actor=LEAD).label == ERASED_TEXT
+    assert reopened.get_family(family_ids[1], actor=LEAD).label != ERASED_TEXT
     reopened.close()
 
 
@@ -285,7 +288,7 @@ def test_an_erased_family_takes_no_more_commands_and_never_gets_a_new_key(
     app, events, _ = _demo(str(tmp_path / "store.db"), families=1)
     family_id = events[0].originator_id
     app.erase(family_id, actor=LEAD)
-    version = app.get_family(family_id).version
+    version = app.get_family(family_id, actor=LEAD).version
     with pytest.raises(FamilyErasedError, match="was erased on"):
         app.hold_meeting(
             family_id,
@@ -294,7 +297,7 @@ def test_an_erased_family_takes_no_more_commands_and_never_gets_a_new_key(
             occurred_on=events[-1].occurred_on,
             actor=COORDINATOR,
         )
-    assert app.get_family(family_id).version == version
+    assert app.get_family(family_id, actor=LEAD).version == version
     with pytest.raises(FamilyErasedError, match="erased already"):
         app.erase(family_id, actor=LEAD)
     assert app.keyring is not None
@@ -309,9 +312,9 @@ def test_the_timeline_report_and_export_show_erased_entries_as_such(
 ) -> None:
     app, events, _ = _demo(str(tmp_path / "store.db"), families=1)
     family_id = events[0].originator_id
-    names = {m.name for m in app.get_family(family_id).members.values()}
+    names = {m.name for m in app.get_family(family_id, actor=LEAD).members.values()}
     app.erase(family_id, actor=LEAD)
-    timeline = app.timeline(family_id)
+    timeline = app.timeline(family_id, actor=LEAD)
     text = timeline.render_text()
     assert "Personopplysningene ble slettet" in text
     assert "[slettet]" in text
@@ -322,13 +325,13 @@ def test_the_timeline_report_and_export_show_erased_entries_as_such(
     assert member_added
     assert all(e.erased for e in member_added)
     assert not any(e.erased for e in timeline.entries if e.event == "GoalAchieved")
-    english = app.timeline(family_id, language="en").render_text()
+    english = app.timeline(family_id, language="en", actor=LEAD).render_text()
     assert "[erased]" in english
     assert "Personal data erased on" in english
-    html = app.report(family_id, on=events[-1].occurred_on)
+    html = app.report(family_id, on=events[-1].occurred_on, actor=LEAD)
     assert "[slettet]" in html
     assert not any(name in html for name in names)
-    export = app.access_export(family_id, on=events[-1].occurred_on)
+    export = app.access_export(family_id, on=events[-1].occurred_on, actor=LEAD)
     assert export["erased_at"] is not None
     assert not any(name in json.dumps(export, ensure_ascii=False) for name in names)
     app.close()
@@ -359,9 +362,12 @@ def test_families_due_for_erasure_are_those_ended_longer_ago_than_the_retention(
     ended = events[-1].occurred_on
     first = family_ids[0]
     app.end_follow_up(first, reason=EndReason.COMPLETED, occurred_on=ended, actor=LEAD)
-    assert app.due_for_erasure(on=ended.replace(year=ended.year + 5), years=5) == []
+    assert (
+        app.due_for_erasure(on=ended.replace(year=ended.year + 5), years=5, actor=LEAD)
+        == []
+    )
     later = ended.replace(year=ended.year + 5) + (date(2000, 1, 2) - date(2000, 1, 1))
-    assert app.due_for_erasure(on=later, years=5) == [first]
+    assert app.due_for_erasure(on=later, years=5, actor=LEAD) == [first]
     app.erase(first, actor=LEAD)
-    assert app.due_for_erasure(on=later, years=5) == []
+    assert app.due_for_erasure(on=later, years=5, actor=LEAD) == []
     app.close()

@@ -13,7 +13,7 @@ from hypothesis import given
 from familiekoordinering import Family, FamilyCoordination
 from familiekoordinering.serialisation import CattrsMapper
 from tests import strategies
-from tests.conftest import EnrolledFamily
+from tests.conftest import LEAD, EnrolledFamily
 
 mapper = CattrsMapper()
 
@@ -48,7 +48,7 @@ def test_sets_are_stored_sorted_so_equal_state_gives_equal_bytes() -> None:
 
 
 def test_a_snapshot_round_trips_to_the_same_family(family: EnrolledFamily) -> None:
-    live = family.app.get_family(family.id)
+    live = family.app.get_family(family.id, actor=LEAD)
     snapshot = Snapshot.take(live)
     stored = mapper.to_stored_event(snapshot)
     assert json.loads(stored.state)["topic"] == "familiekoordinering:Family"

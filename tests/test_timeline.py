@@ -15,6 +15,8 @@ import pytest
 from hypothesis import given, settings
 
 from familiekoordinering import FamilyCoordination
+from familiekoordinering.access import Access
+from familiekoordinering.access.log import READS
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.domain.family import Family
 from familiekoordinering.errors import InvalidInputError, NotFoundError
@@ -25,6 +27,7 @@ from familiekoordinering.timeline import (
     translations,
 )
 from familiekoordinering.timeline.export import SCHEMA, access_export, export_schema
+from tests.conftest import LEAD
 from tests.strategies import mixed_histories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +39,7 @@ def demo() -> tuple[FamilyCoordination, list[Family.Event]]:
     clock = DemoClock()
     app = FamilyCoordination(clock=clock)
     report = build_demo(app, clock, families=2, years=3, seed=4)
-    return app, app.family_history(report.family_ids[0])
+    return app, app.family_history(report.family_ids[0], actor=LEAD)
 
 
 def test_every_event_becomes_one_entry_in_order_in_each_language(
@@ -90,7 +93,7 @@ def _late_family() -> tuple[FamilyCoordination, list[Family.Event]]:
     app = FamilyCoordination(clock=clock)
     report = build_demo(app, clock, families=1, years=1, seed=9)
     family_id = report.family_ids[0]
-    events = app.family_history(family_id)
+    events = app.family_history(family_id, actor=LEAD)
     return app, events
 
 
@@ -117,25 +120,30 @@ def test_a_late_record_counts_for_as_of_but_not_for_as_recorded_before_it() -> N
     app = FamilyCoordination(clock=clock)
     report = build_demo(app, clock, families=1, years=1, seed=9)
     family_id = report.family_ids[0]
-    family = app.get_family(family_id)
-    last = app.family_history(family_id)[-1]
+    family = app.get_family(family_id, actor=LEAD)
+    last = app.family_history(family_id, actor=LEAD)[-1]
     march_1 = last.occurred_on
     clock.at(march_1, late_days=19)  # recorded nearly three weeks later
     app.hold_meeting(
         family_id, participants=["Kristin Lund"], members_present=list(family.members)[:1],
         occurred_on=march_1, actor=last.actor,
     )  # fmt: skip
-    events = app.family_history(family_id)
+    events = app.family_history(family_id, actor=LEAD)
     meeting = events[-1]
     assert meeting.recorded_at.date() > meeting.occurred_on
-    on_the_day = app.family_at(family_id, as_of=march_1)
-    known_then = app.family_at(family_id, as_of=march_1, as_recorded=march_1)
+    on_the_day = app.family_at(family_id, as_of=march_1, actor=LEAD)
+    known_then = app.family_at(
+        family_id, as_of=march_1, as_recorded=march_1, actor=LEAD
+    )
     assert len(on_the_day.meetings) == len(known_then.meetings) + 1
-    entry = app.timeline(family_id, language="en").entries[-1]
+    entry = app.timeline(family_id, language="en", actor=LEAD).entries[-1]
     assert entry.recorded_late
-    assert "(recorded late)" in app.timeline(family_id, language="en").render_text()
+    assert (
+        "(recorded late)"
+        in app.timeline(family_id, language="en", actor=LEAD).render_text()
+    )
     with pytest.raises(NotFoundError, match="give a later date"):
-        app.family_at(family_id, as_of=date(1990, 1, 1))
+        app.family_at(family_id, as_of=date(1990, 1, 1), actor=LEAD)
 
 
 def test_the_catalogues_are_compiled_and_translate_every_message_and_word() -> None:
@@ -176,6 +184,8 @@ def test_the_catalogues_are_compiled_and_translate_every_message_and_word() -> N
              GoalStatus)  # fmt: skip
     words = {v.value.replace("_", " ") for enum in enums for v in enum}
     words |= {f"action {k.value.replace('_', ' ')}" for k in OutwardActionKind}
+    words |= {f"access {a.value.replace('_', ' ')}" for a in Access}
+    words |= set(READS)
     with (
         ROOT
         / "src/familiekoordinering/timeline/locales/nb/LC_MESSAGES/familiekoordinering.po"
@@ -197,7 +207,7 @@ def test_the_access_export_holds_every_stored_event_and_a_member_sees_only_their
 ) -> None:
     app, events = demo
     family_id = events[0].originator_id
-    export = app.access_export(family_id, on=date(2026, 1, 1))
+    export = app.access_export(family_id, on=date(2026, 1, 1), actor=LEAD)
     assert export["schema"] == SCHEMA
     assert len(export["events"]) == len(events) == len(export["timeline"])
     stored = list(app.recorder.select_events(family_id))
@@ -205,9 +215,11 @@ def test_the_access_export_holds_every_stored_event_and_a_member_sees_only_their
         e["payload"] for e in export["events"]
     ]
     json.dumps(export)
-    family = app.get_family(family_id)
+    family = app.get_family(family_id, actor=LEAD)
     child = next(m for m in family.members.values() if m.kind.value == "child")
-    mine = app.access_export(family_id, on=date(2026, 1, 1), member_id=child.member_id)
+    mine = app.access_export(
+        family_id, on=date(2026, 1, 1), member_id=child.member_id, actor=LEAD
+    )
     assert [m["name"] for m in mine["members"]] == [child.name]
     assert 0 < len(mine["events"]) < len(export["events"])
     assert all(
@@ -219,7 +231,10 @@ def test_the_access_export_holds_every_stored_event_and_a_member_sees_only_their
     assert not any(o.name in json.dumps(mine["members"]) for o in others)
     with pytest.raises(NotFoundError, match="is not a member of family"):
         app.access_export(
-            family_id, on=date(2026, 1, 1), member_id=events[0].originator_id
+            family_id,
+            on=date(2026, 1, 1),
+            member_id=events[0].originator_id,
+            actor=LEAD,
         )  # type: ignore[arg-type]
 
 
@@ -237,11 +252,15 @@ def test_exports_of_the_whole_family_and_of_each_member_follow_the_shipped_schem
     app, events = demo
     family_id = events[0].originator_id
     jsonschema.Draft202012Validator.check_schema(export_schema())
-    _validate(app.access_export(family_id, on=date(2026, 1, 1)))
-    for member_id in app.get_family(family_id).members:
+    _validate(app.access_export(family_id, on=date(2026, 1, 1), actor=LEAD))
+    for member_id in app.get_family(family_id, actor=LEAD).members:
         _validate(
             app.access_export(
-                family_id, on=date(2026, 1, 1), member_id=member_id, language="en"
+                family_id,
+                on=date(2026, 1, 1),
+                member_id=member_id,
+                language="en",
+                actor=LEAD,
             )
         )
 
@@ -251,7 +270,7 @@ def test_exports_of_the_whole_family_and_of_each_member_follow_the_shipped_schem
 def test_an_export_of_any_history_follows_the_schema(family: Family) -> None:
     app = FamilyCoordination()
     app.save(family)
-    events = app.family_history(family.id)
+    events = app.family_history(family.id, actor=LEAD)
     stored = [
         (s.originator_version, s.topic, json.loads(s.state))
         for s in app.recorder.select_events(family.id)
@@ -263,7 +282,7 @@ def test_an_export_missing_a_field_breaks_the_schema(
     demo: tuple[FamilyCoordination, list[Family.Event]],
 ) -> None:
     app, events = demo
-    export = app.access_export(events[0].originator_id, on=date(2026, 1, 1))
+    export = app.access_export(events[0].originator_id, on=date(2026, 1, 1), actor=LEAD)
     del export["timeline"][0]["who"]
     with pytest.raises(jsonschema.ValidationError, match="'who' is a required"):
         _validate(export)
@@ -276,7 +295,7 @@ def test_the_report_renders_in_a_real_browser_without_javascript(
     assert chromium, "the browser test needs Debian's chromium (scripts/setup.sh --dev)"
     app, events = demo
     family_id = events[0].originator_id
-    html = app.report(family_id, on=date(2024, 6, 1))
+    html = app.report(family_id, on=date(2024, 6, 1), actor=LEAD)
     assert "<script" not in html
     assert "http" not in html.split("<body>")[1]
     page = tmp_path / "report.html"
@@ -289,7 +308,7 @@ def test_the_report_renders_in_a_real_browser_without_javascript(
         text=True,
         timeout=120,
     ).stdout
-    family = app.get_family(family_id)
+    family = app.get_family(family_id, actor=LEAD)
     assert "Koordinatoren deres" in dom
     assert family.coordinator is not None
     assert family.coordinator.name in dom

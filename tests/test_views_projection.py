@@ -13,6 +13,7 @@ from familiekoordinering import FamilyCoordination, StepStatus
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.views import InMemoryViewStore, ViewProjector, ViewsBehindError
 from familiekoordinering.views.store import ViewStore
+from tests.conftest import LEAD
 
 
 def all_documents(store: ViewStore) -> dict[str, object]:
@@ -50,8 +51,8 @@ def test_the_views_agree_with_the_families_they_come_from() -> None:
     report = build_demo(app, clock, families=6, years=4, seed=11)
     app.views.catch_up()
     for family_id in report.family_ids:
-        family = app.get_family(family_id)
-        doc = app.views.document(family_id)
+        family = app.get_family(family_id, actor=LEAD)
+        doc = app.views.document(family_id, actor=LEAD)
         assert doc["label"] == family.label
         assert doc["planned_end_on"] == family.planned_end_on.isoformat()
         assert doc["coordinator"]["name"] == family.coordinator.name  # type: ignore[union-attr]
@@ -86,8 +87,12 @@ def test_read_your_writes_waits_for_the_position_of_a_command(tmp_path: Path) ->
     app = FamilyCoordination(tmp_path / "store.db", clock=clock)
     report = build_demo(app, clock, families=1, years=1, seed=2)
     with pytest.raises(ViewsBehindError, match="is a projection worker running"):
-        app.views.plan(report.family_ids[0], wait_for=app.position(), timeout=0.2)
-    plan = app.views.plan(report.family_ids[0], catch_up=True, wait_for=app.position())
+        app.views.plan(
+            report.family_ids[0], wait_for=app.position(), timeout=0.2, actor=LEAD
+        )
+    plan = app.views.plan(
+        report.family_ids[0], catch_up=True, wait_for=app.position(), actor=LEAD
+    )
     assert plan["label"]
 
 
@@ -98,12 +103,12 @@ def test_a_rebuild_switches_only_when_caught_up_and_queries_keep_working(
     app = FamilyCoordination(tmp_path / "store.db", clock=clock)
     report = build_demo(app, clock, families=3, years=2, seed=4)
     app.views.catch_up()
-    before = app.views.caseload(on=date(2022, 6, 1))
+    before = app.views.caseload(on=date(2022, 6, 1), actor=LEAD)
     seen: list[tuple[int, int]] = []
 
     def progress(position: int, head: int) -> None:
         # Mid-rebuild, queries still read the old generation, whole.
-        assert app.views.caseload(on=date(2022, 6, 1)) == before
+        assert app.views.caseload(on=date(2022, 6, 1), actor=LEAD) == before
         seen.append((position, head))
 
     app.views.projector.rebuild_batch_size = 25
@@ -111,7 +116,7 @@ def test_a_rebuild_switches_only_when_caught_up_and_queries_keep_working(
     app.views.rebuild(progress=progress)
     assert len(seen) > 2
     assert app.views.status().generation > old
-    assert app.views.caseload(on=date(2022, 6, 1)) == before
+    assert app.views.caseload(on=date(2022, 6, 1), actor=LEAD) == before
     assert len(report.family_ids) == len(before)
 
 
@@ -125,7 +130,7 @@ def test_an_event_the_views_cannot_read_stops_them_naming_family_and_position() 
     app = FamilyCoordination("memory", clock=clock)
     report = build_demo(app, clock, families=1, years=1, seed=1)
     family_id = report.family_ids[0]
-    version = app.get_family(family_id).version
+    version = app.get_family(family_id, actor=LEAD).version
     app.recorder.insert_events(
         [
             StoredEvent(

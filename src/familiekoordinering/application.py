@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
@@ -34,6 +34,15 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from familiekoordinering.access import (
+    Access,
+    AccessEntry,
+    AccessLog,
+    FamilyFacts,
+    InMemoryAccessLog,
+    authorize,
+    require,
+)
 from familiekoordinering.audit import (
     AuditReport,
     Finding,
@@ -248,7 +257,7 @@ class FamilyCoordination(Application[UUID]):
         """
         make = getattr(self.factory, "view_store", None)
         store: ViewStore = make() if callable(make) else InMemoryViewStore()
-        return Views(self, store)
+        return Views(self, store, log_reads=self._log_reads)
 
     def position(self) -> int:
         """The newest notification id in the log.
@@ -258,9 +267,11 @@ class FamilyCoordination(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
     def close(self) -> None:
-        """Close the store's connections (events, views and keys)."""
+        """Close the store's connections (events, views, access log and keys)."""
         if "views" in self.__dict__:
             self.views.store.close()
+        if "access_log" in self.__dict__:
+            self.access_log.close()
         if self.keyring is not None:
             self.keyring.store.close()
         super().close()
@@ -273,8 +284,8 @@ class FamilyCoordination(Application[UUID]):
             raise ConfigurationError("the clock must return timezone-aware datetimes")
         return now
 
-    def get_family(self, family_id: UUID, *, version: int | None = None) -> Family:
-        """Return the family as it stands now (or at event ``version``)."""
+    def _load(self, family_id: UUID, *, version: int | None = None) -> Family:
+        """The family as it stands now (or at event ``version``), unchecked."""
         try:
             family: Family = self.repository.get(family_id, version=version)
         except AggregateNotFoundError:
@@ -286,8 +297,14 @@ class FamilyCoordination(Application[UUID]):
             raise NotFoundError(f"{family_id} is not a family")
         return family
 
-    def _change(self, family_id: UUID, command: Callable[[Family], T]) -> T:
-        """Load the family, run the command, save; on a concurrent change, again.
+    def _change(
+        self,
+        family_id: UUID,
+        actor: Actor,
+        command: Callable[[Family], T],
+        access: Access = Access.RECORD,
+    ) -> T:
+        """Load the family, check the actor may, run the command, save; on a race, again.
 
         A save that loses a race stores nothing, so the command is safe to run
         again on the family as it now stands (its checks run again too), up to
@@ -295,7 +312,8 @@ class FamilyCoordination(Application[UUID]):
         """
         attempt = 0
         while True:
-            family = self.get_family(family_id)
+            family = self._load(family_id)
+            require(actor, access, _facts(family))
             result = command(family)
             try:
                 self.save(family)
@@ -339,6 +357,7 @@ class FamilyCoordination(Application[UUID]):
         family_id: UUID | None = None,
     ) -> FamilyId:
         """Enrol a family; return its id."""
+        require(actor, Access.ENROL, municipality=municipality)
         fid = self._id(family_id, FamilyId)
         family = Family.enrol(
             family_id=fid,
@@ -377,6 +396,7 @@ class FamilyCoordination(Application[UUID]):
         mid = self._id(member_id, MemberId)
         self._change(
             family_id,
+            actor,
             lambda f: f.add_member(
                 member_id=mid,
                 name=name,
@@ -402,6 +422,7 @@ class FamilyCoordination(Application[UUID]):
         """Record that a member left the follow-up."""
         self._change(
             family_id,
+            actor,
             lambda f: f.record_member_left(
                 member_id=member_id,
                 note=note,
@@ -424,6 +445,7 @@ class FamilyCoordination(Application[UUID]):
         """Assign the family's coordinator, or hand it over to another."""
         self._change(
             family_id,
+            actor,
             lambda f: f.assign_coordinator(
                 coordinator_id=coordinator_id,
                 coordinator_name=coordinator_name,
@@ -432,6 +454,7 @@ class FamilyCoordination(Application[UUID]):
                 actor=actor,
                 recorded_at=self._now(),
             ),
+            Access.ASSIGN,
         )
 
     def grant_consent(
@@ -452,6 +475,7 @@ class FamilyCoordination(Application[UUID]):
         cid = self._id(consent_id, ConsentId)
         self._change(
             family_id,
+            actor,
             lambda f: f.grant_consent(
                 consent_id=cid,
                 scope=scope,
@@ -482,6 +506,7 @@ class FamilyCoordination(Application[UUID]):
         rid = self._id(refusal_id, RefusalId)
         self._change(
             family_id,
+            actor,
             lambda f: f.refuse_consent(
                 refusal_id=rid,
                 scope=scope,
@@ -507,6 +532,7 @@ class FamilyCoordination(Application[UUID]):
         """Withdraw a consent from ``occurred_on``."""
         self._change(
             family_id,
+            actor,
             lambda f: f.withdraw_consent(
                 consent_id=consent_id,
                 withdrawn_by=withdrawn_by,
@@ -533,6 +559,7 @@ class FamilyCoordination(Application[UUID]):
         gid = self._id(goal_id, GoalId)
         self._change(
             family_id,
+            actor,
             lambda f: f.set_goal(
                 goal_id=gid,
                 area=area,
@@ -559,6 +586,7 @@ class FamilyCoordination(Application[UUID]):
         """Note progress on a goal."""
         self._change(
             family_id,
+            actor,
             lambda f: f.record_goal_progress(
                 goal_id=goal_id,
                 note=note,
@@ -581,6 +609,7 @@ class FamilyCoordination(Application[UUID]):
         """Mark a goal achieved."""
         self._change(
             family_id,
+            actor,
             lambda f: f.achieve_goal(
                 goal_id=goal_id,
                 note=note,
@@ -602,6 +631,7 @@ class FamilyCoordination(Application[UUID]):
         """Drop a goal."""
         self._change(
             family_id,
+            actor,
             lambda f: f.drop_goal(
                 goal_id=goal_id,
                 reason=reason,
@@ -627,6 +657,7 @@ class FamilyCoordination(Application[UUID]):
         sid = self._id(step_id, StepId)
         self._change(
             family_id,
+            actor,
             lambda f: f.agree_step(
                 step_id=sid,
                 description=description,
@@ -652,6 +683,7 @@ class FamilyCoordination(Application[UUID]):
         """Mark a step completed."""
         self._change(
             family_id,
+            actor,
             lambda f: f.complete_step(
                 step_id=step_id,
                 note=note,
@@ -678,6 +710,7 @@ class FamilyCoordination(Application[UUID]):
         pid = self._id(sector_plan_id, SectorPlanId)
         self._change(
             family_id,
+            actor,
             lambda f: f.link_sector_plan(
                 sector_plan_id=pid,
                 kind=kind,
@@ -708,6 +741,7 @@ class FamilyCoordination(Application[UUID]):
         mid = self._id(meeting_id, MeetingId)
         self._change(
             family_id,
+            actor,
             lambda f: f.hold_meeting(
                 meeting_id=mid,
                 participants=participants,
@@ -745,6 +779,7 @@ class FamilyCoordination(Application[UUID]):
         aid = self._id(action_id, OutwardActionId)
         self._change(
             family_id,
+            actor,
             lambda f: f.record_outward_action(
                 action_id=aid,
                 kind=kind,
@@ -774,6 +809,7 @@ class FamilyCoordination(Application[UUID]):
         """Record that the family was told of an action afterwards."""
         self._change(
             family_id,
+            actor,
             lambda f: f.record_family_informed(
                 action_id=action_id,
                 channel=channel,
@@ -814,6 +850,7 @@ class FamilyCoordination(Application[UUID]):
         )
         self._change(
             family_id,
+            actor,
             lambda f: f.complete_survey(
                 survey=survey,
                 occurred_on=occurred_on,
@@ -835,6 +872,7 @@ class FamilyCoordination(Application[UUID]):
         """End the family's follow-up."""
         self._change(
             family_id,
+            actor,
             lambda f: f.end_follow_up(
                 reason=reason,
                 note=note,
@@ -869,6 +907,7 @@ class FamilyCoordination(Application[UUID]):
         aid = self._id(action_id, OutwardActionId)
         self._change(
             family_id,
+            actor,
             lambda f: f.act_under_legal_duty(
                 action_id=aid,
                 kind=kind,
@@ -888,6 +927,64 @@ class FamilyCoordination(Application[UUID]):
 
     # ------------------------------------------------------------------ queries
 
+    @functools.cached_property
+    def access_log(self) -> AccessLog:
+        """The access log (*innsynslogg*): every read of a family's data.
+
+        Stored where the events are when the storage adapter provides one
+        (SQLite, PostgreSQL); in memory otherwise. Append and read only.
+        """
+        make = getattr(self.factory, "access_log", None)
+        log: AccessLog = make() if callable(make) else InMemoryAccessLog()
+        return log
+
+    def _log_reads(
+        self, actor: Actor, access: Access, family_ids: Iterable[UUID], what: str
+    ) -> None:
+        at = self._now()
+        entries = [
+            AccessEntry(
+                family_id,
+                at,
+                actor.user_id,
+                actor.role,
+                actor.municipality,
+                access,
+                what,
+            )
+            for family_id in family_ids
+        ]
+        if entries:
+            self.access_log.append(entries)
+
+    def _read(self, family_id: UUID, actor: Actor, access: Access, what: str) -> Family:
+        """Load the family, check the actor may read it, and log the read."""
+        family = self._load(family_id)
+        require(actor, access, _facts(family))
+        self._log_reads(actor, access, [family.id], what)
+        return family
+
+    def _read_history(
+        self, family_id: UUID, actor: Actor, access: Access, what: str
+    ) -> list[Family.Event]:
+        """Read the family's events once, check the actor may, and log the read."""
+        events = self._history(family_id)
+        require(actor, access, _facts_of_events(events))
+        self._log_reads(actor, access, [events[0].originator_id], what)
+        return events
+
+    def get_family(
+        self, family_id: UUID, *, actor: Actor, version: int | None = None
+    ) -> Family:
+        """The family as it stands now (or at event ``version``); the read is logged."""
+        family = self._read(family_id, actor, Access.READ_RECORD, "record")
+        return family if version is None else self._load(family_id, version=version)
+
+    def access_entries(self, family_id: UUID, *, actor: Actor) -> list[AccessEntry]:
+        """Every logged read of the family's data, oldest first (this read included)."""
+        self._read(family_id, actor, Access.READ_TIMELINE, "access log")
+        return self.access_log.entries(family_id)
+
     def decide(
         self,
         family_id: UUID,
@@ -896,40 +993,59 @@ class FamilyCoordination(Application[UUID]):
         topics: Iterable[Topic],
         member_ids: Iterable[MemberId],
         on: date,
+        actor: Actor,
         kind: OutwardActionKind = OutwardActionKind.CONTACT,
     ) -> Decision:
         """Ask, before acting, whether the family's consents cover an action on ``on``."""
-        return self.get_family(family_id).decide(
+        family = self._read(family_id, actor, Access.READ_RECORD, "consent decision")
+        return family.decide(
             kind=kind, agency=agency, topics=topics, member_ids=member_ids, on=on
         )
 
-    def open_notifications(self, family_id: UUID) -> list[OutwardAction]:
+    def open_notifications(
+        self, family_id: UUID, *, actor: Actor
+    ) -> list[OutwardAction]:
         """Actions the family is still to be told about."""
-        return self.get_family(family_id).open_notifications()
+        family = self._read(family_id, actor, Access.READ_RECORD, "open notices")
+        return family.open_notifications()
 
     def overdue_notifications(
-        self, family_id: UUID, *, on: date
+        self, family_id: UUID, *, on: date, actor: Actor
     ) -> list[OutwardAction]:
         """Actions the family should have been told about before ``on`` and was not."""
-        return self.get_family(family_id).overdue_notifications(on)
+        family = self._read(family_id, actor, Access.READ_RECORD, "overdue notices")
+        return family.overdue_notifications(on)
 
-    def audit(self, family_id: UUID | None = None, *, on: date) -> AuditReport:
-        """Audit the stored events of one family (or all) as of ``on``.
+    def audit(
+        self, family_id: UUID | None = None, *, on: date, actor: Actor
+    ) -> AuditReport:
+        """Audit the stored events of one family (or all of the actor's municipality).
 
         Reads what the store holds, event by event, and judges it with the pure
         consent rules (see :mod:`familiekoordinering.audit`); an event that
-        cannot be read is itself a finding.
+        cannot be read is itself a finding. Needs the auditor role.
         """
+        if family_id is None:
+            require(actor, Access.AUDIT, municipality=actor.municipality)
         family_ids = [family_id] if family_id is not None else list(self.family_ids())
         results = []
+        audited = []
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
             if not events and unreadable is None:
                 raise NotFoundError(f"family {fid} does not exist in this store")
+            enrolled = events[0] if events else None
+            if isinstance(enrolled, Family.Enrolled):
+                facts = FamilyFacts(enrolled.municipality)
+                if family_id is None and facts.municipality != actor.municipality:
+                    continue  # another municipality's family: not this auditor's
+                require(actor, Access.AUDIT, facts)
             findings, count = audit_history(fid, events, on=on)
             if unreadable is not None:
                 findings.append(unreadable)
             results.append((findings, count))
+            audited.append(fid)
+        self._log_reads(actor, Access.AUDIT, audited, "audit")
         return combine(on, results)
 
     def _read_stored(
@@ -950,17 +1066,21 @@ class FamilyCoordination(Application[UUID]):
                 )
         return events, None
 
-    def family_history(self, family_id: UUID) -> list[Family.Event]:
-        """Every event of the family, oldest first."""
+    def _history(self, family_id: UUID) -> list[Family.Event]:
         events = list(self.events.get(family_id))
         if not events:
             raise NotFoundError(f"family {family_id} does not exist in this store")
         return events  # type: ignore[return-value]
 
+    def family_history(self, family_id: UUID, *, actor: Actor) -> list[Family.Event]:
+        """Every event of the family, oldest first; the read is logged."""
+        return self._read_history(family_id, actor, Access.READ_RECORD, "history")
+
     def family_at(
         self,
         family_id: UUID,
         *,
+        actor: Actor,
         as_of: date | None = None,
         as_recorded: date | datetime | None = None,
     ) -> Family:
@@ -972,27 +1092,24 @@ class FamilyCoordination(Application[UUID]):
 
         Raises :class:`NotFoundError` when the family did not exist yet.
         """
-        family = state_at(
-            self.family_history(family_id), as_of=as_of, as_recorded=as_recorded
+        events = self._read_history(
+            family_id, actor, Access.READ_RECORD, "record as of a date"
         )
-        if family is None:
-            raise NotFoundError(
-                f"family {family_id} was not enrolled as of {as_of or '-'} "
-                f"(as recorded by {as_recorded or '-'}): give a later date"
-            )
-        return family
+        return _family_at(events, as_of=as_of, as_recorded=as_recorded)
 
     def timeline(
         self,
         family_id: UUID,
         *,
+        actor: Actor,
         language: Language | str = DEFAULT_LANGUAGE,
         as_of: date | None = None,
         as_recorded: date | datetime | None = None,
     ) -> Timeline:
         """Every event of the family as a readable entry, in ``language`` (nb or en)."""
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE, "timeline")
         return build_timeline(
-            self.family_history(family_id),
+            events,
             language=language,
             as_of=as_of,
             as_recorded=as_recorded,
@@ -1004,30 +1121,39 @@ class FamilyCoordination(Application[UUID]):
         family_id: UUID,
         *,
         on: date,
+        actor: Actor,
         language: Language | str = DEFAULT_LANGUAGE,
     ) -> str:
-        """The family report: a self-contained, printable HTML page for the family."""
-        events = self.family_history(family_id)
-        family = self.family_at(family_id, as_of=on)
+        """The family report: a self-contained, printable HTML page for the family.
+
+        It ends with every logged read of the family's data (this one included).
+        """
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE, "report")
+        family = _family_at(events, as_of=on)
         timeline = build_timeline(
             events, language=language, as_of=on, erased_at=self._erased_at(family_id)
         )
-        return render_report(family, timeline, on=on)
+        return render_report(
+            family, timeline, on=on, access_log=self.access_log.entries(family_id)
+        )
 
     def access_export(
         self,
         family_id: UUID,
         *,
         on: date,
+        actor: Actor,
         member_id: MemberId | None = None,
         language: Language | str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
         """Everything stored about the family, or one member, as JSON-able data.
 
         The schema is ``familiekoordinering.access-export/1`` (see
-        :mod:`familiekoordinering.timeline.export`).
+        :mod:`familiekoordinering.timeline.export`); it includes the access log.
         """
-        events = self.family_history(family_id)
+        events = self._read_history(
+            family_id, actor, Access.READ_TIMELINE, "access export"
+        )
         mapper = cast(CattrsMapper, self.mapper)
         stored = [
             (
@@ -1044,6 +1170,7 @@ class FamilyCoordination(Application[UUID]):
             member_id=member_id,
             language=language,
             erased_at=self._erased_at(family_id),
+            access_log=self.access_log.entries(family_id),
         )
 
     # ------------------------------------------------------------ erasure
@@ -1070,7 +1197,8 @@ class FamilyCoordination(Application[UUID]):
         encryption was turned on (their personal data is not sealed).
         """
         keyring = self._keyring("erasing a family")
-        family = self.get_family(family_id)
+        family = self._load(family_id)
+        require(actor, Access.ERASE, _facts(family))
         done = keyring.erasure(family.id)
         if done is not None:
             raise FamilyErasedError(
@@ -1113,12 +1241,13 @@ class FamilyCoordination(Application[UUID]):
         """When and by whom the family's personal data was erased, or None."""
         return None if self.keyring is None else self.keyring.erasure(family_id)
 
-    def due_for_erasure(self, *, on: date, years: int) -> list[FamilyId]:
+    def due_for_erasure(self, *, on: date, years: int, actor: Actor) -> list[FamilyId]:
         """Families whose follow-up ended more than ``years`` years before ``on``.
 
-        Families already erased are left out. Read from the log's "follow-up
-        ended" events, without loading any family.
+        Only the actor's municipality's families, and not those erased already.
+        Read from the log's "follow-up ended" events (ids and dates only).
         """
+        require(actor, Access.ERASE, municipality=actor.municipality)
         if years < 0:
             raise InvalidInputError(f"years is {years}: give 0 or more")
         try:
@@ -1139,7 +1268,12 @@ class FamilyCoordination(Application[UUID]):
                 )
                 ended_on = date.fromisoformat(payload["occurred_on"])
                 family_id = FamilyId(UUID(str(note.originator_id)))
-                if ended_on < cutoff and self.erasure(family_id) is None:
+                if (
+                    ended_on < cutoff
+                    and payload["actor"]["municipality"] == actor.municipality
+                    and self._load(family_id).municipality == actor.municipality
+                    and self.erasure(family_id) is None
+                ):
                     due.append(family_id)
             if len(notes) < 500:
                 return due
@@ -1161,11 +1295,16 @@ class FamilyCoordination(Application[UUID]):
                 return
             start = notes[-1].id + 1
 
-    def list_families(self) -> list[FamilySummary]:
-        """One summary per family, in the order they were enrolled."""
+    def list_families(self, *, actor: Actor) -> list[FamilySummary]:
+        """One summary per family the actor may read, in the order they were enrolled.
+
+        Each listed family's read is logged.
+        """
         out = []
         for family_id in self.family_ids():
-            family = self.get_family(family_id)
+            family = self._load(family_id)
+            if not authorize(actor, Access.READ_RECORD, _facts(family)):
+                continue
             coordinator = family.coordinator
             out.append(
                 FamilySummary(
@@ -1179,4 +1318,53 @@ class FamilyCoordination(Application[UUID]):
                     ended_on=family.ended.ended_on if family.ended else None,
                 )
             )
+        self._log_reads(
+            actor, Access.READ_RECORD, [s.family_id for s in out], "family list"
+        )
         return out
+
+
+def _facts(family: Family) -> FamilyFacts:
+    """What the access policy needs to know about a family."""
+    coordinator = family.coordinator
+    return FamilyFacts(
+        municipality=family.municipality,
+        coordinators=frozenset({coordinator.coordinator_id} if coordinator else ()),
+        members=frozenset(str(m) for m in family.members),
+    )
+
+
+def _facts_of_events(events: Sequence[Family.Event]) -> FamilyFacts:
+    """The policy's facts from a family's events, without replaying them."""
+    municipality = ""
+    coordinator: str | None = None
+    members: set[str] = set()
+    for event in events:
+        if isinstance(event, Family.Enrolled):
+            municipality = event.municipality
+        elif isinstance(event, Family.CoordinatorAssigned):
+            coordinator = event.coordinator_id
+        elif isinstance(event, Family.MemberAdded):
+            members.add(str(event.member_id))
+    return FamilyFacts(
+        municipality,
+        frozenset({coordinator} if coordinator else ()),
+        frozenset(members),
+    )
+
+
+def _family_at(
+    events: Sequence[Family.Event],
+    *,
+    as_of: date | None = None,
+    as_recorded: date | datetime | None = None,
+) -> Family:
+    """The family as it stood on a date (see :meth:`FamilyCoordination.family_at`)."""
+    family = state_at(events, as_of=as_of, as_recorded=as_recorded)
+    if family is None:
+        family_id = events[0].originator_id if events else "?"
+        raise NotFoundError(
+            f"family {family_id} was not enrolled as of {as_of or '-'} "
+            f"(as recorded by {as_recorded or '-'}): give a later date"
+        )
+    return family

@@ -2,13 +2,19 @@
 
 The store is a SQLite file path or a ``postgresql://`` URL, given by ``--store``
 or the environment variable ``FAMILIEKOORDINERING_STORE``; the default is
-``familiekoordinering.db`` in the working directory. Errors print one line on
-standard error and exit non-zero (``--debug`` shows the traceback).
+``familiekoordinering.db`` in the working directory. Every command that reads
+or writes a family names who runs it: ``--actor USER:ROLE:MUNICIPALITY`` (or
+``FAMILIEKOORDINERING_ACTOR``). The master key that opens the families'
+personal data is read from ``--master-key-file`` (or
+``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for an SQLite store, ``STORE.key``
+beside it when present). Errors print one line on standard error and exit
+non-zero (``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -19,18 +25,26 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from familiekoordinering import __version__
 from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
-from familiekoordinering.domain.values import FamilyId, MemberId
+from familiekoordinering.domain.values import (
+    Actor,
+    FamilyId,
+    MemberId,
+    Municipality,
+    Role,
+)
 from familiekoordinering.errors import (
     DuplicateIdError,
     FamiliekoordineringError,
     InvalidInputError,
     NotFoundError,
 )
+from familiekoordinering.protection import load_master_key, new_master_key
 from familiekoordinering.store import DEFAULT_STORE
 from familiekoordinering.text import render_caseload, render_plan
 from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES
@@ -39,6 +53,8 @@ from familiekoordinering.views import ViewStatus
 __all__ = ["main"]
 
 STORE_VARIABLE = "FAMILIEKOORDINERING_STORE"
+ACTOR_VARIABLE = "FAMILIEKOORDINERING_ACTOR"
+KEY_VARIABLE = "FAMILIEKOORDINERING_MASTER_KEY_FILE"
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -65,6 +81,24 @@ def _parser() -> argparse.ArgumentParser:
         help=(
             f"SQLite file path or postgresql:// URL (default: ${STORE_VARIABLE} or "
             f"{DEFAULT_STORE})"
+        ),
+    )
+    parser.add_argument(
+        "--actor",
+        default=None,
+        metavar="USER:ROLE:MUNICIPALITY",
+        help=(
+            f"who runs the command, e.g. t-lead:team_lead:4204 (default: "
+            f"${ACTOR_VARIABLE}); roles: {', '.join(r.value for r in Role)}"
+        ),
+    )
+    parser.add_argument(
+        "--master-key-file",
+        default=None,
+        metavar="PATH",
+        help=(
+            f"the master key (base64 of 32 bytes) that opens personal data (default: "
+            f"${KEY_VARIABLE}, or STORE.key beside an SQLite store)"
         ),
     )
     parser.add_argument(
@@ -158,6 +192,21 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value
     )
 
+    erase = commands.add_parser(
+        "erase",
+        help="erase families' personal data by destroying their keys (crypto-shredding)",
+    )
+    erase.add_argument("family_ids", metavar="FAMILY_ID", nargs="+")
+
+    retention = commands.add_parser(
+        "retention",
+        help="families whose follow-up ended more than YEARS ago, not yet erased",
+    )
+    retention.add_argument("--years", type=int, required=True, metavar="YEARS")
+    retention.add_argument(
+        "--on", type=_date, default=None, help="as of DATE (default: today)"
+    )
+
     audit = commands.add_parser(
         "audit",
         help="check the stored events: uncovered actions, overdue notices, legal duties "
@@ -182,9 +231,46 @@ def _date(text: str) -> date:
         ) from None
 
 
-def _open(args: argparse.Namespace, **kwargs: object) -> FamilyCoordination:
-    store = args.store or os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
-    return FamilyCoordination(store, **kwargs)  # type: ignore[arg-type]
+def _store(args: argparse.Namespace) -> str:
+    return str(args.store or os.environ.get(STORE_VARIABLE) or DEFAULT_STORE)
+
+
+def _key_file(args: argparse.Namespace) -> Path | None:
+    given = args.master_key_file or os.environ.get(KEY_VARIABLE)
+    if given:
+        return Path(given)
+    store = _store(args)
+    beside = Path(f"{store}.key")
+    if "://" not in store and store != "memory" and beside.exists():
+        return beside
+    return None
+
+
+def _open(args: argparse.Namespace, **kwargs: Any) -> FamilyCoordination:
+    key_file = _key_file(args)
+    master_key = load_master_key(key_file) if key_file is not None else None
+    return FamilyCoordination(_store(args), master_key=master_key, **kwargs)
+
+
+def _actor(args: argparse.Namespace) -> Actor:
+    """Who runs the command: ``--actor USER:ROLE:MUNICIPALITY``."""
+    text = args.actor or os.environ.get(ACTOR_VARIABLE)
+    roles = ", ".join(r.value for r in Role)
+    if not text:
+        raise InvalidInputError(
+            "name who runs the command: --actor USER:ROLE:MUNICIPALITY, e.g. "
+            f"t-lead:team_lead:4204 (or set {ACTOR_VARIABLE}); roles: {roles}"
+        )
+    parts = text.split(":")
+    if len(parts) != 3 or not all(p.strip() for p in parts):
+        raise InvalidInputError(
+            f"{text!r} is not USER:ROLE:MUNICIPALITY, e.g. t-lead:team_lead:4204"
+        )
+    user, role, municipality = (p.strip() for p in parts)
+    try:
+        return Actor(user, Role(role), Municipality(municipality))
+    except ValueError:
+        raise InvalidInputError(f"{role!r} is not a role: use one of {roles}") from None
 
 
 def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
@@ -214,6 +300,19 @@ def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
 
 def _demo(args: argparse.Namespace) -> int:
     clock = DemoClock()
+    store = _store(args)
+    if (
+        _key_file(args) is None
+        and "://" not in store
+        and store != "memory"
+        and not Path(store).exists()
+    ):
+        # A new demo store is encrypted like a real one; its master key is kept
+        # beside it, which only a demo may do.
+        key_path = Path(f"{store}.key")
+        key_path.touch(mode=0o600)
+        key_path.write_text(base64.b64encode(new_master_key()).decode() + "\n")
+        print(f"note: wrote the demo store's master key to {key_path}", file=sys.stderr)
     app = _open(args, clock=clock)
     if any(True for _ in app.family_ids()):
         print(
@@ -236,20 +335,26 @@ def _demo(args: argparse.Namespace) -> int:
     )
     for line in report.refused:
         print(f"Refused as it should be (nothing stored): {line}")
-    family = app.get_family(report.family_ids[0])
-    last_day = max(e.occurred_on for e in app.family_history(family.id))
+    lead = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
+    family = app.get_family(report.family_ids[0], actor=lead)
+    last_day = max(e.occurred_on for e in app.family_history(family.id, actor=lead))
     print()
-    print(render_plan(app.views.document(family.id, catch_up=True), last_day))
+    print(
+        render_plan(app.views.document(family.id, actor=lead, catch_up=True), last_day)
+    )
     print()
-    print(app.timeline(family.id).render_text())
+    print(app.timeline(family.id, actor=lead).render_text())
     print()
-    print("Next: familiekoordinering families; familiekoordinering timeline <id>")
+    print(
+        "Next, as the demo's team lead (--actor t-lead:team_lead:4204): "
+        "familiekoordinering families; familiekoordinering timeline <id>"
+    )
     return EXIT_OK
 
 
 def _families(args: argparse.Namespace) -> int:
     app = _open(args)
-    for summary in app.list_families():
+    for summary in app.list_families(actor=_actor(args)):
         ended = f" ended {summary.ended_on.isoformat()}" if summary.ended_on else ""
         print(
             f"{summary.family_id}  {summary.label:<14} {summary.municipality}  "
@@ -267,7 +372,7 @@ def _today() -> date:
 def _plan(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id)
-    doc = app.views.document(family_id, catch_up=True)
+    doc = app.views.document(family_id, actor=_actor(args), catch_up=True)
     print(render_plan(doc, args.on or _today()))
     return EXIT_OK
 
@@ -277,6 +382,7 @@ def _caseload(args: argparse.Namespace) -> int:
     on = args.on or _today()
     entries = app.views.caseload(
         on=on,
+        actor=_actor(args),
         coordinator_id=args.coordinator,
         municipality=args.municipality,
         include_ended=args.all,
@@ -348,10 +454,17 @@ def _timeline(args: argparse.Namespace) -> int:
     family_id = _family_id(app, args.family_id)
     if args.format == "html":
         on = args.as_of or datetime.now(UTC).date()
-        print(app.report(family_id, on=on, language=args.lang), end="")
+        print(
+            app.report(family_id, on=on, actor=_actor(args), language=args.lang),
+            end="",
+        )
         return EXIT_OK
     timeline = app.timeline(
-        family_id, language=args.lang, as_of=args.as_of, as_recorded=args.as_recorded
+        family_id,
+        actor=_actor(args),
+        language=args.lang,
+        as_of=args.as_of,
+        as_recorded=args.as_recorded,
     )
     if args.format == "json":
         print(json.dumps(timeline.to_json(), ensure_ascii=False, indent=2))
@@ -377,10 +490,16 @@ def _export(args: argparse.Namespace) -> int:
             raise InvalidInputError(
                 "the HTML report covers the whole family: export one member as .json"
             )
-        content = app.report(family_id, on=today, language=args.lang)
+        content = app.report(
+            family_id, on=today, actor=_actor(args), language=args.lang
+        )
     else:
         data = app.access_export(
-            family_id, on=today, member_id=member_id, language=args.lang
+            family_id,
+            on=today,
+            actor=_actor(args),
+            member_id=member_id,
+            language=args.lang,
         )
         content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
@@ -394,9 +513,30 @@ def _export(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id) if args.family_id else None
-    report = app.audit(family_id, on=args.on or _today())
+    report = app.audit(family_id, on=args.on or _today(), actor=_actor(args))
     print(report)
     return report.exit_status
+
+
+def _erase(args: argparse.Namespace) -> int:
+    app = _open(args)
+    actor = _actor(args)
+    for text in args.family_ids:
+        erasure = app.erase(_family_id(app, text), actor=actor)
+        print(
+            f"erased {erasure.family_id} at "
+            f"{erasure.erased_at.isoformat(timespec='seconds')} by {erasure.erased_by}"
+        )
+    return EXIT_OK
+
+
+def _retention(args: argparse.Namespace) -> int:
+    app = _open(args)
+    for family_id in app.due_for_erasure(
+        on=args.on or _today(), years=args.years, actor=_actor(args)
+    ):
+        print(family_id)
+    return EXIT_OK
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -409,6 +549,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": _plan,
     "timeline": _timeline,
     "export": _export,
+    "erase": _erase,
+    "retention": _retention,
 }
 
 

@@ -452,7 +452,7 @@ def _demo_family(
             occurred_on=ended_on,
             actor=lead,
         )
-    report.events += app.get_family(fid).version
+    report.events += app.get_family(fid, actor=lead).version
 
 
 def _demo_year(

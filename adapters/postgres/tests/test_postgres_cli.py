@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, actor: str = "t-lead:team_lead:4204"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "familiekoordinering", *args],
+        [sys.executable, "-m", "familiekoordinering", "--actor", actor, *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
@@ -33,7 +35,11 @@ def test_every_command_works_with_a_postgresql_store(
     export = run(*store, "export", family_id, cwd=tmp_path)
     assert '"schema": "familiekoordinering.access-export/1"' in export.stdout
     assert "Goals:" in run(*store, "plan", family_id, cwd=tmp_path).stdout
-    assert run(*store, "audit", "--on", "2026-11-22", cwd=tmp_path).returncode == 0
+    audit = run(
+        *store, "audit", "--on", "2026-11-22", cwd=tmp_path,
+        actor="r-revisor:auditor:4204",
+    )  # fmt: skip
+    assert audit.returncode == 0, audit.stdout + audit.stderr
     once = run(*store, "projections", "run", "--once", cwd=tmp_path)
     assert "0 behind" in once.stdout
     assert (

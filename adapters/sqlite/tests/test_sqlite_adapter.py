@@ -11,7 +11,7 @@ from familiekoordinering import (
     ConfigurationError,
     FamilyCoordination,
 )
-from tests.conftest import EnrolledFamily
+from tests.conftest import LEAD, EnrolledFamily
 
 
 def test_a_store_path_selects_the_sqlite_adapter_through_eventsourcing(
@@ -28,10 +28,10 @@ def test_events_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     app = FamilyCoordination(path)
     family = EnrolledFamily(app)
-    expected = vars(app.get_family(family.id))
+    expected = vars(app.get_family(family.id, actor=LEAD))
     app.close()
     reopened = FamilyCoordination(path)
-    assert vars(reopened.get_family(family.id)) == expected
+    assert vars(reopened.get_family(family.id, actor=LEAD)) == expected
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         topics = [

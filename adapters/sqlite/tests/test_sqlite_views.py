@@ -7,6 +7,7 @@ from pathlib import Path
 from familiekoordinering.testing.views import ViewStoreContract
 from familiekoordinering.views import ViewStore
 from familiekoordinering_sqlite import SQLiteViewStore
+from tests.conftest import LEAD
 
 
 class TestSQLiteViewStore(ViewStoreContract):
@@ -65,7 +66,7 @@ def test_an_unreadable_event_stops_a_parallel_rebuild_naming_it(tmp_path: Path) 
     app = FamilyCoordination(tmp_path / "store.db", clock=clock)
     report = build_demo(app, clock, families=1, years=1, seed=1)
     family_id = report.family_ids[0]
-    version = app.get_family(family_id).version
+    version = app.get_family(family_id, actor=LEAD).version
     app.recorder.insert_events(
         [
             StoredEvent(

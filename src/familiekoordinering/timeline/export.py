@@ -12,7 +12,9 @@ with the package, see :func:`export_schema`):
 * ``events`` — every stored event exactly as stored: ``version``, ``type``,
   ``topic``, ``recorded_at`` and ``payload`` (the stored JSON);
 * ``timeline`` — the same events as readable entries (see
-  :class:`~familiekoordinering.timeline.TimelineEntry`).
+  :class:`~familiekoordinering.timeline.TimelineEntry`);
+* ``access_log`` — every read of the family's data: when, by whom (user,
+  role, municipality), why and what.
 
 For one member, ``events`` and ``timeline`` hold the family-wide events
 (enrolment, coordinators, the end of follow-up) and every event that names the
@@ -27,6 +29,7 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
+from familiekoordinering.access.log import AccessEntry
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.values import MemberId
 from familiekoordinering.errors import NotFoundError
@@ -80,12 +83,14 @@ def access_export(
     member_id: MemberId | None = None,
     language: Language | str = DEFAULT_LANGUAGE,
     erased_at: datetime | None = None,
+    access_log: Sequence[AccessEntry] = (),
 ) -> dict[str, Any]:
     """Everything stored about the family (or one member) as JSON-able data.
 
     ``events`` are the family's events and ``stored`` the same events as stored
     (version, topic, payload), in the same order; ``erased_at`` is when the
-    family's personal data was erased, if it was.
+    family's personal data was erased, if it was; ``access_log`` lists the
+    reads of the family's data.
     """
     timeline = build_timeline(events, language=language, erased_at=erased_at)
     family = events[0].mutate(None) if events else None
@@ -147,5 +152,16 @@ def access_export(
             entry.to_json()
             for entry, kept in zip(timeline.entries, keep, strict=True)
             if kept
+        ],
+        "access_log": [
+            {
+                "at": a.at.isoformat(),
+                "user_id": a.user_id,
+                "role": a.role.value,
+                "municipality": a.municipality,
+                "purpose": a.purpose.value,
+                "what": a.what,
+            }
+            for a in access_log
         ],
     }

@@ -9,9 +9,11 @@ family was told.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from familiekoordinering.access.log import AccessEntry
 from familiekoordinering.domain.actions import KnowledgeKind
 from familiekoordinering.domain.family import Family
 from familiekoordinering.timeline.entries import Timeline, _Words
@@ -37,9 +39,16 @@ th { background: #eef3f8; }
 
 
 def render_report(
-    family: Family, timeline: Timeline, *, on: date, access_log: str = ""
+    family: Family,
+    timeline: Timeline,
+    *,
+    on: date,
+    access_log: Sequence[AccessEntry] = (),
 ) -> str:
-    """The report as one HTML page, in the timeline's language, as it stands ``on``."""
+    """The report as one HTML page, in the timeline's language, as it stands ``on``.
+
+    ``access_log`` lists who has read the family's record (the access log).
+    """
     w = _Words(timeline.language, family)
     e = escape
     parts: list[str] = []
@@ -157,8 +166,22 @@ def render_report(
     else:
         add(f"<p>{e(w('Nothing was done that you were told of only afterwards.'))}</p>")
 
+    add(f"<h2>{e(w('Who has read your record'))}</h2>")
     if access_log:
-        add(f"<h2>{e(w('Who has read your record'))}</h2>{access_log}")
+        add(
+            f"<table><thead><tr><th>{e(w('When'))}</th><th>{e(w('Who'))}</th>"
+            f"<th>{e(w('Why'))}</th><th>{e(w('What was read'))}</th></tr></thead><tbody>"
+        )
+        for read in access_log:
+            add(
+                f"<tr><td>{e(read.at.strftime('%Y-%m-%d %H:%M'))}</td>"
+                f"<td>{e(read.user_id)} ({e(w.word(read.role))})</td>"
+                f"<td>{e(w.word('access ' + read.purpose.value))}</td>"
+                f"<td>{e(w(read.what))}</td></tr>"
+            )
+        add("</tbody></table>")
+    else:
+        add(f"<p>{e(w('No one has read your record yet.'))}</p>")
 
     add(f"<h2>{e(w('Everything recorded, in order'))}</h2><ol>")
     for entry in timeline.entries:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from familiekoordinering.access import Access, FamilyFacts, require
+from familiekoordinering.domain.values import Actor
 from familiekoordinering.errors import NotFoundError
 from familiekoordinering.views.fold import Document
 from familiekoordinering.views.projector import (
@@ -36,7 +39,7 @@ from familiekoordinering.views.store import (
 )
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    from collections.abc import Callable, Iterable
 
     from familiekoordinering.application import FamilyCoordination
 
@@ -67,10 +70,16 @@ class Views:
     """
 
     def __init__(
-        self, app: FamilyCoordination, store: ViewStore, *, batch_size: int = 5000
+        self,
+        app: FamilyCoordination,
+        store: ViewStore,
+        *,
+        batch_size: int = 5000,
+        log_reads: Callable[[Actor, Access, Iterable[UUID], str], None] | None = None,
     ):
         self.store = store
         self.projector = ViewProjector(app, store, batch_size=batch_size)
+        self._log_reads = log_reads or (lambda *_: None)
 
     def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
         if catch_up:
@@ -95,11 +104,25 @@ class Views:
         self,
         family_id: UUID | str,
         *,
+        actor: Actor,
         catch_up: bool = False,
         wait_for: int | None = None,
         timeout: float = 5.0,
     ) -> Document:
         """A family's whole view document (plan, consents, notices, surveys)."""
+        return self._document(
+            family_id, actor, "view document", catch_up, wait_for, timeout
+        )
+
+    def _document(
+        self,
+        family_id: UUID | str,
+        actor: Actor,
+        what: str,
+        catch_up: bool,
+        wait_for: int | None,
+        timeout: float,
+    ) -> Document:
         generation = self._ready(catch_up, wait_for, timeout)
         doc = self.store.family(generation, str(family_id))
         if doc is None:
@@ -107,21 +130,31 @@ class Views:
                 f"the views hold no family {family_id}: check the id, or let the views "
                 "catch up ('familiekoordinering projections run')"
             )
+        coordinator = doc["coordinator"] or {}
+        require(
+            actor,
+            Access.READ_RECORD,
+            FamilyFacts(
+                doc["municipality"],
+                frozenset({coordinator["id"]} if coordinator.get("id") else ()),
+                frozenset(doc["members"]),
+            ),
+        )
+        self._log_reads(actor, Access.READ_RECORD, [_uuid(doc["family_id"])], what)
         return doc
 
     def plan(
         self,
         family_id: UUID | str,
         *,
+        actor: Actor,
         catch_up: bool = False,
         wait_for: int | None = None,
         timeout: float = 5.0,
     ) -> dict[str, Any]:
         """The family's plan as it stands: members, coordinator, goals, steps, plans."""
         return plan_of(
-            self.document(
-                family_id, catch_up=catch_up, wait_for=wait_for, timeout=timeout
-            )
+            self._document(family_id, actor, "plan", catch_up, wait_for, timeout)
         )
 
     def consent_register(
@@ -129,13 +162,14 @@ class Views:
         family_id: UUID | str,
         *,
         on: date,
+        actor: Actor,
         catch_up: bool = False,
         wait_for: int | None = None,
         timeout: float = 5.0,
     ) -> list[PermittedAction]:
         """What the coordinator may do on ``on``: agency × topics × members, with expiry."""
-        doc = self.document(
-            family_id, catch_up=catch_up, wait_for=wait_for, timeout=timeout
+        doc = self._document(
+            family_id, actor, "consent register", catch_up, wait_for, timeout
         )
         return consent_register(doc, on)
 
@@ -143,6 +177,7 @@ class Views:
         self,
         *,
         on: date,
+        actor: Actor,
         coordinator_id: str | None = None,
         municipality: str | None = None,
         include_ended: bool = False,
@@ -151,11 +186,21 @@ class Views:
         wait_for: int | None = None,
         timeout: float = 5.0,
     ) -> list[CaseloadEntry]:
-        """A coordinator's (or a municipality's) families as of ``on``, by planned end.
+        """A coordinator's (or the municipality's) families as of ``on``, by planned end.
 
-        Ended families are left out unless ``include_ended``; a family with no
-        contact for ``quiet_after_weeks`` weeks is marked quiet.
+        ``municipality`` defaults to the actor's; a coordinator reads their own
+        caseload (``coordinator_id`` is theirs). Ended families are left out
+        unless ``include_ended``; a family with no contact for
+        ``quiet_after_weeks`` weeks is marked quiet. Each listed family's read
+        is logged.
         """
+        municipality = municipality or actor.municipality
+        require(
+            actor,
+            Access.READ_CASELOAD,
+            municipality=municipality,
+            caseload_of=coordinator_id,
+        )
         generation = self._ready(catch_up, wait_for, timeout)
         docs = self.store.families(
             generation, coordinator_id=coordinator_id, municipality=municipality
@@ -165,16 +210,33 @@ class Views:
         ]
         if not include_ended:
             entries = [e for e in entries if e.ended_on is None or e.ended_on > on]
+        self._log_reads(
+            actor,
+            Access.READ_CASELOAD,
+            [_uuid(e.family_id) for e in entries],
+            "caseload",
+        )
         return sorted(entries, key=lambda e: (e.planned_end_on, e.family_id))
 
     def outcomes(
         self,
         *,
+        actor: Actor,
         municipality: str | None = None,
         catch_up: bool = False,
         wait_for: int | None = None,
         timeout: float = 5.0,
     ) -> list[OutcomeGroup]:
-        """Baseline against latest survey, per municipality, programme and year. No names."""
+        """Baseline against latest survey, per programme and year. No names.
+
+        ``municipality`` defaults to the actor's. Anonymous: not logged as a
+        read of any family's data.
+        """
+        municipality = municipality or actor.municipality
+        require(actor, Access.READ_STATISTICS, municipality=municipality)
         generation = self._ready(catch_up, wait_for, timeout)
         return outcomes(self.store.families(generation, municipality=municipality))
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

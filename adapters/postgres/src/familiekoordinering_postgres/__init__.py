@@ -17,10 +17,17 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
+from familiekoordinering_postgres.access_log import PostgresAccessLog
 from familiekoordinering_postgres.keys import PostgresKeyStore
 from familiekoordinering_postgres.views import PostgresViewStore
 
-__all__ = ["Factory", "NotificationListener", "PostgresKeyStore", "PostgresViewStore"]
+__all__ = [
+    "Factory",
+    "NotificationListener",
+    "PostgresAccessLog",
+    "PostgresKeyStore",
+    "PostgresViewStore",
+]
 
 
 class NotificationListener:
@@ -97,6 +104,10 @@ class Factory(es_postgres.PostgresFactory):
     def view_store(self) -> PostgresViewStore:
         """The read models' store, in the same database and schema as the events."""
         return PostgresViewStore(self._conninfo, schema=self._schema)
+
+    def access_log(self) -> PostgresAccessLog:
+        """The access log, in the same database and schema as the events."""
+        return PostgresAccessLog(self._conninfo, schema=self._schema)
 
     def key_store(self) -> PostgresKeyStore:
         """The families' wrapped data keys, in the same database and schema."""

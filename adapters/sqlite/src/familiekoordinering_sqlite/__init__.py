@@ -17,10 +17,11 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
+from familiekoordinering_sqlite.access_log import SQLiteAccessLog
 from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
 
-__all__ = ["Factory", "SQLiteKeyStore", "SQLiteViewStore"]
+__all__ = ["Factory", "SQLiteAccessLog", "SQLiteKeyStore", "SQLiteViewStore"]
 
 
 class Factory(es_sqlite.SQLiteFactory):
@@ -71,6 +72,10 @@ class Factory(es_sqlite.SQLiteFactory):
     def view_store(self) -> SQLiteViewStore:
         """The read models' store, in the same SQLite file as the events."""
         return SQLiteViewStore(self._db_name)
+
+    def access_log(self) -> SQLiteAccessLog:
+        """The access log, in the same SQLite file as the events."""
+        return SQLiteAccessLog(self._db_name)
 
     def key_store(self) -> SQLiteKeyStore:
         """The families' wrapped data keys, in the same SQLite file as the events."""

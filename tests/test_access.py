@@ -1,0 +1,292 @@
+"""Who may do or read what (a pure policy, property-tested), and the access log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+from familiekoordinering import (
+    AccessDeniedError,
+    Actor,
+    Eligibility,
+    FamilyCoordination,
+    Municipality,
+    Programme,
+    ReferralSource,
+    Role,
+)
+from familiekoordinering.access import (
+    Access,
+    AccessLog,
+    FamilyFacts,
+    InMemoryAccessLog,
+    authorize,
+)
+from familiekoordinering.access.log import READS
+from familiekoordinering.demo import DemoClock, build_demo
+from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
+from tests.strategies import accesses, family_facts, policy_actors
+
+ELSEWHERE = Actor("a-lead", Role.TEAM_LEAD, Municipality("1103"))
+RESEARCHER = Actor("f-forsker", Role.RESEARCHER, Municipality("4204"))
+OTHER_COORDINATOR = Actor("o-berg", Role.COORDINATOR, Municipality("4204"))
+
+# ------------------------------------------------------------ the pure policy
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_another_municipalitys_family_is_always_refused(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    verdict = authorize(actor, access, family)
+    if family.municipality != actor.municipality:
+        assert not verdict
+        assert actor.user_id in verdict.reason
+
+
+@given(actor=policy_actors, access=accesses, municipality=policy_actors)
+def test_a_family_less_access_needs_the_actors_own_municipality(
+    actor: Actor, access: Access, municipality: Actor
+) -> None:
+    verdict = authorize(
+        actor, access, municipality=municipality.municipality, caseload_of=actor.user_id
+    )
+    if municipality.municipality != actor.municipality:
+        assert not verdict
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_a_family_member_reads_only_their_own_familys_timeline(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    if actor.role is not Role.FAMILY_MEMBER:
+        return
+    allowed = bool(authorize(actor, access, family))
+    assert allowed == (
+        access is Access.READ_TIMELINE
+        and actor.user_id in family.members
+        and family.municipality == actor.municipality
+    )
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_researchers_and_auditors_never_touch_a_familys_record(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    if actor.role is Role.RESEARCHER:
+        assert not authorize(actor, access, family) or access in (
+            Access.RESEARCH_EXPORT,
+            Access.READ_STATISTICS,
+        )
+    if actor.role is Role.AUDITOR:
+        assert not authorize(actor, access, family) or access in (
+            Access.AUDIT,
+            Access.READ_STATISTICS,
+        )
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_a_coordinator_touches_only_the_families_they_coordinate(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    if actor.role is not Role.COORDINATOR or not authorize(actor, access, family):
+        return
+    assert actor.user_id in family.coordinators or (
+        access is Access.ASSIGN and not family.coordinators
+    )
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_a_team_lead_may_do_everything_but_audit_and_research_in_their_municipality(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    if actor.role is not Role.TEAM_LEAD or family.municipality != actor.municipality:
+        return
+    assert bool(authorize(actor, access, family)) == (
+        access not in (Access.AUDIT, Access.RESEARCH_EXPORT)
+    )
+
+
+@given(actor=policy_actors, access=accesses, family=family_facts)
+def test_being_the_coordinator_never_takes_a_permission_away(
+    actor: Actor, access: Access, family: FamilyFacts
+) -> None:
+    before = authorize(actor, access, family)
+    after = authorize(
+        actor,
+        access,
+        FamilyFacts(family.municipality, frozenset({actor.user_id}), family.members),
+    )
+    assert not before or after
+    assert authorize(actor, access, family) == before  # a pure function
+
+
+def test_a_refusal_says_who_what_and_why() -> None:
+    verdict = authorize(
+        COORDINATOR, Access.READ_TIMELINE, FamilyFacts("4204", frozenset({"o-berg"}))
+    )
+    assert not verdict
+    assert verdict.reason == (
+        "k-lund (coordinator, municipality 4204) may not read timeline: the family "
+        "is not among theirs"
+    )
+
+
+# ------------------------------------------------------- in the application
+
+
+def test_another_municipality_is_refused_commands_and_queries_with_nothing_stored(
+    family: EnrolledFamily,
+) -> None:
+    app, version = family.app, family.version
+    with pytest.raises(AccessDeniedError, match="belongs to municipality 4204"):
+        app.hold_meeting(
+            family.id, participants=["x"], members_present=[], occurred_on=START,
+            actor=ELSEWHERE,
+        )  # fmt: skip
+    for read in (
+        lambda: app.get_family(family.id, actor=ELSEWHERE),
+        lambda: app.timeline(family.id, actor=ELSEWHERE),
+        lambda: app.report(family.id, on=START, actor=ELSEWHERE),
+        lambda: app.access_export(family.id, on=START, actor=ELSEWHERE),
+        lambda: app.family_history(family.id, actor=ELSEWHERE),
+        lambda: app.views.plan(family.id, actor=ELSEWHERE, catch_up=True),
+    ):
+        with pytest.raises(AccessDeniedError, match="municipality 1103"):
+            read()
+    with pytest.raises(AccessDeniedError, match="belongs to municipality 4204"):
+        app.enrol_family(
+            municipality="4204", label="X", programme=Programme.nye_monstre(),
+            referral=ReferralSource.NAV, eligibility=Eligibility(1, 2, 3),
+            occurred_on=START, actor=ELSEWHERE,
+        )  # fmt: skip
+    assert family.version == version
+    assert app.list_families(actor=ELSEWHERE) == []
+    assert not any(
+        e.user_id == ELSEWHERE.user_id for e in app.access_log.entries(family.id)
+    )
+
+
+def test_roles_in_the_application(family: EnrolledFamily) -> None:
+    app = family.app
+    with pytest.raises(AccessDeniedError, match="not among theirs"):
+        app.timeline(family.id, actor=OTHER_COORDINATOR)
+    with pytest.raises(AccessDeniedError, match="does not allow it"):
+        app.timeline(family.id, actor=RESEARCHER)
+    with pytest.raises(AccessDeniedError, match="does not allow it"):
+        app.audit(family.id, on=START, actor=LEAD)
+    assert app.audit(family.id, on=START, actor=AUDITOR).violations == ()
+    kari = Actor(str(family.kari), Role.FAMILY_MEMBER, Municipality("4204"))
+    assert app.timeline(family.id, actor=kari).entries
+    assert "<!DOCTYPE html>" in app.report(family.id, on=START, actor=kari)
+    with pytest.raises(AccessDeniedError, match="does not allow it"):
+        app.get_family(family.id, actor=kari)
+    stranger = Actor("someone", Role.FAMILY_MEMBER, Municipality("4204"))
+    with pytest.raises(AccessDeniedError, match="their own family only"):
+        app.timeline(family.id, actor=stranger)
+    with pytest.raises(AccessDeniedError, match="not among theirs"):
+        app.hold_meeting(
+            family.id, participants=["x"], members_present=[], occurred_on=START,
+            actor=OTHER_COORDINATOR,
+        )  # fmt: skip
+    with pytest.raises(AccessDeniedError, match="own caseload only"):
+        app.views.caseload(on=START, actor=COORDINATOR, catch_up=True)
+    assert app.views.caseload(
+        on=START, actor=COORDINATOR, coordinator_id="k-lund", catch_up=True
+    )
+
+
+# ------------------------------------------------------------ the access log
+
+
+def test_every_read_is_logged_with_who_when_why_and_what(
+    family: EnrolledFamily,
+) -> None:
+    app = family.app
+    app.get_family(family.id, actor=LEAD)
+    app.timeline(family.id, actor=COORDINATOR)
+    app.views.plan(family.id, actor=COORDINATOR, catch_up=True)
+    app.audit(family.id, on=START, actor=AUDITOR)
+    entries = app.access_log.entries(family.id)
+    assert [(e.user_id, e.role, e.purpose, e.what) for e in entries] == [
+        ("t-lead", Role.TEAM_LEAD, Access.READ_RECORD, "record"),
+        ("k-lund", Role.COORDINATOR, Access.READ_TIMELINE, "timeline"),
+        ("k-lund", Role.COORDINATOR, Access.READ_RECORD, "plan"),
+        ("r-revisor", Role.AUDITOR, Access.AUDIT, "audit"),
+    ]
+    assert all(e.municipality == "4204" and e.at.tzinfo for e in entries)
+    assert {e.what for e in entries} <= set(READS)
+
+
+def test_the_family_sees_who_read_its_record_in_its_report_and_export(
+    family: EnrolledFamily,
+) -> None:
+    app = family.app
+    app.timeline(family.id, actor=COORDINATOR)
+    html = app.report(family.id, on=START, actor=LEAD)
+    assert "Hvem som har lest opplysningene deres" in html
+    assert "k-lund (koordinator)" in html
+    assert "tidslinjen" in html
+    assert "rapporten" in html
+    export = app.access_export(family.id, on=START, actor=LEAD)
+    assert [a["what"] for a in export["access_log"]] == [
+        "timeline",
+        "report",
+        "access export",
+    ]
+
+
+def test_the_access_log_offers_no_way_to_change_an_entry() -> None:
+    for log in (AccessLog, InMemoryAccessLog):
+        public = {n for n in vars(log) if not n.startswith("_")}
+        assert public <= {"append", "entries", "close"}
+
+
+def test_the_stored_access_log_refuses_updates_and_deletes_even_in_sql(
+    make_app: Callable[..., FamilyCoordination], store: str
+) -> None:
+    app = make_app()
+    family = EnrolledFamily(app)
+    app.timeline(family.id, actor=COORDINATOR)
+    if store == "memory":
+        return  # no SQL: the in-memory log has only append and entries
+    if store.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(store) as conn:
+            for sql in (
+                "UPDATE fk_access_log SET what = 'x'",
+                "DELETE FROM fk_access_log",
+            ):
+                with pytest.raises(psycopg.Error, match="append-only"):
+                    conn.execute(sql)
+                conn.rollback()
+    else:
+        conn = sqlite3.connect(store)
+        for sql in ("UPDATE fk_access_log SET what = 'x'", "DELETE FROM fk_access_log"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(sql)
+        conn.close()
+    assert [e.what for e in app.access_log.entries(family.id)] == ["timeline"]
+
+
+def test_a_caseload_logs_a_read_of_each_family_it_lists(tmp_path: Path) -> None:
+    clock = DemoClock()
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    report = build_demo(app, clock, families=3, years=1, seed=2)
+    entries = app.views.caseload(on=date(2021, 6, 1), actor=LEAD, catch_up=True)
+    assert entries
+    for entry in entries:
+        assert any(
+            e.what == "caseload" and e.user_id == "t-lead"
+            for e in app.access_log.entries(entry.family_id)  # type: ignore[arg-type]
+        )
+    assert len(report.family_ids) == 3
+    json.dumps([e.family_id for e in entries])
+    app.close()
