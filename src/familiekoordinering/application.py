@@ -100,6 +100,7 @@ from familiekoordinering.errors import (
     RuleViolationError,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
+from familiekoordinering.research import research_rows, to_csv
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
 from familiekoordinering.timeline import (
@@ -518,6 +519,54 @@ class FamilyCoordination(Application[UUID]):
             ),
         )
         return rid
+
+    def give_research_consent(
+        self,
+        family_id: UUID,
+        member_id: MemberId,
+        *,
+        given_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+    ) -> None:
+        """Record that a member's answers may be used, pseudonymised, in research.
+
+        Research consent is its own purpose, apart from consents to contact
+        agencies; only members with it appear in :meth:`research_export`.
+        """
+        self._change(
+            family_id,
+            actor,
+            lambda f: f.give_research_consent(
+                member_id=member_id,
+                given_by=given_by,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
+
+    def withdraw_research_consent(
+        self,
+        family_id: UUID,
+        member_id: MemberId,
+        *,
+        withdrawn_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+    ) -> None:
+        """Withdraw a member's research consent: later research exports leave them out."""
+        self._change(
+            family_id,
+            actor,
+            lambda f: f.withdraw_research_consent(
+                member_id=member_id,
+                withdrawn_by=withdrawn_by,
+                occurred_on=occurred_on,
+                actor=actor,
+                recorded_at=self._now(),
+            ),
+        )
 
     def withdraw_consent(
         self,
@@ -1172,6 +1221,33 @@ class FamilyCoordination(Application[UUID]):
             erased_at=self._erased_at(family_id),
             access_log=self.access_log.entries(family_id),
         )
+
+    # ------------------------------------------------------------ research
+
+    def research_export(self, *, actor: Actor, key: bytes) -> str:
+        """The pseudonymised research export of the actor's municipality, as CSV.
+
+        Only members with research consent, of families not erased; stable
+        pseudonyms under ``key`` (held by the research side), birth year only,
+        dates to the month, no names and no free text (see
+        :mod:`familiekoordinering.research`). Needs the researcher role; each
+        family included is logged as read for research.
+        """
+        require(actor, Access.RESEARCH_EXPORT, municipality=actor.municipality)
+        rows: list[dict[str, Any]] = []
+        included: list[UUID] = []
+        for family_id in self.family_ids():
+            if self.erasure(family_id) is not None:
+                continue
+            events = self._history(family_id)
+            if _facts_of_events(events).municipality != actor.municipality:
+                continue
+            found = research_rows(events, key=key)
+            if found:
+                rows += found
+                included.append(family_id)
+        self._log_reads(actor, Access.RESEARCH_EXPORT, included, "research export")
+        return to_csv(rows)
 
     # ------------------------------------------------------------ erasure
 

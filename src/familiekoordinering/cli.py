@@ -198,6 +198,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     erase.add_argument("family_ids", metavar="FAMILY_ID", nargs="+")
 
+    research = commands.add_parser(
+        "research-export",
+        help="the pseudonymised research export (CSV) of the actor's municipality",
+    )
+    research.add_argument("--output", metavar="PATH", required=True)
+    research.add_argument(
+        "--key-file",
+        metavar="PATH",
+        required=True,
+        help="the research side's pseudonym key (base64 of 32 random bytes)",
+    )
+
     retention = commands.add_parser(
         "retention",
         help="families whose follow-up ended more than YEARS ago, not yet erased",
@@ -530,6 +542,16 @@ def _erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _research_export(args: argparse.Namespace) -> int:
+    app = _open(args)
+    key = load_master_key(args.key_file)
+    text = app.research_export(actor=_actor(args), key=key)
+    Path(args.output).write_text(text, encoding="utf-8")
+    rows = text.count("\n") - 1
+    print(f"wrote {args.output}: {rows} row(s)", file=sys.stderr)
+    return EXIT_OK
+
+
 def _retention(args: argparse.Namespace) -> int:
     app = _open(args)
     for family_id in app.due_for_erasure(
@@ -551,6 +573,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": _export,
     "erase": _erase,
     "retention": _retention,
+    "research-export": _research_export,
 }
 
 

@@ -255,6 +255,15 @@ def _demo_family(
         occurred_on=day,
         actor=coordinator,
     )
+    if index % 3 != 1:  # most families also say yes to research, separately
+        for member in adults + children:
+            app.give_research_consent(
+                fid,
+                member,
+                given_by=[member] if member in adults else adults[:1],
+                occurred_on=day,
+                actor=coordinator,
+            )
     school = app.grant_consent(
         fid,
         consent_id=next(ids),

@@ -23,7 +23,7 @@ from familiekoordinering.domain.values import (
     age_on,
 )
 
-__all__ = ["ConsentAges", "entitled", "say_of"]
+__all__ = ["ConsentAges", "entitled", "research_say", "say_of"]
 
 
 def _frozen_ages(ages: dict[Topic, int]) -> dict[Topic, int]:
@@ -106,3 +106,18 @@ def entitled(
     if age_on(member.birth_date, on) >= ages.age_for(topic):
         return frozenset({member.member_id})
     return member.guardian_ids
+
+
+def research_say(member: Member, on: date, ages: ConsentAges) -> frozenset[MemberId]:
+    """Who gives (or withdraws) consent to use ``member``'s answers in research, on ``on``.
+
+    Research consent is its own purpose, apart from consent to contact
+    agencies. An adult decides for themselves; so does a child from the adult
+    age (``ages.adult_age``); until then, the child's guardians do.
+    """
+    if (
+        member.kind is MemberKind.ADULT
+        or age_on(member.birth_date, on) >= ages.adult_age
+    ):
+        return frozenset({member.member_id})
+    return frozenset(member.guardian_ids)

@@ -27,7 +27,7 @@ from familiekoordinering.domain.actions import (
     KnowledgeKind,
     OutwardAction,
 )
-from familiekoordinering.domain.capacity import entitled, say_of
+from familiekoordinering.domain.capacity import entitled, research_say, say_of
 from familiekoordinering.domain.consent import (
     Consent,
     ConsentForm,
@@ -187,6 +187,8 @@ class Family(Aggregate):
     """Completed surveys."""
     ended: FollowUpEnd | None
     """When and why follow-up ended, or ``None`` while it runs."""
+    research_consents: dict[MemberId, date]
+    """Members whose answers may be used in research, and since when."""
 
     # ------------------------------------------------------------------ events
 
@@ -599,6 +601,34 @@ class Family(Aggregate):
                 self.occurred_on, self.survey
             )
 
+    class ResearchConsentGiven(Event):
+        """A member's answers may be used, pseudonymised, in research.
+
+        Research is its own purpose, apart from any consent to contact
+        agencies; ``given_by`` is the member, or a child's guardian(s).
+        """
+
+        TOPIC = f"{_TOPIC}.ResearchConsentGiven"
+        member_id: MemberId
+        given_by: frozenset[MemberId]
+
+        def apply(self, aggregate: Any) -> None:
+            """Note the member's research consent."""
+            family: Family = aggregate
+            family.research_consents[self.member_id] = self.occurred_on
+
+    class ResearchConsentWithdrawn(Event):
+        """A member's research consent was withdrawn: no later export holds them."""
+
+        TOPIC = f"{_TOPIC}.ResearchConsentWithdrawn"
+        member_id: MemberId
+        withdrawn_by: frozenset[MemberId]
+
+        def apply(self, aggregate: Any) -> None:
+            """Drop the member's research consent."""
+            family: Family = aggregate
+            family.research_consents.pop(self.member_id, None)
+
     class FollowUpEnded(Event):
         """The family's follow-up ended."""
 
@@ -630,6 +660,7 @@ class Family(Aggregate):
         self.outward_actions = {}
         self.surveys = {}
         self.ended = None
+        self.research_consents = {}
 
     @classmethod
     def enrol(
@@ -1070,6 +1101,98 @@ class Family(Aggregate):
                 f"{len(affected)} action(s) already recorded, the last on "
                 f"{last.isoformat()}: date it {last.isoformat()} or later"
             )
+
+    def give_research_consent(
+        self,
+        *,
+        member_id: MemberId,
+        given_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+    ) -> None:
+        """Record that a member's answers may be used, pseudonymised, in research.
+
+        The member consents for themselves (an adult, or a child from the adult
+        age); for a younger child, a guardian does.
+        """
+        self._check_command(occurred_on, actor)
+        member = self._research_member(member_id, occurred_on)
+        if member_id in self.research_consents:
+            raise RuleViolationError(
+                f"{member.name} has consented to research since "
+                f"{self.research_consents[member_id].isoformat()}"
+            )
+        givers = self._research_givers("give", member, given_by, occurred_on)
+        self.trigger_event(
+            self.ResearchConsentGiven,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            member_id=member_id,
+            given_by=givers,
+        )
+
+    def withdraw_research_consent(
+        self,
+        *,
+        member_id: MemberId,
+        withdrawn_by: Iterable[MemberId],
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+    ) -> None:
+        """Withdraw a member's research consent; later exports leave the member out."""
+        self._check_command(occurred_on, actor, after_end=True)
+        member = self._research_member(member_id, occurred_on, joined=False)
+        since = self.research_consents.get(member_id)
+        if since is None:
+            raise RuleViolationError(
+                f"{member.name} has no research consent to withdraw"
+            )
+        if occurred_on < since:
+            raise InvalidInputError(
+                f"a withdrawal on {occurred_on.isoformat()} is before the research "
+                f"consent was given on {since.isoformat()}"
+            )
+        withdrawers = self._research_givers(
+            "withdraw", member, withdrawn_by, occurred_on
+        )
+        self.trigger_event(
+            self.ResearchConsentWithdrawn,
+            timestamp=recorded_at,
+            occurred_on=occurred_on,
+            actor=actor,
+            member_id=member_id,
+            withdrawn_by=withdrawers,
+        )
+
+    def _research_member(
+        self, member_id: MemberId, on: date, *, joined: bool = True
+    ) -> Member:
+        member = self.members.get(member_id)
+        if member is None:
+            raise NotFoundError(f"member {member_id} is not a member of this family")
+        if joined and not self.is_member_on(member_id, on):
+            raise InvalidInputError(
+                f"{member.name} is not a member of the family on {on.isoformat()}"
+            )
+        return member
+
+    def _research_givers(
+        self, verb: str, member: Member, named: Iterable[MemberId], on: date
+    ) -> frozenset[MemberId]:
+        givers = frozenset(named)
+        entitled_ = research_say(member, on, self.programme.consent_ages)
+        if not givers or not givers <= entitled_:
+            who = ", ".join(
+                sorted(self.members[m].name for m in entitled_ if m in self.members)
+            )
+            raise RuleViolationError(
+                f"only {who or 'a guardian'} can {verb} research consent for "
+                f"{member.name} on {on.isoformat()}"
+            )
+        return givers
 
     def withdraw_consent(
         self,
@@ -1708,6 +1831,8 @@ Family.EVENT_CLASSES = (
     Family.FamilyInformed,
     Family.SurveyCompleted,
     Family.FollowUpEnded,
+    Family.ResearchConsentGiven,
+    Family.ResearchConsentWithdrawn,
 )
 
 

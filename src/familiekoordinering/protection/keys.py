@@ -134,7 +134,7 @@ def load_master_key(path: str | Path) -> bytes:
         key = base64.b64decode(text, validate=True)
     except (OSError, ValueError) as e:
         raise ConfigurationError(
-            f"cannot read a master key from {str(path)!r}: {e}. The file holds the "
+            f"cannot read a key from {str(path)!r}: {e}. The file holds the "
             f"base64 of {MASTER_KEY_BYTES} random bytes"
         ) from e
     _check_master_key(key)

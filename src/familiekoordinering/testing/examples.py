@@ -185,6 +185,12 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
     "FollowUpEnded": _base(
         Family.FollowUpEnded, 19, reason=EndReason.COMPLETED, note="Five years done"
     ),
+    "ResearchConsentGiven": _base(
+        Family.ResearchConsentGiven, 21, member_id=EMMA, given_by=frozenset({KARI}),
+    ),
+    "ResearchConsentWithdrawn": _base(
+        Family.ResearchConsentWithdrawn, 22, member_id=EMMA, withdrawn_by=frozenset({KARI}),
+    ),
 }  # fmt: skip
 
 

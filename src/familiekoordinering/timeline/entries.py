@@ -414,6 +414,19 @@ def _what(e: Family.Event, w: _Words) -> str:
         )
     if isinstance(e, Family.FollowUpEnded):
         return w("The follow-up ended ({reason})", reason=w.word(e.reason))
+    if isinstance(e, Family.ResearchConsentGiven):
+        return w(
+            "{names} agreed that {name}'s answers may be used in research, "
+            "without names",
+            names=w.names(e.given_by),
+            name=w.member(e.member_id),
+        )
+    if isinstance(e, Family.ResearchConsentWithdrawn):
+        return w(
+            "{names} withdrew the research consent for {name}",
+            names=w.names(e.withdrawn_by),
+            name=w.member(e.member_id),
+        )
     return type(e).__name__
 
 

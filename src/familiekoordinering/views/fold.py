@@ -148,6 +148,7 @@ def _member_added(f: str, p: dict[str, Any], on: str) -> _Ops:
         "birth_date": p["birth_date"],
         "since": on,
         "left_on": None,
+        "research_consent_since": None,
     }
     return [("put", "member", f, p["member_id"], data)]
 
@@ -302,6 +303,14 @@ def _ended(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("set", "family", f, "", {"ended": {"on": on, "reason": p["reason"]}})]
 
 
+def _research_given(f: str, p: dict[str, Any], on: str) -> _Ops:
+    return [("set", "member", f, p["member_id"], {"research_consent_since": on})]
+
+
+def _research_withdrawn(f: str, p: dict[str, Any], on: str) -> _Ops:
+    return [("set", "member", f, p["member_id"], {"research_consent_since": None})]
+
+
 _FOLDS: dict[str, _Fold] = {
     _PREFIX + "Enrolled": _enrolled,
     _PREFIX + "MemberAdded": _member_added,
@@ -323,6 +332,8 @@ _FOLDS: dict[str, _Fold] = {
     _PREFIX + "FamilyInformed": _informed,
     _PREFIX + "SurveyCompleted": _survey,
     _PREFIX + "FollowUpEnded": _ended,
+    _PREFIX + "ResearchConsentGiven": _research_given,
+    _PREFIX + "ResearchConsentWithdrawn": _research_withdrawn,
 }
 
 TOPICS: tuple[str, ...] = tuple(_FOLDS)
