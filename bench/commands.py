@@ -68,8 +68,11 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
     return times
 
 
-def _run_ours(db: Path | str, n: int) -> list[float]:
-    app = FamilyCoordination(db)  # the default snapshot interval and cache
+def _run_ours(
+    db: Path | str, n: int, *, master_key: bytes | None = None
+) -> list[float]:
+    # The default snapshot interval and cache; encryption when given a master key.
+    app = FamilyCoordination(db, master_key=master_key)
     try:
         family = enrol_consenting_family(app)
 

@@ -33,7 +33,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import commands, rebuild, replay, timeline
+from bench import commands, encryption, rebuild, replay, timeline
 from bench.common import Result, Size
 
 __all__ = ["BENCHMARKS", "main", "render", "self_check"]
@@ -48,6 +48,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     commands.NAME_POSTGRES: commands.run_postgres,
     rebuild.NAME_POSTGRES: rebuild.run_postgres,
     timeline.NAME: timeline.run,
+    encryption.NAME: encryption.run,
 }
 """Every benchmark by name, in the order they run by default."""
 

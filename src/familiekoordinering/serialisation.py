@@ -47,12 +47,13 @@ from familiekoordinering.protection.sealing import (
     holds_clear,
     open_date,
     open_text,
-    opening,
     personal_kind,
     personal_paths,
     restore,
     seal,
     seal_values,
+    start_opening,
+    stop_opening,
     unseal_values,
 )
 
@@ -676,8 +677,11 @@ class CattrsMapper(Mapper[UUID]):
                     stored_event.originator_version,
                     stored_event.topic,
                 )
-                with opening(values):
+                token = start_opening(values)
+                try:
                     state = codec.structure(stored)
+                finally:
+                    stop_opening(token)
             id_convertor = find_id_convertor(
                 cls, cast("Hashable", type(stored_event.originator_id))
             )

@@ -22,13 +22,14 @@ encryption was turned on) the fields are written and read as they are.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import json
 import os
 import typing
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date
 from typing import Any, Final, Literal, cast
 from uuid import UUID
@@ -57,9 +58,12 @@ __all__ = [
     "restore",
     "seal",
     "seal_values",
+    "start_opening",
+    "stop_opening",
     "unseal_values",
 ]
 
+_DECODER = json.JSONDecoder()
 SEALED: Final = "_sealed"
 """The payload member that holds an event's sealed personal values."""
 _VERSION = "1."
@@ -119,6 +123,16 @@ def opening(values: list[Any] | _Erased) -> Iterator[None]:
         _opening.reset(token)
 
 
+def start_opening(values: list[Any] | _Erased) -> Token[list[Any] | _Erased | None]:
+    """:func:`opening` without a context manager, for the hot path: reset the token."""
+    return _opening.set(values)
+
+
+def stop_opening(token: Token[list[Any] | _Erased | None]) -> None:
+    """End what :func:`start_opening` began."""
+    _opening.reset(token)
+
+
 def seal(value: Any) -> Any:
     """Write a personal value: its index in the collected values, or itself."""
     values = _collecting.get()
@@ -171,17 +185,17 @@ def unseal_values(
     """Decrypt an event's ``_sealed`` text back to its personal values."""
     if not isinstance(text, str) or not text.startswith(_VERSION):
         raise UnreadableSealError(f"unknown sealed format {str(text)[:8]!r}")
-    raw = base64.b64decode(text[len(_VERSION) :])
     try:
+        raw = binascii.a2b_base64(text[len(_VERSION) :])
         plain = cipher.decrypt(
             raw[:_NONCE], raw[_NONCE:], _aad(originator_id, version, topic)
         )
-    except InvalidTag:
+    except (InvalidTag, binascii.Error, ValueError):
         raise UnreadableSealError(
             "the sealed personal data does not open with the family's key: it was "
             "altered, or belongs to another event"
         ) from None
-    values: list[Any] = json.loads(plain)
+    values: list[Any] = _DECODER.decode(plain.decode("utf-8"))
     return values
 
 
