@@ -1295,9 +1295,10 @@ class FamilyCoordination(Application[UUID]):
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(family.id, evict=True)
         self.views.rebuild()
-        purge = getattr(keyring.store, "purge", None)
-        if callable(purge):
-            purge()
+        for store in (self.views.store, keyring.store):
+            purge = getattr(store, "purge", None)
+            if callable(purge):
+                purge()
         return erasure
 
     def _clear_personal_events(self, family_id: UUID) -> list[int]:

@@ -512,6 +512,18 @@ class PostgresViewStore:
         )
         return bool(rows[0][0])
 
+    def purge(self) -> None:
+        """Rewrite the view tables, so that no deleted row version is left in their files.
+
+        Run after an erasure (and its rebuild): PostgreSQL keeps deleted rows in
+        the table's pages until they are reused; ``VACUUM FULL`` writes each
+        table anew. It locks the views while it runs.
+        """
+        with self._lock, self._conn.cursor() as cursor:
+            for table in ("view_rows", "view_families", "view_generations"):
+                cursor.execute(sql.SQL("VACUUM FULL {}").format(self._t[table]))
+            cursor.execute("CHECKPOINT")
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -1,0 +1,70 @@
+"""Erasure on PostgreSQL: none of the family's personal data is left in the table files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from familiekoordinering import FamilyCoordination, new_master_key
+from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.protection.sealing import personal_values
+from familiekoordinering.testing.postgres import ThrowawayPostgres
+from tests.conftest import LEAD
+
+
+def _texts(app: FamilyCoordination, family_id: object) -> set[str]:
+    out = set()
+    for event in app.family_history(family_id, actor=LEAD):  # type: ignore[arg-type]
+        for value in personal_values(event):
+            out.add(value.isoformat() if isinstance(value, date) else str(value))
+    return out
+
+
+def _table_files(url: str, data: Path) -> bytes:
+    """The bytes of every table, index and TOAST file of the database."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        paths = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pg_relation_filepath(oid) FROM pg_class "
+                "WHERE pg_relation_filepath(oid) IS NOT NULL"
+            )
+        ]
+    raw = b""
+    for relative in paths:
+        for segment in sorted(data.glob(relative + "*")):
+            if segment.is_file():
+                raw += segment.read_bytes()
+    return raw
+
+
+def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
+    postgres_server: ThrowawayPostgres, postgres_url: str
+) -> None:
+    clock = DemoClock()
+    app = FamilyCoordination(postgres_url, clock=clock, master_key=new_master_key())
+    report = build_demo(app, clock, families=3, years=1, seed=11)
+    first, others = report.family_ids[0], report.family_ids[1:]
+    app.views.catch_up()
+    secrets = _texts(app, first) - set().union(*(_texts(app, o) for o in others))
+    coordinators = {"Kristin Lund", "k-lund"}
+    secrets = {s for s in secrets - coordinators if len(s) > 3}
+    names = {m.name for m in app.get_family(first, actor=LEAD).members.values()}
+    assert names <= secrets
+    assert app.keyring is not None
+    row = app.keyring.store.get(first)
+    assert row is not None
+    assert row.wrapped is not None
+    before = _table_files(postgres_url, postgres_server.data)
+    assert row.wrapped in before
+    assert any(name.encode() in before for name in names)  # the views hold them
+
+    app.erase(first, actor=LEAD)
+    app.close()
+
+    after = _table_files(postgres_url, postgres_server.data)
+    assert sorted(s for s in secrets if s.encode() in after) == []
+    assert row.wrapped not in after
