@@ -158,6 +158,25 @@ def test_a_sealed_value_moved_to_another_event_does_not_open() -> None:
     )
 
 
+def test_snapshots_hold_personal_data_sealed_and_read_back_whole(
+    tmp_path: Path,
+) -> None:
+    app, events, _ = _demo(str(tmp_path / "store.db"), families=1, snapshot_interval=5)
+    family_id = events[0].originator_id
+    family = app.get_family(family_id, actor=LEAD)
+    snapshots = list(app.snapshots.recorder.select_events(family_id))  # type: ignore[union-attr]
+    assert snapshots
+    newest = snapshots[-1].state
+    assert SEALED.encode() in newest
+    for text in _texts(events):
+        if len(text) > 3 and text not in ("Kristin Lund", "k-lund"):
+            assert text.encode() not in newest, text
+    again = FamilyCoordination(str(tmp_path / "store.db"), master_key=KEY, cache_size=0)
+    assert vars(again.get_family(family_id, actor=LEAD)) == vars(family)
+    again.close()
+    app.close()
+
+
 def test_a_store_written_with_a_master_key_refuses_to_open_without_it_or_with_another(
     tmp_path: Path,
 ) -> None:
