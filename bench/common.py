@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import gc
 import sqlite3
 import statistics
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ __all__ = [
     "stored_size",
     "summarise",
     "temp_dir",
+    "time_alternating",
 ]
 
 TARGET = 0.8
@@ -104,6 +107,23 @@ def temp_dir() -> Iterator[Path]:
 def per_second(count: int, seconds: float) -> float:
     """``count`` operations in ``seconds`` as operations per second."""
     return count / seconds
+
+
+def time_alternating(repeats: int, *loads: Callable[[], object]) -> list[list[float]]:
+    """Time each load ``repeats`` times, alternating, after one untimed warm-up each.
+
+    Returns the seconds of each load's runs, in the order the loads were given.
+    """
+    for load in loads:  # warm-up: codecs, statements, caches, keys
+        load()
+    times: list[list[float]] = [[] for _ in loads]
+    for _ in range(repeats):
+        for load, out in zip(loads, times, strict=True):
+            gc.collect()
+            start = time.perf_counter()
+            load()
+            out.append(time.perf_counter() - start)
+    return times
 
 
 def summarise(seconds: Sequence[float]) -> dict[str, float]:

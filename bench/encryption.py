@@ -17,13 +17,18 @@ sides alternate, and the best of the rounds is kept.
 
 from __future__ import annotations
 
-import gc
-import time
 from pathlib import Path
 from uuid import UUID
 
 from bench.commands import COMMANDS, _rate, _run_ours
-from bench.common import Result, Size, stored_size, summarise, temp_dir
+from bench.common import (
+    Result,
+    Size,
+    stored_size,
+    summarise,
+    temp_dir,
+    time_alternating,
+)
 from bench.fixtures import READER, build_history
 from familiekoordinering import FamilyCoordination, new_master_key
 
@@ -89,15 +94,7 @@ def _replay(size: Size, tmp: Path) -> Result:
             lambda: plain.get_family(plain_id, actor=READER),
             lambda: sealed.get_family(sealed_id, actor=READER),
         )
-        for load in loads:  # warm-up: codecs, statements, the family's key
-            load()
-        times: tuple[list[float], list[float]] = ([], [])
-        for _ in range(repeats):
-            for load, out in zip(loads, times, strict=True):
-                gc.collect()
-                start = time.perf_counter()
-                load()
-                out.append(time.perf_counter() - start)
+        times = time_alternating(repeats, *loads)
     finally:
         plain.close()
         sealed.close()

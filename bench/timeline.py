@@ -28,15 +28,20 @@ the best of the repeats is reported, the median kept in the details.
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from uuid import UUID
 
 from bench.baseline import BareApp, open_bare_app
-from bench.common import Result, Size, stored_size, summarise, temp_dir
+from bench.common import (
+    Result,
+    Size,
+    stored_size,
+    summarise,
+    temp_dir,
+    time_alternating,
+)
 from bench.fixtures import READER
 from bench.replay import _our_payloads, _store_baseline, _store_ours, _time_loads
 from familiekoordinering import FamilyCoordination
@@ -58,20 +63,6 @@ def _behind(n: int) -> int:
     return min(BEHIND, n // 2)
 
 
-def _best_of(repeats: int, *loads: Callable[[], object]) -> list[list[float]]:
-    """Time each load ``repeats`` times, alternating; seconds per load."""
-    for load in loads:  # warm-up: codecs, statements, catalogues
-        load()
-    times: list[list[float]] = [[] for _ in loads]
-    for _ in range(repeats):
-        for load, out in zip(loads, times, strict=True):
-            gc.collect()
-            start = time.perf_counter()
-            load()
-            out.append(time.perf_counter() - start)
-    return times
-
-
 def _ms(seconds: list[float]) -> dict[str, float]:
     return {key: value * 1e3 for key, value in summarise(seconds).items()}
 
@@ -83,7 +74,7 @@ def _render(
     bare = open_bare_app(bare_db, snapshots=False)
     on = date(2031, 1, 1)
     try:
-        nb, bare_t, en, report, export = _best_of(
+        nb, bare_t, en, report, export = time_alternating(
             repeats,
             lambda: ours.timeline(family_id, actor=READER).render_text(),
             lambda: bare.repository.get(case_id),
@@ -124,11 +115,11 @@ def _current(
     bare = open_bare_app(bare_db, snapshots=True)
     try:
         # The newest snapshot is the one loaded: the older one first.
-        behind = _best_of(
+        behind = time_alternating(
             repeats,
             *_snapshot_then_load(ours, bare, family_id, case_id, n - _behind(n)),
         )
-        at_head = _best_of(
+        at_head = time_alternating(
             repeats, *_snapshot_then_load(ours, bare, family_id, case_id, n)
         )
     finally:

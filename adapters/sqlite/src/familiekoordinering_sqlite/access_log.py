@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -10,6 +9,7 @@ from uuid import UUID
 
 from familiekoordinering.access import Access, AccessEntry
 from familiekoordinering.domain.values import Role
+from familiekoordinering_sqlite.connection import connect
 
 __all__ = ["SQLiteAccessLog"]
 
@@ -44,14 +44,7 @@ class SQLiteAccessLog:
     def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path,
-            uri=path.startswith("file:"),
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=lock_timeout,
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn = connect(path, lock_timeout=lock_timeout)
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
 

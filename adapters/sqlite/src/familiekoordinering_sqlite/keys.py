@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime
 from uuid import UUID
 
 from familiekoordinering.protection import Erasure, StoredKey
+from familiekoordinering_sqlite.connection import connect
 
 __all__ = ["SQLiteKeyStore"]
 
@@ -33,15 +33,7 @@ class SQLiteKeyStore:
     def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path,
-            uri=path.startswith("file:"),
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=lock_timeout,
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA secure_delete=ON")
+        self._conn = connect(path, lock_timeout=lock_timeout, secure_delete=True)
         self._conn.executescript(_SCHEMA)
 
     def get(self, family_id: UUID) -> StoredKey | None:

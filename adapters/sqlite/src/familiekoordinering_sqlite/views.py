@@ -25,6 +25,7 @@ from familiekoordinering.views.store import (
     changes_nothing,
     execute_grouped,
 )
+from familiekoordinering_sqlite.connection import connect
 
 __all__ = ["SQLiteViewStore", "execute_grouped"]
 
@@ -90,19 +91,10 @@ class SQLiteViewStore:
     ) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path,
-            uri=path.startswith("file:"),
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=lock_timeout,
-            cached_statements=256,
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
         # The rows hold personal data in the clear (names, a goal's words): what
         # an update or delete frees is overwritten with zeros, so that after an
         # erasure and a rebuild none of it is left in the file's free space.
-        self._conn.execute("PRAGMA secure_delete=ON")
+        self._conn = connect(path, lock_timeout=lock_timeout, secure_delete=True)
         # Rows and position commit together in the WAL, so a crash loses whole
         # batches or none; NORMAL skips the fsync per commit (a power cut may
         # roll the views back a few batches, which the next run re-folds).
