@@ -12,6 +12,7 @@ from hypothesis import given
 
 from familiekoordinering import Family, FamilyCoordination
 from familiekoordinering.serialisation import CattrsMapper
+from familiekoordinering.testing.examples import EXAMPLES
 from tests import strategies
 from tests.conftest import LEAD, EnrolledFamily
 
@@ -105,6 +106,27 @@ def test_an_unknown_field_is_an_error_not_silently_dropped() -> None:
             mapper.to_domain_event(tampered)
 
     check()
+
+
+@pytest.mark.parametrize("version", [2, 99, "2", None])
+def test_a_newer_or_malformed_class_version_is_refused_naming_family_and_position(
+    version: object,
+) -> None:
+    from uuid import uuid4
+
+    event = EXAMPLES["GoalDropped"]
+    payload = json.loads(mapper.to_stored_event(event).state)
+    payload["class_version"] = version
+    family_id = uuid4()
+    stored = StoredEvent(
+        family_id, 11, Family.GoalDropped.TOPIC, json.dumps(payload).encode()
+    )
+    with pytest.raises(MapperDeserialisationError, match="not one this library reads"):
+        mapper.to_domain_event(stored)
+    with pytest.raises(ValueError, match="upgrade familiekoordinering"):
+        mapper.payload(stored.topic, stored.state)
+    with pytest.raises(MapperDeserialisationError, match=f"11 of {family_id}"):
+        mapper.to_domain_event(stored)
 
 
 def test_an_unknown_event_type_is_an_error_naming_it() -> None:

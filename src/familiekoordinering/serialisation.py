@@ -446,8 +446,19 @@ class _Codec:
         return out
 
     def upcast(self, state: dict[str, Any]) -> None:
-        """Bring a stored payload of an older class version up to date, in place."""
+        """Bring a stored payload of an older class version up to date, in place.
+
+        A payload of a newer version than this library knows is refused: reading
+        it as the old shape could silently drop what the newer version added.
+        """
         from_version = state.pop("class_version", 1)
+        if not isinstance(from_version, int) or from_version > self.class_version:
+            msg = (
+                f"stored class_version {from_version!r} of {self.cls.__qualname__} is "
+                f"not one this library reads (it knows up to {self.class_version}): "
+                "upgrade familiekoordinering"
+            )
+            raise ValueError(msg)
         while from_version < self.class_version:
             getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
