@@ -50,6 +50,7 @@ from familiekoordinering.audit import (
     audit_history,
     combine,
 )
+from familiekoordinering.checks import checked
 from familiekoordinering.domain.actions import Channel, FamilyKnows, OutwardAction
 from familiekoordinering.domain.consent import (
     ConsentForm,
@@ -1399,6 +1400,22 @@ class FamilyCoordination(Application[UUID]):
             actor, Access.READ_RECORD, [s.family_id for s in out], "family list"
         )
         return out
+
+
+# Every public command and query refuses arguments of the wrong type up front.
+for _name in (
+    "enrol_family", "add_member", "record_member_left", "assign_coordinator",
+    "grant_consent", "refuse_consent", "give_research_consent",
+    "withdraw_research_consent", "withdraw_consent", "set_goal",
+    "record_goal_progress", "achieve_goal", "drop_goal", "agree_step",
+    "complete_step", "link_sector_plan", "hold_meeting", "record_contact",
+    "record_family_informed", "complete_survey", "end_follow_up",
+    "act_under_legal_duty", "get_family", "access_entries", "decide",
+    "open_notifications", "overdue_notifications", "audit", "family_history",
+    "family_at", "timeline", "report", "access_export", "research_export", "erase",
+    "erasure", "due_for_erasure", "list_families",
+):  # fmt: skip
+    setattr(FamilyCoordination, _name, checked(getattr(FamilyCoordination, _name)))
 
 
 def _facts(family: Family) -> FamilyFacts:

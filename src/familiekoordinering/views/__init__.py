@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from familiekoordinering.access import Access, FamilyFacts, require
+from familiekoordinering.checks import checked
 from familiekoordinering.domain.values import Actor
 from familiekoordinering.errors import NotFoundError
 from familiekoordinering.views.fold import Document
@@ -240,3 +241,7 @@ class Views:
 
 def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
+
+
+for _name in ("document", "plan", "consent_register", "caseload", "outcomes"):
+    setattr(Views, _name, checked(getattr(Views, _name)))

@@ -1,0 +1,118 @@
+"""Arguments checked against their annotations at the application's boundary.
+
+Apps call :class:`~familiekoordinering.FamilyCoordination` from code that type
+checkers do not always see (web forms, JSON, scripts). :func:`checked` wraps a
+public method so that an argument of the wrong type is refused with an
+:class:`~familiekoordinering.errors.InvalidInputError` naming the argument and
+the type it must have — before anything is loaded or stored — instead of a
+``TypeError`` or ``AttributeError`` from deep inside. Iterables are read once
+into tuples (so a generator can be checked and still used).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import enum
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
+
+from familiekoordinering.errors import InvalidInputError
+
+__all__ = ["checked", "conforms"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ITERABLES = (
+    collections.abc.Iterable,
+    collections.abc.Sequence,
+    collections.abc.Collection,
+    list,
+    tuple,
+    frozenset,
+    set,
+)
+
+
+def _describe(tp: Any) -> str:
+    if tp is type(None):
+        return "None"
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
+    if origin in _ITERABLES:
+        (item,) = typing.get_args(tp)[:1] or (Any,)
+        return f"an iterable of {_describe(item)}"
+    if origin is typing.Annotated:
+        return _describe(tp.__origin__)
+    return str(getattr(tp, "__name__", tp))
+
+
+def conforms(value: Any, tp: Any) -> bool:
+    """Whether ``value`` has the type ``tp`` (as far as the library's annotations go)."""
+    if tp is Any or tp is object:
+        return True
+    if tp is type(None) or tp is None:
+        return value is None
+    while hasattr(tp, "__supertype__"):  # NewType
+        tp = tp.__supertype__
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return conforms(value, tp.__origin__)
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, a) for a in typing.get_args(tp))
+    if origin in _ITERABLES:
+        if isinstance(value, str | bytes | dict) or not isinstance(
+            value, collections.abc.Iterable
+        ):
+            return False
+        (item,) = typing.get_args(tp)[:1] or (Any,)
+        return all(conforms(v, item) for v in value)
+    if origin is not None:  # another generic (Mapping, Callable): not checked
+        return True
+    if tp is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(tp, type):
+        if issubclass(tp, enum.Enum):
+            return isinstance(value, tp)
+        return isinstance(value, tp)
+    return True
+
+
+def checked(method: F) -> F:
+    """Wrap a public method: refuse arguments that do not match its annotations."""
+    signature = inspect.signature(method)
+    hints: dict[str, Any] | None = None
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal hints
+        if hints is None:
+            hints = typing.get_type_hints(method, include_extras=True)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise InvalidInputError(f"{method.__name__}: {e}") from None
+        for name, value in list(bound.arguments.items()):
+            tp = hints.get(name)
+            if tp is None or name == "self":
+                continue
+            origin = typing.get_origin(tp)
+            if origin in _ITERABLES and isinstance(value, collections.abc.Iterator):
+                value = bound.arguments[name] = tuple(value)
+            if not conforms(value, tp):
+                raise InvalidInputError(
+                    f"{method.__name__}: {name} must be {_describe(tp)}, "
+                    f"not {value!r:.60}"
+                )
+        return method(*bound.args, **bound.kwargs)
+
+    return cast(F, wrapper)
