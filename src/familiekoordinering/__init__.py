@@ -114,6 +114,7 @@ from familiekoordinering.errors import (
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
+    StoreError,
 )
 from familiekoordinering.protection import Erasure, load_master_key, new_master_key
 
@@ -196,6 +197,7 @@ __all__ = [
     "SectorPlanLink",
     "StepId",
     "StepStatus",
+    "StoreError",
     "Survey",
     "SurveyId",
     "SurveyKind",

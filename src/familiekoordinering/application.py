@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
     MapperDeserialisationError,
+    PersistenceError,
     Transcoder,
 )
 from eventsourcing.utils import Environment
@@ -99,6 +101,7 @@ from familiekoordinering.errors import (
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
+    StoreError,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
 from familiekoordinering.research import research_rows, to_csv
@@ -286,10 +289,31 @@ class FamilyCoordination(Application[UUID]):
             raise ConfigurationError("the clock must return timezone-aware datetimes")
         return now
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save aggregates atomically (eventsourcing's ``save``), with clear store errors.
+
+        A store that cannot be written (unreachable, full) raises
+        :class:`StoreError`; nothing of the save was stored. A lost race still
+        raises eventsourcing's ``IntegrityError`` (commands retry on it).
+        """
+        try:
+            return super().save(*objs, **kwargs)
+        except IntegrityError:
+            raise
+        except Exception as e:
+            if not _is_store_failure(e):
+                raise
+            raise StoreError(
+                f"the store could not be written ({type(e).__name__}: {e}): nothing of "
+                "this change was stored; try again once the store is reachable and "
+                "has room"
+            ) from e
+
     def _load(self, family_id: UUID, *, version: int | None = None) -> Family:
         """The family as it stands now (or at event ``version``), unchecked."""
         try:
-            family: Family = self.repository.get(family_id, version=version)
+            with _reading_the_store():
+                family: Family = self.repository.get(family_id, version=version)
         except AggregateNotFoundError:
             raise NotFoundError(
                 f"family {family_id} does not exist in this store: list families "
@@ -1005,7 +1029,15 @@ class FamilyCoordination(Application[UUID]):
             for family_id in family_ids
         ]
         if entries:
-            self.access_log.append(entries)
+            try:
+                self.access_log.append(entries)
+            except Exception as e:
+                if not _is_store_failure(e):
+                    raise
+                raise StoreError(
+                    f"the access log could not be written ({type(e).__name__}: {e}): "
+                    "the read is refused, since every read must be logged; try again"
+                ) from e
 
     def _read(self, family_id: UUID, actor: Actor, access: Access, what: str) -> Family:
         """Load the family, check the actor may read it, and log the read."""
@@ -1117,7 +1149,8 @@ class FamilyCoordination(Application[UUID]):
         return events, None
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
-        events = list(self.events.get(family_id))
+        with _reading_the_store():
+            events = list(self.events.get(family_id))
         if not events:
             raise NotFoundError(f"family {family_id} does not exist in this store")
         return events  # type: ignore[return-value]
@@ -1462,3 +1495,25 @@ def _family_at(
             f"(as recorded by {as_recorded or '-'}): give a later date"
         )
     return family
+
+
+def _is_store_failure(error: BaseException) -> bool:
+    """Whether ``error`` comes from the store (its driver, the disk, the network)."""
+    return isinstance(error, PersistenceError | sqlite3.Error | OSError) or type(
+        error
+    ).__module__.startswith("psycopg")
+
+
+@contextlib.contextmanager
+def _reading_the_store() -> Iterator[None]:
+    try:
+        yield
+    except FamiliekoordineringError:
+        raise
+    except Exception as e:
+        if not _is_store_failure(e):
+            raise
+        raise StoreError(
+            f"the store could not be read ({type(e).__name__}: {e}); try again once "
+            "it is reachable"
+        ) from e

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidInputError",
     "NotFoundError",
     "RuleViolationError",
+    "StoreError",
 ]
 
 
@@ -72,3 +73,11 @@ class FamilyErasedError(RuleViolationError):
 
 class AccessDeniedError(FamiliekoordineringError, PermissionError):
     """The actor's role or municipality does not allow the command or query."""
+
+
+class StoreError(FamiliekoordineringError):
+    """The store could not be read or written (unreachable, full, read-only).
+
+    Nothing of the command was stored; try again once the store is reachable
+    and has room.
+    """

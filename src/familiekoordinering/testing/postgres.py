@@ -76,6 +76,10 @@ class ThrowawayPostgres:
             str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user,
             "--auth=trust", "--encoding=UTF8", "--no-sync",
         )  # fmt: skip
+        return self.start_again()
+
+    def start_again(self) -> str:
+        """Start the cluster again after it was stopped (its data kept); return its URL."""
         options = (
             f"-k {self.root} -p {self.port} -h 127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

@@ -11,6 +11,7 @@ from psycopg import sql
 
 from familiekoordinering.access import Access, AccessEntry
 from familiekoordinering.domain.values import Role
+from familiekoordinering_postgres.connection import reconnecting
 
 __all__ = ["PostgresAccessLog"]
 
@@ -42,6 +43,7 @@ class PostgresAccessLog:
 
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._lock = threading.Lock()
+        self._conninfo = conninfo
         self._conn = psycopg.connect(conninfo, autocommit=True)
         s = sql.Identifier(schema)
         self._table = sql.SQL("{}.{}").format(s, sql.Identifier("fk_access_log"))
@@ -52,6 +54,12 @@ class PostgresAccessLog:
                 sql.SQL(_SCHEMA).format(table=self._table, function=function)
             )
 
+    def _reconnect(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+
+    @reconnecting
     def append(self, entries: Sequence[AccessEntry]) -> None:
         """Record reads, in one transaction."""
         rows = [
@@ -75,6 +83,7 @@ class PostgresAccessLog:
                 rows,
             )
 
+    @reconnecting
     def entries(self, family_id: UUID) -> list[AccessEntry]:
         """Every read of the family's data, oldest first."""
         with self._lock, self._conn.cursor() as cursor:

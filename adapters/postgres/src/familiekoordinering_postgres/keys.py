@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from familiekoordinering.protection import Erasure, StoredKey
+from familiekoordinering_postgres.connection import reconnecting
 
 __all__ = ["PostgresKeyStore"]
 
@@ -27,6 +28,7 @@ class PostgresKeyStore:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self.schema = schema
         self._lock = threading.Lock()
+        self._conninfo = conninfo
         self._conn = psycopg.connect(conninfo, autocommit=True)
         self._table = sql.SQL("{}.{}").format(
             sql.Identifier(schema), sql.Identifier("fk_family_keys")
@@ -41,6 +43,12 @@ class PostgresKeyStore:
             ).format(self._table)
         )
 
+    def _reconnect(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+
+    @reconnecting
     def _execute(self, query: sql.Composed | sql.SQL, params: Any = None) -> list[Any]:
         with self._lock, self._conn.cursor() as cursor:
             cursor.execute(query, params)

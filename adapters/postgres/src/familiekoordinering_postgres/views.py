@@ -32,6 +32,7 @@ from familiekoordinering.views.store import (
     coalesce,
     execute_grouped,
 )
+from familiekoordinering_postgres.connection import reconnecting
 
 __all__ = ["PostgresViewStore", "Prepared"]
 
@@ -77,6 +78,7 @@ class PostgresViewStore:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self.schema = schema
         self._lock = threading.Lock()
+        self._conninfo = conninfo
         self._conn = psycopg.connect(conninfo, autocommit=True)
         s = sql.Identifier(schema)
         self._t = {
@@ -123,6 +125,13 @@ class PostgresViewStore:
         self._statements: dict[Any, sql.Composed] = {}
         self._staging = False
 
+    def _reconnect(self) -> None:
+        """Connect again after the server went away (the worker lock is lost with it)."""
+        with self._lock:
+            self._conn.close()
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+
+    @reconnecting
     def _read(self, query: sql.Composed, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock, self._conn.cursor() as cursor:
             cursor.execute(query, params)
@@ -276,6 +285,7 @@ class PostgresViewStore:
         ]
         return Prepared("".join(line + "\n" for line in lines).encode(), [])
 
+    @reconnecting
     def commit_prepared(
         self, generation: int, expected: int, position: int, prepared: Prepared
     ) -> None:
@@ -425,6 +435,7 @@ class PostgresViewStore:
         for statement in statements:
             cursor.execute(statement, {"g": generation})
 
+    @reconnecting
     def new_generation(self) -> int:
         """Create an empty, inactive generation."""
         generations = self._t["view_generations"]
@@ -447,6 +458,7 @@ class PostgresViewStore:
             )
         return generation
 
+    @reconnecting
     def activate(self, generation: int) -> None:
         """Switch queries to ``generation`` in one step, then drop older generations."""
         with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
@@ -498,6 +510,7 @@ class PostgresViewStore:
         docs = [self.family(generation, family_id) for family_id in ids]
         return [d for d in docs if d is not None]
 
+    @reconnecting
     def worker_lock(self) -> bool:
         """Try to become the one projection worker of this schema; True if this is it.
 
@@ -512,6 +525,7 @@ class PostgresViewStore:
         )
         return bool(rows[0][0])
 
+    @reconnecting
     def purge(self) -> None:
         """Rewrite the view tables, so that no deleted row version is left in their files.
 
