@@ -10,6 +10,8 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from eventsourcing import postgres as es_postgres
 from eventsourcing.utils import Environment, EnvType
@@ -18,6 +20,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
 from familiekoordinering_postgres.access_log import PostgresAccessLog
+from familiekoordinering_postgres.connection import schema_lock
 from familiekoordinering_postgres.keys import PostgresKeyStore
 from familiekoordinering_postgres.views import PostgresViewStore
 
@@ -78,6 +81,21 @@ class Factory(es_postgres.PostgresFactory):
             "state FROM {}.{} WHERE notification_id >= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(sql.Identifier(self._schema), sql.Identifier(self._events_table))
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        """Eventsourcing's recorder, its tables made while holding the DDL lock."""
+        with schema_lock(self._conninfo, self._schema):
+            return super().aggregate_recorder(purpose)
+
+    def application_recorder(self) -> Any:
+        """Eventsourcing's recorder, its tables made while holding the DDL lock."""
+        with schema_lock(self._conninfo, self._schema):
+            return super().application_recorder()
+
+    def tracking_recorder(self, *args: Any, **kwargs: Any) -> Any:
+        """Eventsourcing's recorder, its tables made while holding the DDL lock."""
+        with schema_lock(self._conninfo, self._schema):
+            return super().tracking_recorder(*args, **kwargs)
 
     def select_notification_rows(
         self, start: int, limit: int

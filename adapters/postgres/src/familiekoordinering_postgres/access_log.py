@@ -11,7 +11,7 @@ from psycopg import sql
 
 from familiekoordinering.access import Access, AccessEntry
 from familiekoordinering.domain.values import Role
-from familiekoordinering_postgres.connection import reconnecting
+from familiekoordinering_postgres.connection import reconnecting, schema_lock
 
 __all__ = ["PostgresAccessLog"]
 
@@ -48,7 +48,7 @@ class PostgresAccessLog:
         s = sql.Identifier(schema)
         self._table = sql.SQL("{}.{}").format(s, sql.Identifier("fk_access_log"))
         function = sql.SQL("{}.{}").format(s, sql.Identifier("fk_access_log_refuse"))
-        with self._conn.cursor() as cursor:
+        with schema_lock(conninfo, schema), self._conn.cursor() as cursor:
             cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
             cursor.execute(
                 sql.SQL(_SCHEMA).format(table=self._table, function=function)

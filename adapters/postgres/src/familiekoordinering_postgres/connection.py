@@ -9,13 +9,14 @@ was rolled back by the server, so running it again stores it once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 
-__all__ = ["Reconnects", "reconnecting"]
+__all__ = ["Reconnects", "reconnecting", "schema_lock"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,3 +43,21 @@ def reconnecting(method: F) -> F:
             return method(self, *args, **kwargs)
 
     return cast(F, wrapper)
+
+
+@contextlib.contextmanager
+def schema_lock(conninfo: str, schema: str) -> Iterator[None]:
+    """Hold the schema's DDL lock: one process at a time creates tables and functions.
+
+    eventsourcing's recorders and the adapter's stores create their tables (``IF
+    NOT EXISTS``) and functions (``CREATE OR REPLACE``) whenever a process starts;
+    PostgreSQL refuses two such statements at once ("tuple concurrently
+    updated"), so processes starting together take turns on an advisory lock.
+    """
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        key = f"familiekoordinering-ddl:{schema}"
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))

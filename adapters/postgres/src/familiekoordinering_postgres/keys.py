@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from familiekoordinering.protection import Erasure, StoredKey
-from familiekoordinering_postgres.connection import reconnecting
+from familiekoordinering_postgres.connection import reconnecting, schema_lock
 
 __all__ = ["PostgresKeyStore"]
 
@@ -33,15 +33,16 @@ class PostgresKeyStore:
         self._table = sql.SQL("{}.{}").format(
             sql.Identifier(schema), sql.Identifier("fk_family_keys")
         )
-        self._execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-        )
-        self._execute(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (family_id UUID PRIMARY KEY, "
-                "wrapped BYTEA, erased_at TIMESTAMPTZ, erased_by TEXT)"
-            ).format(self._table)
-        )
+        with schema_lock(conninfo, schema):
+            self._execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+            self._execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (family_id UUID PRIMARY KEY, "
+                    "wrapped BYTEA, erased_at TIMESTAMPTZ, erased_by TEXT)"
+                ).format(self._table)
+            )
 
     def _reconnect(self) -> None:
         with self._lock:

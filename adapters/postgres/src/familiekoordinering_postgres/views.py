@@ -32,7 +32,7 @@ from familiekoordinering.views.store import (
     coalesce,
     execute_grouped,
 )
-from familiekoordinering_postgres.connection import reconnecting
+from familiekoordinering_postgres.connection import reconnecting, schema_lock
 
 __all__ = ["PostgresViewStore", "Prepared"]
 
@@ -85,7 +85,7 @@ class PostgresViewStore:
             name: sql.SQL("{}.{}").format(s, sql.Identifier(name))
             for name in ("view_generations", "view_rows", "view_families")
         }
-        with self._conn.cursor() as cursor:
+        with schema_lock(conninfo, schema), self._conn.cursor() as cursor:
             cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
             cursor.execute(
                 sql.SQL(
