@@ -72,6 +72,7 @@ class Factory(es_postgres.PostgresFactory):
             port=get(self.POSTGRES_PORT) or "5432",
             user=get(self.POSTGRES_USER) or "",
             password=get(self.POSTGRES_PASSWORD) or "",
+            connect_timeout=get(self.POSTGRES_CONNECT_TIMEOUT) or "30",
         )
         self._schema = get(self.POSTGRES_SCHEMA) or "public"
         # The table (and NOTIFY channel) eventsourcing names after the application.

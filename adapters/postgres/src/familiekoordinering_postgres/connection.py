@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 
+from familiekoordinering.errors import StoreError
+
 __all__ = ["Reconnects", "reconnecting", "schema_lock"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +56,12 @@ def schema_lock(conninfo: str, schema: str) -> Iterator[None]:
     PostgreSQL refuses two such statements at once ("tuple concurrently
     updated"), so processes starting together take turns on an advisory lock.
     """
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True)
+    except psycopg.OperationalError as e:
+        message = " ".join(str(e).split())
+        raise StoreError(f"cannot reach the PostgreSQL store: {message}") from e
+    with conn:
         key = f"familiekoordinering-ddl:{schema}"
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
         try:
