@@ -22,6 +22,7 @@ Targets: at least 50,000 events/s; at least 20× (a); memory flat and under
 
 from __future__ import annotations
 
+import itertools
 import json
 import resource
 import subprocess
@@ -90,12 +91,12 @@ def _rss_mb() -> float:
 def _worker(db: str) -> None:
     """Child process: rebuild, sampling memory; print a JSON line."""
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
-    samples: list[tuple[int, float]] = [(0, _rss_mb())]
+    samples: list[tuple[int, float, float]] = [(0, _rss_mb(), 0.0)]
+    start = time.perf_counter()
 
     def progress(position: int, head: int) -> None:
-        samples.append((position, _rss_mb()))
+        samples.append((position, _rss_mb(), time.perf_counter() - start))
 
-    start = time.perf_counter()
     count = app.views.rebuild(progress=progress)
     seconds = time.perf_counter() - start
     app.close()
@@ -205,7 +206,7 @@ def run(size: Size) -> Result:
         per_event = _baseline_per_event(db, min(SAMPLE[size], events))
         raw = _baseline_raw(db, min(SAMPLE[size] * 5, events), 5000)
         db_bytes = db.stat().st_size
-    rss = [mb for _, mb in ours["rss"]]
+    rss = [mb for _, mb, _ in ours["rss"]]
     quarter = [
         rss[min(len(rss) - 1, round(q * (len(rss) - 1)))]
         for q in (0.25, 0.5, 0.75, 1.0)
@@ -233,8 +234,24 @@ def run(size: Size) -> Result:
             "memory_flat_under_limit": max(max(rss), ours["child"]) < MEMORY_LIMIT_MB,
             "log_written_in_s": round(written_in, 1),
             "store_mb": round(db_bytes / 2**20, 1),
+            "throughput_by_position": _throughput_curve(ours["rss"]),
         },
     )
+
+
+def _throughput_curve(
+    samples: list[list[float]], points: int = 10
+) -> list[tuple[int, float]]:
+    """Events per second over about ``points`` stretches of the rebuild: (position, rate)."""
+    step = max(1, (len(samples) - 1) // points)
+    picked = samples[::step]
+    if picked[-1] is not samples[-1]:
+        picked.append(samples[-1])
+    curve = []
+    for (p0, _, t0), (p1, _, t1) in itertools.pairwise(picked):
+        if t1 > t0:
+            curve.append((int(p1), round((p1 - p0) / (t1 - t0))))
+    return curve
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -338,7 +355,7 @@ def run_postgres(size: Size) -> Result:
             db_bytes = int(row[0]) if row else 0
     finally:
         server.stop()
-    rss = [mb for _, mb in ours["rss"]]
+    rss = [mb for _, mb, _ in ours["rss"]]
     return Result(
         name=NAME_POSTGRES,
         description=(

@@ -6,8 +6,11 @@ ours / baseline; the target is at least 0.8 (at most 20 % overhead). The
 results are printed as Markdown tables and written as JSON (by default to
 ``bench/results/latest.json``).
 
-The exit status is 0 when every benchmark ran, whether or not it met its target
-(a missed target is marked MISSED), and 1 when a benchmark failed.
+Next to the JSON it writes the same table as Markdown (``.md``) and PNG plots
+(see :mod:`bench.plots`) of replay time against family size and of rebuild
+throughput along the log. The exit status is 0 when every benchmark ran,
+whether or not it met its target (a missed target is marked MISSED), and 1
+when a benchmark failed.
 
 To add a benchmark, write a module with a ``run(size: Size)`` function that
 returns a ``Result`` (or a list of them, measured on the same data) and
@@ -33,7 +36,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import commands, encryption, rebuild, replay, timeline
+from bench import commands, encryption, plots, rebuild, replay, scaling, timeline
 from bench.common import Result, Size
 
 __all__ = ["BENCHMARKS", "main", "render", "self_check"]
@@ -49,6 +52,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     rebuild.NAME_POSTGRES: rebuild.run_postgres,
     timeline.NAME: timeline.run,
     encryption.NAME: encryption.run,
+    scaling.NAME: scaling.run,
 }
 """Every benchmark by name, in the order they run by default."""
 
@@ -210,7 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dumps(_report(results, errors, size), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    print(f"\nwrote {path}")
+    table = path.with_suffix(".md")
+    table.write_text(render(results) + "\n", encoding="utf-8")
+    written = [path, table, *plots.draw(results, path.parent, prefix=path.stem)]
+    print("\nwrote " + ", ".join(str(p) for p in written))
     return 1 if errors else 0
 
 

@@ -12,7 +12,6 @@ into tuples (so a generator can be checked and still used).
 from __future__ import annotations
 
 import collections.abc
-import enum
 import functools
 import inspect
 import types
@@ -54,37 +53,59 @@ def _describe(tp: Any) -> str:
 
 def conforms(value: Any, tp: Any) -> bool:
     """Whether ``value`` has the type ``tp`` (as far as the library's annotations go)."""
+    return _checker(tp)(value)
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+@functools.cache
+def _checker(tp: Any) -> Callable[[Any], bool]:
+    """A fast check for one annotation, made once per type."""
     if tp is Any or tp is object:
-        return True
+        return _always
     if tp is type(None) or tp is None:
-        return value is None
+        return lambda value: value is None
     while hasattr(tp, "__supertype__"):  # NewType
         tp = tp.__supertype__
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return conforms(value, tp.__origin__)
+        return _checker(tp.__origin__)
     if origin in (typing.Union, types.UnionType):
-        return any(conforms(value, a) for a in typing.get_args(tp))
+        options = tuple(_checker(a) for a in typing.get_args(tp))
+        return lambda value: any(check(value) for check in options)
     if origin in _ITERABLES:
-        if isinstance(value, str | bytes | dict) or not isinstance(
-            value, collections.abc.Iterable
-        ):
-            return False
         (item,) = typing.get_args(tp)[:1] or (Any,)
-        return all(conforms(v, item) for v in value)
+        each = _checker(item)
+
+        def iterable(value: Any) -> bool:
+            if isinstance(value, str | bytes | dict) or not isinstance(
+                value, collections.abc.Iterable
+            ):
+                return False
+            return all(each(v) for v in value)
+
+        return iterable
     if origin is not None:  # another generic (Mapping, Callable): not checked
-        return True
+        return _always
     if tp is date:
-        return isinstance(value, date) and not isinstance(value, datetime)
+        return lambda value: (
+            type(value) is date
+            or (isinstance(value, date) and not isinstance(value, datetime))
+        )
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: (
+            type(value) is int
+            or (isinstance(value, int) and not isinstance(value, bool))
+        )
     if tp is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return lambda value: (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        )
     if isinstance(tp, type):
-        if issubclass(tp, enum.Enum):
-            return isinstance(value, tp)
-        return isinstance(value, tp)
-    return True
+        return lambda value: isinstance(value, tp)
+    return _always
 
 
 def checked(method: F) -> F:
@@ -96,7 +117,13 @@ def checked(method: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nonlocal hints
         if hints is None:
-            hints = typing.get_type_hints(method, include_extras=True)
+            hints = {
+                name: tp
+                for name, tp in typing.get_type_hints(
+                    method, include_extras=True
+                ).items()
+                if name != "return"
+            }
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as e:
@@ -108,7 +135,7 @@ def checked(method: F) -> F:
             origin = typing.get_origin(tp)
             if origin in _ITERABLES and isinstance(value, collections.abc.Iterator):
                 value = bound.arguments[name] = tuple(value)
-            if not conforms(value, tp):
+            if not _checker(tp)(value):
                 raise InvalidInputError(
                     f"{method.__name__}: {name} must be {_describe(tp)}, "
                     f"not {value!r:.60}"
