@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
+import re
 import resource
 import subprocess
 import sys
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +39,8 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from bench.common import Result, Size, temp_dir
-from bench.fixtures import build_history
-from familiekoordinering import FamilyCoordination
+from bench.fixtures import READER, build_history
+from familiekoordinering import Actor, Family, FamilyCoordination, Municipality, Role
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.views.fold import operations
 from familiekoordinering.views.store import execute_grouped
@@ -54,6 +57,45 @@ TARGET_RATIO = 20.0
 MEMORY_LIMIT_MB = 300
 
 
+COORDINATORS = 400
+"""Coordinators in the generated municipality (10,000 families: 25 each)."""
+_COORDINATOR = re.compile(rb'"coordinator_id":"[^"]*"')
+QUERIES = 200
+"""Plan and caseload queries timed after the rebuild, for their p50 and p99."""
+
+
+def _query_latencies(app: FamilyCoordination, families: int) -> dict[str, list[float]]:
+    """p50 and p99 (ms) of plan queries (random families) and caseload queries.
+
+    Each query is what an app runs for a screen, access log entries included.
+    """
+    rng = random.Random(1)
+    ids = [
+        uuid.UUID(int=rng.randrange(families) + 1, version=4) for _ in range(QUERIES)
+    ]
+    plan, caseload = [], []
+    for family_id in ids:
+        start = time.perf_counter()
+        app.views.plan(family_id, actor=READER)
+        plan.append((time.perf_counter() - start) * 1e3)
+    on = date(2030, 1, 1)
+    for _ in range(QUERIES // 4):
+        coordinator = f"c{rng.randrange(min(COORDINATORS, families))}"
+        actor = Actor(coordinator, Role.COORDINATOR, Municipality("4204"))
+        start = time.perf_counter()
+        app.views.caseload(on=on, actor=actor, coordinator_id=coordinator)
+        caseload.append((time.perf_counter() - start) * 1e3)
+
+    def p50_p99(ms: list[float]) -> list[float]:
+        ordered = sorted(ms)
+        return [
+            round(ordered[len(ordered) // 2], 2),
+            round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        ]
+
+    return {"plan_ms_p50_p99": p50_p99(plan), "caseload_ms_p50_p99": p50_p99(caseload)}
+
+
 def _write_log(db: Path | str, families: int, per_family: int) -> int:
     """Write the interleaved log; return how many events."""
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
@@ -65,10 +107,16 @@ def _write_log(db: Path | str, families: int, per_family: int) -> int:
         ids = [uuid.UUID(int=n + 1, version=4) for n in range(families)]
         chunk: list[StoredEvent] = []
         for stored in template:
-            for family_id in ids:
+            for n, family_id in enumerate(ids):
+                state = stored.state
+                if stored.topic == Family.CoordinatorAssigned.TOPIC:
+                    # About 25 families per coordinator, as in a municipality.
+                    state = _COORDINATOR.sub(
+                        f'"coordinator_id":"c{n % COORDINATORS}"'.encode(), state
+                    )
                 chunk.append(
                     StoredEvent(
-                        family_id, stored.originator_version, stored.topic, stored.state
+                        family_id, stored.originator_version, stored.topic, state
                     )
                 )
                 if len(chunk) >= 20_000:
@@ -88,7 +136,7 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _worker(db: str) -> None:
+def _worker(db: str, families: int) -> None:
     """Child process: rebuild, sampling memory; print a JSON line."""
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
     samples: list[tuple[int, float, float]] = [(0, _rss_mb(), 0.0)]
@@ -99,20 +147,27 @@ def _worker(db: str) -> None:
 
     count = app.views.rebuild(progress=progress)
     seconds = time.perf_counter() - start
+    latencies = _query_latencies(app, families)
     app.close()
     # The SQLite store folds in a second process; its peak counts too.
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
-            {"events": count, "seconds": seconds, "rss": samples, "child": child_mb}
+            {
+                "events": count,
+                "seconds": seconds,
+                "rss": samples,
+                "child": child_mb,
+                **latencies,
+            }
         )
     )
 
 
-def _ours(db: Path | str) -> dict[str, Any]:
+def _ours(db: Path | str, families: int) -> dict[str, Any]:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild", "--worker", str(db)],
+        [sys.executable, "-m", "bench.rebuild", "--worker", str(db), str(families)],
         cwd=root, capture_output=True, text=True, check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -201,7 +256,7 @@ def run(size: Size) -> Result:
         started = time.perf_counter()
         events = _write_log(db, FAMILIES[size], EVENTS_PER_FAMILY[size])
         written_in = time.perf_counter() - started
-        ours = _ours(db)
+        ours = _ours(db, FAMILIES[size])
         ours_rate = ours["events"] / ours["seconds"]
         per_event = _baseline_per_event(db, min(SAMPLE[size], events))
         raw = _baseline_raw(db, min(SAMPLE[size] * 5, events), 5000)
@@ -234,6 +289,8 @@ def run(size: Size) -> Result:
             "memory_flat_under_limit": max(max(rss), ours["child"]) < MEMORY_LIMIT_MB,
             "log_written_in_s": round(written_in, 1),
             "store_mb": round(db_bytes / 2**20, 1),
+            "plan_query_ms_p50_p99": ours["plan_ms_p50_p99"],
+            "caseload_query_ms_p50_p99": ours["caseload_ms_p50_p99"],
             "throughput_by_position": _throughput_curve(ours["rss"]),
         },
     )
@@ -346,7 +403,7 @@ def run_postgres(size: Size) -> Result:
         started = time.perf_counter()
         events = _write_log(url, FAMILIES[size], EVENTS_PER_FAMILY[size])
         written_in = time.perf_counter() - started
-        ours = _ours(url)
+        ours = _ours(url, FAMILIES[size])
         ours_rate = ours["events"] / ours["seconds"]
         per_event = _postgres_per_event(url, min(SAMPLE[size], events))
         raw = _postgres_raw_copy(url, min(SAMPLE[size] * 5, events), 5000)
@@ -379,10 +436,12 @@ def run_postgres(size: Size) -> Result:
             "memory_flat_under_limit": max(rss) < MEMORY_LIMIT_MB,
             "log_written_in_s": round(written_in, 1),
             "database_mb": round(db_bytes / 2**20, 1),
+            "plan_query_ms_p50_p99": ours["plan_ms_p50_p99"],
+            "caseload_query_ms_p50_p99": ours["caseload_ms_p50_p99"],
         },
     )
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        _worker(sys.argv[2])
+        _worker(sys.argv[2], int(sys.argv[3]))
