@@ -36,6 +36,8 @@ class Size(enum.Enum):
     FULL = "full"
     QUICK = "quick"
     TINY = "tiny"
+    NATIONAL = "national"
+    """Only for ``rebuild-postgres``: 100,000 families, 20 million events."""
 
 
 @dataclass(frozen=True)

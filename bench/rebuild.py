@@ -49,9 +49,9 @@ from familiekoordinering_sqlite import SQLiteViewStore
 __all__ = ["NAME", "run"]
 
 NAME = "rebuild"
-FAMILIES = {Size.FULL: 10_000, Size.QUICK: 1_000, Size.TINY: 20}
-EVENTS_PER_FAMILY = {Size.FULL: 200, Size.QUICK: 200, Size.TINY: 50}
-SAMPLE = {Size.FULL: 20_000, Size.QUICK: 5_000, Size.TINY: 200}
+FAMILIES = {Size.FULL: 10_000, Size.QUICK: 1_000, Size.TINY: 20, Size.NATIONAL: 100_000}
+EVENTS_PER_FAMILY = {Size.FULL: 200, Size.QUICK: 200, Size.TINY: 50, Size.NATIONAL: 200}
+SAMPLE = {Size.FULL: 20_000, Size.QUICK: 5_000, Size.TINY: 200, Size.NATIONAL: 20_000}
 TARGET_EVENTS_PER_S = 50_000
 TARGET_RATIO = 20.0
 MEMORY_LIMIT_MB = 300

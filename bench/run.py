@@ -181,6 +181,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="smaller sizes, for a fast check"
     )
     parser.add_argument(
+        "--national",
+        action="store_true",
+        help="rebuild-postgres only: 100,000 families, 20 M events (~25 min, ~22 GB)",
+    )
+    parser.add_argument(
         "--json",
         type=Path,
         default=DEFAULT_JSON,
@@ -201,6 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     size = Size.QUICK if args.quick else Size.FULL
     names = list(dict.fromkeys(args.names)) or list(BENCHMARKS)
+    if args.national:
+        if names != [rebuild.NAME_POSTGRES]:
+            print(
+                f"--national is for {rebuild.NAME_POSTGRES} alone: "
+                f"python bench/run.py {rebuild.NAME_POSTGRES} --national",
+                file=sys.stderr,
+            )
+            return 2
+        size = Size.NATIONAL
     results, errors = run_benchmarks(names, size)
     print(render(results))
     missed = [r.name for r in results if not r.meets_target]
