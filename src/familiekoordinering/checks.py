@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 from familiekoordinering.errors import InvalidInputError
 
-__all__ = ["checked", "conforms"]
+__all__ = ["checked"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,11 +49,6 @@ def _describe(tp: Any) -> str:
     if origin is typing.Annotated:
         return _describe(tp.__origin__)
     return str(getattr(tp, "__name__", tp))
-
-
-def conforms(value: Any, tp: Any) -> bool:
-    """Whether ``value`` has the type ``tp`` (as far as the library's annotations go)."""
-    return _checker(tp)(value)
 
 
 def _always(_: Any) -> bool:

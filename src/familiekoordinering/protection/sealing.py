@@ -10,7 +10,7 @@ one event, the mapper sets a context:
   each field stores its index into it; the list is then encrypted as one
   AES-GCM message (:func:`seal_values`) and stored as the payload's ``_sealed``
   member, bound to the event's family, version and topic;
-* while reading, :func:`opening` provides the decrypted list, or
+* while reading, :func:`start_opening` provides the decrypted list, or
   :data:`ERASED` when the family's key was destroyed, in which case the fields
   read as :data:`~familiekoordinering.domain.values.ERASED_TEXT` and
   :data:`~familiekoordinering.domain.values.ERASED_DATE`.
@@ -51,7 +51,6 @@ __all__ = [
     "holds_erased",
     "open_date",
     "open_text",
-    "opening",
     "personal_kind",
     "personal_paths",
     "personal_values",
@@ -113,18 +112,11 @@ def collecting() -> Iterator[list[Any]]:
         _collecting.reset(token)
 
 
-@contextmanager
-def opening(values: list[Any] | _Erased) -> Iterator[None]:
-    """Read personal fields from ``values`` (or as erased) while the context is open."""
-    token = _opening.set(values)
-    try:
-        yield
-    finally:
-        _opening.reset(token)
-
-
 def start_opening(values: list[Any] | _Erased) -> Token[list[Any] | _Erased | None]:
-    """:func:`opening` without a context manager, for the hot path: reset the token."""
+    """Read personal fields from ``values`` (or as erased) until :func:`stop_opening`.
+
+    A token rather than a context manager: this runs once per event on replay.
+    """
     return _opening.set(values)
 
 
