@@ -3,7 +3,10 @@
 * ``<prefix>-replay-scaling.png`` — replay time against family size, ours and
   bare eventsourcing (from the ``scaling`` benchmark);
 * ``<prefix>-rebuild-throughput.png`` — events per second along the log during
-  the SQLite rebuild (from the ``rebuild`` benchmark).
+  the SQLite rebuild (from the ``rebuild`` benchmark);
+* ``<prefix>-postgres-growth.png`` — database size and rebuild time as the
+  PostgreSQL log grows, with the straight line through the stages carried on
+  to 100 M events (from the ``rebuild-postgres`` benchmark).
 
 A plot whose benchmark did not run is not drawn.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.common import Result
 
@@ -58,7 +62,43 @@ def draw(results: Sequence[Result], directory: Path, *, prefix: str) -> list[Pat
         ax.legend()
         written.append(_save(fig, directory / f"{prefix}-rebuild-throughput.png"))
         plt.close(fig)
+    postgres = by_name.get("rebuild-postgres")
+    if postgres is not None and len(postgres.details.get("growth", [])) > 1:
+        written.append(
+            _growth(plt, postgres, directory / f"{prefix}-postgres-growth.png")
+        )
     return written
+
+
+def _growth(plt: Any, result: Result, path: Path) -> Path:
+    """Two panels: database GB and rebuild minutes against millions of events."""
+    growth = result.details["growth"]
+    far = result.details.get("extrapolated") or {}
+    millions = [g["events"] / 1e6 for g in growth]
+    fig, (size_ax, time_ax) = plt.subplots(1, 2, figsize=(9, 4), dpi=120)
+    panels = (
+        (size_ax, [g["database_mb"] / 1024 for g in growth], "database_gb",
+         "database size (GB)"),
+        (time_ax, [g["rebuild_s"] / 60 for g in growth], "rebuild_min",
+         "rebuild of every view (minutes)"),
+    )  # fmt: skip
+    for ax, values, key, label in panels:
+        ax.plot(millions, values, "o-", label="measured")
+        if key in far:
+            ax.plot(
+                [millions[-1], far["events"] / 1e6], [values[-1], far[key]], ":",
+                color="grey", label="straight line through the stages",
+            )  # fmt: skip
+        ax.set_xlabel("events in the log (millions)")
+        ax.set_ylabel(label)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("PostgreSQL as the log grows")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+    return path
 
 
 def _save(fig: object, path: Path) -> Path:

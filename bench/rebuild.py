@@ -57,8 +57,8 @@ TARGET_RATIO = 20.0
 MEMORY_LIMIT_MB = 300
 
 
-COORDINATORS = 400
-"""Coordinators in the generated municipality (10,000 families: 25 each)."""
+FAMILIES_PER_COORDINATOR = 25
+"""Each coordinator follows 25 families (10,000 families: 400 coordinators)."""
 _COORDINATOR = re.compile(rb'"coordinator_id":"[^"]*"')
 QUERIES = 200
 """Plan and caseload queries timed after the rebuild, for their p50 and p99."""
@@ -79,8 +79,9 @@ def _query_latencies(app: FamilyCoordination, families: int) -> dict[str, list[f
         app.views.plan(family_id, actor=READER)
         plan.append((time.perf_counter() - start) * 1e3)
     on = date(2030, 1, 1)
+    coordinators = max(1, families // FAMILIES_PER_COORDINATOR)
     for _ in range(QUERIES // 4):
-        coordinator = f"c{rng.randrange(min(COORDINATORS, families))}"
+        coordinator = f"c{rng.randrange(coordinators)}"
         actor = Actor(coordinator, Role.COORDINATOR, Municipality("4204"))
         start = time.perf_counter()
         app.views.caseload(on=on, actor=actor, coordinator_id=coordinator)
@@ -96,23 +97,31 @@ def _query_latencies(app: FamilyCoordination, families: int) -> dict[str, list[f
     return {"plan_ms_p50_p99": p50_p99(plan), "caseload_ms_p50_p99": p50_p99(caseload)}
 
 
-def _write_log(db: Path | str, families: int, per_family: int) -> int:
-    """Write the interleaved log; return how many events."""
+def _write_log(
+    db: Path | str, families: int, per_family: int, *, first: int = 0
+) -> int:
+    """Write the interleaved log of families ``first`` to ``families - 1``.
+
+    Returns how many events were written. Family ``n`` is followed by
+    coordinator ``c{n // 25}``, so that a grown log has more coordinators,
+    each with 25 families, as a growing municipality would.
+    """
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
     try:
         template = [
             CattrsMapper().to_stored_event(e)
             for e in build_history(per_family).collect_events()
         ]
-        ids = [uuid.UUID(int=n + 1, version=4) for n in range(families)]
+        numbers = range(first, families)
         chunk: list[StoredEvent] = []
         for stored in template:
-            for n, family_id in enumerate(ids):
+            for n in numbers:
+                family_id = uuid.UUID(int=n + 1, version=4)
                 state = stored.state
                 if stored.topic == Family.CoordinatorAssigned.TOPIC:
-                    # About 25 families per coordinator, as in a municipality.
+                    coordinator = f"c{n // FAMILIES_PER_COORDINATOR}"
                     state = _COORDINATOR.sub(
-                        f'"coordinator_id":"c{n % COORDINATORS}"'.encode(), state
+                        f'"coordinator_id":"{coordinator}"'.encode(), state
                     )
                 chunk.append(
                     StoredEvent(
@@ -124,7 +133,7 @@ def _write_log(db: Path | str, families: int, per_family: int) -> int:
                     chunk = []
         if chunk:
             app.recorder.insert_events(chunk)
-        return families * len(template)
+        return len(numbers) * len(template)
     finally:
         app.close()
 
@@ -388,28 +397,91 @@ def _postgres_raw_copy(url: str, sample: int, batch: int) -> float:
     return done / seconds
 
 
+GROWTH = (0.1, 0.25, 0.5, 1.0)
+"""The PostgreSQL log grows in these stages (shares of the families)."""
+
+
+def _postgres_sizes(url: str) -> dict[str, float]:
+    """The database's size and its event log's (table and indexes), in MB."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_database_size(current_database()), "
+            "(SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND c.relname LIKE '%%\\_events' "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema'))"
+        ).fetchone()
+    database, log = (int(row[0]), int(row[1])) if row else (0, 0)
+    return {"database_mb": round(database / 2**20, 1), "log_mb": round(log / 2**20, 1)}
+
+
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares line through the points: (slope, intercept)."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    return slope, my - slope * mx
+
+
+def _extrapolate(growth: list[dict[str, Any]], events: int) -> dict[str, float]:
+    """Database size and rebuild time at ``events``, from a line through the stages."""
+    xs = [float(g["events"]) for g in growth]
+    if len(set(xs)) < 2:
+        return {}
+    size = _fit(xs, [g["database_mb"] for g in growth])
+    seconds = _fit(xs, [g["rebuild_s"] for g in growth])
+    return {
+        "events": events,
+        "database_gb": round((size[0] * events + size[1]) / 1024, 1),
+        "rebuild_min": round((seconds[0] * events + seconds[1]) / 60, 1),
+    }
+
+
 def run_postgres(size: Size) -> Result:
-    """The rebuild on a throwaway PostgreSQL server, with both baselines, in one run."""
+    """The rebuild on a throwaway PostgreSQL server, with both baselines, in one run.
+
+    The log grows in :data:`GROWTH` stages; after each, every view is rebuilt
+    from zero and the database size, rebuild time, memory and query latencies
+    are measured: the growth curve. The last stage is the result.
+    """
     import psycopg
 
     from familiekoordinering.testing.postgres import ThrowawayPostgres
 
     server = ThrowawayPostgres()
     server.start()
+    growth: list[dict[str, Any]] = []
     try:
         with psycopg.connect(server.url(), autocommit=True) as conn:
             conn.execute('CREATE DATABASE "rebuild"')
         url = server.url("rebuild")
-        started = time.perf_counter()
-        events = _write_log(url, FAMILIES[size], EVENTS_PER_FAMILY[size])
-        written_in = time.perf_counter() - started
-        ours = _ours(url, FAMILIES[size])
+        per_family = EVENTS_PER_FAMILY[size]
+        stages = sorted({max(2, round(FAMILIES[size] * share)) for share in GROWTH})
+        events, written_in, first = 0, 0.0, 0
+        for families in stages:
+            started = time.perf_counter()
+            events += _write_log(url, families, per_family, first=first)
+            written_in += time.perf_counter() - started
+            first = families
+            ours = _ours(url, families)
+            growth.append(
+                {
+                    "families": families,
+                    "events": events,
+                    "rebuild_s": round(ours["seconds"], 2),
+                    "events_per_s": round(ours["events"] / ours["seconds"]),
+                    "peak_rss_mb": round(max(mb for _, mb, _ in ours["rss"]), 1),
+                    "plan_ms_p50_p99": ours["plan_ms_p50_p99"],
+                    "caseload_ms_p50_p99": ours["caseload_ms_p50_p99"],
+                    **_postgres_sizes(url),
+                }
+            )
         ours_rate = ours["events"] / ours["seconds"]
         per_event = _postgres_per_event(url, min(SAMPLE[size], events))
         raw = _postgres_raw_copy(url, min(SAMPLE[size] * 5, events), 5000)
-        with psycopg.connect(server.url(), autocommit=True) as conn:
-            row = conn.execute("SELECT pg_database_size('rebuild')").fetchone()
-            db_bytes = int(row[0]) if row else 0
     finally:
         server.stop()
     rss = [mb for _, mb, _ in ours["rss"]]
@@ -435,9 +507,12 @@ def run_postgres(size: Size) -> Result:
             "peak_rss_mb": round(max(rss), 1),
             "memory_flat_under_limit": max(rss) < MEMORY_LIMIT_MB,
             "log_written_in_s": round(written_in, 1),
-            "database_mb": round(db_bytes / 2**20, 1),
+            "database_mb": growth[-1]["database_mb"],
+            "log_mb": growth[-1]["log_mb"],
             "plan_query_ms_p50_p99": ours["plan_ms_p50_p99"],
             "caseload_query_ms_p50_p99": ours["caseload_ms_p50_p99"],
+            "growth": growth,
+            "extrapolated": _extrapolate(growth, 100_000_000),
         },
     )
 

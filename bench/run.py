@@ -183,7 +183,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--national",
         action="store_true",
-        help="rebuild-postgres only: 100,000 families, 20 M events (~25 min, ~22 GB)",
+        help="rebuild-postgres only: 100,000 families, 20 M events, measured as the log "
+        "grows (about an hour, ~22 GB of disk)",
     )
     parser.add_argument(
         "--json",
