@@ -341,12 +341,12 @@ def proposed_actions(
 
 
 view_operation_lists = st.lists(row_operations(), max_size=30)
+"""Row operations on a few rows, as a batch (the strategy ships with the contract)."""
 
 mixed_histories = st.builds(
     build_history, st.integers(20, 160), seed=st.integers(0, 10_000)
 )
 """Whole, realistic family histories (unsaved), of 20 to 160 events."""
-"""Row operations on a few rows, as a batch (the strategy ships with the contract)."""
 
 
 # ----------------------------------------------------------------- access policy

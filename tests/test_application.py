@@ -138,7 +138,7 @@ def test_goals_go_from_set_through_progress_to_achieved(family: EnrolledFamily) 
     app.achieve_goal(
         family.id, goal, occurred_on=DAY + timedelta(days=90), actor=COORDINATOR
     )
-    state = app.get_family(family.id, actor=LEAD).goals[goal]
+    state = app.family_at(family.id, actor=LEAD).goals[goal]
     assert state.status is GoalStatus.ACHIEVED
     assert [p.rating for p in state.progress] == [6]
     with pytest.raises(Exception, match="was achieved"):

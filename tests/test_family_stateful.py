@@ -45,6 +45,7 @@ from familiekoordinering import (
     Topic,
 )
 from tests.conftest import AUDITOR, COORDINATOR, KOMMUNE, LEAD, START, FixedClock
+from tests.test_record import assert_record_agrees
 
 AGENCIES = [AgencyKind.NAV, AgencyKind.SCHOOL, AgencyKind.HEALTH_STATION]
 TOPICS = [Topic.ECONOMY, Topic.SCHOOL, Topic.HEALTH, Topic.PARENTING]
@@ -329,7 +330,10 @@ class ConsentMachine(RuleBasedStateMachine):
         for event in self.app.family_history(self.family_id, actor=LEAD):
             replayed = event.mutate(replayed)
         assert vars(replayed) == vars(family)
-        assert len(family.outward_actions) == self.stored_actions
+        assert len(family.action_ids) == self.stored_actions
+        record = self.app.family_at(self.family_id, actor=LEAD)
+        assert_record_agrees(family, record)
+        assert len(record.outward_actions) == self.stored_actions
 
     @invariant()
     def the_audit_finds_no_uncovered_action_in_the_stored_events(self) -> None:

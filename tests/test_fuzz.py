@@ -259,7 +259,7 @@ def test_a_wrong_argument_is_named_with_the_type_it_must_have(
         family.id, participants=["Kari"], members_present=members, occurred_on=START,
         actor=COORDINATOR,
     )  # fmt: skip
-    meeting = list(app.get_family(family.id, actor=LEAD).meetings.values())[-1]
+    meeting = list(app.family_at(family.id, actor=LEAD).meetings.values())[-1]
     assert meeting.members_present == frozenset({family.kari})
 
 

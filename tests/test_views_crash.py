@@ -73,7 +73,7 @@ def test_a_projection_killed_mid_run_resumes_with_exact_counts(
     want = {d["family_id"]: d for d in expected.families(expected.active_generation())}
     assert got == want
     for family_id, doc in got.items():
-        family = app.get_family(UUID(family_id), actor=LEAD)
+        family = app.family_at(UUID(family_id), actor=LEAD)
         assert doc["contacts"] == sum(
             1 for a in family.outward_actions.values() if not a.legal_basis
         )

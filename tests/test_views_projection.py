@@ -51,7 +51,7 @@ def test_the_views_agree_with_the_families_they_come_from() -> None:
     report = build_demo(app, clock, families=6, years=4, seed=11)
     app.views.catch_up()
     for family_id in report.family_ids:
-        family = app.get_family(family_id, actor=LEAD)
+        family = app.family_at(family_id, actor=LEAD)
         doc = app.views.document(family_id, actor=LEAD)
         assert doc["label"] == family.label
         assert doc["planned_end_on"] == family.planned_end_on.isoformat()

@@ -40,13 +40,14 @@ from familiekoordinering.domain.consent import (
     ProposedAction,
     decide,
 )
-from familiekoordinering.domain.family import (
+from familiekoordinering.domain.core import (
     CompletedSurvey,
     CoordinatorAssignment,
     EndReason,
-    Family,
+    FamilyCore,
     FollowUpEnd,
 )
+from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import (
     Goal,
     GoalStatus,
@@ -66,6 +67,8 @@ from familiekoordinering.domain.programme import (
     ProgrammeKind,
     ReferralSource,
 )
+from familiekoordinering.domain.record import FamilyRecord
+from familiekoordinering.domain.standing import ActionsTaken, GoalStanding, StepStanding
 from familiekoordinering.domain.survey import (
     Benefit,
     Economy,
@@ -125,6 +128,7 @@ __all__ = [
     "ERASED_DATE",
     "ERASED_TEXT",
     "AccessDeniedError",
+    "ActionsTaken",
     "Actor",
     "Agency",
     "AgencyKind",
@@ -154,14 +158,17 @@ __all__ = [
     "FamiliekoordineringError",
     "Family",
     "FamilyCoordination",
+    "FamilyCore",
     "FamilyErasedError",
     "FamilyId",
     "FamilyKnows",
+    "FamilyRecord",
     "FamilySummary",
     "FollowUpEnd",
     "FollowUpEndedError",
     "Goal",
     "GoalId",
+    "GoalStanding",
     "GoalStatus",
     "Housing",
     "InvalidInputError",
@@ -196,6 +203,7 @@ __all__ = [
     "SectorPlanKind",
     "SectorPlanLink",
     "StepId",
+    "StepStanding",
     "StepStatus",
     "StoreError",
     "Survey",

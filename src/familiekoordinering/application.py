@@ -67,6 +67,7 @@ from familiekoordinering.domain.programme import (
     Programme,
     ReferralSource,
 )
+from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.survey import (
     Economy,
     Housing,
@@ -313,7 +314,9 @@ class FamilyCoordination(Application[UUID]):
         """The family as it stands now (or at event ``version``), unchecked."""
         try:
             with _reading_the_store():
-                family: Family = self.repository.get(family_id, version=version)
+                family: Family = self.repository.get(
+                    family_id, version=version, projector_func=_replay
+                )
         except AggregateNotFoundError:
             raise NotFoundError(
                 f"family {family_id} does not exist in this store: list families "
@@ -1088,15 +1091,19 @@ class FamilyCoordination(Application[UUID]):
         self, family_id: UUID, *, actor: Actor
     ) -> list[OutwardAction]:
         """Actions the family is still to be told about."""
-        family = self._read(family_id, actor, Access.READ_RECORD, "open notices")
-        return family.open_notifications()
+        events = self._read_history(
+            family_id, actor, Access.READ_RECORD, "open notices"
+        )
+        return _family_at(events).open_notifications()
 
     def overdue_notifications(
         self, family_id: UUID, *, on: date, actor: Actor
     ) -> list[OutwardAction]:
         """Actions the family should have been told about before ``on`` and was not."""
-        family = self._read(family_id, actor, Access.READ_RECORD, "overdue notices")
-        return family.overdue_notifications(on)
+        events = self._read_history(
+            family_id, actor, Access.READ_RECORD, "overdue notices"
+        )
+        return _family_at(events).overdue_notifications(on)
 
     def audit(
         self, family_id: UUID | None = None, *, on: date, actor: Actor
@@ -1166,8 +1173,12 @@ class FamilyCoordination(Application[UUID]):
         actor: Actor,
         as_of: date | None = None,
         as_recorded: date | datetime | None = None,
-    ) -> Family:
-        """The family as it stood on a date, by replaying its events up to it.
+    ) -> FamilyRecord:
+        """The family's whole record as it stood on a date, from its events up to it.
+
+        Without dates: the whole record as it stands now (the goals' words and
+        progress, every step, meeting, contact and survey), which
+        :meth:`get_family` (what the rules decide with) does not hold.
 
         ``as_of``: what was true on a date (events that happened by then,
         including those recorded late); ``as_recorded``: what the store knew on
@@ -1480,13 +1491,25 @@ def _facts_of_events(events: Sequence[Family.Event]) -> FamilyFacts:
     )
 
 
+def _replay(family: Family | None, events: Iterable[Any]) -> Family | None:
+    """Apply the events (a snapshot first, if any) in order.
+
+    eventsourcing's own projector checks each event against a runtime protocol
+    (a ``typing`` ``isinstance``), which costs more than applying most events;
+    the repository only ever hands it this family's snapshots and events.
+    """
+    for event in events:
+        family = event.mutate(family)
+    return family
+
+
 def _family_at(
     events: Sequence[Family.Event],
     *,
     as_of: date | None = None,
     as_recorded: date | datetime | None = None,
-) -> Family:
-    """The family as it stood on a date (see :meth:`FamilyCoordination.family_at`)."""
+) -> FamilyRecord:
+    """The family's record as it stood (see :meth:`FamilyCoordination.family_at`)."""
     family = state_at(events, as_of=as_of, as_recorded=as_recorded)
     if family is None:
         family_id = events[0].originator_id if events else "?"

@@ -43,6 +43,7 @@ from typing import Any
 from uuid import UUID
 
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import MemberId
 from familiekoordinering.errors import ConfigurationError
 
@@ -121,9 +122,7 @@ def research_rows(
 ) -> list[dict[str, Any]]:
     """The rows one family contributes: its consenting members' survey answers."""
     _check_key(key)
-    family: Family | None = None
-    for event in events:
-        family = event.mutate(family)
+    family = FamilyRecord.of(events)
     if family is None or not family.research_consents:
         return []
     rows: list[dict[str, Any]] = []

@@ -72,7 +72,14 @@ def _is_homogeneous_tuple(tp: Any) -> bool:
 
 
 def _is_frozenset(tp: Any) -> bool:
-    return typing.get_origin(tp) is frozenset
+    return typing.get_origin(tp) in (frozenset, set)
+
+
+def _is_id_dict(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return (
+        typing.get_origin(tp) is dict and len(args) == 2 and _base_type(args[0]) is UUID
+    )
 
 
 def _structure_uuid(value: Any, _: Any) -> UUID:
@@ -101,8 +108,9 @@ def make_converter() -> cattrs.Converter:
 
     Dates and datetimes are ISO 8601 strings, UUIDs are strings, enumerations
     their values, and sets sorted lists (so the same state always gives the
-    same bytes). Structuring trusts the stored shape (no per-field error
-    collection), which keeps replay fast; a malformed payload still raises.
+    same bytes; an aggregate's own ``set`` comes back a ``set``). Structuring
+    trusts the stored shape (no per-field error collection), which keeps
+    replay fast; a malformed payload still raises.
     """
     conv = cattrs.Converter(detailed_validation=False)
     conv.register_unstructure_hook(UUID, str)
@@ -128,16 +136,17 @@ def make_converter() -> cattrs.Converter:
 
     conv.register_unstructure_hook_factory(_is_frozenset, unstructure_frozenset)
 
-    def structure_frozenset(tp: Any) -> Callable[[Any, Any], frozenset[Any]]:
+    def structure_frozenset(tp: Any) -> Callable[[Any, Any], frozenset[Any] | set[Any]]:
         (item_type,) = typing.get_args(tp) or (Any,)
+        make = typing.get_origin(tp)  # frozenset, or set (an aggregate's own)
         base = _base_type(item_type)
         if base is UUID:
-            return lambda value, _: frozenset(map(_uuid, value))
+            return lambda value, _: make(map(_uuid, value))
         if isinstance(base, type) and issubclass(base, enum.StrEnum):
             members = base._value2member_map_
-            return lambda value, _: frozenset(map(members.__getitem__, value))
+            return lambda value, _: make(map(members.__getitem__, value))
         item_hook = conv.get_structure_hook(item_type)
-        return lambda value, _: frozenset(item_hook(item, item_type) for item in value)
+        return lambda value, _: make(item_hook(item, item_type) for item in value)
 
     conv.register_structure_hook_factory(_is_frozenset, structure_frozenset)
 
@@ -152,6 +161,20 @@ def make_converter() -> cattrs.Converter:
         return lambda value, _: tuple([item_hook(item, item_type) for item in value])
 
     conv.register_structure_hook_factory(_is_homogeneous_tuple, structure_tuple)
+
+    def structure_id_dict(tp: Any) -> Callable[[Any, Any], dict[Any, Any]]:
+        # An aggregate's dicts by id (members, consents, goals …): one pass,
+        # without cattrs's per-key NewType indirection.
+        value_type = typing.get_args(tp)[1]
+        if _base_type(value_type) is date:
+            as_date = date.fromisoformat
+            return lambda value, _: {_uuid(k): as_date(v) for k, v in value.items()}
+        hook = conv.get_structure_hook(value_type)
+        return lambda value, _: {
+            _uuid(k): hook(v, value_type) for k, v in value.items()
+        }
+
+    conv.register_structure_hook_factory(_is_id_dict, structure_id_dict)
 
     def structure_optional(tp: Any) -> Callable[[Any, Any], Any]:
         inner = _optional_of(tp)
@@ -525,14 +548,32 @@ def _unstructure_aggregate_state(
 def _structure_aggregate_state(
     conv: cattrs.Converter, aggregate_cls: type[Any], state: dict[str, Any]
 ) -> dict[str, Any]:
+    """A snapshot's stored state as the aggregate's current class version holds it.
+
+    A state of an older class version is upcast first, on its stored form
+    (``upcast_vN_vN+1`` static methods of the aggregate class), and comes out
+    marked with the current version, so that eventsourcing's snapshot does not
+    upcast it again. A newer version than this library knows is refused.
+    """
     hooks = _state_hooks(conv, aggregate_cls)
+    current: int = getattr(aggregate_cls, "class_version", 1)
+    version = state.pop("class_version", 1)
+    if not isinstance(version, int) or version > current:
+        msg = (
+            f"stored class_version {version!r} of {aggregate_cls.__qualname__} is "
+            f"not one this library reads (it knows up to {current}): upgrade "
+            "familiekoordinering"
+        )
+        raise ValueError(msg)
+    while version < current:
+        getattr(aggregate_cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
     out: dict[str, Any] = {}
     for name, value in state.items():
-        if name == "class_version":
-            out[name] = value
-        else:
-            _, structure, tp = hooks[name]
-            out[name] = structure(value, tp)
+        _, structure, tp = hooks[name]
+        out[name] = structure(value, tp)
+    if current > 1:
+        out["class_version"] = current
     return out
 
 

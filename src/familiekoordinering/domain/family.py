@@ -25,7 +25,6 @@ from familiekoordinering.domain.actions import (
     Channel,
     FamilyKnows,
     KnowledgeKind,
-    OutwardAction,
 )
 from familiekoordinering.domain.capacity import entitled, research_say, say_of
 from familiekoordinering.domain.consent import (
@@ -36,26 +35,27 @@ from familiekoordinering.domain.consent import (
     ConsentWithdrawal,
     Decision,
     OutwardActionKind,
-    ProposedAction,
     decide,
 )
+from familiekoordinering.domain.core import (
+    CompletedSurvey,
+    CoordinatorAssignment,
+    EndReason,
+    FamilyCore,
+    FollowUpEnd,
+)
 from familiekoordinering.domain.plan import (
-    Goal,
     GoalStatus,
-    Meeting,
-    PlanStep,
-    Progress,
     Responsible,
     ResponsibleKind,
     SectorPlanKind,
-    SectorPlanLink,
-    StepStatus,
 )
 from familiekoordinering.domain.programme import (
     Eligibility,
     Programme,
     ReferralSource,
 )
+from familiekoordinering.domain.standing import ActionsTaken, GoalStanding, StepStanding
 from familiekoordinering.domain.survey import Survey, SurveyKind
 from familiekoordinering.domain.values import (
     Actor,
@@ -96,100 +96,43 @@ __all__ = [
 _TOPIC = "familiekoordinering:Family"  # the prefix of every event topic
 
 
-class EndReason(enum.StrEnum):
-    """Why a family's follow-up ended."""
-
-    COMPLETED = "completed"
-    MOVED_AWAY = "moved_away"
-    FAMILY_WITHDREW = "family_withdrew"
-    OTHER = "other"
-
-
-@attrs.frozen
-class CoordinatorAssignment:
-    """A coordinator's period with the family; the current one has no ``until_on``."""
-
-    coordinator_id: str
-    name: str
-    from_on: date
-    until_on: date | None = None
-    note: PersonalText | None = None
-
-
-@attrs.frozen
-class CompletedSurvey:
-    """A survey and the day it was completed."""
-
-    completed_on: date
-    survey: Survey
-
-
-@attrs.frozen
-class FollowUpEnd:
-    """When and why follow-up ended."""
-
-    ended_on: date
-    reason: EndReason
-    note: PersonalText | None = None
-
-
-class Family(Aggregate):
-    """A participating family (*deltakerfamilie*) and its whole history.
+class Family(FamilyCore, Aggregate):
+    """A participating family (*deltakerfamilie*): what its rules decide with.
 
     Create one with :meth:`enrol`; change it only through its command methods.
-    The attributes below are the current state, derived from the events.
+    The attributes below are the current state, derived from the events: the
+    family, its members, coordinators and consents in full, and of its plan
+    and outward actions only where each stands (see
+    :mod:`~familiekoordinering.domain.standing`). The whole record, every
+    goal's words and every contact's purpose included, is the events, read as
+    a :class:`~familiekoordinering.domain.record.FamilyRecord`.
     """
 
     TOPIC = "familiekoordinering:Family"
     """The aggregate's permanent stored topic (independent of the module path)."""
+    class_version = 2
+    """Version 2 keeps only decision state; a version 1 snapshot is upcast."""
 
-    municipality: Municipality
-    """The municipality number the family belongs to."""
-    label: PersonalText
-    """How the family is named in lists ("Hansen")."""
-    programme: Programme
-    """The programme the family is enrolled in, with its settings."""
-    referral: ReferralSource
-    """Who referred the family."""
-    referral_note: PersonalText | None
-    """Free text about the referral."""
-    eligibility: Eligibility
-    """The income facts at enrolment."""
-    started_on: date
-    """The day follow-up started (the enrolment's ``occurred_on``)."""
-    planned_end_on: date
-    """The day follow-up is planned to end."""
-    members: dict[MemberId, Member]
-    """Every member ever added, by id (members who left stay here)."""
-    member_since: dict[MemberId, date]
-    """The day each member was added."""
-    departed: dict[MemberId, date]
-    """The day each departed member left."""
-    coordinators: list[CoordinatorAssignment]
-    """Every coordinator's period with the family, oldest first."""
-    consents: dict[ConsentId, Consent]
-    """Every consent given, by id (withdrawn ones stay here)."""
-    withdrawals: dict[ConsentId, ConsentWithdrawal]
-    """Withdrawals, by the id of the consent withdrawn."""
-    refusals: dict[RefusalId, ConsentRefusal]
-    """Every refusal recorded, by id."""
-    goals: dict[GoalId, Goal]
-    """The plan's goals with their status and progress."""
-    steps: dict[StepId, PlanStep]
-    """The plan's agreed steps with their status."""
-    sector_plans: dict[SectorPlanId, SectorPlanLink]
-    """Links to agencies' own plans."""
-    meetings: dict[MeetingId, Meeting]
-    """Meetings held."""
-    outward_actions: dict[OutwardActionId, OutwardAction]
-    """Every outward action, with when the family was told (if afterwards)."""
-    surveys: dict[SurveyId, CompletedSurvey]
+    goal_standing: dict[GoalId, GoalStanding]
+    """Where each of the plan's goals stands."""
+    step_standing: dict[StepId, StepStanding]
+    """Where each of the plan's agreed steps stands."""
+    sector_plan_ids: set[SectorPlanId]
+    """The agencies' plans linked to the family plan."""
+    meeting_days: dict[MeetingId, date]
+    """The day each meeting was held."""
+    action_ids: set[OutwardActionId]
+    """Every outward action recorded."""
+    actions_taken: list[ActionsTaken]
+    """The consented outward actions, by what they were and when."""
+    notices_owed: dict[OutwardActionId, date]
+    """Actions the family is still to be told about ("inform afterwards"), by their day."""
+    informed: dict[OutwardActionId, date]
+    """The day the family was told of each action marked "inform afterwards"."""
+    survey_ids: set[SurveyId]
     """Completed surveys."""
-    ended: FollowUpEnd | None
-    """When and why follow-up ended, or ``None`` while it runs."""
-    research_consents: dict[MemberId, date]
-    """Members whose answers may be used in research, and since when."""
-
+    baseline_on: date | None
+    """The day of the baseline survey, if there was one."""
     # ------------------------------------------------------------------ events
 
     class Event(Aggregate.Event):
@@ -355,15 +298,10 @@ class Family(Aggregate):
         target_on: date | None
 
         def apply(self, aggregate: Any) -> None:
-            """Add the goal."""
+            """Open the goal."""
             family: Family = aggregate
-            family.goals[self.goal_id] = Goal(
-                self.goal_id,
-                self.area,
-                self.words,
-                self.member_id,
-                self.target_on,
-                set_on=self.occurred_on,
+            family.goal_standing[self.goal_id] = GoalStanding(
+                GoalStatus.ACTIVE, self.occurred_on
             )
 
     class GoalProgressRecorded(Event):
@@ -375,16 +313,7 @@ class Family(Aggregate):
         rating: int | None
 
         def apply(self, aggregate: Any) -> None:
-            """Append the progress note."""
-            family: Family = aggregate
-            goal = family.goals[self.goal_id]
-            family.goals[self.goal_id] = attrs.evolve(
-                goal,
-                progress=(
-                    *goal.progress,
-                    Progress(self.occurred_on, self.note, self.rating),
-                ),
-            )
+            """Nothing to decide with: the note is part of the record."""
 
     class GoalAchieved(Event):
         """A goal was achieved."""
@@ -396,11 +325,10 @@ class Family(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Close the goal as achieved."""
             family: Family = aggregate
-            family.goals[self.goal_id] = attrs.evolve(
-                family.goals[self.goal_id],
+            family.goal_standing[self.goal_id] = attrs.evolve(
+                family.goal_standing[self.goal_id],
                 status=GoalStatus.ACHIEVED,
                 closed_on=self.occurred_on,
-                closing_note=self.note,
             )
 
     class GoalDropped(Event):
@@ -413,11 +341,10 @@ class Family(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Close the goal as dropped."""
             family: Family = aggregate
-            family.goals[self.goal_id] = attrs.evolve(
-                family.goals[self.goal_id],
+            family.goal_standing[self.goal_id] = attrs.evolve(
+                family.goal_standing[self.goal_id],
                 status=GoalStatus.DROPPED,
                 closed_on=self.occurred_on,
-                closing_note=self.reason,
             )
 
     class StepAgreed(Event):
@@ -431,16 +358,9 @@ class Family(Aggregate):
         goal_id: GoalId | None
 
         def apply(self, aggregate: Any) -> None:
-            """Add the step."""
+            """Open the step."""
             family: Family = aggregate
-            family.steps[self.step_id] = PlanStep(
-                self.step_id,
-                self.description,
-                self.responsible,
-                self.due_on,
-                self.goal_id,
-                agreed_on=self.occurred_on,
-            )
+            family.step_standing[self.step_id] = StepStanding(self.occurred_on)
 
     class StepCompleted(Event):
         """An agreed step was carried out."""
@@ -452,11 +372,8 @@ class Family(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Mark the step completed."""
             family: Family = aggregate
-            family.steps[self.step_id] = attrs.evolve(
-                family.steps[self.step_id],
-                status=StepStatus.COMPLETED,
-                completed_on=self.occurred_on,
-                completion_note=self.note,
+            family.step_standing[self.step_id] = attrs.evolve(
+                family.step_standing[self.step_id], completed_on=self.occurred_on
             )
 
     class SectorPlanLinked(Event):
@@ -471,16 +388,9 @@ class Family(Aggregate):
         title: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
-            """Add the link."""
+            """Note the link."""
             family: Family = aggregate
-            family.sector_plans[self.sector_plan_id] = SectorPlanLink(
-                self.sector_plan_id,
-                self.kind,
-                self.agency,
-                self.reference,
-                self.member_id,
-                self.title,
-            )
+            family.sector_plan_ids.add(self.sector_plan_id)
 
     class MeetingHeld(Event):
         """A meeting was held: who took part and what was decided."""
@@ -493,16 +403,9 @@ class Family(Aggregate):
         decisions: tuple[PersonalText, ...]
 
         def apply(self, aggregate: Any) -> None:
-            """Add the meeting."""
+            """Note the meeting's day."""
             family: Family = aggregate
-            family.meetings[self.meeting_id] = Meeting(
-                self.meeting_id,
-                self.participants,
-                self.members_present,
-                self.agencies_present,
-                self.decisions,
-                held_on=self.occurred_on,
-            )
+            family.meeting_days[self.meeting_id] = self.occurred_on
 
     class AgencyContacted(Event):
         """An outward action: an agency contacted, information shared, a referral made.
@@ -523,20 +426,14 @@ class Family(Aggregate):
         family_knows: FamilyKnows
 
         def apply(self, aggregate: Any) -> None:
-            """Add the outward action."""
+            """Note the action: its day among its kind's, and any notice owed."""
             family: Family = aggregate
-            family.outward_actions[self.action_id] = OutwardAction(
-                self.action_id,
-                self.kind,
-                self.agency,
-                self.topics,
-                self.member_ids,
-                self.purpose,
-                self.channel,
-                self.consent_ids,
-                self.family_knows,
-                self.occurred_on,
+            family.action_ids.add(self.action_id)
+            family.note_taken(
+                self.kind, self.agency, self.topics, self.member_ids, self.occurred_on
             )
+            if self.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS:
+                family.notices_owed[self.action_id] = self.occurred_on
 
     class ActedUnderLegalDuty(Event):
         """An outward action the law required without consent (e.g. notifying child welfare).
@@ -557,21 +454,11 @@ class Family(Aggregate):
         family_knows: FamilyKnows
 
         def apply(self, aggregate: Any) -> None:
-            """Add the outward action, marked with its legal basis."""
+            """Note the action, and any notice owed (no consent to keep it under)."""
             family: Family = aggregate
-            family.outward_actions[self.action_id] = OutwardAction(
-                self.action_id,
-                self.kind,
-                self.agency,
-                self.topics,
-                self.member_ids,
-                self.purpose,
-                self.channel,
-                (),
-                self.family_knows,
-                self.occurred_on,
-                legal_basis=self.legal_basis,
-            )
+            family.action_ids.add(self.action_id)
+            if self.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS:
+                family.notices_owed[self.action_id] = self.occurred_on
 
     class FamilyInformed(Event):
         """The family was told of an action taken with "inform afterwards"."""
@@ -582,11 +469,10 @@ class Family(Aggregate):
         note: PersonalText | None
 
         def apply(self, aggregate: Any) -> None:
-            """Close the notification."""
+            """Close the notice."""
             family: Family = aggregate
-            family.outward_actions[self.action_id] = attrs.evolve(
-                family.outward_actions[self.action_id], informed_on=self.occurred_on
-            )
+            family.notices_owed.pop(self.action_id, None)
+            family.informed[self.action_id] = self.occurred_on
 
     class SurveyCompleted(Event):
         """A survey of the family's situation was completed."""
@@ -595,11 +481,11 @@ class Family(Aggregate):
         survey: Survey
 
         def apply(self, aggregate: Any) -> None:
-            """Add the survey."""
+            """Note the survey (its answers are part of the record)."""
             family: Family = aggregate
-            family.surveys[self.survey.survey_id] = CompletedSurvey(
-                self.occurred_on, self.survey
-            )
+            family.survey_ids.add(self.survey.survey_id)
+            if self.survey.kind is SurveyKind.BASELINE:
+                family.baseline_on = self.occurred_on
 
     class ResearchConsentGiven(Event):
         """A member's answers may be used, pseudonymised, in research.
@@ -653,12 +539,16 @@ class Family(Aggregate):
         self.consents = {}
         self.withdrawals = {}
         self.refusals = {}
-        self.goals = {}
-        self.steps = {}
-        self.sector_plans = {}
-        self.meetings = {}
-        self.outward_actions = {}
-        self.surveys = {}
+        self.goal_standing = {}
+        self.step_standing = {}
+        self.sector_plan_ids = set()
+        self.meeting_days = {}
+        self.action_ids = set()
+        self.actions_taken = []
+        self.notices_owed = {}
+        self.informed = {}
+        self.survey_ids = set()
+        self.baseline_on = None
         self.ended = None
         self.research_consents = {}
 
@@ -716,70 +606,103 @@ class Family(Aggregate):
         copy = object.__new__(type(self))
         state = vars(copy)
         for name, value in vars(self).items():
-            state[name] = value.copy() if isinstance(value, dict | list) else value
+            state[name] = (
+                value.copy() if isinstance(value, dict | list | set) else value
+            )
         return copy
 
-    # ---------------------------------------------------------------- queries
-
-    @property
-    def coordinator(self) -> CoordinatorAssignment | None:
-        """The current coordinator's assignment, if any."""
-        return self.coordinators[-1] if self.coordinators else None
-
-    def is_member_on(self, member_id: MemberId, on: date) -> bool:
-        """Whether ``member_id`` was a member of the family on ``on``."""
-        since = self.member_since.get(member_id)
-        if since is None or on < since:
-            return False
-        left = self.departed.get(member_id)
-        return left is None or on < left
-
-    def members_on(self, on: date) -> dict[MemberId, Member]:
-        """The members of the family on ``on``."""
-        return {m: v for m, v in self.members.items() if self.is_member_on(m, on)}
-
-    def decide(
+    def note_taken(
         self,
-        *,
         kind: OutwardActionKind,
         agency: Agency,
-        topics: Iterable[Topic],
-        member_ids: Iterable[MemberId],
+        topics: frozenset[Topic],
+        member_ids: frozenset[MemberId],
         on: date,
-    ) -> Decision:
-        """Ask whether the family's consents cover an outward action on ``on``.
+    ) -> None:
+        """Add ``on`` to the days a consented action of this kind was taken.
 
-        Judged by :func:`~familiekoordinering.domain.consent.decide` with the
-        programme's consent ages, against everything recorded so far.
+        Called by the events that record one; it changes the state, so call it
+        from an event's ``apply`` only.
         """
-        return decide(
-            self.consents.values(),
-            self.withdrawals,
-            self.refusals.values(),
-            ProposedAction(kind, agency, frozenset(topics), frozenset(member_ids), on),
-            members=self.members,
-            ages=self.programme.consent_ages,
+        for i, taken in enumerate(self.actions_taken):
+            if (
+                taken.kind is kind
+                and taken.agency == agency
+                and taken.topics == topics
+                and taken.member_ids == member_ids
+            ):
+                self.actions_taken[i] = attrs.evolve(taken, days=(*taken.days, on))
+                return
+        self.actions_taken.append(ActionsTaken(kind, agency, topics, member_ids, (on,)))
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Bring a version 1 snapshot's stored state to version 2, in place.
+
+        Version 1 kept the whole record (goals with their progress, steps,
+        meetings, every outward action, surveys); version 2 keeps where each
+        stands. Works on the stored (JSON) form, as the mapper reads it: ids,
+        dates and enumerations are strings, sealed personal values are indices
+        into the sealed values, which stay where they are.
+        """
+        goals = state.pop("goals")
+        state["goal_standing"] = {
+            goal_id: {
+                "status": goal["status"],
+                "set_on": goal["set_on"],
+                "closed_on": goal["closed_on"],
+            }
+            for goal_id, goal in goals.items()
+        }
+        state["step_standing"] = {
+            step_id: {
+                "agreed_on": step["agreed_on"],
+                "completed_on": step["completed_on"],
+            }
+            for step_id, step in state.pop("steps").items()
+        }
+        state["sector_plan_ids"] = sorted(state.pop("sector_plans"))
+        state["meeting_days"] = {
+            meeting_id: meeting["held_on"]
+            for meeting_id, meeting in state.pop("meetings").items()
+        }
+        actions: dict[str, dict[str, Any]] = state.pop("outward_actions")
+        state["action_ids"] = sorted(actions)
+        taken: dict[str, dict[str, Any]] = {}
+        for action in actions.values():  # in recording order
+            if action["legal_basis"] is not None:
+                continue
+            kind, agency = action["kind"], action["agency"]
+            topics, members = action["topics"], action["member_ids"]
+            key = repr((kind, sorted(agency.items()), topics, members))
+            entry = taken.setdefault(key, {"kind": kind, "agency": agency,
+                                           "topics": topics, "member_ids": members,
+                                           "days": []})  # fmt: skip
+            entry["days"].append(action["occurred_on"])
+        state["actions_taken"] = list(taken.values())
+        state["notices_owed"] = {
+            action_id: action["occurred_on"]
+            for action_id, action in actions.items()
+            if action["family_knows"]["kind"] == KnowledgeKind.INFORM_AFTERWARDS.value
+            and action["informed_on"] is None
+        }
+        state["informed"] = {
+            action_id: action["informed_on"]
+            for action_id, action in actions.items()
+            if action["informed_on"] is not None
+        }
+        surveys: dict[str, dict[str, Any]] = state.pop("surveys")
+        state["survey_ids"] = sorted(surveys)
+        state["baseline_on"] = next(
+            (
+                done["completed_on"]
+                for done in surveys.values()
+                if done["survey"]["kind"] == SurveyKind.BASELINE.value
+            ),
+            None,
         )
 
-    def open_notifications(self) -> list[OutwardAction]:
-        """Outward actions the family is still to be told about, oldest deadline first."""
-        pending = [
-            a
-            for a in self.outward_actions.values()
-            if a.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS
-            and a.informed_on is None
-        ]
-        return sorted(
-            pending, key=lambda a: (a.family_knows.inform_by, str(a.action_id))
-        )
-
-    def overdue_notifications(self, on: date) -> list[OutwardAction]:
-        """Open notifications whose deadline passed before ``on``."""
-        return [
-            a
-            for a in self.open_notifications()
-            if a.family_knows.inform_by is not None and a.family_knows.inform_by < on
-        ]
+    # ---------------------------------------------------------------- queries
 
     # --------------------------------------------------------------- commands
 
@@ -1075,27 +998,21 @@ class Family(Aggregate):
         an action recorded before a same-day "no" happened before it.
         """
         affected = [
-            action
-            for action in self.outward_actions.values()
-            if action.legal_basis is None
-            and action.occurred_on > since
+            day
+            for taken in self.actions_taken
+            for day in taken.days
+            if day > since
             and not decide(
                 consents,
                 withdrawals,
                 refusals,
-                ProposedAction(
-                    action.kind,
-                    action.agency,
-                    action.topics,
-                    action.member_ids,
-                    action.occurred_on,
-                ),
+                taken.on(day),
                 members=self.members,
                 ages=self.programme.consent_ages,
             ).permitted
         ]
         if affected:
-            last = max(a.occurred_on for a in affected)
+            last = max(affected)
             raise RuleViolationError(
                 f"{what} dated {since.isoformat()} would take away the consent for "
                 f"{len(affected)} action(s) already recorded, the last on "
@@ -1269,7 +1186,7 @@ class Family(Aggregate):
     ) -> None:
         """Set a goal for a member, or for the whole family when ``member_id`` is None."""
         self._check_command(occurred_on, actor)
-        rules.check_new_id("goal", goal_id, self.goals)
+        rules.check_new_id("goal", goal_id, self.goal_standing)
         _check_enum("area", area, Topic)
         rules.check_text("words", words)
         if member_id is not None:
@@ -1293,8 +1210,8 @@ class Family(Aggregate):
             target_on=target_on,
         )
 
-    def _active_goal(self, goal_id: GoalId, on: date) -> Goal:
-        goal = self.goals.get(goal_id)
+    def _active_goal(self, goal_id: GoalId, on: date) -> GoalStanding:
+        goal = self.goal_standing.get(goal_id)
         if goal is None:
             raise NotFoundError(f"goal {goal_id} does not exist in this family")
         if goal.status is not GoalStatus.ACTIVE:
@@ -1302,7 +1219,7 @@ class Family(Aggregate):
                 f"goal {goal_id} was {goal.status.value} on "
                 f"{goal.closed_on.isoformat() if goal.closed_on else '?'}; set a new goal"
             )
-        if goal.set_on is not None and on < goal.set_on:
+        if on < goal.set_on:
             raise InvalidInputError(
                 f"{on.isoformat()} is before goal {goal_id} was set on "
                 f"{goal.set_on.isoformat()}"
@@ -1393,7 +1310,7 @@ class Family(Aggregate):
     ) -> None:
         """Agree a step of the plan: who does what, by when, towards which goal."""
         self._check_command(occurred_on, actor)
-        rules.check_new_id("step", step_id, self.steps)
+        rules.check_new_id("step", step_id, self.step_standing)
         rules.check_text("description", description)
         if not isinstance(responsible, Responsible):
             raise InvalidInputError(
@@ -1445,15 +1362,15 @@ class Family(Aggregate):
     ) -> None:
         """Mark an agreed step completed."""
         self._check_command(occurred_on, actor)
-        step = self.steps.get(step_id)
+        step = self.step_standing.get(step_id)
         if step is None:
             raise NotFoundError(f"step {step_id} does not exist in this family")
-        if step.status is StepStatus.COMPLETED:
+        if step.completed_on is not None:
             raise RuleViolationError(
                 f"step {step_id} was already completed on "
-                f"{step.completed_on.isoformat() if step.completed_on else '?'}"
+                f"{step.completed_on.isoformat()}"
             )
-        if step.agreed_on is not None and occurred_on < step.agreed_on:
+        if occurred_on < step.agreed_on:
             raise InvalidInputError(
                 f"{occurred_on.isoformat()} is before step {step_id} was agreed on "
                 f"{step.agreed_on.isoformat()}"
@@ -1483,7 +1400,7 @@ class Family(Aggregate):
     ) -> None:
         """Link an agency's own plan so the family plan gathers it."""
         self._check_command(occurred_on, actor)
-        rules.check_new_id("sector plan", sector_plan_id, self.sector_plans)
+        rules.check_new_id("sector plan", sector_plan_id, self.sector_plan_ids)
         _check_enum("kind", kind, SectorPlanKind)
         rules.check_text("reference", reference)
         rules.check_text("title", title, required=False)
@@ -1516,7 +1433,7 @@ class Family(Aggregate):
     ) -> None:
         """Record a meeting: who took part, which members and agencies, what was decided."""
         self._check_command(occurred_on, actor)
-        rules.check_new_id("meeting", meeting_id, self.meetings)
+        rules.check_new_id("meeting", meeting_id, self.meeting_days)
         participants_t = tuple(participants)
         decisions_t = tuple(decisions)
         present = frozenset(members_present)
@@ -1549,9 +1466,9 @@ class Family(Aggregate):
             )
         if knows.kind is KnowledgeKind.AGREED_BEFOREHAND:
             ref = knows.agreed_in
-            meeting = self.meetings.get(MeetingId(ref)) if ref is not None else None
-            step = self.steps.get(StepId(ref)) if ref is not None else None
-            agreed_on = meeting.held_on if meeting else step.agreed_on if step else None
+            held_on = self.meeting_days.get(MeetingId(ref)) if ref is not None else None
+            step = self.step_standing.get(StepId(ref)) if ref is not None else None
+            agreed_on = held_on if held_on else step.agreed_on if step else None
             if agreed_on is None:
                 raise NotFoundError(
                     f"agreed beforehand in {ref}: no meeting or plan step with that id "
@@ -1634,7 +1551,7 @@ class Family(Aggregate):
         Returns the decision, with the consent ids that permitted the action.
         """
         self._check_command(occurred_on, actor)
-        rules.check_new_id("outward action", action_id, self.outward_actions)
+        rules.check_new_id("outward action", action_id, self.action_ids)
         topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
                                                   channel, occurred_on)  # fmt: skip
         knows = self._check_family_knows(family_knows, occurred_on)
@@ -1691,7 +1608,7 @@ class Family(Aggregate):
         still know (present, agreed beforehand, or told afterwards).
         """
         self._check_command(occurred_on, actor)
-        rules.check_new_id("outward action", action_id, self.outward_actions)
+        rules.check_new_id("outward action", action_id, self.action_ids)
         rules.check_text("legal_basis", legal_basis)
         topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
                                                   channel, occurred_on)  # fmt: skip
@@ -1724,25 +1641,26 @@ class Family(Aggregate):
     ) -> None:
         """Record that the family was told of an action marked "inform afterwards"."""
         self._check_command(occurred_on, actor, after_end=True)
-        action = self.outward_actions.get(action_id)
-        if action is None:
+        if action_id not in self.action_ids:
             raise NotFoundError(
                 f"outward action {action_id} does not exist in this family"
             )
-        if action.family_knows.kind is not KnowledgeKind.INFORM_AFTERWARDS:
-            raise RuleViolationError(
-                f"outward action {action_id} was not marked 'inform afterwards': the "
-                f"family knew ({action.family_knows.kind.value})"
-            )
-        if action.informed_on is not None:
+        informed_on = self.informed.get(action_id)
+        if informed_on is not None:
             raise RuleViolationError(
                 f"the family was already informed of {action_id} on "
-                f"{action.informed_on.isoformat()}"
+                f"{informed_on.isoformat()}"
             )
-        if occurred_on < action.occurred_on:
+        taken_on = self.notices_owed.get(action_id)
+        if taken_on is None:
+            raise RuleViolationError(
+                f"outward action {action_id} was not marked 'inform afterwards': the "
+                "family knew of it when it was taken"
+            )
+        if occurred_on < taken_on:
             raise InvalidInputError(
                 f"{occurred_on.isoformat()} is before the action itself on "
-                f"{action.occurred_on.isoformat()}"
+                f"{taken_on.isoformat()}"
             )
         _check_enum("channel", channel, Channel)
         rules.check_text("note", note, required=False)
@@ -1763,13 +1681,12 @@ class Family(Aggregate):
         self._check_command(occurred_on, actor)
         if not isinstance(survey, Survey):
             raise InvalidInputError(f"survey must be a Survey, not {survey!r}")
-        rules.check_new_id("survey", survey.survey_id, self.surveys)
+        rules.check_new_id("survey", survey.survey_id, self.survey_ids)
         _check_enum("survey kind", survey.kind, SurveyKind)
-        if survey.kind is SurveyKind.BASELINE and any(
-            s.survey.kind is SurveyKind.BASELINE for s in self.surveys.values()
-        ):
+        if survey.kind is SurveyKind.BASELINE and self.baseline_on is not None:
             raise RuleViolationError(
-                "the family already has a baseline survey: record this one as annual"
+                "the family already has a baseline survey (of "
+                f"{self.baseline_on.isoformat()}): record this one as annual"
             )
         current = self.members_on(occurred_on)
         adults = {m: v for m, v in current.items() if v.kind is MemberKind.ADULT}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import TypeVar
 
@@ -86,7 +87,9 @@ def check_actor(actor: Actor) -> None:
     check_municipality(actor.municipality)
 
 
-def check_new_id(kind: str, new_id: K, existing: Mapping[K, object]) -> None:
+def check_new_id(
+    kind: str, new_id: K, existing: Mapping[K, object] | AbstractSet[K]
+) -> None:
     """Refuse an id that is already used for a record of this kind."""
     if new_id in existing:
         raise DuplicateIdError(

@@ -166,7 +166,9 @@ class StoreContract:
                 app.save(second)
             stored = _stored(app, family.id)
             assert len(stored) == 41
-            assert app.get_family(family.id, actor=READER).goals == first.goals
+            assert app.get_family(family.id, actor=READER).goal_standing == (
+                first.goal_standing
+            )
         finally:
             app.close()
 

@@ -206,7 +206,7 @@ def _setup(n_events: int, seed: int) -> _History:
 
 def _survey(h: _History) -> None:
     rng = h.rng
-    kind = SurveyKind.BASELINE if not h.family.surveys else SurveyKind.ANNUAL
+    kind = SurveyKind.BASELINE if not h.family.survey_ids else SurveyKind.ANNUAL
     survey = Survey(
         survey_id=SurveyId(uuid4()),
         kind=kind,

@@ -23,6 +23,7 @@ from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
+from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import (
     ERASED_DATE,
     ERASED_TEXT,
@@ -72,23 +73,16 @@ def state_at(
     *,
     as_of: date | None = None,
     as_recorded: date | datetime | None = None,
-) -> Family | None:
-    """The family as it stood: its events selected by both times, replayed in order.
+) -> FamilyRecord | None:
+    """The family's record as it stood: its events selected by both times, in order.
 
     None when the family was not enrolled by then. The version of the result is
-    that of the last event replayed.
+    that of the last event folded in.
     """
     selected = select_events(events, as_of=as_of, as_recorded=as_recorded)
     if not selected or not isinstance(selected[0], Family.Enrolled):
         return None
-    family = selected[0].mutate(None)
-    assert family is not None
-    for event in selected[1:]:
-        # Not event.mutate(): a late-recorded event may come after a gap.
-        event.apply(family)
-        family.version = event.originator_version
-        family.modified_on = event.timestamp
-    return family
+    return FamilyRecord.of(selected)
 
 
 @attrs.frozen
@@ -207,7 +201,7 @@ _ERASED_DAY = ERASED_DATE.isoformat()
 class _Words:
     """Translation of messages and of the library's enum values, for one family."""
 
-    def __init__(self, language: Language, family: Family) -> None:
+    def __init__(self, language: Language, family: FamilyRecord) -> None:
         self.gettext = translations(language).gettext
         self.family = family
 

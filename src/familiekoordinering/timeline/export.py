@@ -31,6 +31,7 @@ from typing import Any
 
 from familiekoordinering.access.log import AccessEntry
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import MemberId
 from familiekoordinering.errors import NotFoundError
 from familiekoordinering.timeline.entries import build_timeline
@@ -93,9 +94,7 @@ def access_export(
     reads of the family's data.
     """
     timeline = build_timeline(events, language=language, erased_at=erased_at)
-    family = events[0].mutate(None) if events else None
-    for event in events[1:]:
-        family = event.mutate(family)
+    family = FamilyRecord.of(events)
     if family is None:
         raise NotFoundError("an export needs the family's events")
     member = str(member_id) if member_id is not None else None

@@ -15,7 +15,7 @@ from html import escape
 
 from familiekoordinering.access.log import AccessEntry
 from familiekoordinering.domain.actions import KnowledgeKind
-from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.timeline.entries import Timeline, _Words
 from familiekoordinering.timeline.i18n import Language
 
@@ -39,7 +39,7 @@ th { background: #eef3f8; }
 
 
 def render_report(
-    family: Family,
+    family: FamilyRecord,
     timeline: Timeline,
     *,
     on: date,
