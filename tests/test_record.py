@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import typing
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -77,8 +78,8 @@ def assert_record_agrees(family: Family, record: FamilyRecord) -> None:
         for a in record.outward_actions.values()
         if a.legal_basis is None
     ]
-    assert sorted(map(repr, taken)) == sorted(
-        repr((t.kind, t.agency, t.topics, t.member_ids, day))
+    assert Counter(taken) == Counter(
+        (t.kind, t.agency, t.topics, t.member_ids, day)
         for t in family.actions_taken
         for day in t.days
     )
