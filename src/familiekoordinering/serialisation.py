@@ -531,7 +531,9 @@ def _unstructure_aggregate_state(
 ) -> dict[str, Any]:
     hooks = _state_hooks(conv, aggregate_cls)
     out: dict[str, Any] = {}
-    for name, value in state.items():
+    # By name, so that the stored bytes do not depend on the order in which
+    # the aggregate happened to set its attributes.
+    for name, value in sorted(state.items()):
         if name == "class_version":
             out[name] = value
             continue

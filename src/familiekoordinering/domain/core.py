@@ -120,6 +120,18 @@ class FamilyCore:
     research_consents: dict[MemberId, date]
     """Members whose answers may be used in research, and since when."""
 
+    def _start_core(self) -> None:
+        """Empty containers for the shared state (before the enrolment is applied)."""
+        self.members = {}
+        self.member_since = {}
+        self.departed = {}
+        self.coordinators = []
+        self.consents = {}
+        self.withdrawals = {}
+        self.refusals = {}
+        self.ended = None
+        self.research_consents = {}
+
     @property
     def coordinator(self) -> CoordinatorAssignment | None:
         """The current coordinator's assignment, if any."""

@@ -532,13 +532,7 @@ class Family(FamilyCore, Aggregate):
     # ------------------------------------------------------------ construction
 
     def __init__(self) -> None:
-        self.members = {}
-        self.member_since = {}
-        self.departed = {}
-        self.coordinators = []
-        self.consents = {}
-        self.withdrawals = {}
-        self.refusals = {}
+        self._start_core()
         self.goal_standing = {}
         self.step_standing = {}
         self.sector_plan_ids = set()
@@ -549,8 +543,6 @@ class Family(FamilyCore, Aggregate):
         self.informed = {}
         self.survey_ids = set()
         self.baseline_on = None
-        self.ended = None
-        self.research_consents = {}
 
     @classmethod
     def enrol(

@@ -74,15 +74,7 @@ class FamilyRecord(FamilyCore):
 
     def __init__(self, enrolled: Family.Enrolled) -> None:
         """Start the record from the family's enrolment."""
-        self.members = {}
-        self.member_since = {}
-        self.departed = {}
-        self.coordinators = []
-        self.consents = {}
-        self.withdrawals = {}
-        self.refusals = {}
-        self.ended = None
-        self.research_consents = {}
+        self._start_core()
         self.goals = {}
         self.steps = {}
         self.sector_plans = {}
