@@ -432,8 +432,16 @@ class PostgresViewStore:
                 "AND f.family_id = c.family_id"
             ).format(families),
         ]  # fmt: skip
+        # Planned for any generation (prepared, generic plans): the statistics
+        # of a table holding older generations say the new one is empty, and a
+        # plan made for an empty generation joins every row of it with every
+        # change of the batch, which grows without bound during a rebuild
+        # beside existing views. The generic plan looks up each change by the
+        # primary key. JIT compiling would cost more than these statements.
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL jit = off")
         for statement in statements:
-            cursor.execute(statement, {"g": generation})
+            cursor.execute(statement, {"g": generation}, prepare=True)
 
     @reconnecting
     def new_generation(self) -> int:
