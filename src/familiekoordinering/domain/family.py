@@ -429,7 +429,7 @@ class Family(FamilyCore, Aggregate):
             """Note the action: its day among its kind's, and any notice owed."""
             family: Family = aggregate
             family.action_ids.add(self.action_id)
-            family.note_taken(
+            family._note_taken(
                 self.kind, self.agency, self.topics, self.member_ids, self.occurred_on
             )
             if self.family_knows.kind is KnowledgeKind.INFORM_AFTERWARDS:
@@ -603,7 +603,7 @@ class Family(FamilyCore, Aggregate):
             )
         return copy
 
-    def note_taken(
+    def _note_taken(
         self,
         kind: OutwardActionKind,
         agency: Agency,
