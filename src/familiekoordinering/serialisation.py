@@ -422,6 +422,29 @@ def _memoised(
     return structure
 
 
+def _upcast_stored(cls: type[Any], state: dict[str, Any]) -> int:
+    """Bring a stored payload (of an event, or a snapshot's state) of ``cls`` up to date.
+
+    Pops its ``class_version`` and applies ``cls.upcast_vN_vN+1`` in turn, in
+    place, on the stored (JSON) form; returns the class's current version. A
+    payload of a newer version than this library knows is refused: reading it
+    as the old shape could silently drop what the newer version added.
+    """
+    current: int = getattr(cls, "class_version", 1)
+    version = state.pop("class_version", 1)
+    if not isinstance(version, int) or version > current:
+        msg = (
+            f"stored class_version {version!r} of {cls.__qualname__} is not one "
+            f"this library reads (it knows up to {current}): upgrade "
+            "familiekoordinering"
+        )
+        raise ValueError(msg)
+    while version < current:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    return current
+
+
 class _Codec:
     """Unstructures and structures one event class, field by field."""
 
@@ -469,22 +492,8 @@ class _Codec:
         return out
 
     def upcast(self, state: dict[str, Any]) -> None:
-        """Bring a stored payload of an older class version up to date, in place.
-
-        A payload of a newer version than this library knows is refused: reading
-        it as the old shape could silently drop what the newer version added.
-        """
-        from_version = state.pop("class_version", 1)
-        if not isinstance(from_version, int) or from_version > self.class_version:
-            msg = (
-                f"stored class_version {from_version!r} of {self.cls.__qualname__} is "
-                f"not one this library reads (it knows up to {self.class_version}): "
-                "upgrade familiekoordinering"
-            )
-            raise ValueError(msg)
-        while from_version < self.class_version:
-            getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
+        """Bring a stored payload of an older class version up to date, in place."""
+        _upcast_stored(self.cls, state)
 
     def structure(self, state: dict[str, Any]) -> dict[str, Any]:
         if self.class_version > 1 or "class_version" in state:
@@ -558,18 +567,7 @@ def _structure_aggregate_state(
     upcast it again. A newer version than this library knows is refused.
     """
     hooks = _state_hooks(conv, aggregate_cls)
-    current: int = getattr(aggregate_cls, "class_version", 1)
-    version = state.pop("class_version", 1)
-    if not isinstance(version, int) or version > current:
-        msg = (
-            f"stored class_version {version!r} of {aggregate_cls.__qualname__} is "
-            f"not one this library reads (it knows up to {current}): upgrade "
-            "familiekoordinering"
-        )
-        raise ValueError(msg)
-    while version < current:
-        getattr(aggregate_cls, f"upcast_v{version}_v{version + 1}")(state)
-        version += 1
+    current = _upcast_stored(aggregate_cls, state)
     out: dict[str, Any] = {}
     for name, value in state.items():
         _, structure, tp = hooks[name]
