@@ -28,6 +28,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Snapshot, datetime_now_with_tzinfo
 from eventsourcing.persistence import (
+    EventStore,
     IntegrityError,
     Mapper,
     MapperDeserialisationError,
@@ -103,6 +104,13 @@ from familiekoordinering.errors import (
     NotFoundError,
     RuleViolationError,
     StoreError,
+)
+from familiekoordinering.integrity import (
+    ChainedEventStore,
+    ChainedSnapshotStore,
+    ChainKey,
+    Heads,
+    chain_key,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
 from familiekoordinering.research import research_rows, to_csv
@@ -233,7 +241,26 @@ class FamilyCoordination(Application[UUID]):
             transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
         )
         cast(CattrsMapper, mapper).keyring = self.keyring
+        cast(CattrsMapper, mapper).chain = self.chain
         return mapper
+
+    @functools.cached_property
+    def chain(self) -> ChainKey:
+        """How this store's digests are made: keyed by the master key, if there is one."""
+        return chain_key(self.master_key)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """An event store that chains each family's events (see :mod:`.integrity`)."""
+        mapper = cast(CattrsMapper, self.mapper)
+        self._heads = Heads(self.recorder, mapper)
+        return ChainedEventStore(mapper, self.recorder, self._heads)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """A snapshot store whose snapshots name the digest of the event they follow."""
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return ChainedSnapshotStore(
+            cast(CattrsMapper, self.mapper), recorder, self._heads
+        )
 
     # eventsourcing reloads an aggregate from the store to snapshot it, once per
     # interval crossed. The family just saved is already in memory and complete

@@ -38,6 +38,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from familiekoordinering.domain.actions import FamilyKnows
 from familiekoordinering.domain.values import Agency
 from familiekoordinering.errors import ConfigurationError
+from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
 from familiekoordinering.protection.keys import Keyring
 from familiekoordinering.protection.sealing import (
     ERASED,
@@ -58,6 +59,9 @@ from familiekoordinering.protection.sealing import (
 )
 
 __all__ = ["CattrsMapper", "JSONBytesTranscoder", "converter", "make_converter"]
+
+_PREV = "_prev"
+_DIGEST = "_digest"
 
 _BASE_FIELDS = frozenset({"originator_id", "originator_version"})
 _AGGREGATE_BASE_STATE: dict[str, Any] = {
@@ -589,6 +593,10 @@ class CattrsMapper(Mapper[UUID]):
     payload keeps ids, dates, categories and scores readable, holds an index in
     place of each personal value and the values themselves, encrypted, in its
     ``_sealed`` member.
+
+    Written through :meth:`to_chained_stored_event`, a payload ends with the
+    chain members ``_prev`` and ``_digest`` (see
+    :mod:`familiekoordinering.integrity.chain`), made with ``chain``.
     """
 
     def __init__(
@@ -597,6 +605,7 @@ class CattrsMapper(Mapper[UUID]):
         compressor: Any = None,
         cipher: Any = None,
         keyring: Keyring | None = None,
+        chain: ChainKey | None = None,
     ) -> None:
         super().__init__(
             transcoder=transcoder or JSONBytesTranscoder(),
@@ -606,6 +615,7 @@ class CattrsMapper(Mapper[UUID]):
         self._codecs: dict[type[Any], _Codec] = {}
         self._conv = converter
         self.keyring = keyring
+        self.chain = chain or chain_key(None)
 
     def _codec(self, cls: type[Any]) -> _Codec:
         try:
@@ -658,9 +668,35 @@ class CattrsMapper(Mapper[UUID]):
         return holds_clear(self.transcoder.decode(data), codec.personal)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        """Convert a domain event (or snapshot) to its stored form."""
+        """Convert a domain event (or snapshot) to its stored form, unchained."""
         codec = self._codec(type(domain_event))
-        data = self.transcoder.encode(self._unstructure(codec, domain_event))
+        return self._stored(
+            domain_event,
+            codec.topic,
+            self.transcoder.encode(self._unstructure(codec, domain_event)),
+        )
+
+    def to_chained_stored_event(
+        self, domain_event: Any, prev: str
+    ) -> tuple[StoredEvent, str]:
+        """The stored form of a domain event (or snapshot) that follows ``prev``.
+
+        The payload ends with ``_prev`` and ``_digest``; returns the stored
+        event and its digest (what the family's next event will follow).
+        """
+        codec = self._codec(type(domain_event))
+        out = self._unstructure(codec, domain_event)
+        out[_PREV] = prev
+        data, digest = self.chain.chain(
+            self.transcoder.encode(out),
+            domain_event.originator_id,
+            domain_event.originator_version,
+            codec.topic,
+            snapshot=codec.is_snapshot,
+        )
+        return self._stored(domain_event, codec.topic, data), digest
+
+    def _stored(self, domain_event: Any, topic: str, data: bytes) -> StoredEvent:
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -668,8 +704,29 @@ class CattrsMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=codec.topic,
+            topic=topic,
             state=data,
+        )
+
+    def plain(self, data: bytes) -> bytes:
+        """A stored payload's JSON bytes: decrypted and decompressed, if configured."""
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return data
+
+    def digest_of(self, stored_event: StoredEvent) -> str:
+        """The digest a stored event carries, or stands for if written unchained."""
+        data = self.plain(stored_event.state)
+        chained = split_chained(data)
+        if chained is not None:
+            return chained.digest
+        return self.chain.unchained_digest(
+            stored_event.originator_id,
+            stored_event.originator_version,
+            stored_event.topic,
+            data,
         )
 
     def payload(
@@ -691,6 +748,8 @@ class CattrsMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
+        state.pop(_DIGEST, None)
+        state.pop(_PREV, None)
         codec = self._codec(resolve_topic(topic))
         sealed = state.pop(SEALED, None)
         if sealed is not None:
@@ -719,6 +778,8 @@ class CattrsMapper(Mapper[UUID]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             stored = self.transcoder.decode(data)
+            stored.pop(_DIGEST, None)
+            stored.pop(_PREV, None)
             sealed = stored.pop(SEALED, None)
             if sealed is None:
                 state = codec.structure(stored)
