@@ -69,10 +69,14 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
 
 
 def _run_ours(
-    db: Path | str, n: int, *, master_key: bytes | None = None
+    db: Path | str,
+    n: int,
+    *,
+    master_key: bytes | None = None,
+    app_class: type[FamilyCoordination] = FamilyCoordination,
 ) -> list[float]:
     # The default snapshot interval and cache; encryption when given a master key.
-    app = FamilyCoordination(db, master_key=master_key)
+    app = app_class(db, master_key=master_key)
     try:
         family = enrol_consenting_family(app)
 

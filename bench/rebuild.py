@@ -41,6 +41,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from bench.common import Result, Size, temp_dir
 from bench.fixtures import READER, build_history
 from familiekoordinering import Actor, Family, FamilyCoordination, Municipality, Role
+from familiekoordinering.integrity import GENESIS, chain_key
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.views.fold import operations
 from familiekoordinering.views.store import execute_grouped
@@ -55,6 +56,9 @@ SAMPLE = {Size.FULL: 20_000, Size.QUICK: 5_000, Size.TINY: 200, Size.NATIONAL: 2
 TARGET_EVENTS_PER_S = 50_000
 TARGET_RATIO = 20.0
 MEMORY_LIMIT_MB = 300
+_CHAIN = chain_key(None)
+VERIFY_TARGET_EVENTS_PER_S = 200_000
+"""The audit verifies at least this many events a second (``integrity-verify``)."""
 
 
 FAMILIES_PER_COORDINATOR = 25
@@ -113,16 +117,25 @@ def _write_log(
             for e in build_history(per_family).collect_events()
         ]
         numbers = range(first, families)
+        ids = {n: uuid.UUID(int=n + 1, version=4) for n in numbers}
+        # Each family's events chained as the library writes them.
+        prevs = dict.fromkeys(numbers, GENESIS)
         chunk: list[StoredEvent] = []
         for stored in template:
             for n in numbers:
-                family_id = uuid.UUID(int=n + 1, version=4)
+                family_id = ids[n]
                 state = stored.state
                 if stored.topic == Family.CoordinatorAssigned.TOPIC:
                     coordinator = f"c{n // FAMILIES_PER_COORDINATOR}"
                     state = _COORDINATOR.sub(
                         f'"coordinator_id":"{coordinator}"'.encode(), state
                     )
+                state, prevs[n] = _CHAIN.chain(
+                    b'%s,"_prev":"%s"}' % (state[:-1], prevs[n].encode()),
+                    family_id,
+                    stored.originator_version,
+                    stored.topic,
+                )
                 chunk.append(
                     StoredEvent(
                         family_id, stored.originator_version, stored.topic, state
@@ -258,13 +271,47 @@ def _baseline_raw(db: Path, sample: int, batch: int) -> float:
     return done / seconds
 
 
-def run(size: Size) -> Result:
-    """Run the benchmark at ``size``."""
+def _verify(db: Path, events: int) -> Result:
+    """How fast the audit verifies the store's chains, against reading the log bare."""
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    try:
+        started = time.perf_counter()
+        verification = app.integrity.verify_store()
+        seconds = time.perf_counter() - started
+        if verification.breaks or verification.events != events:
+            raise AssertionError(f"the benchmark store does not verify: {verification}")
+        started = time.perf_counter()
+        read = 0
+        start = 1
+        while notes := app.recorder.select_notifications(start=start, limit=5000):
+            read += len(notes)
+            start = notes[-1].id + 1
+        bare = time.perf_counter() - started
+    finally:
+        app.close()
+    return Result(
+        name="integrity-verify",
+        description=f"verify the chains of {events:,} events (the audit's first half) "
+        "on SQLite: every event's digest, its link, the log's running digest; "
+        "baseline: reading the same notifications with eventsourcing's recorder",
+        ours=events / seconds,
+        baseline=read / bare,
+        unit="events/s",
+        higher_is_better=True,
+        target=None,
+        minimum=VERIFY_TARGET_EVENTS_PER_S,
+        details={"events": events, "seconds": round(seconds, 2)},
+    )
+
+
+def run(size: Size) -> list[Result]:
+    """Run the benchmark at ``size`` (and the verification of the same store)."""
     with temp_dir() as tmp:
         db = tmp / "store.db"
         started = time.perf_counter()
         events = _write_log(db, FAMILIES[size], EVENTS_PER_FAMILY[size])
         written_in = time.perf_counter() - started
+        verify = _verify(db, events)
         ours = _ours(db, FAMILIES[size])
         ours_rate = ours["events"] / ours["seconds"]
         per_event = _baseline_per_event(db, min(SAMPLE[size], events))
@@ -275,34 +322,38 @@ def run(size: Size) -> Result:
         rss[min(len(rss) - 1, round(q * (len(rss) - 1)))]
         for q in (0.25, 0.5, 0.75, 1.0)
     ]
-    return Result(
-        name=NAME,
-        description=(
-            f"rebuild every view from {events:,} events ({FAMILIES[size]:,} families) on "
-            "SQLite; baseline: one transaction per event with eventsourcing's tracking"
+    return [
+        verify,
+        Result(
+            name=NAME,
+            description=(
+                f"rebuild every view from {events:,} events ({FAMILIES[size]:,} families) on "
+                "SQLite; baseline: one transaction per event with eventsourcing's tracking"
+            ),
+            ours=ours_rate,
+            baseline=per_event,
+            unit="events/s",
+            higher_is_better=True,
+            target=TARGET_RATIO,
+            minimum=TARGET_EVENTS_PER_S,
+            details={
+                "events": events,
+                "ours_seconds": round(ours["seconds"], 2),
+                "raw_executemany_events_per_s": round(raw),
+                "ours_vs_raw_executemany": round(ours_rate / raw, 2),
+                "rss_mb_at_25_50_75_100_pct": [round(x, 1) for x in quarter],
+                "peak_rss_mb": round(max(rss), 1),
+                "folding_process_peak_rss_mb": round(ours["child"], 1),
+                "memory_flat_under_limit": max(max(rss), ours["child"])
+                < MEMORY_LIMIT_MB,
+                "log_written_in_s": round(written_in, 1),
+                "store_mb": round(db_bytes / 2**20, 1),
+                "plan_query_ms_p50_p99": ours["plan_ms_p50_p99"],
+                "caseload_query_ms_p50_p99": ours["caseload_ms_p50_p99"],
+                "throughput_by_position": _throughput_curve(ours["rss"]),
+            },
         ),
-        ours=ours_rate,
-        baseline=per_event,
-        unit="events/s",
-        higher_is_better=True,
-        target=TARGET_RATIO,
-        minimum=TARGET_EVENTS_PER_S,
-        details={
-            "events": events,
-            "ours_seconds": round(ours["seconds"], 2),
-            "raw_executemany_events_per_s": round(raw),
-            "ours_vs_raw_executemany": round(ours_rate / raw, 2),
-            "rss_mb_at_25_50_75_100_pct": [round(x, 1) for x in quarter],
-            "peak_rss_mb": round(max(rss), 1),
-            "folding_process_peak_rss_mb": round(ours["child"], 1),
-            "memory_flat_under_limit": max(max(rss), ours["child"]) < MEMORY_LIMIT_MB,
-            "log_written_in_s": round(written_in, 1),
-            "store_mb": round(db_bytes / 2**20, 1),
-            "plan_query_ms_p50_p99": ours["plan_ms_p50_p99"],
-            "caseload_query_ms_p50_p99": ours["caseload_ms_p50_p99"],
-            "throughput_by_position": _throughput_curve(ours["rss"]),
-        },
-    )
+    ]
 
 
 def _throughput_curve(

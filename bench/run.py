@@ -36,7 +36,16 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import commands, encryption, plots, rebuild, replay, scaling, timeline
+from bench import (
+    commands,
+    encryption,
+    integrity,
+    plots,
+    rebuild,
+    replay,
+    scaling,
+    timeline,
+)
 from bench.common import Result, Size
 
 __all__ = ["BENCHMARKS", "main", "render", "self_check"]
@@ -52,6 +61,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     rebuild.NAME_POSTGRES: rebuild.run_postgres,
     timeline.NAME: timeline.run,
     encryption.NAME: encryption.run,
+    integrity.NAME: integrity.run,
     scaling.NAME: scaling.run,
 }
 """Every benchmark by name, in the order they run by default."""

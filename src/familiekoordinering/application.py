@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -26,7 +27,11 @@ from eventsourcing.application import (
     Application,
     ProcessingEvent,
 )
-from eventsourcing.domain import Snapshot, datetime_now_with_tzinfo
+from eventsourcing.domain import (
+    OriginatorVersionError,
+    Snapshot,
+    datetime_now_with_tzinfo,
+)
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
@@ -52,6 +57,8 @@ from familiekoordinering.audit import (
     FindingKind,
     audit_history,
     combine,
+    finding_of_break,
+    fingerprint_findings,
 )
 from familiekoordinering.checks import checked
 from familiekoordinering.domain.actions import Channel, FamilyKnows, OutwardAction
@@ -106,10 +113,14 @@ from familiekoordinering.errors import (
     StoreError,
 )
 from familiekoordinering.integrity import (
+    LEDGER_ID,
     ChainedEventStore,
     ChainedSnapshotStore,
     ChainKey,
+    Checkpoint,
+    Fingerprint,
     Heads,
+    StoreLedger,
     chain_key,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
@@ -125,6 +136,7 @@ from familiekoordinering.timeline import (
 )
 from familiekoordinering.timeline.export import access_export
 from familiekoordinering.timeline.report import render_report
+from familiekoordinering.verification import Integrity
 from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
 
 __all__ = ["Clock", "ConcurrentChangeError", "FamilyCoordination", "FamilySummary"]
@@ -303,8 +315,8 @@ class FamilyCoordination(Application[UUID]):
         """Close the store's connections (events, views, access log and keys)."""
         if "views" in self.__dict__:
             self.views.store.close()
-        if "access_log" in self.__dict__:
-            self.access_log.close()
+        if "_access_log" in self.__dict__:
+            self._access_log.close()
         if self.keyring is not None:
             self.keyring.store.close()
         super().close()
@@ -1032,14 +1044,18 @@ class FamilyCoordination(Application[UUID]):
     # ------------------------------------------------------------------ queries
 
     @functools.cached_property
-    def access_log(self) -> AccessLog:
+    def _access_log(self) -> AccessLog:
         """The access log (*innsynslogg*): every read of a family's data.
 
         Stored where the events are when the storage adapter provides one
-        (SQLite, PostgreSQL); in memory otherwise. Append and read only.
+        (SQLite, PostgreSQL); in memory otherwise; chained with the store's
+        chain key. Private: only the library's own reads append to it, and
+        :meth:`access_entries` reads it for an actor who may.
         """
         make = getattr(self.factory, "access_log", None)
-        log: AccessLog = make() if callable(make) else InMemoryAccessLog()
+        log: AccessLog = (
+            make(key=self.chain) if callable(make) else InMemoryAccessLog(self.chain)
+        )
         return log
 
     def _log_reads(
@@ -1060,7 +1076,7 @@ class FamilyCoordination(Application[UUID]):
         ]
         if entries:
             try:
-                self.access_log.append(entries)
+                self._access_log.append(entries)
             except Exception as e:
                 if not _is_store_failure(e):
                     raise
@@ -1095,7 +1111,7 @@ class FamilyCoordination(Application[UUID]):
     def access_entries(self, family_id: UUID, *, actor: Actor) -> list[AccessEntry]:
         """Every logged read of the family's data, oldest first (this read included)."""
         self._read(family_id, actor, Access.READ_TIMELINE, "access log")
-        return self.access_log.entries(family_id)
+        return self._access_log.entries(family_id)
 
     def decide(
         self,
@@ -1133,54 +1149,194 @@ class FamilyCoordination(Application[UUID]):
         return _family_at(events).overdue_notifications(on)
 
     def audit(
-        self, family_id: UUID | None = None, *, on: date, actor: Actor
+        self,
+        family_id: UUID | None = None,
+        *,
+        on: date,
+        actor: Actor,
+        checkpoint: Checkpoint | None = None,
+        fingerprint: Fingerprint | str | None = None,
     ) -> AuditReport:
-        """Audit the stored events of one family (or all of the actor's municipality).
+        """Verify, then audit, one family (or every family of the actor's municipality).
 
-        Reads what the store holds, event by event, and judges it with the pure
+        First the chains: every event's and snapshot's digest, that each event
+        follows the one before, and (for the whole store) the access log and
+        the store's log; with a ``checkpoint`` (see :meth:`checkpoint`), that
+        the store is an append-only extension of it; with a ``fingerprint``
+        (one family, as its report showed it), that the family's history up
+        to it is unchanged. Every break is a finding naming family, position
+        and kind. Then the rules: every readable event is judged with the pure
         consent rules (see :mod:`familiekoordinering.audit`); an event that
-        cannot be read is itself a finding. Needs the auditor role.
+        cannot be read is itself a finding, and the audit goes on past it.
+        Needs the auditor role, checked before anything is read.
         """
+        if isinstance(fingerprint, str):
+            fingerprint = Fingerprint.parse(fingerprint)
+        if fingerprint is not None and family_id is None:
+            raise InvalidInputError(
+                "a fingerprint is one family's: give the family's id with it"
+            )
         if family_id is None:
             require(actor, Access.AUDIT, municipality=actor.municipality)
-        family_ids = [family_id] if family_id is not None else list(self.family_ids())
-        results = []
-        audited = []
+            with _reading_the_store():
+                verification = self.integrity.verify_store(checkpoint)
+            family_ids = [
+                fid
+                for fid in self.family_ids()
+                if verification.municipalities.get(str(fid)) == actor.municipality
+            ]
+            found = None
+        else:
+            require(actor, Access.AUDIT, FamilyFacts(self._municipality_of(family_id)))
+            with _reading_the_store():
+                verification, found = self.integrity.verify_family(
+                    family_id, checkpoint, fingerprint
+                )
+            family_ids = [FamilyId(family_id)]
+        breaks = [
+            finding_of_break(b)
+            for b in verification.breaks
+            # A family whose intact enrolment is another municipality's is not
+            # this auditor's; one whose enrolment is broken or gone is everyone's.
+            if verification.municipalities.get(str(b.family_id), actor.municipality)
+            == actor.municipality
+        ]
+        if fingerprint is not None and family_id is not None:
+            breaks += fingerprint_findings(family_id, fingerprint, found)
+        results = [(breaks, 0)]
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
-            if not events and unreadable is None:
-                raise NotFoundError(f"family {fid} does not exist in this store")
-            enrolled = events[0] if events else None
-            if isinstance(enrolled, Family.Enrolled):
-                facts = FamilyFacts(enrolled.municipality)
-                if family_id is None and facts.municipality != actor.municipality:
-                    continue  # another municipality's family: not this auditor's
-                require(actor, Access.AUDIT, facts)
             findings, count = audit_history(fid, events, on=on)
-            if unreadable is not None:
-                findings.append(unreadable)
-            results.append((findings, count))
-            audited.append(fid)
-        self._log_reads(actor, Access.AUDIT, audited, "audit")
-        return combine(on, results)
+            results.append((findings + unreadable, count + len(unreadable)))
+        self._log_reads(actor, Access.AUDIT, family_ids, "audit")
+        return combine(on, results, verified=verification.events)
 
-    def _read_stored(
-        self, family_id: UUID
-    ) -> tuple[list[Family.Event], Finding | None]:
-        """The family's stored events up to the first one that cannot be read."""
+    def _municipality_of(self, family_id: UUID) -> str:
+        """The family's municipality from its stored enrolment, read as plain JSON.
+
+        Works when the rest of the family cannot be read; raises
+        :class:`NotFoundError` without an enrolment.
+        """
+        with _reading_the_store():
+            first = self.recorder.select_events(family_id, limit=1)
+        if not first:
+            raise NotFoundError(f"family {family_id} does not exist in this store")
+        try:
+            data = cast(CattrsMapper, self.mapper).plain(first[0].state)
+            return str(json.loads(data)["municipality"])
+        except (ValueError, KeyError, TypeError):
+            raise NotFoundError(
+                f"the first stored event of family {family_id} is not a readable "
+                "enrolment, so its municipality is unknown: audit the whole "
+                "municipality ('familiekoordinering audit') to see what broke"
+            ) from None
+
+    def _read_stored(self, family_id: UUID) -> tuple[list[Family.Event], list[Finding]]:
+        """The family's readable stored events, and a finding for each unreadable one."""
         events: list[Family.Event] = []
-        for stored in self.recorder.select_events(family_id):
+        unreadable: list[Finding] = []
+        with _reading_the_store():
+            stored_events = self.recorder.select_events(family_id)
+        for stored in stored_events:
             try:
                 events.append(cast(Family.Event, self.mapper.to_domain_event(stored)))
-            except MapperDeserialisationError as e:
-                return events, Finding(
-                    FindingKind.UNREADABLE_EVENT,
-                    family_id,
-                    stored.originator_version,
-                    events[-1].occurred_on if events else date.min,
-                    f"{e}; the audit of this family stops here",
+            except (MapperDeserialisationError, ConfigurationError) as e:
+                unreadable.append(
+                    Finding(
+                        FindingKind.UNREADABLE_EVENT,
+                        family_id,
+                        stored.originator_version,
+                        None,
+                        f"{e}; the audit judges the family's other events",
+                    )
                 )
-        return events, None
+        return events, unreadable
+
+    # ------------------------------------------------------------ integrity
+
+    @functools.cached_property
+    def integrity(self) -> Integrity:
+        """Checkpoints, chain starts, fingerprints and verification of this store."""
+        rows = getattr(self.factory, "select_chain_rows", None) or getattr(
+            self.factory, "select_notification_rows", None
+        )
+        snapshot_rows = getattr(self.factory, "snapshot_rows", None)
+        return Integrity(
+            key=self.chain,
+            recorder=self.recorder,
+            snapshots=self.snapshots.recorder if self.snapshots is not None else None,
+            mapper=cast(CattrsMapper, self.mapper),
+            access_log=lambda: self._access_log,
+            notification_rows=rows if callable(rows) else None,
+            snapshot_rows=snapshot_rows if callable(snapshot_rows) else None,
+            chain_starts=self._chain_starts,
+        )
+
+    def _ledger(self) -> StoreLedger | None:
+        try:
+            with _reading_the_store():
+                ledger: StoreLedger = self.repository.get(LEDGER_ID)
+        except AggregateNotFoundError:
+            return None
+        return ledger
+
+    def _chain_starts(self) -> list[tuple[int, int, str]]:
+        ledger = self._ledger()
+        return [] if ledger is None else list(ledger.chain_starts)
+
+    def checkpoint(self, *, actor: Actor) -> Checkpoint:
+        """The head of the store's history now, to keep outside the database.
+
+        Holds the newest notification id, the log's running digest, the
+        access log's head and the head of each of the actor's municipality's
+        families; no personal data. Write it with :meth:`Checkpoint.to_json`
+        and give it back to :meth:`audit` later. Needs the auditor role.
+        """
+        require(actor, Access.AUDIT, municipality=actor.municipality)
+        with _reading_the_store():
+            return self.integrity.checkpoint(
+                taken_at=self._now(), municipality=actor.municipality
+            )
+
+    def start_chain(self, *, actor: Actor) -> int:
+        """Start verification of a store written before events were chained.
+
+        Records, once, the newest notification id now, the number of events
+        and the log's running digest in the store's ledger: the audit accepts
+        events without digests up to there, and checks the log up to there
+        still gives that digest. Families whose newest snapshot carries no
+        digest get a new one. Returns the position recorded. Needs the
+        auditor role.
+        """
+        require(actor, Access.AUDIT, municipality=actor.municipality)
+        with _reading_the_store():
+            position, events, head = self.integrity.log_head()
+        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
+        ledger.start_chain(
+            position=position,
+            events=events,
+            head=head,
+            actor=actor,
+            recorded_at=self._now(),
+        )
+        self.save(ledger)
+        if self.snapshots is not None:
+            for family_id in self.integrity.unchained_snapshot_families():
+                self.snapshots.put([Snapshot.take(self._load(family_id))])
+        return position
+
+    def fingerprint(self, family_id: UUID, *, actor: Actor) -> Fingerprint:
+        """The head of the family's history as a short fingerprint.
+
+        The family's report and access export show it; ``audit(family_id,
+        fingerprint=…)`` later shows whether anything recorded up to it changed.
+        """
+        require(actor, Access.READ_TIMELINE, _facts(self._load(family_id)))
+        with _reading_the_store():
+            found = self.integrity.fingerprint(family_id)
+        if found is None:
+            raise NotFoundError(f"family {family_id} does not exist in this store")
+        return found
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
         with _reading_the_store():
@@ -1255,7 +1411,11 @@ class FamilyCoordination(Application[UUID]):
             events, language=language, as_of=on, erased_at=self._erased_at(family_id)
         )
         return render_report(
-            family, timeline, on=on, access_log=self.access_log.entries(family_id)
+            family,
+            timeline,
+            on=on,
+            access_log=self._access_log.entries(family_id),
+            fingerprint=self._fingerprint_of(events),
         )
 
     def access_export(
@@ -1282,7 +1442,9 @@ class FamilyCoordination(Application[UUID]):
                 e.topic,
                 mapper.payload(e.topic, e.state, e.originator_id, e.originator_version),
             )
-            for e in self.recorder.select_events(family_id)
+            for e in self.recorder.select_events(
+                family_id, lte=events[-1].originator_version
+            )
         ]
         return access_export(
             events,
@@ -1291,7 +1453,22 @@ class FamilyCoordination(Application[UUID]):
             member_id=member_id,
             language=language,
             erased_at=self._erased_at(family_id),
-            access_log=self.access_log.entries(family_id),
+            access_log=self._access_log.entries(family_id),
+            fingerprint=self._fingerprint_of(events),
+        )
+
+    def _fingerprint_of(
+        self, events: Sequence[Family.Event]
+    ) -> tuple[Fingerprint, date]:
+        """The fingerprint of the newest of ``events`` as stored, and when it was recorded."""
+        newest = events[-1]
+        with _reading_the_store():
+            digest = self._heads.digest_at(
+                newest.originator_id, newest.originator_version
+            )
+        return (
+            Fingerprint(newest.originator_version, digest),
+            newest.recorded_at.date(),
         )
 
     # ------------------------------------------------------------ research
@@ -1484,7 +1661,8 @@ for _name in (
     "act_under_legal_duty", "get_family", "access_entries", "decide",
     "open_notifications", "overdue_notifications", "audit", "family_history",
     "family_at", "timeline", "report", "access_export", "research_export", "erase",
-    "erasure", "due_for_erasure", "list_families",
+    "erasure", "due_for_erasure", "list_families", "checkpoint", "start_chain",
+    "fingerprint",
 ):  # fmt: skip
     setattr(FamilyCoordination, _name, checked(getattr(FamilyCoordination, _name)))
 
@@ -1560,6 +1738,11 @@ def _reading_the_store() -> Iterator[None]:
         yield
     except FamiliekoordineringError:
         raise
+    except OriginatorVersionError as e:
+        raise StoreError(
+            f"the stored history has a gap or an event out of place ({e}): it was "
+            "changed beneath the library; run 'familiekoordinering audit' to see where"
+        ) from e
     except Exception as e:
         if not _is_store_failure(e):
             raise

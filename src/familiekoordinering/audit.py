@@ -5,7 +5,13 @@ events as stored, rebuilds from them only what the consent rules need (members,
 consents, withdrawals, refusals, the programme's consent ages), and judges every
 outward action with the pure :func:`~familiekoordinering.domain.consent.decide`
 at the action's own date, so it also catches events that a faulty client wrote
-to the store without going through the aggregate. It reports:
+to the store without going through the aggregate. Before it judges, the
+application verifies the stored history's chains (see
+:mod:`familiekoordinering.integrity`); every break is a finding here. It reports:
+
+* every place where the stored history is not what was written: an event or
+  snapshot changed, inserted, deleted, moved, or the history cut short against
+  a checkpoint, and an access-log row changed or removed (each a violation);
 
 * every outward action no consent covered on its date (a violation);
 * every "inform afterwards" still open past its deadline (a violation), and
@@ -37,8 +43,18 @@ from familiekoordinering.domain.consent import (
 )
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.values import Member, MemberId
+from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
+from familiekoordinering.integrity.checkpoint import Fingerprint
 
-__all__ = ["AuditReport", "Finding", "FindingKind", "audit_history", "combine"]
+__all__ = [
+    "AuditReport",
+    "Finding",
+    "FindingKind",
+    "audit_history",
+    "combine",
+    "finding_of_break",
+    "fingerprint_findings",
+]
 
 
 class FindingKind(enum.StrEnum):
@@ -50,7 +66,30 @@ class FindingKind(enum.StrEnum):
     LEGAL_DUTY_ACTION = "legal_duty_action"
     UNKNOWN_MEMBER = "unknown_member"
     UNREADABLE_EVENT = "unreadable_event"
+    HISTORY_MODIFIED = "history_modified"
+    """Stored bytes are not what was written (an event, snapshot or log row)."""
+    HISTORY_INSERTED = "history_inserted"
+    """Something is stored that the library, holding the store's key, did not write."""
+    HISTORY_DELETED = "history_deleted"
+    """Something written is missing from the middle of a history (or a whole family)."""
+    HISTORY_REORDERED = "history_reordered"
+    """Something written is stored at another position."""
+    HISTORY_TRUNCATED = "history_truncated"
+    """The newest part of a history is gone, against a checkpoint."""
+    HISTORY_UNCHAINED = "history_unchained"
+    """Stored before chaining began, with no chain start recorded over it."""
+    FINGERPRINT_MISMATCH = "fingerprint_mismatch"
+    """The family's history is not the one its fingerprint was taken of."""
 
+
+_OF_BREAK = {
+    BreakKind.MODIFIED: FindingKind.HISTORY_MODIFIED,
+    BreakKind.INSERTED: FindingKind.HISTORY_INSERTED,
+    BreakKind.DELETED: FindingKind.HISTORY_DELETED,
+    BreakKind.REORDERED: FindingKind.HISTORY_REORDERED,
+    BreakKind.TRUNCATED: FindingKind.HISTORY_TRUNCATED,
+    BreakKind.UNCHAINED: FindingKind.HISTORY_UNCHAINED,
+}
 
 _VIOLATIONS = frozenset(
     {
@@ -58,19 +97,29 @@ _VIOLATIONS = frozenset(
         FindingKind.OVERDUE_NOTIFICATION,
         FindingKind.UNKNOWN_MEMBER,
         FindingKind.UNREADABLE_EVENT,
+        FindingKind.FINGERPRINT_MISMATCH,
+        *_OF_BREAK.values(),
     }
 )
 
 
 @attrs.frozen
 class Finding:
-    """One thing the audit found, at a position in a family's stored history."""
+    """One thing the audit found, at a position in a family's stored history.
+
+    ``family_id`` is None for a finding about the store as a whole;
+    ``version`` is then the notification id (and an access-log row's
+    sequence number for a break in the access log); ``occurred_on`` is None
+    where no event date can be read.
+    """
 
     kind: FindingKind
-    family_id: UUID
+    family_id: UUID | None
     version: int
-    occurred_on: date
+    occurred_on: date | None
     message: str
+    ledger: Ledger = Ledger.EVENTS
+    """Which stored history the finding is in (events unless a break says otherwise)."""
 
     @property
     def is_violation(self) -> bool:
@@ -79,10 +128,19 @@ class Finding:
 
     def __str__(self) -> str:
         label = "VIOLATION" if self.is_violation else "note"
-        return (
-            f"{label} {self.kind.value}: family {self.family_id} event {self.version} "
-            f"({self.occurred_on.isoformat()}): {self.message}"
+        position = {
+            Ledger.EVENTS: f"event {self.version}",
+            Ledger.SNAPSHOTS: f"snapshot at event {self.version}",
+            Ledger.ACCESS_LOG: f"access-log row {self.version}",
+            Ledger.STORE: f"store position {self.version}",
+        }[self.ledger]
+        where = (
+            position
+            if self.family_id is None
+            else f"family {self.family_id} {position}"
         )
+        when = f" ({self.occurred_on.isoformat()})" if self.occurred_on else ""
+        return f"{label} {self.kind.value}: {where}{when}: {self.message}"
 
 
 @attrs.frozen
@@ -93,6 +151,8 @@ class AuditReport:
     families: int
     events: int
     findings: tuple[Finding, ...]
+    verified: int = 0
+    """How many stored events had their chain verified."""
 
     @property
     def violations(self) -> tuple[Finding, ...]:
@@ -100,15 +160,26 @@ class AuditReport:
         return tuple(f for f in self.findings if f.is_violation)
 
     @property
+    def breaks(self) -> tuple[Finding, ...]:
+        """The findings that the stored history is not what was written."""
+        return tuple(f for f in self.findings if f.kind in _BREAK_KINDS)
+
+    @property
     def exit_status(self) -> int:
-        """1 when there is any violation, 0 otherwise (for the command line)."""
+        """1 when there is any violation, 0 otherwise (for the command line).
+
+        The command line exits 2 when the audit could not run at all (a usage
+        or access error): "findings" and "could not run" never share a status.
+        """
         return 1 if self.violations else 0
 
     def __str__(self) -> str:
         lines = [str(f) for f in self.findings]
         lines.append(
-            f"Audited {self.families} families, {self.events} events as of "
-            f"{self.on.isoformat()}: {len(self.violations)} violation(s), "
+            f"Verified the chains of {self.verified} stored events; audited "
+            f"{self.families} families, {self.events} events as of "
+            f"{self.on.isoformat()}: {len(self.violations)} violation(s) "
+            f"({len(self.breaks)} in the stored history), "
             f"{len(self.findings) - len(self.violations)} note(s)."
         )
         return "\n".join(lines)
@@ -302,11 +373,56 @@ def audit_history(
     return findings, count
 
 
-def combine(on: date, results: Sequence[tuple[list[Finding], int]]) -> AuditReport:
-    """Put the audits of several families into one report."""
+def combine(
+    on: date, results: Sequence[tuple[list[Finding], int]], *, verified: int = 0
+) -> AuditReport:
+    """Put the audits of several families into one report.
+
+    A result with a count of 0 holds findings about no family's events (the
+    verification's) and does not count as a family.
+    """
     return AuditReport(
         on=on,
-        families=len(results),
+        families=sum(1 for _, count in results if count),
         events=sum(count for _, count in results),
         findings=tuple(f for findings, _ in results for f in findings),
+        verified=verified,
     )
+
+
+_BREAK_KINDS = frozenset({*_OF_BREAK.values(), FindingKind.FINGERPRINT_MISMATCH})
+
+
+def finding_of_break(found: Break) -> Finding:
+    """The audit finding for a break in a stored history."""
+    return Finding(
+        _OF_BREAK[found.kind],
+        found.family_id,
+        found.position,
+        None,
+        found.message,
+        found.ledger,
+    )
+
+
+def fingerprint_findings(
+    family_id: UUID, fingerprint: Fingerprint, digest: str | None
+) -> list[Finding]:
+    """A finding unless the family's event at the fingerprint's version has its digest."""
+    if digest is not None and fingerprint.matches(digest):
+        return []
+    why = (
+        f"the family's history has no event {fingerprint.version}"
+        if digest is None
+        else f"event {fingerprint.version} is not the one the fingerprint was taken of"
+    )
+    return [
+        Finding(
+            FindingKind.FINGERPRINT_MISMATCH,
+            family_id,
+            fingerprint.version,
+            None,
+            f"fingerprint {fingerprint}: {why}: the history recorded up to it was "
+            "changed since it was shown",
+        )
+    ]

@@ -44,6 +44,7 @@ from familiekoordinering.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from familiekoordinering.integrity import Checkpoint
 from familiekoordinering.protection import load_master_key, new_master_key
 from familiekoordinering.store import DEFAULT_STORE
 from familiekoordinering.text import render_caseload, render_plan
@@ -221,8 +222,9 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser(
         "audit",
-        help="check the stored events: uncovered actions, overdue notices, legal duties "
-        "(exit 1 on any violation)",
+        help="verify the stored history's chains, then check the events: uncovered "
+        "actions, overdue notices, legal duties (exit 0: nothing found; 1: "
+        "findings; 2: could not run)",
     )
     audit.add_argument("family_id", metavar="FAMILY_ID", nargs="?", default=None)
     audit.add_argument(
@@ -230,6 +232,34 @@ def _parser() -> argparse.ArgumentParser:
         type=_date,
         default=None,
         help="judge deadlines as of DATE (default: today)",
+    )
+    audit.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="prove the store is an append-only extension of this checkpoint "
+        "(written by 'checkpoint')",
+    )
+    audit.add_argument(
+        "--fingerprint",
+        default=None,
+        metavar="VERSION-HEX",
+        help="with FAMILY_ID: prove the family's history up to this fingerprint "
+        "(from its report or access export) is unchanged",
+    )
+
+    checkpoint = commands.add_parser(
+        "checkpoint",
+        help="write the head of the store's history as JSON, to keep outside the "
+        "database (for 'audit --checkpoint')",
+    )
+    checkpoint.add_argument(
+        "--output", default=None, metavar="PATH", help="write it here (default: stdout)"
+    )
+
+    commands.add_parser(
+        "chain",
+        help="start verifying a store written before events were chained (once)",
     )
     return parser
 
@@ -525,9 +555,65 @@ def _export(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id) if args.family_id else None
-    report = app.audit(family_id, on=args.on or _today(), actor=_actor(args))
+    checkpoint = None
+    if args.checkpoint:
+        try:
+            text = Path(args.checkpoint).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InvalidInputError(
+                f"cannot read the checkpoint {args.checkpoint}: {e}"
+            ) from None
+        checkpoint = Checkpoint.from_json(text)
+    report = app.audit(
+        family_id,
+        on=args.on or _today(),
+        actor=_actor(args),
+        checkpoint=checkpoint,
+        fingerprint=args.fingerprint,
+    )
     print(report)
     return report.exit_status
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    app = _open(args)
+    checkpoint = app.checkpoint(actor=_actor(args))
+    text = checkpoint.to_json()
+    if args.output:
+        _write_new(Path(args.output), text)
+        print(
+            f"wrote {args.output}: position {checkpoint.position}, "
+            f"{checkpoint.events} events, {len(checkpoint.families)} families; keep "
+            "it outside the database",
+            file=sys.stderr,
+        )
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
+def _chain(args: argparse.Namespace) -> int:
+    app = _open(args)
+    position = app.start_chain(actor=_actor(args))
+    print(
+        f"verification of {app.store} starts after notification {position}: events "
+        "up to there carry no digest and are covered by the recorded log digest"
+    )
+    return EXIT_OK
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write ``text`` to a new file readable by its owner only (0600)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise InvalidInputError(
+            f"{path} exists already: give a new file (a checkpoint is never overwritten)"
+        ) from None
+    except OSError as e:
+        raise InvalidInputError(f"cannot write {path}: {e.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _erase(args: argparse.Namespace) -> int:
@@ -563,6 +649,8 @@ def _retention(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
+    "chain": _chain,
+    "checkpoint": _checkpoint,
     "caseload": _caseload,
     "migrate": _migrate,
     "projections": _projections,
@@ -586,7 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"familiekoordinering: {e}", file=sys.stderr)
-        return EXIT_ERROR
+        # The audit's 1 means "findings": that it could not run is 2.
+        return EXIT_USAGE if args.command == "audit" else EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:

@@ -13,6 +13,8 @@ from familiekoordinering.integrity.chain import (
     chain_key,
     split_chained,
 )
+from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
+from familiekoordinering.integrity.ledger import LEDGER_ID, StoreLedger
 from familiekoordinering.integrity.store import (
     ChainedEventStore,
     ChainedSnapshotStore,
@@ -21,14 +23,18 @@ from familiekoordinering.integrity.store import (
 
 __all__ = [
     "GENESIS",
+    "LEDGER_ID",
     "Break",
     "BreakKind",
     "ChainKey",
     "Chained",
     "ChainedEventStore",
     "ChainedSnapshotStore",
+    "Checkpoint",
+    "Fingerprint",
     "Heads",
     "Ledger",
+    "StoreLedger",
     "chain_key",
     "split_chained",
 ]

@@ -8,7 +8,7 @@ and ``_digest``, the digest of the event itself::
 
 ``_digest`` is SHA-256 — or, when the store has a master key, HMAC-SHA-256
 under a key derived from it, which the database never holds — over a tag,
-the family's id, the event's version, its topic and the payload's bytes as
+the family's id (32 hex digits), the event's version, its topic and the payload's bytes as
 written up to and including ``_prev`` (sealed personal data included, so the
 chain still verifies after the family's key was destroyed). Changing any byte
 of an event, moving it to another position or family, or removing an event
@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -35,9 +36,11 @@ import attrs
 __all__ = [
     "DIGEST_HEX",
     "GENESIS",
+    "TAIL",
     "ChainKey",
     "Chained",
     "chain_key",
+    "family_hex",
     "split_chained",
 ]
 
@@ -49,6 +52,10 @@ GENESIS = "0" * DIGEST_HEX
 _PREV = b',"_prev":"'
 _DIGEST = b',"_digest":"'
 _TAIL = len(_DIGEST) + DIGEST_HEX + 2  # ,"_digest":"<64>"}
+_DIGEST_TAIL = _TAIL
+TAIL = re.compile(rb',"_prev":"([0-9a-f]{64})","_digest":"([0-9a-f]{64})"\}\Z')
+"""The chain members at the end of a stored payload (``_prev``, ``_digest``)."""
+TAIL_LENGTH = len(_PREV) + DIGEST_HEX + 1 + _TAIL
 _PREV_TAIL = len(_PREV) + DIGEST_HEX + 2  # ,"_prev":"<64>"}
 
 _EVENT = b"familiekoordinering/event/1\0"
@@ -89,13 +96,21 @@ class ChainKey:
     # ------------------------------------------------------------------ events
 
     def event_digest(
-        self, family_id: UUID | str, version: int, topic: str, body: bytes
+        self,
+        family_id: UUID | str | bytes,
+        version: int,
+        topic: str | bytes,
+        body: bytes,
     ) -> str:
         """The digest of an event whose payload up to its ``_prev`` is ``body``."""
         return self.digest(b"".join((_EVENT, _head(family_id, version, topic), body)))
 
     def snapshot_digest(
-        self, family_id: UUID | str, version: int, topic: str, body: bytes
+        self,
+        family_id: UUID | str | bytes,
+        version: int,
+        topic: str | bytes,
+        body: bytes,
     ) -> str:
         """The digest of a snapshot (tagged apart, so an event cannot pass for one)."""
         return self.digest(
@@ -103,7 +118,11 @@ class ChainKey:
         )
 
     def unchained_digest(
-        self, family_id: UUID | str, version: int, topic: str, data: bytes
+        self,
+        family_id: UUID | str | bytes,
+        version: int,
+        topic: str | bytes,
+        data: bytes,
     ) -> str:
         """The digest standing for an event written before chaining began.
 
@@ -115,9 +134,9 @@ class ChainKey:
     def chain(
         self,
         body: bytes,
-        family_id: UUID | str,
+        family_id: UUID | str | bytes,
         version: int,
-        topic: str,
+        topic: str | bytes,
         *,
         snapshot: bool = False,
     ) -> tuple[bytes, str]:
@@ -146,10 +165,11 @@ class ChainKey:
 
     def log_hash(self) -> Any:
         """A running digest over the notification log (see :meth:`log_entry`)."""
-        if self.secret is None:
-            h = hashlib.sha256()
-        else:
-            h = hmac.new(self.secret, digestmod="sha256")
+        h: Any = (
+            hashlib.sha256()
+            if self.secret is None
+            else hmac.new(self.secret, digestmod="sha256")
+        )
         h.update(_LOG)
         return h
 
@@ -169,8 +189,19 @@ def chain_key(master_key: bytes | None) -> ChainKey:
     return ChainKey(hmac.digest(master_key, _DERIVE, "sha256"))
 
 
-def _head(family_id: UUID | str, version: int, topic: str) -> bytes:
-    return f"{family_id}\0{version}\0{topic}\0".encode()
+def family_hex(family_id: UUID | str | bytes) -> bytes:
+    """A family id as digests name it: 32 lower-case hex digits, as bytes."""
+    if isinstance(family_id, UUID):
+        return family_id.hex.encode("ascii")
+    if isinstance(family_id, str):
+        return family_id.replace("-", "").lower().encode("ascii")
+    return family_id
+
+
+def _head(family_id: UUID | str | bytes, version: int, topic: str | bytes) -> bytes:
+    if isinstance(topic, str):
+        topic = topic.encode()
+    return b"%s\0%d\0%s\0" % (family_hex(family_id), version, topic)
 
 
 @attrs.frozen

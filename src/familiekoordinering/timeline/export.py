@@ -14,7 +14,11 @@ with the package, see :func:`export_schema`):
 * ``timeline`` — the same events as readable entries (see
   :class:`~familiekoordinering.timeline.TimelineEntry`);
 * ``access_log`` — every read of the family's data: when, by whom (user,
-  role, municipality), why and what.
+  role, municipality), why and what;
+* ``fingerprint`` — the head of the family's stored history when exported:
+  ``fingerprint`` (``VERSION-HEX``, for ``familiekoordinering audit FAMILY_ID
+  --fingerprint``), the event ``version`` it is of and the day that event was
+  ``recorded_on`` (absent from exports made before version 0.10).
 
 For one member, ``events`` and ``timeline`` hold the family-wide events
 (enrolment, coordinators, the end of follow-up) and every event that names the
@@ -34,6 +38,7 @@ from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import MemberId
 from familiekoordinering.errors import NotFoundError
+from familiekoordinering.integrity.checkpoint import Fingerprint
 from familiekoordinering.timeline.entries import build_timeline
 from familiekoordinering.timeline.i18n import DEFAULT_LANGUAGE, Language
 
@@ -85,6 +90,7 @@ def access_export(
     language: Language | str = DEFAULT_LANGUAGE,
     erased_at: datetime | None = None,
     access_log: Sequence[AccessEntry] = (),
+    fingerprint: tuple[Fingerprint, date] | None = None,
 ) -> dict[str, Any]:
     """Everything stored about the family (or one member) as JSON-able data.
 
@@ -124,7 +130,7 @@ def access_export(
         for m in family.members.values()
         if member is None or str(m.member_id) == member
     ]
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "family_id": str(family.id),
         "label": family.label,
@@ -164,3 +170,11 @@ def access_export(
             for a in access_log
         ],
     }
+    if fingerprint is not None:
+        shown, recorded_on = fingerprint
+        out["fingerprint"] = {
+            "fingerprint": str(shown),
+            "version": shown.version,
+            "recorded_on": recorded_on.isoformat(),
+        }
+    return out

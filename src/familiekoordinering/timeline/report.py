@@ -16,6 +16,7 @@ from html import escape
 from familiekoordinering.access.log import AccessEntry
 from familiekoordinering.domain.actions import KnowledgeKind
 from familiekoordinering.domain.record import FamilyRecord
+from familiekoordinering.integrity.checkpoint import Fingerprint
 from familiekoordinering.timeline.entries import Timeline, _Words
 from familiekoordinering.timeline.i18n import Language
 
@@ -44,8 +45,12 @@ def render_report(
     *,
     on: date,
     access_log: Sequence[AccessEntry] = (),
+    fingerprint: tuple[Fingerprint, date] | None = None,
 ) -> str:
     """The report as one HTML page, in the timeline's language, as it stands ``on``.
+
+    ``fingerprint`` is the head of the family's stored history and the day it
+    was recorded: shown so that the family can later have it checked.
 
     ``access_log`` lists who has read the family's record (the access log).
     """
@@ -182,6 +187,23 @@ def render_report(
         add("</tbody></table>")
     else:
         add(f"<p>{e(w('No one has read your record yet.'))}</p>")
+
+    if fingerprint is not None:
+        shown, recorded_on = fingerprint
+        add(f"<h2>{e(w('Proof that nothing has been changed'))}</h2>")
+        add(
+            "<p>"
+            + e(
+                w(
+                    "Fingerprint of your record: {fingerprint} (entry {version}, "
+                    "recorded {date}).",
+                    fingerprint=str(shown),
+                    version=shown.version,
+                    date=recorded_on.isoformat(),
+                )
+            )
+            + f" <span class='small'>{e(w('Keep it. With it, the municipality can show you later that nothing recorded up to that day has been changed.'))}</span></p>"  # noqa: E501
+        )
 
     add(f"<h2>{e(w('Everything recorded, in order'))}</h2><ol>")
     for entry in timeline.entries:

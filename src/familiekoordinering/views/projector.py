@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from familiekoordinering.errors import FamiliekoordineringError
+from familiekoordinering.integrity.ledger import LEDGER_TOPIC
 from familiekoordinering.views.fold import Operation, operations
 from familiekoordinering.views.store import ViewStore
 
@@ -245,6 +246,8 @@ def fold_rows(
     """
     ops: list[Operation] = []
     for notification_id, family_id, version, topic, state in rows:
+        if topic.startswith(LEDGER_TOPIC):
+            continue  # the store's own ledger, not a family's event
         try:
             ops += operations(
                 family_id, topic, payload(topic, state, family_id, version)

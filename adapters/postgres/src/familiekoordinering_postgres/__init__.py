@@ -10,6 +10,7 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -19,6 +20,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
+from familiekoordinering.integrity.chain import ChainKey
 from familiekoordinering_postgres.access_log import PostgresAccessLog
 from familiekoordinering_postgres.connection import schema_lock
 from familiekoordinering_postgres.keys import PostgresKeyStore
@@ -116,6 +118,41 @@ class Factory(es_postgres.PostgresFactory):
                 for n, family, version, topic, state in cursor.fetchall()
             ]
 
+    def snapshot_rows(self) -> Iterator[tuple[str, int, str, bytes]]:
+        """Every row of the snapshots table, whatever family it names, for the audit.
+
+        Streamed through a server-side cursor.
+        """
+        table = sql.SQL("{}.{}").format(
+            sql.Identifier(self._schema),
+            sql.Identifier((self.env.name.lower() or "stored") + "_snapshots"),
+        )
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            exists = cursor.execute(
+                "SELECT to_regclass(%s)", (table.as_string(conn),)
+            ).fetchone()
+        if not exists or exists[0] is None:
+            return  # no process of this store ever took a snapshot
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(
+                "fk_snapshot_rows", row_factory=tuple_row, binary=True
+            ) as cursor,
+        ):
+            cursor.execute(
+                sql.SQL(
+                    "SELECT originator_id::text, originator_version, topic, state "
+                    "FROM {}"
+                ).format(table)
+            )
+            while rows := cursor.fetchmany(500):
+                for family, version, topic, state in rows:
+                    yield family, version, topic, bytes(state)
+
     def listener(self) -> NotificationListener:
         """A listener woken by every save (for ``projections run``)."""
         return NotificationListener(self._conninfo, self._events_table)
@@ -124,9 +161,14 @@ class Factory(es_postgres.PostgresFactory):
         """The read models' store, in the same database and schema as the events."""
         return PostgresViewStore(self._conninfo, schema=self._schema)
 
-    def access_log(self) -> PostgresAccessLog:
-        """The access log, in the same database and schema as the events."""
-        return PostgresAccessLog(self._conninfo, schema=self._schema)
+    def access_log(self, key: ChainKey | None = None) -> PostgresAccessLog:
+        """The access log, in the same database and schema as the events.
+
+        ``key`` chains its rows (the store's chain key; unkeyed when None).
+        """
+        if key is None:
+            return PostgresAccessLog(self._conninfo, schema=self._schema)
+        return PostgresAccessLog(self._conninfo, schema=self._schema, key=key)
 
     def key_store(self) -> PostgresKeyStore:
         """The families' wrapped data keys, in the same database and schema."""

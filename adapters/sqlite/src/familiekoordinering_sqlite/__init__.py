@@ -11,12 +11,14 @@ the families' wrapped keys (:class:`SQLiteKeyStore`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 from eventsourcing import sqlite as es_sqlite
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
+from familiekoordinering.integrity.chain import ChainKey
 from familiekoordinering_sqlite.access_log import SQLiteAccessLog
 from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
@@ -61,22 +63,74 @@ class Factory(es_sqlite.SQLiteFactory):
                 (start, limit),
             )
             rows = cursor.fetchall()
-        # eventsourcing keeps UUIDs as 32 hex digits; the views use the usual form.
-        return [
-            (n, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}", v, topic, state)
-            if len(h) == 32
-            else (n, h, v, topic, state)
-            for n, h, v, topic, state in rows
-        ]
+        return [(n, _canonical(h), v, topic, state) for n, h, v, topic, state in rows]
+
+    def select_chain_rows(
+        self, start: int, limit: int
+    ) -> list[tuple[int, bytes, int, bytes, bytes]]:
+        """Notifications from ``start`` for the audit's verification, as stored.
+
+        Family ids (32 hex digits) and topics come as bytes, which is what the
+        digests are made of: no conversion per row.
+        """
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT rowid, CAST(originator_id AS BLOB), originator_version, "
+                "CAST(topic AS BLOB), state FROM stored_events WHERE rowid >= ? "
+                "ORDER BY rowid LIMIT ?",
+                (start, limit),
+            )
+            rows: list[tuple[int, bytes, int, bytes, bytes]] = cursor.fetchall()
+        return rows
+
+    def snapshot_rows(self) -> Iterator[tuple[str, int, str, bytes]]:
+        """Every row of the snapshots table, whatever family it names, for the audit.
+
+        Read in batches, in key order.
+        """
+        select = (
+            "SELECT originator_id, originator_version, topic, state "
+            "FROM stored_snapshots WHERE (originator_id, originator_version) > (?, ?) "
+            "ORDER BY originator_id, originator_version LIMIT 500"
+        )
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                "name = 'stored_snapshots'"
+            )
+            if not cursor.fetchall():
+                return  # no process of this store ever took a snapshot
+        after: tuple[str, int] = ("", -1)
+        while True:
+            with self.datastore.transaction(commit=False) as cursor:
+                cursor.execute(select, after)
+                rows = cursor.fetchall()
+            for h, version, topic, state in rows:
+                yield _canonical(h), version, topic, state
+            if len(rows) < 500:
+                return
+            after = (rows[-1][0], rows[-1][1])
 
     def view_store(self) -> SQLiteViewStore:
         """The read models' store, in the same SQLite file as the events."""
         return SQLiteViewStore(self._db_name)
 
-    def access_log(self) -> SQLiteAccessLog:
-        """The access log, in the same SQLite file as the events."""
-        return SQLiteAccessLog(self._db_name)
+    def access_log(self, key: ChainKey | None = None) -> SQLiteAccessLog:
+        """The access log, in the same SQLite file as the events.
+
+        ``key`` chains its rows (the store's chain key; unkeyed when None).
+        """
+        if key is None:
+            return SQLiteAccessLog(self._db_name)
+        return SQLiteAccessLog(self._db_name, key=key)
 
     def key_store(self) -> SQLiteKeyStore:
         """The families' wrapped data keys, in the same SQLite file as the events."""
         return SQLiteKeyStore(self._db_name)
+
+
+def _canonical(h: str) -> str:
+    """Eventsourcing keeps UUIDs as 32 hex digits; the views use the usual form."""
+    if len(h) == 32:
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return h

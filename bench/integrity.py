@@ -1,0 +1,141 @@
+"""Benchmark ``integrity``: the cost of chaining every event to the one before.
+
+Both sides are ours, on fresh SQLite files, in the same run; the baseline is
+the previous code path — the same library with eventsourcing's own event and
+snapshot stores, which write events without ``_prev`` and ``_digest`` — so the
+ratio is the price of the chain alone:
+
+``integrity-commands``
+    ``record_contact`` one command at a time, as in :mod:`bench.commands`.
+    Target: at most 5 % slower.
+``integrity-replay``
+    Loading a five-year family of :func:`build_history`'s mix with snapshots
+    off, as in :mod:`bench.replay`. Target: at most 10 % slower.
+
+How fast the audit verifies a municipality's store is measured in
+:mod:`bench.rebuild` (``integrity-verify``), on its 2 M-event store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import EventStore
+
+from bench.commands import COMMANDS, _rate, _run_ours
+from bench.common import (
+    Result,
+    Size,
+    stored_size,
+    summarise,
+    temp_dir,
+    time_alternating,
+)
+from bench.fixtures import READER, build_history
+from familiekoordinering import FamilyCoordination
+
+__all__ = ["NAME", "Unchained", "run"]
+
+NAME = "integrity"
+COMMANDS_TARGET = 1 / 1.05
+REPLAY_TARGET = 1 / 1.10
+EVENTS = {Size.FULL: 2000, Size.QUICK: 1000, Size.TINY: 40}
+ROUNDS = {Size.FULL: 3, Size.QUICK: 2, Size.TINY: 1}
+REPEATS = {Size.FULL: 7, Size.QUICK: 5, Size.TINY: 1}
+
+
+class Unchained(FamilyCoordination):
+    """The previous code path: eventsourcing's own stores, no chain (benchmarks only)."""
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """eventsourcing's event store."""
+        store = super().construct_event_store()  # keeps the heads the app reads
+        return EventStore(mapper=self.mapper, recorder=store.recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """eventsourcing's snapshot store."""
+        return EventStore(
+            mapper=self.mapper,
+            recorder=self.factory.aggregate_recorder(purpose="snapshots"),
+        )
+
+
+def _commands(size: Size, tmp: Path) -> Result:
+    n = COMMANDS[size]
+    plain_rates, chained_rates = [], []
+    for i in range(ROUNDS[size]):
+        plain_rates.append(
+            _rate(_run_ours(tmp / f"plain{i}.db", n, app_class=Unchained))
+        )
+        chained_rates.append(_rate(_run_ours(tmp / f"chained{i}.db", n)))
+    return Result(
+        name=f"{NAME}-commands",
+        description=f"{n} x record_contact on SQLite, each event chained to the one "
+        "before; baseline: the same without the chain (eventsourcing's own event "
+        f"store; best of {ROUNDS[size]} alternating rounds)",
+        ours=max(chained_rates),
+        baseline=max(plain_rates),
+        unit="commands/s",
+        higher_is_better=True,
+        target=COMMANDS_TARGET,
+        details={
+            "chained_rates": chained_rates,
+            "plain_rates": plain_rates,
+            "chained_bytes_per_event": stored_size(tmp / "chained0.db").bytes_per_row,
+            "plain_bytes_per_event": stored_size(tmp / "plain0.db").bytes_per_row,
+        },
+    )
+
+
+def _store(db: Path, n: int, app_class: type[FamilyCoordination]) -> UUID:
+    app = app_class(db, snapshot_interval=None)
+    try:
+        family = build_history(n)
+        app.save(family)
+        return family.id
+    finally:
+        app.close()
+
+
+def _replay(size: Size, tmp: Path) -> Result:
+    n, repeats = EVENTS[size], REPEATS[size]
+    plain_db, chained_db = tmp / "replay-plain.db", tmp / "replay-chained.db"
+    plain_id = _store(plain_db, n, Unchained)
+    chained_id = _store(chained_db, n, FamilyCoordination)
+    apps: list[Any] = [
+        Unchained(plain_db, snapshot_interval=None, cache_size=0),
+        FamilyCoordination(chained_db, snapshot_interval=None, cache_size=0),
+    ]
+    try:
+        times = time_alternating(
+            repeats,
+            lambda: apps[0].get_family(plain_id, actor=READER),
+            lambda: apps[1].get_family(chained_id, actor=READER),
+        )
+    finally:
+        for app in apps:
+            app.close()
+    plain_s, chained_s = summarise(times[0]), summarise(times[1])
+    return Result(
+        name=f"{NAME}-replay",
+        description=f"load a family of {n} chained events from SQLite, no snapshots; "
+        f"baseline: the same family stored without the chain (best of {repeats})",
+        ours=chained_s["best"] / n * 1e6,
+        baseline=plain_s["best"] / n * 1e6,
+        unit="µs/event",
+        higher_is_better=False,
+        target=REPLAY_TARGET,
+        details={
+            "n": n,
+            "chained_median_us_per_event": chained_s["median"] / n * 1e6,
+            "plain_median_us_per_event": plain_s["median"] / n * 1e6,
+        },
+    )
+
+
+def run(size: Size) -> list[Result]:
+    """Run both measurements at ``size``."""
+    with temp_dir() as tmp:
+        return [_commands(size, tmp), _replay(size, tmp)]

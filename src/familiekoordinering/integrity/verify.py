@@ -1,0 +1,517 @@
+"""Verify a store's notification log and snapshots against their chains.
+
+:class:`LogVerifier` is fed the store's notifications in order (in batches,
+as plain rows) and the snapshot rows first; it checks, for every event, its
+own digest, that it follows the family's previous event, and that versions
+run on without a gap; it keeps the log's running digest and each family's
+head, so that a :class:`~familiekoordinering.integrity.Checkpoint` can be
+taken from it or checked against it. It reads no store itself (the
+application feeds it), so it is tested on plain rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from hashlib import sha256
+from hmac import digest as hmac_digest
+from typing import Any
+from uuid import UUID
+
+from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
+from familiekoordinering.integrity.chain import (
+    _DIGEST_TAIL,
+    _EVENT,
+    DIGEST_HEX,
+    GENESIS,
+    TAIL_LENGTH,
+    ChainKey,
+    family_hex,
+    split_chained,
+)
+from familiekoordinering.integrity.checkpoint import FAMILY_HEX, Checkpoint
+
+__all__ = ["LogVerifier", "NotificationRow", "SnapshotRow"]
+
+NotificationRow = tuple[int, str | bytes, int, str | bytes, bytes]
+"""A notification as the verifier reads it: id, family id, version, topic, JSON bytes.
+
+The family id may be a UUID's text or its 32 hex digits as bytes, the topic
+text or UTF-8 bytes (what a database hands out fastest).
+"""
+SnapshotRow = tuple[str | bytes, int, str | bytes, bytes]
+"""A snapshot row: family id, version, topic, JSON bytes."""
+
+_ENROLLED = b"familiekoordinering:Family.Enrolled"
+_GENESIS = GENESIS.encode()
+_DIGEST_MARK = b',"_digest":"'
+_PREV_MARK = b',"_prev":"'
+_PREV_AT = TAIL_LENGTH - len(_PREV_MARK)
+"""Where ``_prev``'s value starts, counted from the end."""
+_REORDER_REACH = 16
+"""How far from its position a moved event is looked for (only when one is broken)."""
+
+
+class LogVerifier:
+    """Checks a store's log as it is fed (see the module docs).
+
+    ``chained_from``: notifications up to this id may carry no digest (they
+    were written before chaining began, and a recorded chain start covers
+    them); after it, an event without one is a break. ``checkpoint``: a
+    checkpoint to hold the store against.
+    """
+
+    def __init__(
+        self,
+        key: ChainKey,
+        *,
+        checkpoint: Checkpoint | None = None,
+        chained_from: int = 0,
+    ) -> None:
+        self.key = key
+        self.checkpoint = checkpoint
+        self.chained_from = chained_from
+        self.breaks: list[Break] = []
+        self.position = 0
+        self.events = 0
+        self._heads: dict[bytes, tuple[int, bytes]] = {}
+        self._municipalities: dict[bytes, str] = {}
+        self._log = key.log_hash()
+        self._at_checkpoint: tuple[int, str] | None = None
+        self._broken: set[tuple[bytes, int]] = set()
+        self._wanted: dict[tuple[bytes, int], bytes | None] = {}
+        self._snapshots: list[tuple[bytes, int, bytes]] = []
+        self._seen_chained = False
+        self._newest_snapshot: dict[bytes, int] = {}
+        self._unchained_snapshots: list[tuple[bytes, int]] = []
+        if checkpoint is not None:
+            for family_id, (version, _) in checkpoint.families.items():
+                self._wanted[family_hex(family_id), version] = None
+
+    @property
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Each family's newest (version, digest) as stored, by family id."""
+        return {
+            str(UUID(family.decode())): (version, digest.decode())
+            for family, (version, digest) in self._heads.items()
+        }
+
+    @property
+    def municipalities(self) -> dict[str, str]:
+        """Each family's municipality (by id), from its enrolment where that is intact."""
+        return {
+            str(UUID(family.decode())): municipality
+            for family, municipality in self._municipalities.items()
+        }
+
+    # --------------------------------------------------------------- feeding
+
+    def want(self, family_id: str | bytes, version: int) -> None:
+        """Keep the digest of event ``version`` of the family (see :meth:`digest_at`)."""
+        self._wanted.setdefault((family_hex(family_id), version), None)
+
+    def digest_at(self, family_id: str | bytes, version: int) -> str | None:
+        """The digest event ``version`` of the family carries, if wanted and seen."""
+        found = self._wanted.get((family_hex(family_id), version))
+        return None if found is None else found.decode()
+
+    def feed_snapshots(self, rows: Iterable[SnapshotRow]) -> None:
+        """Check snapshots' own digests; their links are checked by :meth:`finish`.
+
+        Feed them before the notifications.
+        """
+        for family_id, version, topic, data in rows:
+            family = family_hex(family_id)
+            newest = self._newest_snapshot.get(family, 0)
+            self._newest_snapshot[family] = max(newest, version)
+            chained = split_chained(data)
+            if chained is None:
+                self._unchained_snapshots.append((family, version))
+                continue
+            expected = self.key.snapshot_digest(family, version, topic, chained.body)
+            if expected != chained.digest:
+                self._break(
+                    BreakKind.MODIFIED,
+                    Ledger.SNAPSHOTS,
+                    family,
+                    version,
+                    "the snapshot's bytes are not what was written",
+                )
+                continue
+            self.want(family, version)
+            self._snapshots.append((family, version, chained.prev.encode()))
+
+    def feed(self, rows: Iterable[NotificationRow]) -> None:
+        """Check notifications, in the order of their ids.
+
+        The hot loop of the audit: family ids and topics may come as bytes
+        (32 hex digits, UTF-8) straight from the database, and digests stay
+        bytes until they are reported.
+        """
+        secret = self.key.secret
+        heads = self._heads
+        wanted = self._wanted
+        entries: list[bytes] = []
+        checkpoint_position = (
+            self.checkpoint.position if self.checkpoint is not None else None
+        )
+        for notification_id, family, version, topic, data in rows:
+            if not isinstance(family, bytes):
+                family = family_hex(family)
+            if not isinstance(topic, bytes):
+                topic = topic.encode()
+            if (
+                checkpoint_position is not None
+                and self._at_checkpoint is None
+                and notification_id > checkpoint_position
+            ):
+                self._log.update(b"".join(entries))
+                entries.clear()
+                self._at_checkpoint = (self.events, self._log.copy().hexdigest())
+            # The chain members sit at fixed places at the end (see chain.TAIL).
+            end = len(data)
+            intact = True
+            if (
+                data.startswith(_DIGEST_MARK, end - _DIGEST_TAIL)
+                and data.startswith(_PREV_MARK, end - TAIL_LENGTH)
+                and data.endswith(b'"}')
+            ):
+                self._seen_chained = True
+                prev = data[end - _PREV_AT : end - _DIGEST_TAIL - 1]
+                digest = data[end - DIGEST_HEX - 2 : end - 2]
+                body = data[: end - _DIGEST_TAIL] + b"}"
+                message = b"%s%s\0%d\0%s\0%s" % (_EVENT, family, version, topic, body)
+                if (
+                    sha256(message).hexdigest()
+                    if secret is None
+                    else hmac_digest(secret, message, "sha256").hex()
+                ).encode() != digest:
+                    self._bad_digest(family, version, topic, body, digest)
+                    intact = False
+            else:
+                digest = self.key.unchained_digest(
+                    family, version, topic, data
+                ).encode()
+                prev = None
+                if notification_id > self.chained_from:
+                    self._unchained(family, version)
+                    intact = False
+            last = heads.get(family)
+            if last is None:
+                if version != 1:
+                    self._break(
+                        BreakKind.DELETED,
+                        Ledger.EVENTS,
+                        family,
+                        version,
+                        f"the family's history starts at event {version}: "
+                        f"{_events(1, version - 1)} missing",
+                    )
+                elif prev is not None and prev != _GENESIS:
+                    self._link(family, version)
+                heads[family] = (version, digest)
+            else:
+                last_version, last_digest = last
+                if version <= last_version:
+                    self._break(
+                        BreakKind.REORDERED,
+                        Ledger.EVENTS,
+                        family,
+                        version,
+                        f"stored after event {last_version} of the same family",
+                    )
+                else:
+                    if version > last_version + 1:
+                        self._break(
+                            BreakKind.DELETED,
+                            Ledger.EVENTS,
+                            family,
+                            last_version + 1,
+                            f"{_events(last_version + 1, version - 1)} missing",
+                        )
+                    elif prev is not None and prev != last_digest:
+                        self._link(family, version)
+                    heads[family] = (version, digest)
+            if topic == _ENROLLED and intact:
+                # Only an intact enrolment tells whose family it is: a forged
+                # municipality must not hide the family's breaks from its auditor.
+                municipality = _municipality(data)
+                if municipality is not None:
+                    self._municipalities[family] = municipality
+            if (family, version) in wanted:
+                wanted[family, version] = digest
+            entries.append(b"%d:%s;" % (notification_id, digest))
+            self.position = notification_id
+            self.events += 1
+        self._log.update(b"".join(entries))
+
+    # ---------------------------------------------------------------- results
+
+    def head(self) -> str:
+        """The log's running digest over every notification fed."""
+        return str(self._log.hexdigest())
+
+    def take_checkpoint(
+        self,
+        *,
+        taken_at: datetime,
+        access_log: tuple[int, str] | None,
+        municipality: str | None = None,
+    ) -> Checkpoint:
+        """A checkpoint of what was fed (families of ``municipality``, or all)."""
+        return Checkpoint(
+            taken_at=taken_at,
+            keyed=self.key.keyed,
+            position=self.position,
+            events=self.events,
+            head=self.head(),
+            families={
+                UUID(family.decode()): (version, digest[:FAMILY_HEX].decode())
+                for family, (version, digest) in self._heads.items()
+                if municipality is None
+                or self._municipalities.get(family) == municipality
+            },
+            access_log=access_log,
+            municipality=municipality,
+        )
+
+    def finish(self, *, store_level: bool = True) -> list[Break]:
+        """Every break found, once everything was fed (snapshots and the checkpoint too).
+
+        ``store_level=False`` when only some families were fed: the checkpoint
+        is then held against those families only, not the store's whole log.
+        """
+        for family_id, version in self._unchained_snapshots:
+            # Before a chain start, older snapshots were written unchained; they
+            # are never read again once a newer one exists.
+            if self.chained_from > 0 and version < self._newest_snapshot[family_id]:
+                continue
+            self._break(
+                BreakKind.UNCHAINED if self.chained_from <= 0 else BreakKind.INSERTED,
+                Ledger.SNAPSHOTS,
+                family_id,
+                version,
+                "the snapshot carries no digest, so nothing shows it stands for the "
+                "family's events: "
+                + (
+                    "run 'familiekoordinering chain' once (it takes new snapshots)"
+                    if self.chained_from <= 0
+                    else "it was written beneath the library"
+                ),
+            )
+        for family_id, version, prev in self._snapshots:
+            if self._wanted.get((family_id, version)) != prev:
+                self._break(
+                    BreakKind.MODIFIED,
+                    Ledger.SNAPSHOTS,
+                    family_id,
+                    version,
+                    f"the snapshot does not stand for event {version} as stored "
+                    "(the event or the snapshot was changed, or the event is gone)",
+                )
+        if self.checkpoint is not None:
+            self._against(self.checkpoint, store_level=store_level)
+        return self.breaks
+
+    def chain_start_break(self, position: int, events: int) -> Break:
+        """The break when the log up to a recorded chain start no longer gives its digest."""
+        return Break(
+            BreakKind.MODIFIED,
+            Ledger.STORE,
+            None,
+            position,
+            f"chaining began at notification {position} with {events} event(s) "
+            f"before it; the store now holds {self.events} there, and they are not "
+            "what they were: events written before chaining was started were "
+            "changed, removed or inserted since",
+        )
+
+    # ---------------------------------------------------------------- helpers
+
+    def _against(self, checkpoint: Checkpoint, *, store_level: bool) -> None:
+        if checkpoint.keyed != self.key.keyed:
+            self._break(
+                BreakKind.MODIFIED,
+                Ledger.STORE,
+                None,
+                checkpoint.position,
+                "the checkpoint was taken "
+                + ("with" if checkpoint.keyed else "without")
+                + " the master key, and this audit runs "
+                + ("with" if self.key.keyed else "without")
+                + " it: audit with the same key",
+            )
+            return
+        for family_id, (version, digest) in checkpoint.families.items():
+            fid = family_hex(family_id)
+            head = self._heads.get(fid)
+            if head is None:
+                self._break(
+                    BreakKind.DELETED,
+                    Ledger.EVENTS,
+                    fid,
+                    1,
+                    f"the whole family ({version} event(s) at the checkpoint of "
+                    f"{checkpoint.taken_at:%Y-%m-%d %H:%M}) is gone from the store",
+                )
+            elif head[0] < version:
+                self._break(
+                    BreakKind.TRUNCATED,
+                    Ledger.EVENTS,
+                    fid,
+                    head[0] + 1,
+                    f"{_events(head[0] + 1, version, past=True)} in the store at the checkpoint "
+                    f"of {checkpoint.taken_at:%Y-%m-%d %H:%M}, and gone now",
+                )
+            else:
+                stored = self._wanted.get((fid, version))
+                if stored is None or stored[:FAMILY_HEX].decode() != digest:
+                    self._break(
+                        BreakKind.MODIFIED,
+                        Ledger.EVENTS,
+                        fid,
+                        version,
+                        "the family's history up to this event is not what it was at "
+                        f"the checkpoint of {checkpoint.taken_at:%Y-%m-%d %H:%M}",
+                    )
+        if not store_level:
+            return
+        at = self._at_checkpoint or (self.events, self.head())
+        if self.position < checkpoint.position or at[0] < checkpoint.events:
+            self._break(
+                BreakKind.TRUNCATED,
+                Ledger.STORE,
+                None,
+                checkpoint.position,
+                f"the checkpoint counted {checkpoint.events} event(s) up to "
+                f"notification {checkpoint.position}; the store holds {at[0]} there",
+            )
+        elif at[1] != checkpoint.head:
+            self._break(
+                BreakKind.MODIFIED,
+                Ledger.STORE,
+                None,
+                checkpoint.position,
+                "the store's log up to the checkpoint is not what it was: an event "
+                "was changed, removed, inserted or moved",
+            )
+
+    def _bad_digest(
+        self, family_id: bytes, version: int, topic: bytes, body: bytes, stored: bytes
+    ) -> None:
+        key = self.key
+        digest = stored.decode()
+        if (
+            key.keyed
+            and key.unkeyed().event_digest(family_id, version, topic, body) == digest
+        ):
+            self._break(
+                BreakKind.INSERTED,
+                Ledger.EVENTS,
+                family_id,
+                version,
+                "the event was written without the store's key: it was forged "
+                "beneath the library",
+            )
+            return
+        for other in range(max(1, version - _REORDER_REACH), version + _REORDER_REACH):
+            if (
+                other != version
+                and key.event_digest(family_id, other, topic, body) == digest
+            ):
+                self._break(
+                    BreakKind.REORDERED,
+                    Ledger.EVENTS,
+                    family_id,
+                    version,
+                    f"the event stored here was written as event {other}",
+                )
+                return
+        self._break(
+            BreakKind.MODIFIED,
+            Ledger.EVENTS,
+            family_id,
+            version,
+            "the event's bytes are not what was written (or it was moved here "
+            "from another family or topic)",
+        )
+
+    def _unchained(self, family_id: bytes, version: int) -> None:
+        if self._seen_chained or self.chained_from > 0:
+            self._break(
+                BreakKind.INSERTED,
+                Ledger.EVENTS,
+                family_id,
+                version,
+                "the event carries no digest, where every event written by this "
+                "library does: it was written beneath the library",
+            )
+        else:
+            self._break(
+                BreakKind.UNCHAINED,
+                Ledger.EVENTS,
+                family_id,
+                version,
+                "the event was written before chaining began: run "
+                "'familiekoordinering chain' once to start verification here",
+            )
+
+    def _link(self, family_id: bytes, version: int) -> None:
+        if (family_id, version - 1) in self._broken or (
+            family_id,
+            version,
+        ) in self._broken:
+            return
+        self._break(
+            BreakKind.MODIFIED,
+            Ledger.EVENTS,
+            family_id,
+            max(version - 1, 1),
+            f"event {version} does not follow this event as stored: it was "
+            "replaced, or an event was inserted before it",
+        )
+
+    def _break(
+        self,
+        kind: BreakKind,
+        ledger: Ledger,
+        family_id: bytes | None,
+        position: int,
+        message: str,
+    ) -> None:
+        if family_id is not None:
+            self._broken.add((family_id, position))
+            if _uuid(family_id) is None:
+                message += f" (stored under the malformed family id {family_id!r})"
+        self.breaks.append(
+            Break(
+                kind,
+                ledger,
+                _uuid(family_id) if family_id is not None else None,
+                position,
+                message,
+            )
+        )
+
+
+def _events(first: int, last: int, *, past: bool = False) -> str:
+    """``event 4 is`` or ``events 4–7 are`` (``was``/``were`` in the past)."""
+    if first == last:
+        return f"event {first} {'was' if past else 'is'}"
+    return f"events {first}–{last} {'were' if past else 'are'}"
+
+
+def _uuid(family: bytes) -> UUID | None:
+    try:
+        return UUID(family.decode("latin-1"))
+    except ValueError:
+        return None
+
+
+def _municipality(data: bytes) -> str | None:
+    try:
+        doc: Mapping[str, Any] = json.loads(data)
+        return str(doc["municipality"])
+    except (ValueError, KeyError, TypeError):
+        return None

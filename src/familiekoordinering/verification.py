@@ -1,0 +1,263 @@
+"""Verifying a whole store: reads its rows through ports and feeds the pure verifiers.
+
+:class:`Integrity` is what the application delegates to for checkpoints,
+chain starts, fingerprints and the verification half of the audit. It reads
+the store's notification log in batches (through the adapter's fast row
+reader, or eventsourcing's recorder), every snapshot row, and the access log,
+and hands plain rows to the pure verifiers
+(:class:`~familiekoordinering.integrity.verify.LogVerifier`,
+:class:`~familiekoordinering.integrity.access_log.AccessLogVerifier`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder
+
+from familiekoordinering.access.log import AccessLog
+from familiekoordinering.integrity.access_log import AccessLogVerifier
+from familiekoordinering.integrity.breaks import Break
+from familiekoordinering.integrity.chain import ChainKey, family_hex, split_chained
+from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
+from familiekoordinering.integrity.verify import (
+    LogVerifier,
+    NotificationRow,
+    SnapshotRow,
+)
+
+__all__ = ["Integrity", "Verification"]
+
+_BATCH = 5000
+
+
+class _Plain(Protocol):
+    def plain(self, data: bytes) -> bytes: ...
+
+    def digest_of(self, stored_event: Any) -> str: ...
+
+
+@attrs.frozen
+class Verification:
+    """What verifying a store (or one family) found."""
+
+    breaks: tuple[Break, ...]
+    events: int
+    """How many events were verified."""
+    municipalities: dict[str, str]
+    """Each family's municipality (by id as text), as far as its enrolment tells."""
+    access_rows: int = 0
+    """How many access-log rows were verified."""
+
+
+class Integrity:
+    """Checkpoints, chain starts, fingerprints and verification over one store."""
+
+    def __init__(
+        self,
+        *,
+        key: ChainKey,
+        recorder: ApplicationRecorder,
+        snapshots: AggregateRecorder | None,
+        mapper: _Plain,
+        access_log: Callable[[], AccessLog],
+        notification_rows: Callable[[int, int], Sequence[NotificationRow]] | None,
+        snapshot_rows: Callable[[], Iterator[SnapshotRow]] | None,
+        chain_starts: Callable[[], list[tuple[int, int, str]]],
+    ) -> None:
+        self.key = key
+        self._recorder = recorder
+        self._snapshots = snapshots
+        self._mapper = mapper
+        self._access_log = access_log
+        self._fast_rows = notification_rows
+        self._fast_snapshots = snapshot_rows
+        self._chain_starts = chain_starts
+        # eventsourcing's own cipher or compressor, if the app configured one.
+        self._encrypted = bool(
+            getattr(mapper, "cipher", None) or getattr(mapper, "compressor", None)
+        )
+
+    # ------------------------------------------------------------- reading
+
+    def _rows(self, start: int, limit: int) -> Sequence[NotificationRow]:
+        rows: Sequence[NotificationRow]
+        if self._fast_rows is not None:
+            rows = self._fast_rows(start, limit)
+        else:
+            rows = [
+                (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+                for n in self._recorder.select_notifications(start=start, limit=limit)
+            ]
+        if self._encrypted:
+            plain = self._mapper.plain
+            return [(n, f, v, t, plain(s)) for n, f, v, t, s in rows]
+        return rows
+
+    def _log(self, upto: int | None = None) -> Iterator[Sequence[NotificationRow]]:
+        start = 1
+        while True:
+            rows = self._rows(start, _BATCH)
+            if upto is not None:
+                rows = [row for row in rows if row[0] <= upto]
+            if rows:
+                yield rows
+            if len(rows) < _BATCH:
+                return
+            start = rows[-1][0] + 1
+
+    def _all_snapshots(self) -> Iterator[SnapshotRow]:
+        plain = self._mapper.plain
+        if self._fast_snapshots is not None:
+            for family_id, version, topic, state in self._fast_snapshots():
+                yield family_id, version, topic, plain(state)
+            return
+        stored = getattr(self._snapshots, "_stored_events", None)
+        for s in stored or ():
+            yield str(s.originator_id), s.originator_version, s.topic, plain(s.state)
+
+    def unchained_snapshot_families(self) -> list[UUID]:
+        """The families whose newest snapshot carries no digest (written before chaining)."""
+        newest: dict[bytes, tuple[int, bool]] = {}
+        for family_id, version, _, data in self._all_snapshots():
+            family = family_hex(family_id)
+            known = newest.get(family)
+            if known is None or known[0] < version:
+                newest[family] = (version, split_chained(data) is None)
+        return [UUID(f.decode()) for f, (_, unchained) in newest.items() if unchained]
+
+    def _verifier(self, checkpoint: Checkpoint | None) -> LogVerifier:
+        starts = self._chain_starts()
+        return LogVerifier(
+            self.key,
+            checkpoint=checkpoint,
+            chained_from=max((position for position, _, _ in starts), default=0),
+        )
+
+    # -------------------------------------------------------------- verify
+
+    def verify_store(self, checkpoint: Checkpoint | None = None) -> Verification:
+        """Verify every snapshot, event and access-log row of the store."""
+        verifier = self._verifier(checkpoint)
+        verifier.feed_snapshots(self._all_snapshots())
+        for rows in self._log():
+            verifier.feed(rows)
+        breaks = verifier.finish()
+        breaks += self._chain_start_breaks(verifier)
+        access, count = self._verify_access_log(checkpoint)
+        return Verification(
+            tuple(breaks + access), verifier.events, verifier.municipalities, count
+        )
+
+    def verify_family(
+        self,
+        family_id: UUID,
+        checkpoint: Checkpoint | None = None,
+        fingerprint: Fingerprint | None = None,
+    ) -> tuple[Verification, str | None]:
+        """Verify one family's events and snapshots (and a checkpoint's word on it).
+
+        Also returns the digest of the event a ``fingerprint`` names, if stored.
+        """
+        mine = (
+            None
+            if checkpoint is None
+            else attrs.evolve(
+                checkpoint,
+                families={
+                    f: head for f, head in checkpoint.families.items() if f == family_id
+                },
+            )
+        )
+        # Without notification ids, a family's events are numbered 0: events
+        # without a digest pass only where a chain start was recorded.
+        verifier = LogVerifier(
+            self.key, checkpoint=mine, chained_from=0 if self._chain_starts() else -1
+        )
+        fid = str(family_id)
+        if fingerprint is not None:
+            verifier.want(fid, fingerprint.version)
+        plain = self._mapper.plain
+        if self._snapshots is not None:
+            verifier.feed_snapshots(
+                (fid, s.originator_version, s.topic, plain(s.state))
+                for s in self._snapshots.select_events(family_id)
+            )
+        stored = self._recorder.select_events(family_id)
+        verifier.feed(
+            (0, fid, s.originator_version, s.topic, plain(s.state)) for s in stored
+        )
+        breaks = verifier.finish(store_level=False)
+        found = (
+            None
+            if fingerprint is None
+            else verifier.digest_at(fid, fingerprint.version)
+        )
+        return Verification(
+            tuple(breaks), verifier.events, verifier.municipalities
+        ), found
+
+    def _verify_access_log(
+        self, checkpoint: Checkpoint | None
+    ) -> tuple[list[Break], int]:
+        log = self._access_log()
+        verifier = AccessLogVerifier(
+            self.key, checkpoint.access_log if checkpoint is not None else None
+        )
+        start = 1
+        count = 0
+        while True:
+            rows = log.rows(start, _BATCH)
+            verifier.feed(rows)
+            count += len(rows)
+            if len(rows) < _BATCH:
+                break
+            start = rows[-1].seq + 1
+        return verifier.finish(), count
+
+    def _chain_start_breaks(self, verifier: LogVerifier) -> list[Break]:
+        """Check that the log up to each recorded chain start still gives its digest."""
+        starts = self._chain_starts()
+        if not starts:
+            return []
+        breaks: list[Break] = []
+        for position, events, head in starts:
+            again = LogVerifier(self.key)
+            for rows in self._log(upto=position):
+                again.feed(rows)
+            if again.events != events or again.head() != head:
+                breaks.append(again.chain_start_break(position, events))
+        return breaks
+
+    # ---------------------------------------------------------- checkpoints
+
+    def checkpoint(self, *, taken_at: datetime, municipality: str | None) -> Checkpoint:
+        """The store's head now, with the heads of ``municipality``'s families."""
+        verifier = LogVerifier(self.key)
+        for rows in self._log():
+            verifier.feed(rows)
+        return verifier.take_checkpoint(
+            taken_at=taken_at,
+            access_log=self._access_log().head(),
+            municipality=municipality,
+        )
+
+    def log_head(self) -> tuple[int, int, str]:
+        """Newest notification id, event count and running digest of the log now."""
+        verifier = LogVerifier(self.key)
+        for rows in self._log():
+            verifier.feed(rows)
+        return verifier.position, verifier.events, verifier.head()
+
+    def fingerprint(self, family_id: UUID) -> Fingerprint | None:
+        """The head of the family's chain as a fingerprint (None if it has no events)."""
+        newest = self._recorder.select_events(family_id, desc=True, limit=1)
+        if not newest:
+            return None
+        return Fingerprint(
+            newest[0].originator_version, self._mapper.digest_of(newest[0])
+        )

@@ -1,0 +1,101 @@
+"""Golden chained payloads: the stored form with ``_prev`` and ``_digest`` is pinned.
+
+Each event type has ``tests/golden/chained/<Event>.json``: the example event
+written after a fixed previous digest, with a fixed master key. The library
+must write exactly those bytes (so the digest construction never drifts:
+every stored chain depends on it), read them back to the same event, and the
+audit's verifier must accept them — and refuse them after any one-byte change.
+The unchained golden payloads (``tests/golden/*.v1.json``) keep passing as
+they are: see ``test_golden_payloads.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from familiekoordinering.integrity import chain_key, split_chained
+from familiekoordinering.serialisation import CattrsMapper
+from familiekoordinering.testing.examples import EXAMPLES
+
+GOLDEN = Path(__file__).parent / "golden" / "chained"
+KEY = chain_key(bytes(range(32)))
+PREV = "5" * 64
+mapper = CattrsMapper(chain=KEY)
+
+
+def _document(name: str) -> dict[str, object]:
+    stored, digest = mapper.to_chained_stored_event(EXAMPLES[name], PREV)
+    return {
+        "topic": stored.topic,
+        "originator_id": str(stored.originator_id),
+        "originator_version": stored.originator_version,
+        "digest": digest,
+        "state": json.loads(stored.state),
+    }
+
+
+def _bytes(document: dict[str, object]) -> bytes:
+    return json.dumps(
+        document["state"], separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def test_every_event_type_has_a_golden_chained_payload() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_chained_stored_form_is_exactly_the_golden_payload(name: str) -> None:
+    golden = json.loads((GOLDEN / f"{name}.json").read_text())
+    stored, digest = mapper.to_chained_stored_event(EXAMPLES[name], PREV)
+    assert stored.topic == golden["topic"]
+    assert stored.state == _bytes(golden)
+    assert digest == golden["digest"]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_golden_chained_payload_reads_back_and_verifies(name: str) -> None:
+    golden = json.loads((GOLDEN / f"{name}.json").read_text())
+    data = _bytes(golden)
+    stored = StoredEvent(
+        originator_id=UUID(golden["originator_id"]),
+        originator_version=golden["originator_version"],
+        topic=golden["topic"],
+        state=data,
+    )
+    assert mapper.to_domain_event(stored) == EXAMPLES[name]
+    chained = split_chained(data)
+    assert chained is not None
+    assert (chained.prev, chained.digest) == (PREV, golden["digest"])
+    assert mapper.digest_of(stored) == golden["digest"]
+    topic, version = golden["topic"], golden["originator_version"]
+    assert (
+        KEY.event_digest(golden["originator_id"], version, topic, chained.body)
+        == (golden["digest"])
+    )
+    for offset in (0, len(data) // 2, len(data) - 90, len(data) - 3):
+        changed = bytearray(data)
+        changed[offset] ^= 0x01
+        broken = split_chained(bytes(changed))
+        assert (
+            broken is None
+            or KEY.event_digest(golden["originator_id"], version, topic, broken.body)
+            != broken.digest
+        ), offset
+
+
+if __name__ == "__main__":  # python tests/test_chained_payloads.py: write missing files
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLES:
+        path = GOLDEN / f"{name}.json"
+        if not path.exists():
+            path.write_text(
+                json.dumps(_document(name), indent=2, ensure_ascii=False) + "\n"
+            )
+            sys.stdout.write(f"wrote {path}\n")
