@@ -144,9 +144,12 @@ def test_an_unreadable_stored_event_is_a_violation_naming_its_position(
         b'{"occurred_on": "20',
     )
     family.app.recorder.insert_events([stored])
-    (violation,) = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
-    assert violation.kind is FindingKind.UNREADABLE_EVENT
-    assert violation.version == stored.originator_version
+    violations = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
+    # Unreadable, and — written past the library, without a digest — a break.
+    assert {(v.kind, v.version) for v in violations} == {
+        (FindingKind.UNREADABLE_EVENT, stored.originator_version),
+        (FindingKind.HISTORY_INSERTED, stored.originator_version),
+    }
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -188,6 +191,11 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
     assert found.returncode == 1
     assert "VIOLATION uncovered_action" in found.stdout
     assert "no consent names the agency child_welfare" in found.stdout
+    # Written past the library, it carries no digest: the chain names it too.
+    assert (
+        f"VIOLATION history_inserted: family {family_id} event {family.version + 1}"
+        in found.stdout
+    )
     only_that_family = cli(
         "audit", str(family_id)[:8], "--on", "2026-11-22", cwd=tmp_path
     )

@@ -15,7 +15,7 @@ from familiekoordinering import (
     FamilyCoordination,
     Topic,
 )
-from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
+from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 
 
 def interfering(
@@ -117,3 +117,7 @@ def test_two_writer_processes_on_one_postgresql_family_lose_and_duplicate_nothin
         len({e.action_id for e in history if isinstance(e, Family.AgencyContacted)})
         == 2 * n
     )
+    # Two processes chained onto one family: each lost race was retried on the
+    # newer head, so the whole chain verifies.
+    assert app.audit(family.id, on=START, actor=AUDITOR).breaks == ()
+    assert app.audit(on=START, actor=AUDITOR).breaks == ()

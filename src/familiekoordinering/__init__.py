@@ -119,6 +119,7 @@ from familiekoordinering.errors import (
     RuleViolationError,
     StoreError,
 )
+from familiekoordinering.integrity import Checkpoint, Fingerprint
 from familiekoordinering.protection import Erasure, load_master_key, new_master_key
 
 __version__ = "0.1.0"
@@ -134,6 +135,7 @@ __all__ = [
     "AgencyKind",
     "Benefit",
     "Channel",
+    "Checkpoint",
     "Clock",
     "CompletedSurvey",
     "ConcurrentChangeError",
@@ -164,6 +166,7 @@ __all__ = [
     "FamilyKnows",
     "FamilyRecord",
     "FamilySummary",
+    "Fingerprint",
     "FollowUpEnd",
     "FollowUpEndedError",
     "Goal",

@@ -1309,9 +1309,16 @@ class FamilyCoordination(Application[UUID]):
         auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
+        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
+        if ledger.chain_starts:
+            # Once only: a second start would accept unchained events written since.
+            raise RuleViolationError(
+                f"verification of this store started at notification "
+                f"{ledger.chain_starts[0][0]} already; events written since are "
+                "chained, and any without a digest is a finding of the audit"
+            )
         with _reading_the_store():
             position, events, head = self.integrity.log_head()
-        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
         ledger.start_chain(
             position=position,
             events=events,

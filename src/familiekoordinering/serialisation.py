@@ -739,7 +739,8 @@ class CattrsMapper(Mapper[UUID]):
         """A stored event's JSON payload as a dict: decrypted, decompressed, upcast.
 
         What projections read: the stored form (``topic`` and ``state`` of a
-        stored event), without typed objects. Personal data sealed with the
+        stored event), without typed objects; the chain members ``_prev`` and
+        ``_digest`` of a chained event are kept. Personal data sealed with the
         family's key is opened (or reads as erased), which needs the event's
         ``originator_id`` and ``version``.
         """
@@ -748,8 +749,6 @@ class CattrsMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        state.pop(_DIGEST, None)
-        state.pop(_PREV, None)
         codec = self._codec(resolve_topic(topic))
         sealed = state.pop(SEALED, None)
         if sealed is not None:

@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 from familiekoordinering import FamilyCoordination
-from tests.conftest import LEAD, EnrolledFamily, FixedClock
+from tests.conftest import AUDITOR, LEAD, START, EnrolledFamily, FixedClock
 
 SECONDS = float(os.environ.get("FAMILIEKOORDINERING_LOAD_SECONDS", "4"))
 WRITERS = 4
@@ -90,6 +90,13 @@ def test_several_writers_lose_and_duplicate_nothing(postgres_url: str) -> None:
         assert len(history) == start[shared.id] + sum(c["shared"] for c in results)
         assert [e.originator_version for e in history] == list(
             range(1, len(history) + 1)
+        )
+        # Every chain written by the racing processes verifies, and so does the
+        # access log they appended to concurrently.
+        audit = app.audit(on=START, actor=AUDITOR)
+        assert audit.breaks == (), audit
+        assert audit.verified == sum(start.values()) + sum(
+            c["own"] + c["shared"] for c in results
         )
     finally:
         app.close()
