@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from familiekoordinering import Actor, FamilyCoordination, Municipality, Role
 from familiekoordinering.audit import AuditReport, FindingKind
 from familiekoordinering.demo import DemoClock, build_demo
-from familiekoordinering.integrity import Checkpoint, Ledger, split_chained
+from familiekoordinering.integrity import Checkpoint, Ledger, chain_key, split_chained
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import EXAMPLES
 from familiekoordinering.testing.postgres import ThrowawayPostgres
@@ -527,3 +527,32 @@ def test_a_forged_event_is_named_as_inserted_in_a_keyed_store(base: Base) -> Non
         assert [f.kind for f in report.breaks] == [FindingKind.HISTORY_INSERTED]
     else:  # without a key anyone can append a valid event: forged into the middle
         assert FindingKind.HISTORY_REORDERED in {f.kind for f in report.breaks}
+
+
+def test_a_rewritten_snapshot_with_a_recomputed_digest_is_found(base: Base) -> None:
+    """Without a key anyone can give a snapshot a valid digest: the audit replays."""
+
+    def rewrite(raw: Raw) -> None:
+        family, version, topic, state = raw.fetch(
+            f"SELECT originator_id, originator_version, topic, state FROM "
+            f"{raw.snapshots} ORDER BY originator_version DESC LIMIT 1"
+        )[0]
+        chained = split_chained(bytes(state))
+        assert chained is not None
+        body = chained.body.replace(b'"baseline_on":"', b'"baseline_on":"1', 1)
+        assert body != chained.body
+        data, _ = chain_key(None).chain(
+            body, str(uuid.UUID(str(family))), version, topic, snapshot=True
+        )
+        raw.execute(
+            f"UPDATE {raw.snapshots} SET state = ? WHERE originator_id = ? AND "
+            "originator_version = ?",
+            (data, family, version),
+        )
+
+    report = _copy_and(base, rewrite)
+    assert {(f.kind, f.ledger) for f in report.breaks} == {
+        (FindingKind.HISTORY_MODIFIED, Ledger.SNAPSHOTS)
+    }
+    # Keyed, its digest fails too; unkeyed, only the replay shows it.
+    assert len(report.breaks) == (2 if base.keyed else 1)

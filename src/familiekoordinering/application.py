@@ -120,6 +120,7 @@ from familiekoordinering.integrity import (
     Checkpoint,
     Fingerprint,
     Heads,
+    Ledger,
     StoreLedger,
     chain_key,
 )
@@ -1207,9 +1208,59 @@ class FamilyCoordination(Application[UUID]):
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
             findings, count = audit_history(fid, events, on=on)
+            if not unreadable:
+                findings += self._snapshot_findings(fid, events)
             results.append((findings + unreadable, count + len(unreadable)))
         self._log_reads(actor, Access.AUDIT, family_ids, "audit")
         return combine(on, results, verified=verification.events)
+
+    def _snapshot_findings(
+        self, family_id: UUID, events: Sequence[Family.Event]
+    ) -> list[Finding]:
+        """A finding unless the family's newest snapshot holds what its events give.
+
+        The snapshot loads use is checked against a replay of the events up to
+        it: its digest shows it was not changed (with a master key), this shows
+        it also says what the history says (without one, anybody can write a
+        snapshot with a valid digest).
+        """
+        if self.snapshots is None:
+            return []
+        with _reading_the_store():
+            newest = self.snapshots.recorder.select_events(
+                family_id, desc=True, limit=1
+            )
+        if not newest:
+            return []
+        version = newest[0].originator_version
+        replayed = (
+            _replay(None, events[:version])
+            if [e.originator_version for e in events[:version]]
+            == list(range(1, version + 1))
+            else None
+        )
+        try:
+            snapshot: Any = self.mapper.to_domain_event(newest[0])
+            loaded = snapshot.mutate(None)
+        except Exception:
+            loaded = None
+        if (
+            replayed is not None
+            and loaded is not None
+            and vars(loaded) == vars(replayed)
+        ):
+            return []
+        return [
+            Finding(
+                FindingKind.HISTORY_MODIFIED,
+                family_id,
+                version,
+                None,
+                f"the snapshot at event {version}, which loads of the family read, "
+                "does not hold what the family's events up to it give",
+                Ledger.SNAPSHOTS,
+            )
+        ]
 
     def _municipality_of(self, family_id: UUID) -> str:
         """The family's municipality from its stored enrolment, read as plain JSON.
