@@ -398,9 +398,17 @@ def test_a_row_stripped_of_its_digest_after_chained_rows_is_found(
     raw.execute("UPDATE fk_access_log SET prev = NULL, digest = NULL WHERE seq = 6")
     assert log.head() == (6, GENESIS)
     assert kinds(verify_access_log(KEY, all_rows(log))) == [(BreakKind.INSERTED, 6)]
-    # Stripping the first rows' digests too does not make them a legacy prefix.
+    # Stripping the first rows' digests too does not make them a legacy prefix:
+    # only a recorded chain start (unchained_upto) accepts rows without one.
     raw.execute("UPDATE fk_access_log SET prev = NULL, digest = NULL WHERE seq <= 2")
-    assert kinds(verify_access_log(KEY, all_rows(log))) == [
+    found = kinds(verify_access_log(KEY, all_rows(log)))
+    assert {
+        (BreakKind.INSERTED, 1),
+        (BreakKind.INSERTED, 2),
+        (BreakKind.INSERTED, 6),
+    } <= (set(found))
+    # Even a chain start over them leaves row 3 not following them from GENESIS.
+    assert kinds(verify_access_log(KEY, all_rows(log), unchained_upto=2)) == [
         (BreakKind.DELETED, 3),
         (BreakKind.INSERTED, 6),
     ]
@@ -439,8 +447,13 @@ def test_a_log_written_before_chaining_is_upgraded_and_its_rows_are_a_prefix(
         (1, True), (2, True), (3, False), (4, False)
     ]  # fmt: skip
     assert rows[2].prev == GENESIS
-    assert verify_access_log(KEY, rows) == []
-    assert verify_access_log(KEY, rows, checkpoint=(2, GENESIS)) == []
+    # Rows without a digest pass where a chain start covers them (and only so).
+    assert verify_access_log(KEY, rows, unchained_upto=2) == []
+    assert verify_access_log(KEY, rows, checkpoint=(2, GENESIS), unchained_upto=2) == []
+    assert kinds(verify_access_log(KEY, rows)) == [
+        (BreakKind.INSERTED, 1),
+        (BreakKind.INSERTED, 2),
+    ]
     assert log.entries(FAMILIES[0]) == [entry(0), entry(3)]
     # The upgrade also added the trigger that keeps rows in order.
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -449,7 +462,7 @@ def test_a_log_written_before_chaining_is_upgraded_and_its_rows_are_a_prefix(
     log.close()
     # Opening it again changes nothing.
     log = SQLiteAccessLog(path, key=KEY)
-    assert verify_access_log(KEY, all_rows(log)) == []
+    assert verify_access_log(KEY, all_rows(log), unchained_upto=2) == []
     log.close()
 
 
@@ -516,13 +529,18 @@ def test_a_row_not_following_its_predecessor_is_found() -> None:
 def test_the_first_chained_row_after_a_legacy_prefix_starts_from_genesis() -> None:
     legacy = [AccessRow(s, FAMILIES[0], ("x",), None, None) for s in (1, 2)]
     rows = chain_rows(KEY, (2, GENESIS), [entry(2), entry(3)])
-    assert verify_access_log(KEY, [*legacy, *rows]) == []
+    upto = {"unchained_upto": 2}  # the chain start recorded the legacy rows
+    assert verify_access_log(KEY, [*legacy, *rows], **upto) == []
     # A legacy prefix may have gaps (a PostgreSQL sequence skips numbers) …
-    assert verify_access_log(KEY, [legacy[1], *rows]) == []
+    assert verify_access_log(KEY, [legacy[1], *rows], **upto) == []
     # … but a chained row not following it from GENESIS, or after a gap, breaks.
     late = chain_rows(KEY, (2, "f" * 64), [entry(2)])
-    assert kinds(verify_access_log(KEY, [*legacy, *late])) == [(BreakKind.DELETED, 3)]
-    assert kinds(verify_access_log(KEY, [legacy[0], *rows])) == [(BreakKind.DELETED, 2)]
+    assert kinds(verify_access_log(KEY, [*legacy, *late], **upto)) == [
+        (BreakKind.DELETED, 3)
+    ]
+    assert kinds(verify_access_log(KEY, [legacy[0], *rows], **upto)) == [
+        (BreakKind.DELETED, 2)
+    ]
 
 
 # ------------------------------------------------------------- properties

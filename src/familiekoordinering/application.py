@@ -36,7 +36,6 @@ from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     Mapper,
-    MapperDeserialisationError,
     PersistenceError,
     Transcoder,
 )
@@ -123,6 +122,7 @@ from familiekoordinering.integrity import (
     Ledger,
     StoreLedger,
     chain_key,
+    split_chained,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
 from familiekoordinering.research import research_rows, to_csv
@@ -1181,25 +1181,37 @@ class FamilyCoordination(Application[UUID]):
             require(actor, Access.AUDIT, municipality=actor.municipality)
             with _reading_the_store():
                 verification = self.integrity.verify_store(checkpoint)
+            # The families whose intact enrolment names this municipality.
             family_ids = [
-                fid
-                for fid in self.family_ids()
-                if verification.municipalities.get(str(fid)) == actor.municipality
+                FamilyId(UUID(fid))
+                for fid, municipality in verification.municipalities.items()
+                if municipality == actor.municipality and UUID(fid) != LEDGER_ID
             ]
             found = None
         else:
-            require(actor, Access.AUDIT, FamilyFacts(self._municipality_of(family_id)))
+            municipality = self._municipality_of(family_id)
+            if municipality is None:
+                # Whose family it is cannot be trusted: any auditor may see its
+                # breaks, nobody its events judged (they would name its data).
+                require(actor, Access.AUDIT, municipality=actor.municipality)
+            else:
+                require(actor, Access.AUDIT, FamilyFacts(municipality))
             with _reading_the_store():
                 verification, found = self.integrity.verify_family(
                     family_id, checkpoint, fingerprint
                 )
-            family_ids = [FamilyId(family_id)]
+            family_ids = [] if municipality is None else [FamilyId(family_id)]
         breaks = [
-            finding_of_break(b)
+            finding_of_break(
+                # An access-log row names the family it claims: that claim may be
+                # forged, so a broken row is every auditor's to see.
+                attrs.evolve(b, family_id=None) if b.ledger is Ledger.ACCESS_LOG else b
+            )
             for b in verification.breaks
             # A family whose intact enrolment is another municipality's is not
             # this auditor's; one whose enrolment is broken or gone is everyone's.
-            if verification.municipalities.get(str(b.family_id), actor.municipality)
+            if b.ledger is Ledger.ACCESS_LOG
+            or verification.municipalities.get(str(b.family_id), actor.municipality)
             == actor.municipality
         ]
         if fingerprint is not None and family_id is not None:
@@ -1207,7 +1219,9 @@ class FamilyCoordination(Application[UUID]):
         results = [(breaks, 0)]
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
-            findings, count = audit_history(fid, events, on=on)
+            findings, count = audit_history(
+                fid, events, on=on, erased=self.erasure(fid) is not None
+            )
             if not unreadable:
                 findings += self._snapshot_findings(fid, events)
             results.append((findings + unreadable, count + len(unreadable)))
@@ -1217,81 +1231,100 @@ class FamilyCoordination(Application[UUID]):
     def _snapshot_findings(
         self, family_id: UUID, events: Sequence[Family.Event]
     ) -> list[Finding]:
-        """A finding unless the family's newest snapshot holds what its events give.
+        """A finding for each snapshot that does not hold what the family's events give.
 
-        The snapshot loads use is checked against a replay of the events up to
-        it: its digest shows it was not changed (with a master key), this shows
-        it also says what the history says (without one, anybody can write a
-        snapshot with a valid digest).
+        Every snapshot loads may read is checked against one replay of the
+        events: its digest shows it was not changed (with a master key), this
+        shows it also says what the history says (without one, anybody can
+        write a snapshot with a valid digest).
         """
         if self.snapshots is None:
             return []
+        mapper = cast(CattrsMapper, self.mapper)
         with _reading_the_store():
-            newest = self.snapshots.recorder.select_events(
-                family_id, desc=True, limit=1
+            stored = self.snapshots.recorder.select_events(family_id)
+        findings = []
+        family: Family | None = None
+        at = 0
+        for snapshot in stored:
+            if split_chained(mapper.plain(snapshot.state)) is None:
+                continue  # never read (see ChainedSnapshotStore.get)
+            version = snapshot.originator_version
+            if [e.originator_version for e in events[at:version]] == list(
+                range(at + 1, version + 1)
+            ):
+                family = _replay(family, events[at:version])
+                at = version
+            try:
+                loaded = cast(Any, mapper.to_domain_event(snapshot)).mutate(None)
+            except Exception:  # whatever is wrong with it, it is a finding
+                loaded = None
+            if at == version and loaded is not None and vars(loaded) == vars(family):
+                continue
+            findings.append(
+                Finding(
+                    FindingKind.HISTORY_MODIFIED,
+                    family_id,
+                    version,
+                    None,
+                    f"the snapshot at event {version}, which loads of the family may "
+                    "read, does not hold what the family's events up to it give",
+                    Ledger.SNAPSHOTS,
+                )
             )
-        if not newest:
-            return []
-        version = newest[0].originator_version
-        replayed = (
-            _replay(None, events[:version])
-            if [e.originator_version for e in events[:version]]
-            == list(range(1, version + 1))
-            else None
-        )
-        try:
-            snapshot: Any = self.mapper.to_domain_event(newest[0])
-            loaded = snapshot.mutate(None)
-        except Exception:
-            loaded = None
-        if (
-            replayed is not None
-            and loaded is not None
-            and vars(loaded) == vars(replayed)
-        ):
-            return []
-        return [
-            Finding(
-                FindingKind.HISTORY_MODIFIED,
-                family_id,
-                version,
-                None,
-                f"the snapshot at event {version}, which loads of the family read, "
-                "does not hold what the family's events up to it give",
-                Ledger.SNAPSHOTS,
-            )
-        ]
+        return findings
 
-    def _municipality_of(self, family_id: UUID) -> str:
+    def _municipality_of(self, family_id: UUID) -> str | None:
         """The family's municipality from its stored enrolment, read as plain JSON.
 
-        Works when the rest of the family cannot be read; raises
-        :class:`NotFoundError` without an enrolment.
+        Works when the rest of the family cannot be read; None when the
+        enrolment is not intact (its digest fails, or it is not one), so that
+        whose family it is cannot be trusted. Raises :class:`NotFoundError`
+        when the store holds nothing of the family.
         """
         with _reading_the_store():
             first = self.recorder.select_events(family_id, limit=1)
         if not first:
             raise NotFoundError(f"family {family_id} does not exist in this store")
+        mapper = cast(CattrsMapper, self.mapper)
         try:
-            data = cast(CattrsMapper, self.mapper).plain(first[0].state)
-            return str(json.loads(data)["municipality"])
+            data = mapper.plain(first[0].state)
+            chained = split_chained(data)
+            if chained is None:
+                intact = bool(self.integrity.chain_starts()[0])  # written before
+            else:
+                intact = first[0].originator_version == 1 and (
+                    self.chain.event_digest(family_id, 1, first[0].topic, chained.body)
+                    == chained.digest
+                )
+            return str(json.loads(data)["municipality"]) if intact else None
         except (ValueError, KeyError, TypeError):
-            raise NotFoundError(
-                f"the first stored event of family {family_id} is not a readable "
-                "enrolment, so its municipality is unknown: audit the whole "
-                "municipality ('familiekoordinering audit') to see what broke"
-            ) from None
+            return None
 
     def _read_stored(self, family_id: UUID) -> tuple[list[Family.Event], list[Finding]]:
         """The family's readable stored events, and a finding for each unreadable one."""
         events: list[Family.Event] = []
         unreadable: list[Finding] = []
-        with _reading_the_store():
-            stored_events = self.recorder.select_events(family_id)
+        try:
+            with _reading_the_store():
+                stored_events = self.recorder.select_events(family_id)
+        except StoreError as e:  # a value the driver cannot even read back
+            return [], [
+                Finding(
+                    FindingKind.UNREADABLE_EVENT,
+                    family_id,
+                    0,
+                    None,
+                    f"the family's stored events cannot be read: {e}",
+                )
+            ]
         for stored in stored_events:
             try:
-                events.append(cast(Family.Event, self.mapper.to_domain_event(stored)))
-            except (MapperDeserialisationError, ConfigurationError) as e:
+                event = self.mapper.to_domain_event(stored)
+                if not isinstance(event, Family.Event):
+                    raise TypeError(f"a {type(event).__name__} is not a family's event")
+                events.append(event)
+            except Exception as e:  # whatever cannot be read is a finding
                 unreadable.append(
                     Finding(
                         FindingKind.UNREADABLE_EVENT,
@@ -1320,7 +1353,6 @@ class FamilyCoordination(Application[UUID]):
             access_log=lambda: self._access_log,
             notification_rows=rows if callable(rows) else None,
             snapshot_rows=snapshot_rows if callable(snapshot_rows) else None,
-            chain_starts=self._chain_starts,
         )
 
     def _ledger(self) -> StoreLedger | None:
@@ -1330,10 +1362,6 @@ class FamilyCoordination(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return ledger
-
-    def _chain_starts(self) -> list[tuple[int, int, str]]:
-        ledger = self._ledger()
-        return [] if ledger is None else list(ledger.chain_starts)
 
     def checkpoint(self, *, actor: Actor) -> Checkpoint:
         """The head of the store's history now, to keep outside the database.
@@ -1360,27 +1388,44 @@ class FamilyCoordination(Application[UUID]):
         auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
-        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
-        if ledger.chain_starts:
-            # Once only: a second start would accept unchained events written since.
-            raise RuleViolationError(
-                f"verification of this store started at notification "
-                f"{ledger.chain_starts[0][0]} already; events written since are "
-                "chained, and any without a digest is a finding of the audit"
-            )
         with _reading_the_store():
-            position, events, head = self.integrity.log_head()
+            starts, broken = self.integrity.chain_starts()
+            if broken:
+                raise RuleViolationError(
+                    "the store's ledger does not verify, so no chain start can be "
+                    "added to it: run 'familiekoordinering audit' to see what broke"
+                )
+            if starts:
+                # Once only: a second start would accept unchained events since.
+                raise RuleViolationError(
+                    f"verification of this store started at notification "
+                    f"{starts[0].position} already; events written since are "
+                    "chained, and any without a digest is a finding of the audit"
+                )
+            position, events, head, unchained = self.integrity.log_head()
+            access_head = self._access_log.head()
+        if not unchained:
+            raise RuleViolationError(
+                "every event in this store carries its digest already: there is "
+                "nothing to start (a chain start would only accept events written "
+                "beneath the library from now on)"
+            )
+        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
         ledger.start_chain(
             position=position,
             events=events,
             head=head,
+            access_seq=access_head[0] if access_head else 0,
             actor=actor,
             recorded_at=self._now(),
         )
         self.save(ledger)
         if self.snapshots is not None:
             for family_id in self.integrity.unchained_snapshot_families():
-                self.snapshots.put([Snapshot.take(self._load(family_id))])
+                # From the events themselves, not through the unchained snapshot.
+                family = _replay(None, self._history(family_id))
+                if family is not None:
+                    self.snapshots.put([Snapshot.take(family)])
         return position
 
     def fingerprint(self, family_id: UUID, *, actor: Actor) -> Fingerprint:

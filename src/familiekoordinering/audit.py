@@ -360,15 +360,21 @@ def _duties(history: _History) -> Iterator[Finding]:
 
 
 def audit_history(
-    family_id: UUID, events: Iterable[Family.Event], *, on: date
+    family_id: UUID, events: Iterable[Family.Event], *, on: date, erased: bool = False
 ) -> tuple[list[Finding], int]:
     """Audit one family's stored events as of ``on``; return the findings and the count.
 
     A pure function of the events: the application's ``audit`` feeds it what
-    the store holds.
+    the store holds. For an ``erased`` family the consents are not judged
+    again: who could consent depends on the members' birth dates, which are
+    gone (the rules were applied when each action was recorded).
     """
     history, count = _read(family_id, events)
-    findings = [*_uncovered(history), *_notifications(history, on), *_duties(history)]
+    findings = [
+        *([] if erased else _uncovered(history)),
+        *_notifications(history, on),
+        *_duties(history),
+    ]
     findings.sort(key=lambda f: (f.version, f.kind.value))
     return findings, count
 

@@ -21,24 +21,39 @@ from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder
 
 from familiekoordinering.access.log import AccessLog
 from familiekoordinering.integrity.access_log import AccessLogVerifier
-from familiekoordinering.integrity.breaks import Break
+from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
 from familiekoordinering.integrity.chain import ChainKey, family_hex, split_chained
 from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
+from familiekoordinering.integrity.ledger import LEDGER_ID, StoreLedger
 from familiekoordinering.integrity.verify import (
     LogVerifier,
     NotificationRow,
     SnapshotRow,
 )
 
-__all__ = ["Integrity", "Verification"]
+__all__ = ["ChainStart", "Integrity", "Verification"]
 
 _BATCH = 5000
+_LOWEST = -(2**63)
+"""The lowest notification id (or access-log seq) a database can hold."""
+
+
+@attrs.frozen
+class ChainStart:
+    """Where verification of a store written before chaining starts (from its ledger)."""
+
+    position: int
+    events: int
+    head: str
+    access_seq: int
 
 
 class _Plain(Protocol):
     def plain(self, data: bytes) -> bytes: ...
 
     def digest_of(self, stored_event: Any) -> str: ...
+
+    def to_domain_event(self, stored_event: Any) -> Any: ...
 
 
 @attrs.frozen
@@ -67,7 +82,6 @@ class Integrity:
         access_log: Callable[[], AccessLog],
         notification_rows: Callable[[int, int], Sequence[NotificationRow]] | None,
         snapshot_rows: Callable[[], Iterator[SnapshotRow]] | None,
-        chain_starts: Callable[[], list[tuple[int, int, str]]],
     ) -> None:
         self.key = key
         self._recorder = recorder
@@ -76,7 +90,6 @@ class Integrity:
         self._access_log = access_log
         self._fast_rows = notification_rows
         self._fast_snapshots = snapshot_rows
-        self._chain_starts = chain_starts
         # eventsourcing's own cipher or compressor, if the app configured one.
         self._encrypted = bool(
             getattr(mapper, "cipher", None) or getattr(mapper, "compressor", None)
@@ -99,7 +112,9 @@ class Integrity:
         return rows
 
     def _log(self, upto: int | None = None) -> Iterator[Sequence[NotificationRow]]:
-        start = 1
+        # From the lowest id a database can hold, not 1: an event stored at a
+        # position the library never writes (0, -5) is still read, and found.
+        start = _LOWEST if self._fast_rows is not None else 1
         while True:
             rows = self._rows(start, _BATCH)
             if upto is not None:
@@ -130,25 +145,54 @@ class Integrity:
                 newest[family] = (version, split_chained(data) is None)
         return [UUID(f.decode()) for f, (_, unchained) in newest.items() if unchained]
 
-    def _verifier(self, checkpoint: Checkpoint | None) -> LogVerifier:
-        starts = self._chain_starts()
-        return LogVerifier(
-            self.key,
-            checkpoint=checkpoint,
-            chained_from=max((position for position, _, _ in starts), default=0),
+    def chain_starts(self) -> tuple[list[ChainStart], list[Break]]:
+        """The chain starts recorded in the store's ledger, and what is wrong with it.
+
+        The ledger is trusted only when its own chain verifies: a forged chain
+        start must not make unchained events pass.
+        """
+        plain = self._mapper.plain
+        stored = self._recorder.select_events(LEDGER_ID)
+        if not stored:
+            return [], []
+        verifier = LogVerifier(self.key)
+        ledger = family_hex(LEDGER_ID)
+        verifier.feed(
+            (1, ledger, s.originator_version, s.topic, plain(s.state)) for s in stored
         )
+        breaks = verifier.finish(store_level=False)
+        if breaks:
+            return [], breaks
+        starts = []
+        for s in stored:
+            try:
+                event: Any = self._mapper.to_domain_event(s)
+            except Exception as e:  # unreadable, though its digest verifies
+                return [], [_ledger_break(s.originator_version, f"cannot be read: {e}")]
+            if isinstance(event, StoreLedger.ChainStarted):
+                starts.append(
+                    ChainStart(
+                        event.position, event.events, event.head, event.access_seq
+                    )
+                )
+        return starts, []
 
     # -------------------------------------------------------------- verify
 
     def verify_store(self, checkpoint: Checkpoint | None = None) -> Verification:
         """Verify every snapshot, event and access-log row of the store."""
-        verifier = self._verifier(checkpoint)
+        starts, ledger_breaks = self.chain_starts()
+        verifier = LogVerifier(
+            self.key,
+            checkpoint=checkpoint,
+            chained_from=max((s.position for s in starts), default=0),
+            started=bool(starts),
+        )
         verifier.feed_snapshots(self._all_snapshots())
         for rows in self._log():
             verifier.feed(rows)
-        breaks = verifier.finish()
-        breaks += self._chain_start_breaks(verifier)
-        access, count = self._verify_access_log(checkpoint)
+        breaks = ledger_breaks + verifier.finish() + self._chain_start_breaks(starts)
+        access, count = self._verify_access_log(checkpoint, starts)
         return Verification(
             tuple(breaks + access), verifier.events, verifier.municipalities, count
         )
@@ -173,10 +217,15 @@ class Integrity:
                 },
             )
         )
-        # Without notification ids, a family's events are numbered 0: events
-        # without a digest pass only where a chain start was recorded.
+        # Without notification ids, a family's events are all numbered 1: events
+        # without a digest pass only as the family's first ones, and only where
+        # a chain start was recorded (in a ledger whose own chain verifies).
+        starts, ledger_breaks = self.chain_starts()
         verifier = LogVerifier(
-            self.key, checkpoint=mine, chained_from=0 if self._chain_starts() else -1
+            self.key,
+            checkpoint=mine,
+            chained_from=1 if starts else 0,
+            started=bool(starts),
         )
         fid = str(family_id)
         if fingerprint is not None:
@@ -189,9 +238,13 @@ class Integrity:
             )
         stored = self._recorder.select_events(family_id)
         verifier.feed(
-            (0, fid, s.originator_version, s.topic, plain(s.state)) for s in stored
+            (1, fid, s.originator_version, s.topic, plain(s.state)) for s in stored
         )
-        breaks = verifier.finish(store_level=False)
+        breaks = ledger_breaks + verifier.finish(store_level=False)
+        if verifier.unchained and starts:
+            # Its first events were written before chaining: the log digest
+            # recorded at the chain start is what covers them.
+            breaks += self._chain_start_breaks(starts)
         found = (
             None
             if fingerprint is None
@@ -202,13 +255,15 @@ class Integrity:
         ), found
 
     def _verify_access_log(
-        self, checkpoint: Checkpoint | None
+        self, checkpoint: Checkpoint | None, starts: list[ChainStart]
     ) -> tuple[list[Break], int]:
         log = self._access_log()
         verifier = AccessLogVerifier(
-            self.key, checkpoint.access_log if checkpoint is not None else None
+            self.key,
+            checkpoint.access_log if checkpoint is not None else None,
+            unchained_upto=max((s.access_seq for s in starts), default=0),
         )
-        start = 1
+        start = _LOWEST
         count = 0
         while True:
             rows = log.rows(start, _BATCH)
@@ -219,18 +274,15 @@ class Integrity:
             start = rows[-1].seq + 1
         return verifier.finish(), count
 
-    def _chain_start_breaks(self, verifier: LogVerifier) -> list[Break]:
+    def _chain_start_breaks(self, starts: list[ChainStart]) -> list[Break]:
         """Check that the log up to each recorded chain start still gives its digest."""
-        starts = self._chain_starts()
-        if not starts:
-            return []
         breaks: list[Break] = []
-        for position, events, head in starts:
-            again = LogVerifier(self.key)
-            for rows in self._log(upto=position):
+        for start in starts:
+            again = LogVerifier(self.key, chained_from=start.position)
+            for rows in self._log(upto=start.position):
                 again.feed(rows)
-            if again.events != events or again.head() != head:
-                breaks.append(again.chain_start_break(position, events))
+            if again.events != start.events or again.head() != start.head:
+                breaks.append(again.chain_start_break(start.position, start.events))
         return breaks
 
     # ---------------------------------------------------------- checkpoints
@@ -246,12 +298,16 @@ class Integrity:
             municipality=municipality,
         )
 
-    def log_head(self) -> tuple[int, int, str]:
-        """Newest notification id, event count and running digest of the log now."""
+    def log_head(self) -> tuple[int, int, str, bool]:
+        """Newest notification id, event count and running digest of the log now.
+
+        The last is whether any event carries no digest (was written before
+        chaining began).
+        """
         verifier = LogVerifier(self.key)
         for rows in self._log():
             verifier.feed(rows)
-        return verifier.position, verifier.events, verifier.head()
+        return verifier.position, verifier.events, verifier.head(), verifier.unchained
 
     def fingerprint(self, family_id: UUID) -> Fingerprint | None:
         """The head of the family's chain as a fingerprint (None if it has no events)."""
@@ -261,3 +317,13 @@ class Integrity:
         return Fingerprint(
             newest[0].originator_version, self._mapper.digest_of(newest[0])
         )
+
+
+def _ledger_break(version: int, why: str) -> Break:
+    return Break(
+        BreakKind.MODIFIED,
+        Ledger.STORE,
+        LEDGER_ID,
+        version,
+        f"the store's ledger (where chaining began) {why}: no chain start is trusted",
+    )

@@ -19,10 +19,12 @@ in seq order, :class:`AccessLogVerifier` finds
   be seen.
 
 Rows written before the log was chained (no digest; by an earlier version of
-the library) are not covered: they may only come first, and nothing in them is
-verified. A row without a digest *after* a chained row is reported as
-``INSERTED``. Without a master key the digests are plain SHA-256, which anyone
-with write access can recompute: then the chain shows careless tampering and
+the library) pass only up to ``unchained_upto`` — the newest row when the
+store's chain start was recorded (``familiekoordinering chain``) — and only
+before the first chained row; nothing in them is verified. Any other row
+without a digest is reported as ``INSERTED``, as is a row numbered below 1.
+Without a master key the digests are plain SHA-256, which anyone with write
+access can recompute: then the chain shows careless tampering and
 accidents, and only a checkpoint shows more.
 
 Pure: no clock, file or database. It holds only the last row's state and the
@@ -69,10 +71,16 @@ class AccessLogVerifier:
     """
 
     def __init__(
-        self, key: ChainKey, checkpoint: tuple[int, str] | None = None
+        self,
+        key: ChainKey,
+        checkpoint: tuple[int, str] | None = None,
+        *,
+        unchained_upto: int = 0,
     ) -> None:
         self.key = key
         self.checkpoint = checkpoint
+        self.unchained_upto = unchained_upto
+        """Rows up to this seq may carry no digest (written before chaining)."""
         self._unkeyed = key.unkeyed() if key.keyed else None
         self._breaks: list[Break] = []
         self._suspects: list[AccessRow] = []
@@ -96,6 +104,14 @@ class AccessLogVerifier:
             seq = row.seq
             last = self._last
             digest = row.digest
+            if seq <= 0:
+                self._add(
+                    BreakKind.INSERTED,
+                    row,
+                    f"row {seq} is numbered where the library never writes a row: "
+                    "it was inserted beneath it",
+                )
+                continue
             if last is not None and seq <= last:
                 self._out_of_order(row, last)
                 continue
@@ -107,12 +123,12 @@ class AccessLogVerifier:
                     gap = True
                     self._gap(first_missing, seq)
             if digest is None:
-                if self._chained:
+                if self._chained or seq > self.unchained_upto:
                     self._add(
                         BreakKind.INSERTED,
                         row,
-                        f"row {seq} carries no digest although rows before it do: "
-                        "it was written, or rewritten, without this library",
+                        f"row {seq} carries no digest, as every row this library "
+                        "writes does: it was written, or rewritten, beneath it",
                     )
                     self._link = False
                     intact = False
@@ -273,12 +289,13 @@ def verify_access_log(
     rows: Iterable[AccessRow],
     *,
     checkpoint: tuple[int, str] | None = None,
+    unchained_upto: int = 0,
 ) -> list[Break]:
     """The breaks in an access log given as all its rows in seq order (none: intact).
 
     A convenience for :class:`AccessLogVerifier`; ``rows`` may be a generator
     reading the store in batches.
     """
-    verifier = AccessLogVerifier(key, checkpoint)
+    verifier = AccessLogVerifier(key, checkpoint, unchained_upto=unchained_upto)
     verifier.feed(rows)
     return verifier.finish()

@@ -223,7 +223,8 @@ def split_chained(data: bytes) -> Chained | None:
     the audit can verify hundreds of thousands of events a second.
     """
     if (
-        len(data) < _TAIL + _PREV_TAIL
+        not isinstance(data, bytes)
+        or len(data) < _TAIL + _PREV_TAIL
         or data[-_TAIL : -_TAIL + len(_DIGEST)] != _DIGEST
         or data[-2:] != b'"}'
     ):

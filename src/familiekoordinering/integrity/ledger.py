@@ -57,6 +57,8 @@ class StoreLedger(Aggregate):
         position: int
         events: int
         head: str
+        access_seq: int
+        """Access-log rows up to this one were written before chaining."""
         actor: Actor
 
         def apply(self, aggregate: Any) -> None:
@@ -74,15 +76,21 @@ class StoreLedger(Aggregate):
         position: int,
         events: int,
         head: str,
+        access_seq: int,
         actor: Actor,
         recorded_at: datetime,
     ) -> None:
-        """Record that verification starts after notification ``position``."""
+        """Record that verification starts after notification ``position``.
+
+        ``access_seq`` is the newest access-log row then (older ones carry no
+        digest either).
+        """
         self.trigger_event(
             self.ChainStarted,
             timestamp=recorded_at,
             position=position,
             events=events,
             head=head,
+            access_seq=access_seq,
             actor=actor,
         )

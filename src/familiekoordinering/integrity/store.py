@@ -27,7 +27,7 @@ from eventsourcing.persistence import (
 )
 
 from familiekoordinering.errors import StoreError
-from familiekoordinering.integrity.chain import GENESIS
+from familiekoordinering.integrity.chain import GENESIS, split_chained
 
 __all__ = ["ChainedEventStore", "ChainedSnapshotStore", "ChainingMapper", "Heads"]
 
@@ -47,6 +47,10 @@ class ChainingMapper(Protocol):
 
     def digest_of(self, stored_event: StoredEvent) -> str:
         """The digest a stored event carries (or stands for, if unchained)."""
+        ...
+
+    def plain(self, data: bytes) -> bytes:
+        """A stored payload's JSON bytes (decrypted and decompressed, if configured)."""
         ...
 
 
@@ -195,3 +199,27 @@ class ChainedSnapshotStore(EventStore[UUID]):
         ]
         self.recorder.insert_events(stored, **kwargs)
         return []
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        """The family's snapshots that carry a digest (as eventsourcing's ``get``).
+
+        A snapshot without one was written before chaining began (or beneath
+        the library): nothing shows it stands for the family's events, so it
+        is never read; the family loads from an older snapshot or its events.
+        """
+        stored = [
+            s
+            for s in self.recorder.select_events(
+                originator_id, gt=gt, lte=lte, desc=desc
+            )
+            if split_chained(self._chaining.plain(s.state)) is not None
+        ]
+        return map(self._chaining.to_domain_event, stored[:limit])

@@ -58,8 +58,9 @@ class LogVerifier:
 
     ``chained_from``: notifications up to this id may carry no digest (they
     were written before chaining began, and a recorded chain start covers
-    them); after it, an event without one is a break. ``checkpoint``: a
-    checkpoint to hold the store against.
+    them); after it, an event without one is a break. ``started``: a chain
+    start was recorded (snapshots without a digest are then never read, and
+    no break). ``checkpoint``: a checkpoint to hold the store against.
     """
 
     def __init__(
@@ -68,10 +69,12 @@ class LogVerifier:
         *,
         checkpoint: Checkpoint | None = None,
         chained_from: int = 0,
+        started: bool = False,
     ) -> None:
         self.key = key
         self.checkpoint = checkpoint
         self.chained_from = chained_from
+        self.started = started or chained_from > 0
         self.breaks: list[Break] = []
         self.position = 0
         self.events = 0
@@ -83,6 +86,9 @@ class LogVerifier:
         self._wanted: dict[tuple[bytes, int], bytes | None] = {}
         self._snapshots: list[tuple[bytes, int, bytes]] = []
         self._seen_chained = False
+        self.unchained = False
+        """Whether any event fed carries no digest."""
+        self._chained_families: set[bytes] = set()
         self._newest_snapshot: dict[bytes, int] = {}
         self._unchained_snapshots: list[tuple[bytes, int]] = []
         if checkpoint is not None:
@@ -122,25 +128,37 @@ class LogVerifier:
         Feed them before the notifications.
         """
         for family_id, version, topic, data in rows:
-            family = family_hex(family_id)
-            newest = self._newest_snapshot.get(family, 0)
-            self._newest_snapshot[family] = max(newest, version)
-            chained = split_chained(data)
-            if chained is None:
-                self._unchained_snapshots.append((family, version))
-                continue
-            expected = self.key.snapshot_digest(family, version, topic, chained.body)
-            if expected != chained.digest:
+            try:
+                family = family_hex(family_id)
+                newest = self._newest_snapshot.get(family, 0)
+                self._newest_snapshot[family] = max(newest, version)
+                chained = split_chained(data)
+                if chained is None:
+                    self._unchained_snapshots.append((family, version))
+                    continue
+                expected = self.key.snapshot_digest(
+                    family, version, topic, chained.body
+                )
+                if expected != chained.digest:
+                    self._break(
+                        BreakKind.MODIFIED,
+                        Ledger.SNAPSHOTS,
+                        family,
+                        version,
+                        "the snapshot's bytes are not what was written",
+                    )
+                    continue
+                self.want(family, version)
+                self._snapshots.append((family, version, chained.prev.encode()))
+            except Exception as e:  # a row that breaks the check is a finding
                 self._break(
                     BreakKind.MODIFIED,
                     Ledger.SNAPSHOTS,
-                    family,
-                    version,
-                    "the snapshot's bytes are not what was written",
+                    family_id if isinstance(family_id, bytes) else None,
+                    version if type(version) is int else 0,
+                    f"the snapshot is stored in a form this library never writes "
+                    f"({type(e).__name__}: {e})",
                 )
-                continue
-            self.want(family, version)
-            self._snapshots.append((family, version, chained.prev.encode()))
 
     def feed(self, rows: Iterable[NotificationRow]) -> None:
         """Check notifications, in the order of their ids.
@@ -156,94 +174,119 @@ class LogVerifier:
         checkpoint_position = (
             self.checkpoint.position if self.checkpoint is not None else None
         )
-        for notification_id, family, version, topic, data in rows:
-            if not isinstance(family, bytes):
-                family = family_hex(family)
-            if not isinstance(topic, bytes):
-                topic = topic.encode()
-            if (
-                checkpoint_position is not None
-                and self._at_checkpoint is None
-                and notification_id > checkpoint_position
-            ):
-                self._log.update(b"".join(entries))
-                entries.clear()
-                self._at_checkpoint = (self.events, self._log.copy().hexdigest())
-            # The chain members sit at fixed places at the end (see chain.TAIL).
-            end = len(data)
-            intact = True
-            if (
-                data.startswith(_DIGEST_MARK, end - _DIGEST_TAIL)
-                and data.startswith(_PREV_MARK, end - TAIL_LENGTH)
-                and data.endswith(b'"}')
-            ):
-                self._seen_chained = True
-                prev = data[end - _PREV_AT : end - _DIGEST_TAIL - 1]
-                digest = data[end - DIGEST_HEX - 2 : end - 2]
-                body = data[: end - _DIGEST_TAIL] + b"}"
-                message = b"%s%s\0%d\0%s\0%s" % (_EVENT, family, version, topic, body)
+        for row in rows:
+            notification_id, family, version, topic, data = row
+            try:
                 if (
-                    sha256(message).hexdigest()
-                    if secret is None
-                    else hmac_digest(secret, message, "sha256").hex()
-                ).encode() != digest:
-                    self._bad_digest(family, version, topic, body, digest)
-                    intact = False
-            else:
-                digest = self.key.unchained_digest(
-                    family, version, topic, data
-                ).encode()
-                prev = None
-                if notification_id > self.chained_from:
-                    self._unchained(family, version)
-                    intact = False
-            last = heads.get(family)
-            if last is None:
-                if version != 1:
-                    self._break(
-                        BreakKind.DELETED,
-                        Ledger.EVENTS,
+                    type(version) is not int
+                    or type(data) is not bytes
+                    or type(notification_id) is not int
+                    or notification_id <= 0
+                ):
+                    self._malformed(row)
+                    continue
+                if not isinstance(family, bytes):
+                    family = family_hex(family)
+                if not isinstance(topic, bytes):
+                    topic = topic.encode()
+                if (
+                    checkpoint_position is not None
+                    and self._at_checkpoint is None
+                    and notification_id > checkpoint_position
+                ):
+                    self._log.update(b"".join(entries))
+                    entries.clear()
+                    self._at_checkpoint = (self.events, self._log.copy().hexdigest())
+                # The chain members sit at fixed places at the end (see chain.TAIL).
+                end = len(data)
+                intact = True
+                if (
+                    data.startswith(_DIGEST_MARK, end - _DIGEST_TAIL)
+                    and data.startswith(_PREV_MARK, end - TAIL_LENGTH)
+                    and data.endswith(b'"}')
+                ):
+                    self._seen_chained = True
+                    self._chained_families.add(family)
+                    prev = data[end - _PREV_AT : end - _DIGEST_TAIL - 1]
+                    digest = data[end - DIGEST_HEX - 2 : end - 2]
+                    body = data[: end - _DIGEST_TAIL] + b"}"
+                    message = b"%s%s\0%d\0%s\0%s" % (
+                        _EVENT,
                         family,
                         version,
-                        f"the family's history starts at event {version}: "
-                        f"{_events(1, version - 1)} missing",
+                        topic,
+                        body,
                     )
-                elif prev is not None and prev != _GENESIS:
-                    self._link(family, version)
-                heads[family] = (version, digest)
-            else:
-                last_version, last_digest = last
-                if version <= last_version:
-                    self._break(
-                        BreakKind.REORDERED,
-                        Ledger.EVENTS,
-                        family,
-                        version,
-                        f"stored after event {last_version} of the same family",
-                    )
+                    if (
+                        sha256(message).hexdigest()
+                        if secret is None
+                        else hmac_digest(secret, message, "sha256").hex()
+                    ).encode() != digest:
+                        self._bad_digest(family, version, topic, body, digest)
+                        intact = False
                 else:
-                    if version > last_version + 1:
+                    digest = self.key.unchained_digest(
+                        family, version, topic, data
+                    ).encode()
+                    prev = None
+                    self.unchained = True
+                    # Events written before chaining only ever come before a
+                    # family's chained ones, and only up to a chain start.
+                    if (
+                        notification_id > self.chained_from
+                        or family in self._chained_families
+                    ):
+                        self._unchained(family, version)
+                        intact = False
+                last = heads.get(family)
+                if last is None:
+                    if version != 1:
                         self._break(
                             BreakKind.DELETED,
                             Ledger.EVENTS,
                             family,
-                            last_version + 1,
-                            f"{_events(last_version + 1, version - 1)} missing",
+                            version,
+                            f"the family's history starts at event {version}: "
+                            f"{_events(1, version - 1)} missing",
                         )
-                    elif prev is not None and prev != last_digest:
+                    elif prev is not None and prev != _GENESIS:
                         self._link(family, version)
                     heads[family] = (version, digest)
-            if topic == _ENROLLED and intact:
-                # Only an intact enrolment tells whose family it is: a forged
-                # municipality must not hide the family's breaks from its auditor.
-                municipality = _municipality(data)
-                if municipality is not None:
-                    self._municipalities[family] = municipality
-            if (family, version) in wanted:
-                wanted[family, version] = digest
-            entries.append(b"%d:%s;" % (notification_id, digest))
-            self.position = notification_id
-            self.events += 1
+                else:
+                    last_version, last_digest = last
+                    if version <= last_version:
+                        self._break(
+                            BreakKind.REORDERED,
+                            Ledger.EVENTS,
+                            family,
+                            version,
+                            f"stored after event {last_version} of the same family",
+                        )
+                    else:
+                        if version > last_version + 1:
+                            self._break(
+                                BreakKind.DELETED,
+                                Ledger.EVENTS,
+                                family,
+                                last_version + 1,
+                                f"{_events(last_version + 1, version - 1)} missing",
+                            )
+                        elif prev is not None and prev != last_digest:
+                            self._link(family, version)
+                        heads[family] = (version, digest)
+                if topic == _ENROLLED and intact:
+                    # Only an intact enrolment tells whose family it is: a forged
+                    # municipality must not hide the family's breaks from its auditor.
+                    municipality = _municipality(data)
+                    if municipality is not None:
+                        self._municipalities[family] = municipality
+                if (family, version) in wanted:
+                    wanted[family, version] = digest
+                entries.append(b"%d:%s;" % (notification_id, digest))
+                self.position = notification_id
+                self.events += 1
+            except Exception as e:  # a row that breaks the check is a finding
+                self._malformed(row, e)
         self._log.update(b"".join(entries))
 
     # ---------------------------------------------------------------- results
@@ -283,22 +326,15 @@ class LogVerifier:
         is then held against those families only, not the store's whole log.
         """
         for family_id, version in self._unchained_snapshots:
-            # Before a chain start, older snapshots were written unchained; they
-            # are never read again once a newer one exists.
-            if self.chained_from > 0 and version < self._newest_snapshot[family_id]:
-                continue
+            if self.started:
+                continue  # never read: the library skips snapshots without a digest
             self._break(
-                BreakKind.UNCHAINED if self.chained_from <= 0 else BreakKind.INSERTED,
+                BreakKind.UNCHAINED,
                 Ledger.SNAPSHOTS,
                 family_id,
                 version,
-                "the snapshot carries no digest, so nothing shows it stands for the "
-                "family's events: "
-                + (
-                    "run 'familiekoordinering chain' once (it takes new snapshots)"
-                    if self.chained_from <= 0
-                    else "it was written beneath the library"
-                ),
+                "the snapshot carries no digest: it was written before chaining "
+                "began; run 'familiekoordinering chain' once",
             )
         for family_id, version, prev in self._snapshots:
             if self._wanted.get((family_id, version)) != prev:
@@ -437,8 +473,31 @@ class LogVerifier:
             "from another family or topic)",
         )
 
+    def _malformed(self, row: NotificationRow, error: Exception | None = None) -> None:
+        """A row that is not as the library writes any row: a break, never a crash."""
+        notification_id, family, version, topic, _ = row
+        family_id = family if isinstance(family, bytes) else None
+        if family_id is None and isinstance(family, str):
+            family_id = family.replace("-", "").encode("utf-8", "replace")
+        why = f" ({type(error).__name__}: {error})" if error is not None else ""
+        self._break(
+            BreakKind.INSERTED
+            if isinstance(notification_id, int) and notification_id <= 0
+            else BreakKind.MODIFIED,
+            Ledger.EVENTS,
+            family_id,
+            version if type(version) is int else 0,
+            f"notification {notification_id!r} (event {version!r}, topic {topic!r}) "
+            "is stored in a form this library never writes: a position below 1, or "
+            f"a missing or mistyped value{why}",
+        )
+
     def _unchained(self, family_id: bytes, version: int) -> None:
-        if self._seen_chained or self.chained_from > 0:
+        if (
+            self._seen_chained
+            or self.chained_from > 0
+            or family_id in self._chained_families
+        ):
             self._break(
                 BreakKind.INSERTED,
                 Ledger.EVENTS,

@@ -71,13 +71,22 @@ class Factory(es_sqlite.SQLiteFactory):
         """Notifications from ``start`` for the audit's verification, as stored.
 
         Family ids (32 hex digits) and topics come as bytes, which is what the
-        digests are made of: no conversion per row.
+        digests are made of: no conversion per row; a value not of the type the
+        library writes comes as None.
         """
         with self.datastore.transaction(commit=False) as cursor:
+            # A value of another type than the library writes (an id stored as
+            # a BLOB, which eventsourcing's lookups never match; a TEXT state)
+            # comes back NULL, so that the verifier reports it.
             cursor.execute(
-                "SELECT rowid, CAST(originator_id AS BLOB), originator_version, "
-                "CAST(topic AS BLOB), state FROM stored_events WHERE rowid >= ? "
-                "ORDER BY rowid LIMIT ?",
+                "SELECT rowid, "
+                "CASE typeof(originator_id) WHEN 'text' "
+                "THEN CAST(originator_id AS BLOB) END, "
+                "CASE typeof(originator_version) WHEN 'integer' "
+                "THEN originator_version END, "
+                "CASE typeof(topic) WHEN 'text' THEN CAST(topic AS BLOB) END, "
+                "CASE typeof(state) WHEN 'blob' THEN state END "
+                "FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?",
                 (start, limit),
             )
             rows: list[tuple[int, bytes, int, bytes, bytes]] = cursor.fetchall()
