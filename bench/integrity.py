@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import EventStore
-
 from bench.commands import COMMANDS, _rate, _run_ours
 from bench.common import (
     Result,
@@ -35,6 +33,7 @@ from bench.common import (
 )
 from bench.fixtures import READER, build_history
 from familiekoordinering import FamilyCoordination
+from familiekoordinering.testing.legacy import UnchainedCoordination
 
 __all__ = ["NAME", "Unchained", "run"]
 
@@ -46,20 +45,8 @@ ROUNDS = {Size.FULL: 3, Size.QUICK: 2, Size.TINY: 1}
 REPEATS = {Size.FULL: 7, Size.QUICK: 5, Size.TINY: 1}
 
 
-class Unchained(FamilyCoordination):
-    """The previous code path: eventsourcing's own stores, no chain (benchmarks only)."""
-
-    def construct_event_store(self) -> EventStore[UUID]:
-        """eventsourcing's event store."""
-        store = super().construct_event_store()  # keeps the heads the app reads
-        return EventStore(mapper=self.mapper, recorder=store.recorder)
-
-    def construct_snapshot_store(self) -> EventStore[UUID]:
-        """eventsourcing's snapshot store."""
-        return EventStore(
-            mapper=self.mapper,
-            recorder=self.factory.aggregate_recorder(purpose="snapshots"),
-        )
+Unchained = UnchainedCoordination
+"""The previous code path (see :mod:`familiekoordinering.testing.legacy`)."""
 
 
 def _commands(size: Size, tmp: Path) -> Result:

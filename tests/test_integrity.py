@@ -19,12 +19,12 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import EventStore
 
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.audit import FindingKind
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.integrity import Checkpoint, Fingerprint
+from familiekoordinering.testing.legacy import UnchainedCoordination
 from tests.conftest import AUDITOR, LEAD
 
 ON = "2026-11-30"
@@ -211,24 +211,12 @@ def test_the_familys_fingerprint_from_its_export_proves_its_history_unchanged(
     )
 
 
-class _Unchained(FamilyCoordination):
-    """The library before chaining: eventsourcing's own stores."""
-
-    def construct_event_store(self) -> EventStore[UUID]:
-        return EventStore(mapper=self.mapper, recorder=self.recorder)
-
-    def construct_snapshot_store(self) -> EventStore[UUID]:
-        return EventStore(
-            mapper=self.mapper, recorder=self.factory.aggregate_recorder("snapshots")
-        )
-
-
 def test_a_store_written_before_chaining_is_chained_once_and_then_verified(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "familiekoordinering.db"
     clock = DemoClock()
-    old = _Unchained(path, clock=clock, snapshot_interval=10)
+    old = UnchainedCoordination(path, clock=clock, snapshot_interval=10)
     families = build_demo(old, clock, families=2, years=1, seed=2).family_ids
     old.close()
 
