@@ -1345,8 +1345,16 @@ class FamilyCoordination(Application[UUID]):
             self.factory, "select_notification_rows", None
         )
         snapshot_rows = getattr(self.factory, "snapshot_rows", None)
+        opener = (
+            None
+            if self.store == "memory"
+            else functools.partial(
+                _open_integrity, self.store, self.master_key, dict(self.env)
+            )
+        )
         return Integrity(
             key=self.chain,
+            opener=opener,
             recorder=self.recorder,
             snapshots=self.snapshots.recorder if self.snapshots is not None else None,
             mapper=cast(CattrsMapper, self.mapper),
@@ -1768,6 +1776,20 @@ for _name in (
     "fingerprint",
 ):  # fmt: skip
     setattr(FamilyCoordination, _name, checked(getattr(FamilyCoordination, _name)))
+
+
+def _open_integrity(
+    store: str, master_key: bytes | None, settings: dict[str, str]
+) -> Integrity:
+    """The integrity service of a store, opened anew (in a verifying worker process)."""
+    app = FamilyCoordination(
+        store,
+        master_key=master_key,
+        settings=settings,
+        snapshot_interval=None,
+        cache_size=0,
+    )
+    return app.integrity
 
 
 def _facts(family: Family) -> FamilyFacts:

@@ -11,6 +11,9 @@ and hands plain rows to the pure verifiers
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,20 +23,25 @@ import attrs
 from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder
 
 from familiekoordinering.access.log import AccessLog
+from familiekoordinering.errors import StoreError
 from familiekoordinering.integrity.access_log import AccessLogVerifier
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
 from familiekoordinering.integrity.chain import ChainKey, family_hex, split_chained
 from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
 from familiekoordinering.integrity.ledger import LEDGER_ID, StoreLedger
 from familiekoordinering.integrity.verify import (
+    CHUNK_BITS,
     LogVerifier,
     NotificationRow,
     SnapshotRow,
+    merge,
 )
 
 __all__ = ["ChainStart", "Integrity", "Verification"]
 
 _BATCH = 5000
+PARALLEL_FROM = 400_000
+"""From how many events a store's log is verified by two processes."""
 _LOWEST = -(2**63)
 """The lowest notification id (or access-log seq) a database can hold."""
 
@@ -76,6 +84,7 @@ class Integrity:
         self,
         *,
         key: ChainKey,
+        opener: Callable[[], Integrity] | None = None,
         recorder: ApplicationRecorder,
         snapshots: AggregateRecorder | None,
         mapper: _Plain,
@@ -90,6 +99,7 @@ class Integrity:
         self._access_log = access_log
         self._fast_rows = notification_rows
         self._fast_snapshots = snapshot_rows
+        self._opener = opener
         # eventsourcing's own cipher or compressor, if the app configured one.
         self._encrypted = bool(
             getattr(mapper, "cipher", None) or getattr(mapper, "compressor", None)
@@ -111,10 +121,13 @@ class Integrity:
             return [(n, f, v, t, plain(s)) for n, f, v, t, s in rows]
         return rows
 
-    def _log(self, upto: int | None = None) -> Iterator[Sequence[NotificationRow]]:
+    def _log(
+        self, upto: int | None = None, *, start: int | None = None
+    ) -> Iterator[Sequence[NotificationRow]]:
         # From the lowest id a database can hold, not 1: an event stored at a
         # position the library never writes (0, -5) is still read, and found.
-        start = _LOWEST if self._fast_rows is not None else 1
+        if start is None:
+            start = _LOWEST if self._fast_rows is not None else 1
         while True:
             rows = self._rows(start, _BATCH)
             if upto is not None:
@@ -189,13 +202,59 @@ class Integrity:
             started=bool(starts),
         )
         verifier.feed_snapshots(self._all_snapshots())
-        for rows in self._log():
-            verifier.feed(rows)
+        verifier = self._feed_log(verifier)
         breaks = ledger_breaks + verifier.finish() + self._chain_start_breaks(starts)
         access, count = self._verify_access_log(checkpoint, starts)
         return Verification(
             tuple(breaks + access), verifier.events, verifier.municipalities, count
         )
+
+    def _feed_log(self, verifier: LogVerifier) -> LogVerifier:
+        """Feed the whole log; a large store's second half in another process.
+
+        Verifying is CPU work in Python: on a store of more than
+        :data:`PARALLEL_FROM` events (with a process opener), the log is split
+        at a chunk boundary and a worker process verifies the later half while
+        this one verifies the first; :func:`merge` joins them.
+        """
+        head = self._recorder.max_notification_id() or 0
+        if self._opener is None or head < PARALLEL_FROM:
+            for rows in self._log():
+                verifier.feed(rows)
+            return verifier
+        middle = ((head // 2) >> CHUNK_BITS << CHUNK_BITS) + 1
+        later = LogVerifier(
+            self.key,
+            checkpoint=verifier.checkpoint,
+            chained_from=verifier.chained_from,
+            started=verifier.started,
+            deferred=True,
+        )
+        later._wanted = dict.fromkeys(verifier._wanted)
+        # A process of its own (not multiprocessing, which would import the
+        # app's main module again), isolated from the working directory.
+        worker = subprocess.Popen(
+            [sys.executable, "-I", "-m", "familiekoordinering._verify_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        stdin, stdout = worker.stdin, worker.stdout
+        assert stdin is not None
+        assert stdout is not None
+        pickle.dump((self._opener, later, middle), stdin)
+        stdin.close()
+        try:
+            for rows in self._log(upto=middle - 1):
+                verifier.feed(rows)
+            result = stdout.read()
+        finally:
+            code = worker.wait()
+        if code != 0:
+            raise StoreError(
+                f"the verifying worker process failed (exit status {code}): run the "
+                "audit again; if it fails again, the store cannot be read"
+            )
+        return merge([verifier, pickle.loads(result)])
 
     def verify_family(
         self,
@@ -327,3 +386,13 @@ def _ledger_break(version: int, why: str) -> Break:
         version,
         f"the store's ledger (where chaining began) {why}: no chain start is trusted",
     )
+
+
+def verify_part(
+    opener: Callable[[], Integrity], verifier: LogVerifier, start: int
+) -> LogVerifier:
+    """In a worker process: feed the log from ``start`` on to ``verifier``."""
+    integrity = opener()
+    for rows in integrity._log(start=start):
+        verifier.feed(rows)
+    return verifier

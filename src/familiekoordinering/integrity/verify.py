@@ -32,7 +32,7 @@ from familiekoordinering.integrity.chain import (
 )
 from familiekoordinering.integrity.checkpoint import FAMILY_HEX, Checkpoint
 
-__all__ = ["LogVerifier", "NotificationRow", "SnapshotRow"]
+__all__ = ["CHUNK_BITS", "LogVerifier", "NotificationRow", "SnapshotRow", "merge"]
 
 NotificationRow = tuple[int, str | bytes, int, str | bytes, bytes]
 """A notification as the verifier reads it: id, family id, version, topic, JSON bytes.
@@ -44,6 +44,10 @@ SnapshotRow = tuple[str | bytes, int, str | bytes, bytes]
 """A snapshot row: family id, version, topic, JSON bytes."""
 
 _ENROLLED = b"familiekoordinering:Family.Enrolled"
+CHUNK_BITS = 16
+"""The log's digest is made of one digest per 65,536 notification ids (a chunk),
+so that parts of the log can be verified in parallel and a checkpoint compared
+chunk by chunk."""
 _GENESIS = GENESIS.encode()
 _DIGEST_MARK = b',"_digest":"'
 _PREV_MARK = b',"_prev":"'
@@ -70,18 +74,30 @@ class LogVerifier:
         checkpoint: Checkpoint | None = None,
         chained_from: int = 0,
         started: bool = False,
+        deferred: bool = False,
     ) -> None:
         self.key = key
         self.checkpoint = checkpoint
         self.chained_from = chained_from
         self.started = started or chained_from > 0
+        self.deferred = deferred
+        """A later part of the log (see :func:`merge`): a family's first event
+        here is judged against the parts before it, when they are merged."""
         self.breaks: list[Break] = []
         self.position = 0
         self.events = 0
         self._heads: dict[bytes, tuple[int, bytes]] = {}
         self._municipalities: dict[bytes, str] = {}
-        self._log = key.log_hash()
-        self._at_checkpoint: tuple[int, str] | None = None
+        self._chunks: dict[int, str] = {}
+        """Each closed chunk's digest, by chunk number (see :data:`CHUNK_BITS`)."""
+        self._chunk: int | None = None
+        self._chunk_hash: Any = None
+        self._pending: dict[bytes, tuple[int, bytes | None, bytes]] = {}
+        self._cp_chunk = (
+            (checkpoint.position - 1) >> CHUNK_BITS if checkpoint is not None else None
+        )
+        self._cp_partial: str | None = None
+        self._events_le_cp = 0
         self._broken: set[tuple[bytes, int]] = set()
         self._wanted: dict[tuple[bytes, int], bytes | None] = {}
         self._snapshots: list[tuple[bytes, int, bytes]] = []
@@ -94,6 +110,11 @@ class LogVerifier:
         if checkpoint is not None:
             for family_id, (version, _) in checkpoint.families.items():
                 self._wanted[family_hex(family_id), version] = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process hands back (its open chunk closed first)."""
+        self._close_chunk([])
+        return self.__dict__.copy()
 
     @property
     def heads(self) -> dict[str, tuple[int, str]]:
@@ -189,14 +210,18 @@ class LogVerifier:
                     family = family_hex(family)
                 if not isinstance(topic, bytes):
                     topic = topic.encode()
-                if (
-                    checkpoint_position is not None
-                    and self._at_checkpoint is None
-                    and notification_id > checkpoint_position
-                ):
-                    self._log.update(b"".join(entries))
-                    entries.clear()
-                    self._at_checkpoint = (self.events, self._log.copy().hexdigest())
+                if checkpoint_position is not None:
+                    if notification_id <= checkpoint_position:
+                        self._events_le_cp += 1
+                    elif self._chunk == self._cp_chunk and self._cp_partial is None:
+                        # The chunk holding the checkpoint's position, as it was there.
+                        self._flush(entries)
+                        self._cp_partial = self._chunk_hash.copy().hexdigest()
+                chunk = (notification_id - 1) >> CHUNK_BITS
+                if chunk != self._chunk:
+                    self._close_chunk(entries)
+                    self._chunk = chunk
+                    self._chunk_hash = self.key.log_hash()
                 # The chain members sit at fixed places at the end (see chain.TAIL).
                 end = len(data)
                 intact = True
@@ -240,40 +265,17 @@ class LogVerifier:
                         intact = False
                 last = heads.get(family)
                 if last is None:
-                    if version != 1:
-                        self._break(
-                            BreakKind.DELETED,
-                            Ledger.EVENTS,
-                            family,
-                            version,
-                            f"the family's history starts at event {version}: "
-                            f"{_events(1, version - 1)} missing",
-                        )
-                    elif prev is not None and prev != _GENESIS:
-                        self._link(family, version)
+                    if self.deferred:  # judged against the parts before, in merge()
+                        self._pending[family] = (version, prev, digest)
+                    else:
+                        self._judge_link(family, version, prev)
                     heads[family] = (version, digest)
                 else:
-                    last_version, last_digest = last
-                    if version <= last_version:
-                        self._break(
-                            BreakKind.REORDERED,
-                            Ledger.EVENTS,
-                            family,
-                            version,
-                            f"stored after event {last_version} of the same family",
-                        )
-                    else:
-                        if version > last_version + 1:
-                            self._break(
-                                BreakKind.DELETED,
-                                Ledger.EVENTS,
-                                family,
-                                last_version + 1,
-                                f"{_events(last_version + 1, version - 1)} missing",
-                            )
-                        elif prev is not None and prev != last_digest:
-                            self._link(family, version)
-                        heads[family] = (version, digest)
+                    if version != last[0] + 1 or (prev is not None and prev != last[1]):
+                        self._judge_link(family, version, prev)
+                    # The next event is judged against this one, even out of
+                    # place: one moved event is one break, not a cascade.
+                    heads[family] = (version, digest)
                 if topic == _ENROLLED and intact:
                     # Only an intact enrolment tells whose family it is: a forged
                     # municipality must not hide the family's breaks from its auditor.
@@ -287,13 +289,45 @@ class LogVerifier:
                 self.events += 1
             except Exception as e:  # a row that breaks the check is a finding
                 self._malformed(row, e)
-        self._log.update(b"".join(entries))
+        self._flush(entries)
+
+    def _flush(self, entries: list[bytes]) -> None:
+        if entries:
+            self._chunk_hash.update(b"".join(entries))
+            entries.clear()
+
+    def _close_chunk(self, entries: list[bytes]) -> None:
+        if self._chunk is None:
+            return
+        self._flush(entries)
+        digest = self._chunk_hash.hexdigest()
+        if self._chunk == self._cp_chunk and self._cp_partial is None:
+            self._cp_partial = digest  # nothing after the checkpoint's position here
+        self._chunks[self._chunk] = digest
+        self._chunk = None
+        self._chunk_hash = None
 
     # ---------------------------------------------------------------- results
 
     def head(self) -> str:
-        """The log's running digest over every notification fed."""
-        return str(self._log.hexdigest())
+        """The log's digest over every notification fed (its chunks' digests, in order)."""
+        self._close_chunk([])
+        return self._combine(self._chunks)
+
+    def _combine(self, chunks: dict[int, str]) -> str:
+        h = self.key.log_hash()
+        for number in sorted(chunks):
+            h.update(b"%d:%s;" % (number, chunks[number].encode()))
+        return str(h.hexdigest())
+
+    def _head_at_checkpoint(self) -> tuple[int, str]:
+        """Events up to the checkpoint's position, and the log's digest there."""
+        assert self._cp_chunk is not None
+        self._close_chunk([])
+        chunks = {n: d for n, d in self._chunks.items() if n < self._cp_chunk}
+        if self._cp_partial is not None:
+            chunks[self._cp_chunk] = self._cp_partial
+        return self._events_le_cp, self._combine(chunks)
 
     def take_checkpoint(
         self,
@@ -413,7 +447,7 @@ class LogVerifier:
                     )
         if not store_level:
             return
-        at = self._at_checkpoint or (self.events, self.head())
+        at = self._head_at_checkpoint()
         if self.position < checkpoint.position or at[0] < checkpoint.events:
             self._break(
                 BreakKind.TRUNCATED,
@@ -472,6 +506,42 @@ class LogVerifier:
             "the event's bytes are not what was written (or it was moved here "
             "from another family or topic)",
         )
+
+    def _judge_link(self, family: bytes, version: int, prev: bytes | None) -> None:
+        """Judge how an event follows the family's head so far (the odd cases)."""
+        last = self._heads.get(family)
+        if last is None:
+            if version != 1:
+                self._break(
+                    BreakKind.DELETED,
+                    Ledger.EVENTS,
+                    family,
+                    version,
+                    f"the family's history starts at event {version}: "
+                    f"{_events(1, version - 1)} missing",
+                )
+            elif prev is not None and prev != _GENESIS:
+                self._link(family, version)
+            return
+        last_version, last_digest = last
+        if version <= last_version:
+            self._break(
+                BreakKind.REORDERED,
+                Ledger.EVENTS,
+                family,
+                version,
+                f"stored after event {last_version} of the same family",
+            )
+        elif version > last_version + 1:
+            self._break(
+                BreakKind.DELETED,
+                Ledger.EVENTS,
+                family,
+                last_version + 1,
+                f"{_events(last_version + 1, version - 1)} missing",
+            )
+        elif prev is not None and prev != last_digest:
+            self._link(family, version)
 
     def _malformed(self, row: NotificationRow, error: Exception | None = None) -> None:
         """A row that is not as the library writes any row: a break, never a crash."""
@@ -574,3 +644,34 @@ def _municipality(data: bytes) -> str | None:
         return str(doc["municipality"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def merge(parts: list[LogVerifier]) -> LogVerifier:
+    """One verifier of the whole log from verifiers of its consecutive parts.
+
+    Every part but the first was ``deferred``: the first event of each family
+    in it is judged here, against the heads the parts before it left.
+    """
+    whole = parts[0]
+    whole._close_chunk([])
+    for part in parts[1:]:
+        part._close_chunk([])
+        whole._broken |= part._broken
+        for family, (version, prev, _) in part._pending.items():
+            whole._judge_link(family, version, prev)
+        whole.breaks += part.breaks
+        whole._broken |= part._broken
+        whole._heads.update(part._heads)
+        whole._municipalities.update(part._municipalities)
+        whole._chained_families |= part._chained_families
+        for wanted, found in part._wanted.items():
+            if found is not None:
+                whole._wanted[wanted] = found
+        whole._chunks.update(part._chunks)
+        whole._events_le_cp += part._events_le_cp
+        whole._cp_partial = whole._cp_partial or part._cp_partial
+        whole.events += part.events
+        whole.position = max(whole.position, part.position)
+        whole.unchained = whole.unchained or part.unchained
+        whole._seen_chained = whole._seen_chained or part._seen_chained
+    return whole
