@@ -348,9 +348,7 @@ class Integrity:
 
     def checkpoint(self, *, taken_at: datetime, municipality: str | None) -> Checkpoint:
         """The store's head now, with the heads of ``municipality``'s families."""
-        verifier = LogVerifier(self.key)
-        for rows in self._log():
-            verifier.feed(rows)
+        verifier = self._feed_log(LogVerifier(self.key))
         return verifier.take_checkpoint(
             taken_at=taken_at,
             access_log=self._access_log().head(),
@@ -363,9 +361,7 @@ class Integrity:
         The last is whether any event carries no digest (was written before
         chaining began).
         """
-        verifier = LogVerifier(self.key)
-        for rows in self._log():
-            verifier.feed(rows)
+        verifier = self._feed_log(LogVerifier(self.key))
         return verifier.position, verifier.events, verifier.head(), verifier.unchained
 
     def fingerprint(self, family_id: UUID) -> Fingerprint | None:
