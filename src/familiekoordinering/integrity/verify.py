@@ -101,7 +101,6 @@ class LogVerifier:
         self._broken: set[tuple[bytes, int]] = set()
         self._wanted: dict[tuple[bytes, int], bytes | None] = {}
         self._snapshots: list[tuple[bytes, int, bytes]] = []
-        self._seen_chained = False
         self.unchained = False
         """Whether any event fed carries no digest."""
         self._chained_families: set[bytes] = set()
@@ -185,24 +184,32 @@ class LogVerifier:
         """Check notifications, in the order of their ids.
 
         The hot loop of the audit: family ids and topics may come as bytes
-        (32 hex digits, UTF-8) straight from the database, and digests stay
-        bytes until they are reported.
+        (32 hex digits, UTF-8) straight from the database, digests stay bytes
+        until they are reported, and everything the loop reads is local.
         """
         secret = self.key.secret
         heads = self._heads
         wanted = self._wanted
+        chained_families = self._chained_families
         entries: list[bytes] = []
+        append = entries.append
         checkpoint_position = (
             self.checkpoint.position if self.checkpoint is not None else None
         )
+        bits = CHUNK_BITS
+        digest_mark, prev_mark = _DIGEST_MARK, _PREV_MARK
+        digest_tail, tail_length, prev_at = _DIGEST_TAIL, TAIL_LENGTH, _PREV_AT
+        digest_at = DIGEST_HEX + 2  # where the digest's value starts, from the end
+        event_tag, enrolled = _EVENT, _ENROLLED
+        chunk_now = self._chunk
+        events, position = self.events, self.position
         for row in rows:
             notification_id, family, version, topic, data = row
             try:
                 if (
                     type(version) is not int
                     or type(data) is not bytes
-                    or type(notification_id) is not int
-                    or notification_id <= 0
+                    or (notification_id <= 0)
                 ):
                     self._malformed(row)
                     continue
@@ -213,30 +220,29 @@ class LogVerifier:
                 if checkpoint_position is not None:
                     if notification_id <= checkpoint_position:
                         self._events_le_cp += 1
-                    elif self._chunk == self._cp_chunk and self._cp_partial is None:
+                    elif chunk_now == self._cp_chunk and self._cp_partial is None:
                         # The chunk holding the checkpoint's position, as it was there.
                         self._flush(entries)
                         self._cp_partial = self._chunk_hash.copy().hexdigest()
-                chunk = (notification_id - 1) >> CHUNK_BITS
-                if chunk != self._chunk:
+                chunk = (notification_id - 1) >> bits
+                if chunk != chunk_now:
                     self._close_chunk(entries)
-                    self._chunk = chunk
+                    self._chunk = chunk_now = chunk
                     self._chunk_hash = self.key.log_hash()
                 # The chain members sit at fixed places at the end (see chain.TAIL).
                 end = len(data)
                 intact = True
                 if (
-                    data.startswith(_DIGEST_MARK, end - _DIGEST_TAIL)
-                    and data.startswith(_PREV_MARK, end - TAIL_LENGTH)
+                    data.startswith(digest_mark, end - digest_tail)
+                    and data.startswith(prev_mark, end - tail_length)
                     and data.endswith(b'"}')
                 ):
-                    self._seen_chained = True
-                    self._chained_families.add(family)
-                    prev = data[end - _PREV_AT : end - _DIGEST_TAIL - 1]
-                    digest = data[end - DIGEST_HEX - 2 : end - 2]
-                    body = data[: end - _DIGEST_TAIL] + b"}"
+                    chained_families.add(family)
+                    prev = data[end - prev_at : end - digest_tail - 1]
+                    digest = data[end - digest_at : end - 2]
+                    body = data[: end - digest_tail] + b"}"
                     message = b"%s%s\0%d\0%s\0%s" % (
-                        _EVENT,
+                        event_tag,
                         family,
                         version,
                         topic,
@@ -259,7 +265,7 @@ class LogVerifier:
                     # family's chained ones, and only up to a chain start.
                     if (
                         notification_id > self.chained_from
-                        or family in self._chained_families
+                        or family in chained_families
                     ):
                         self._unchained(family, version)
                         intact = False
@@ -276,19 +282,20 @@ class LogVerifier:
                     # The next event is judged against this one, even out of
                     # place: one moved event is one break, not a cascade.
                     heads[family] = (version, digest)
-                if topic == _ENROLLED and intact:
+                if topic == enrolled and intact:
                     # Only an intact enrolment tells whose family it is: a forged
                     # municipality must not hide the family's breaks from its auditor.
                     municipality = _municipality(data)
                     if municipality is not None:
                         self._municipalities[family] = municipality
-                if (family, version) in wanted:
+                if wanted and (family, version) in wanted:
                     wanted[family, version] = digest
-                entries.append(b"%d:%s;" % (notification_id, digest))
-                self.position = notification_id
-                self.events += 1
+                append(b"%d:%s;" % (notification_id, digest))
+                position = notification_id
+                events += 1
             except Exception as e:  # a row that breaks the check is a finding
                 self._malformed(row, e)
+        self.events, self.position = events, position
         self._flush(entries)
 
     def _flush(self, entries: list[bytes]) -> None:
@@ -564,7 +571,7 @@ class LogVerifier:
 
     def _unchained(self, family_id: bytes, version: int) -> None:
         if (
-            self._seen_chained
+            self._chained_families
             or self.chained_from > 0
             or family_id in self._chained_families
         ):
@@ -673,5 +680,4 @@ def merge(parts: list[LogVerifier]) -> LogVerifier:
         whole.events += part.events
         whole.position = max(whole.position, part.position)
         whole.unchained = whole.unchained or part.unchained
-        whole._seen_chained = whole._seen_chained or part._seen_chained
     return whole
