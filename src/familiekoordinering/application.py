@@ -122,6 +122,7 @@ from familiekoordinering.integrity import (
     Ledger,
     StoreLedger,
     chain_key,
+    is_chained,
     split_chained,
 )
 from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
@@ -1247,7 +1248,7 @@ class FamilyCoordination(Application[UUID]):
         family: Family | None = None
         at = 0
         for snapshot in stored:
-            if split_chained(mapper.plain(snapshot.state)) is None:
+            if not is_chained(mapper.plain(snapshot.state)):
                 continue  # never read (see ChainedSnapshotStore.get)
             version = snapshot.originator_version
             if [e.originator_version for e in events[at:version]] == list(

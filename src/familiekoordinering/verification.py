@@ -26,7 +26,7 @@ from familiekoordinering.access.log import AccessLog
 from familiekoordinering.errors import StoreError
 from familiekoordinering.integrity.access_log import AccessLogVerifier
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
-from familiekoordinering.integrity.chain import ChainKey, family_hex, split_chained
+from familiekoordinering.integrity.chain import ChainKey, family_hex, is_chained
 from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
 from familiekoordinering.integrity.ledger import LEDGER_ID, StoreLedger
 from familiekoordinering.integrity.verify import (
@@ -155,7 +155,7 @@ class Integrity:
             family = family_hex(family_id)
             known = newest.get(family)
             if known is None or known[0] < version:
-                newest[family] = (version, split_chained(data) is None)
+                newest[family] = (version, not is_chained(data))
         return [UUID(f.decode()) for f, (_, unchained) in newest.items() if unchained]
 
     def chain_starts(self) -> tuple[list[ChainStart], list[Break]]:

@@ -11,6 +11,7 @@ from familiekoordinering.integrity.chain import (
     Chained,
     ChainKey,
     chain_key,
+    is_chained,
     split_chained,
 )
 from familiekoordinering.integrity.checkpoint import Checkpoint, Fingerprint
@@ -36,5 +37,6 @@ __all__ = [
     "Ledger",
     "StoreLedger",
     "chain_key",
+    "is_chained",
     "split_chained",
 ]

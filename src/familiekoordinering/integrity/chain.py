@@ -41,6 +41,7 @@ __all__ = [
     "Chained",
     "chain_key",
     "family_hex",
+    "is_chained",
     "split_chained",
 ]
 
@@ -214,6 +215,19 @@ class Chained:
     """The digest of the event before it (:data:`GENESIS` for the first)."""
     digest: str
     """The digest it carries."""
+
+
+def is_chained(data: bytes) -> bool:
+    """Whether a stored payload ends with the chain members (no copy, no parsing)."""
+    if not isinstance(data, bytes):
+        return False
+    end = len(data)
+    return (
+        end >= _TAIL + _PREV_TAIL
+        and data.startswith(_DIGEST, end - _TAIL)
+        and data.startswith(_PREV, end - _TAIL - _PREV_TAIL + 1)
+        and data.endswith(b'"}')
+    )
 
 
 def split_chained(data: bytes) -> Chained | None:

@@ -27,7 +27,7 @@ from eventsourcing.persistence import (
 )
 
 from familiekoordinering.errors import StoreError
-from familiekoordinering.integrity.chain import GENESIS, split_chained
+from familiekoordinering.integrity.chain import GENESIS, is_chained
 
 __all__ = ["ChainedEventStore", "ChainedSnapshotStore", "ChainingMapper", "Heads"]
 
@@ -215,11 +215,17 @@ class ChainedSnapshotStore(EventStore[UUID]):
         the library): nothing shows it stands for the family's events, so it
         is never read; the family loads from an older snapshot or its events.
         """
-        stored = [
-            s
-            for s in self.recorder.select_events(
-                originator_id, gt=gt, lte=lte, desc=desc
-            )
-            if split_chained(self._chaining.plain(s.state)) is not None
-        ]
-        return map(self._chaining.to_domain_event, stored[:limit])
+        plain = self._chaining.plain
+        stored = self.recorder.select_events(
+            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        )
+        if not all(is_chained(plain(s.state)) for s in stored):
+            # Some were written before chaining: leave them out, look further.
+            stored = [
+                s
+                for s in self.recorder.select_events(
+                    originator_id, gt=gt, lte=lte, desc=desc
+                )
+                if is_chained(plain(s.state))
+            ][:limit]
+        return map(self._chaining.to_domain_event, stored)
