@@ -21,8 +21,8 @@ from uuid import UUID
 
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
 from familiekoordinering.integrity.chain import (
-    _DIGEST_TAIL,
     _EVENT,
+    _TAIL,
     DIGEST_HEX,
     GENESIS,
     TAIL_LENGTH,
@@ -198,7 +198,7 @@ class LogVerifier:
         )
         bits = CHUNK_BITS
         digest_mark, prev_mark = _DIGEST_MARK, _PREV_MARK
-        digest_tail, tail_length, prev_at = _DIGEST_TAIL, TAIL_LENGTH, _PREV_AT
+        digest_tail, tail_length, prev_at = _TAIL, TAIL_LENGTH, _PREV_AT
         digest_at = DIGEST_HEX + 2  # where the digest's value starts, from the end
         event_tag, enrolled = _EVENT, _ENROLLED
         chunk_now = self._chunk
@@ -229,7 +229,7 @@ class LogVerifier:
                     self._close_chunk(entries)
                     self._chunk = chunk_now = chunk
                     self._chunk_hash = self.key.log_hash()
-                # The chain members sit at fixed places at the end (see chain.TAIL).
+                # The chain members sit at fixed places at the end (see chain.is_chained).
                 end = len(data)
                 intact = True
                 if (
