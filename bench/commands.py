@@ -68,6 +68,59 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
     return times
 
 
+def contact_command(
+    app: FamilyCoordination,
+) -> tuple[Callable[[int], object], Callable[[int], None]]:
+    """Enrol a consenting family in ``app``; return its command and its check.
+
+    ``command(i)`` records the family's i-th contact; ``check(n)`` raises if
+    the family does not hold exactly ``n`` contacts.
+    """
+    family = enrol_consenting_family(app)
+
+    def command(i: int) -> object:
+        return app.record_contact(
+            family.family_id,
+            agency=CONTACT_AGENCY,
+            topics=[Topic.ECONOMY],
+            member_ids=[family.adult],
+            purpose=CONTACT_PURPOSE,
+            channel=Channel.PHONE,
+            family_knows=FamilyKnows.inform_afterwards(),
+            occurred_on=_FIRST_CONTACT_ON + timedelta(days=_day(i)),
+            actor=ACTOR,
+        )
+
+    def check(n: int) -> None:
+        if app.get_family(family.family_id, actor=READER).version != SETUP_EVENTS + n:
+            raise AssertionError("ours: not every contact was stored")
+
+    return command, check
+
+
+def run_interleaved(
+    n: int, first: FamilyCoordination, second: FamilyCoordination
+) -> tuple[list[float], list[float]]:
+    """Record ``n`` contacts in each app, one command on each in turn.
+
+    Which side goes first alternates command by command, so a drift of the
+    machine's speed (another process, the disk flushing) lands on both sides
+    alike; returns each side's per-command seconds.
+    """
+    sides = [contact_command(first), contact_command(second)]
+    times: list[list[float]] = [[], []]
+    clock = time.perf_counter
+    gc.collect()
+    for i in range(n):
+        for side in (0, 1) if i % 2 == 0 else (1, 0):
+            start = clock()
+            sides[side][0](i)
+            times[side].append(clock() - start)
+    for command_check in sides:
+        command_check[1](n)
+    return times[0], times[1]
+
+
 def _run_ours(
     db: Path | str,
     n: int,
@@ -78,24 +131,9 @@ def _run_ours(
     # The default snapshot interval and cache; encryption when given a master key.
     app = app_class(db, master_key=master_key)
     try:
-        family = enrol_consenting_family(app)
-
-        def command(i: int) -> object:
-            return app.record_contact(
-                family.family_id,
-                agency=CONTACT_AGENCY,
-                topics=[Topic.ECONOMY],
-                member_ids=[family.adult],
-                purpose=CONTACT_PURPOSE,
-                channel=Channel.PHONE,
-                family_knows=FamilyKnows.inform_afterwards(),
-                occurred_on=_FIRST_CONTACT_ON + timedelta(days=_day(i)),
-                actor=ACTOR,
-            )
-
+        command, check = contact_command(app)
         times = _time_each(n, command)
-        if app.get_family(family.family_id, actor=READER).version != SETUP_EVENTS + n:
-            raise AssertionError("ours: not every contact was stored")
+        check(n)
         return times
     finally:
         app.close()
