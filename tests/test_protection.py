@@ -199,6 +199,7 @@ def test_a_master_key_must_be_32_bytes_and_loads_from_base64(tmp_path: Path) -> 
         FamilyCoordination(master_key=b"0" * 16)
     path = tmp_path / "master.key"
     path.write_text("bm90IGEga2V5\n")
+    path.chmod(0o600)  # a key file must be its owner's only
     with pytest.raises(ConfigurationError, match="32 bytes"):
         load_master_key(path)
     path.write_text(base64.b64encode(KEY).decode() + "\n")

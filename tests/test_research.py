@@ -190,6 +190,7 @@ def test_erase_and_research_export_work_on_the_demo_store(tmp_path: Path) -> Non
     assert (tmp_path / "familiekoordinering.db.key").exists()
     key_file = tmp_path / "research.key"
     key_file.write_text(base64.b64encode(new_master_key()).decode())
+    key_file.chmod(0o600)  # a key file must be its owner's only
     out = tmp_path / "research.csv"
     done = _cli(
         "research-export", "--output", str(out), "--key-file", str(key_file),

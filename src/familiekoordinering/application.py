@@ -104,6 +104,7 @@ from familiekoordinering.domain.values import (
 from familiekoordinering.errors import (
     ConfigurationError,
     DuplicateIdError,
+    ErasureIncompleteError,
     FamiliekoordineringError,
     FamilyErasedError,
     InvalidInputError,
@@ -125,7 +126,13 @@ from familiekoordinering.integrity import (
     is_chained,
     split_chained,
 )
-from familiekoordinering.protection import Erasure, InMemoryKeyStore, Keyring, KeyStore
+from familiekoordinering.protection import (
+    ERASED_REFUSAL,
+    Erasure,
+    InMemoryKeyStore,
+    Keyring,
+    KeyStore,
+)
 from familiekoordinering.research import research_rows, to_csv
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
@@ -187,6 +194,8 @@ class FamilyCoordination(Application[UUID]):
     snapshot_class = Snapshot
     DEFAULT_SNAPSHOT_INTERVAL: ClassVar[int] = 100
     DEFAULT_CACHE_SIZE: ClassVar[int] = 128
+    DEFAULT_ERASURE_WAIT: ClassVar[float] = 5.0
+    """How long :meth:`erase` waits for readers that hold a destroyed key's old bytes."""
 
     def __init__(
         self,
@@ -230,6 +239,10 @@ class FamilyCoordination(Application[UUID]):
             {Family: snapshot_interval} if snapshot_interval else {}
         )
         super().__init__(env=env)
+        if self.keyring is not None:
+            guard = getattr(self.factory, "guard_erasures", None)
+            if callable(guard):
+                guard()
 
     # eventsourcing merges the process environment here; a library takes its
     # settings as arguments only.
@@ -340,7 +353,18 @@ class FamilyCoordination(Application[UUID]):
         """
         try:
             return super().save(*objs, **kwargs)
-        except IntegrityError:
+        except IntegrityError as e:
+            if ERASED_REFUSAL in str(e):
+                # The store refused inside the save's own transaction: the
+                # family was erased (by another process) after it was loaded.
+                for obj in objs:
+                    with contextlib.suppress(KeyError, AttributeError):
+                        self.repository.cache.get(obj.id, evict=True)  # type: ignore[union-attr]
+                raise FamilyErasedError(
+                    "the family's personal data was erased while this change was "
+                    "being made: nothing was stored, and nothing more can be "
+                    "recorded for it"
+                ) from e
             raise
         except Exception as e:
             if not _is_store_failure(e):
@@ -351,8 +375,27 @@ class FamilyCoordination(Application[UUID]):
                 "has room"
             ) from e
 
-    def _load(self, family_id: UUID, *, version: int | None = None) -> Family:
+    def _fresh(self, family_id: UUID) -> Erasure | None:
+        """Read the family's key state from the store; forget an erased family.
+
+        Runs before every command and read of a family, so that an erasure
+        made by another process holds here at once: no cached key and no
+        cached family (with its names) outlive it. Returns the erasure, if any.
+        """
+        if self.keyring is None:
+            return None
+        erasure = self.keyring.refresh(family_id)
+        if erasure is not None and self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(family_id, evict=True)
+        return erasure
+
+    def _load(
+        self, family_id: UUID, *, version: int | None = None, refresh: bool = True
+    ) -> Family:
         """The family as it stands now (or at event ``version``), unchecked."""
+        if refresh:
+            self._fresh(family_id)
         try:
             with _reading_the_store():
                 family: Family = self.repository.get(
@@ -382,8 +425,15 @@ class FamilyCoordination(Application[UUID]):
         """
         attempt = 0
         while True:
-            family = self._load(family_id)
+            erasure = self._fresh(family_id)
+            family = self._load(family_id, refresh=False)
             require(actor, access, _facts(family))
+            if erasure is not None:
+                raise FamilyErasedError(
+                    f"family {family_id}'s personal data was erased on "
+                    f"{erasure.erased_at:%Y-%m-%d} by {erasure.erased_by}: nothing "
+                    "more can be recorded for it"
+                )
             result = command(family)
             try:
                 self.save(family)
@@ -1451,6 +1501,7 @@ class FamilyCoordination(Application[UUID]):
         return found
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
+        self._fresh(family_id)
         with _reading_the_store():
             events = list(self.events.get(family_id))
         if not events:
@@ -1620,14 +1671,24 @@ class FamilyCoordination(Application[UUID]):
             )
         return self.keyring
 
-    def erase(self, family_id: UUID, *, actor: Actor) -> Erasure:
+    def erase(
+        self, family_id: UUID, *, actor: Actor, wait: float | None = None
+    ) -> Erasure:
         """Erase the family's personal data by destroying its key (crypto-shredding).
 
-        Names, birth dates and free text become unreadable everywhere: in the
-        events, in the snapshots (both sealed with the key) and in the views,
-        which are rebuilt. Ids, dates, categories and survey scores stay, so
-        anonymous statistics are unchanged. The family's record is closed: no
-        command is accepted for it afterwards, and no new key is ever made for it.
+        Names, birth dates and free text become unreadable everywhere, in
+        every process of the store at once: in the events and the snapshots
+        (sealed with the key) and in the views (which hold none: they read
+        personal fields from the sealed events). Ids, dates, categories and
+        survey scores stay, so anonymous statistics are unchanged. The
+        family's record is closed: the store refuses any event for it from now
+        on, also from a process that had it loaded, and no new key is ever
+        made for it.
+
+        The destroyed key's old bytes are then removed from the store's files,
+        waiting up to ``wait`` seconds for connections that are reading the
+        store. If one still is, :class:`ErasureIncompleteError` says so (the
+        erasure itself holds); finish with :meth:`finish_erasures`.
 
         Raises :class:`FamilyErasedError` if it was erased already, and
         :class:`RuleViolationError` if some of its events were stored before
@@ -1652,15 +1713,38 @@ class FamilyCoordination(Application[UUID]):
             )
         erasure = Erasure(family.id, self._now(), actor.user_id)
         keyring.erase(erasure)
-        if self.repository.cache is not None:
-            with contextlib.suppress(KeyError):
-                self.repository.cache.get(family.id, evict=True)
-        self.views.rebuild()
-        for store in (self.views.store, keyring.store):
-            purge = getattr(store, "purge", None)
-            if callable(purge):
-                purge()
+        self._fresh(family.id)
+        self._purge_keys(keyring, wait, f"family {family.id}'s key is destroyed")
         return erasure
+
+    def finish_erasures(self, *, actor: Actor, wait: float | None = None) -> None:
+        """Remove destroyed keys' old bytes from the store's files.
+
+        What :meth:`erase` does last; run it after an
+        :class:`ErasureIncompleteError`. Raises that error again if a
+        connection still holds the old bytes after ``wait`` seconds.
+        """
+        require(actor, Access.ERASE, municipality=actor.municipality)
+        self._purge_keys(
+            self._keyring("finishing erasures"),
+            wait,
+            "the erased families' keys are destroyed",
+        )
+
+    @staticmethod
+    def _purge_keys(keyring: Keyring, wait: float | None, done: str) -> None:
+        if wait is None:
+            wait = FamilyCoordination.DEFAULT_ERASURE_WAIT
+        if wait < 0:
+            raise InvalidInputError(f"wait is {wait}: give 0 or more seconds")
+        if not keyring.purge(wait):
+            raise ErasureIncompleteError(
+                f"{done} and no personal data of theirs can be read any more, but "
+                f"another connection has been reading the store for over {wait:g} s "
+                "and holds an old copy of the key in the store's files: finish with "
+                "'familiekoordinering erase --finish' (FamilyCoordination."
+                "finish_erasures) once it is done, or give a longer wait"
+            )
 
     def _clear_personal_events(self, family_id: UUID) -> list[int]:
         """The versions of the family's events holding personal data in the clear."""

@@ -8,7 +8,9 @@ or writes a family names who runs it: ``--actor USER:ROLE:MUNICIPALITY`` (or
 personal data is read from ``--master-key-file`` (or
 ``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for an SQLite store, ``STORE.key``
 beside it when present). Errors print one line on standard error and exit
-non-zero (``--debug`` shows the traceback).
+non-zero (``--debug`` shows the traceback). Files written with ``--output`` are
+new files readable by their owner only (0600), never written through a symbolic
+link, and an existing one is replaced only with ``--force``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from familiekoordinering.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from familiekoordinering.files import write_private
 from familiekoordinering.integrity import Checkpoint
 from familiekoordinering.protection import load_master_key, new_master_key
 from familiekoordinering.store import DEFAULT_STORE
@@ -189,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output", metavar="PATH", default=None,
         help="write to PATH (.json, or .html for the report); default: print JSON",
     )  # fmt: skip
+    _add_force(export)
     export.add_argument(
         "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value
     )
@@ -204,6 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the pseudonymised research export (CSV) of the actor's municipality",
     )
     research.add_argument("--output", metavar="PATH", required=True)
+    _add_force(research)
     research.add_argument(
         "--key-file",
         metavar="PATH",
@@ -256,12 +261,21 @@ def _parser() -> argparse.ArgumentParser:
     checkpoint.add_argument(
         "--output", default=None, metavar="PATH", help="write it here (default: stdout)"
     )
+    _add_force(checkpoint)
 
     commands.add_parser(
         "chain",
         help="start verifying a store written before events were chained (once)",
     )
     return parser
+
+
+def _add_force(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --output file if it exists (never through a symbolic link)",
+    )
 
 
 def _date(text: str) -> date:
@@ -352,8 +366,8 @@ def _demo(args: argparse.Namespace) -> int:
         # A new demo store is encrypted like a real one; its master key is kept
         # beside it, which only a demo may do.
         key_path = Path(f"{store}.key")
-        key_path.touch(mode=0o600)
-        key_path.write_text(base64.b64encode(new_master_key()).decode() + "\n")
+        key = base64.b64encode(new_master_key()) + b"\n"
+        write_private(key_path, key, overwrite=False)
         print(f"note: wrote the demo store's master key to {key_path}", file=sys.stderr)
     app = _open(args, clock=clock)
     if any(True for _ in app.family_ids()):
@@ -545,7 +559,7 @@ def _export(args: argparse.Namespace) -> int:
         )
         content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(content, encoding="utf-8")
+        write_private(args.output, content.encode("utf-8"), overwrite=args.force)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(content, end="")
@@ -580,7 +594,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     checkpoint = app.checkpoint(actor=_actor(args))
     text = checkpoint.to_json()
     if args.output:
-        _write_new(Path(args.output), text)
+        write_private(args.output, text.encode("utf-8"), overwrite=args.force)
         print(
             f"wrote {args.output}: position {checkpoint.position}, "
             f"{checkpoint.events} events, {len(checkpoint.families)} families; keep "
@@ -602,20 +616,6 @@ def _chain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_new(path: Path, text: str) -> None:
-    """Write ``text`` to a new file readable by its owner only (0600)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        raise InvalidInputError(
-            f"{path} exists already: give a new file (a checkpoint is never overwritten)"
-        ) from None
-    except OSError as e:
-        raise InvalidInputError(f"cannot write {path}: {e.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def _erase(args: argparse.Namespace) -> int:
     app = _open(args)
     actor = _actor(args)
@@ -632,7 +632,7 @@ def _research_export(args: argparse.Namespace) -> int:
     app = _open(args)
     key = load_master_key(args.key_file)
     text = app.research_export(actor=_actor(args), key=key)
-    Path(args.output).write_text(text, encoding="utf-8")
+    write_private(args.output, text.encode("utf-8"), overwrite=args.force)
     rows = text.count("\n") - 1
     print(f"wrote {args.output}: {rows} row(s)", file=sys.stderr)
     return EXIT_OK

@@ -12,6 +12,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentRequiredError",
     "DuplicateIdError",
+    "ErasureIncompleteError",
     "FamiliekoordineringError",
     "FamilyErasedError",
     "FollowUpEndedError",
@@ -80,4 +81,15 @@ class StoreError(FamiliekoordineringError):
 
     Nothing of the command was stored; try again once the store is reachable
     and has room.
+    """
+
+
+class ErasureIncompleteError(StoreError):
+    """A family's key was destroyed, but an old copy of it is still in the store's files.
+
+    The erasure holds (nothing of the family's personal data can be read or
+    written through the library any more); another connection that was
+    reading the store kept an old page of the keys alive. Finish the erasure
+    with :meth:`~familiekoordinering.FamilyCoordination.finish_erasures`
+    (``familiekoordinering erase --finish``) when that reader is done.
     """

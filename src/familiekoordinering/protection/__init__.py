@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from familiekoordinering.protection.keys import (
+    ERASED_REFUSAL,
     MASTER_KEY_BYTES,
     Erasure,
     InMemoryKeyStore,
@@ -21,6 +22,7 @@ from familiekoordinering.protection.keys import (
 )
 
 __all__ = [
+    "ERASED_REFUSAL",
     "MASTER_KEY_BYTES",
     "Erasure",
     "InMemoryKeyStore",

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from familiekoordinering.errors import ConfigurationError, FamilyErasedError
 
 __all__ = [
+    "ERASED_REFUSAL",
     "MASTER_KEY_BYTES",
     "Erasure",
     "InMemoryKeyStore",
@@ -36,6 +37,15 @@ __all__ = [
     "load_master_key",
     "new_master_key",
 ]
+
+ERASED_REFUSAL = "familiekoordinering: the family was erased"
+"""What a store says when it refuses to store anything for an erased family.
+
+The SQLite and PostgreSQL adapters install triggers that refuse, inside the
+writing transaction, any event or snapshot of a family whose key was
+destroyed, with this message; the application turns it into
+:class:`~familiekoordinering.errors.FamilyErasedError`.
+"""
 
 MASTER_KEY_BYTES = 32
 """A master key is 32 random bytes (AES-256)."""
@@ -128,9 +138,18 @@ def new_master_key() -> bytes:
 
 
 def load_master_key(path: str | Path) -> bytes:
-    """Read a master key written as base64 text (``base64.b64encode(key)``)."""
+    """Read a master key written as base64 text (``base64.b64encode(key)``).
+
+    The file must be its owner's only: a file that its group or others may read
+    or write (mode ``& 0o077``; through a symbolic link, the mode of the file
+    it points to) is refused with a :class:`ConfigurationError` saying to run
+    ``chmod 600 PATH``.
+    """
     try:
-        text = Path(path).read_text(encoding="ascii").strip()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            _check_key_file_mode(path, os.fstat(f.fileno()).st_mode)
+            text = f.read().decode("ascii").strip()
         key = base64.b64decode(text, validate=True)
     except (OSError, ValueError) as e:
         raise ConfigurationError(
@@ -139,6 +158,18 @@ def load_master_key(path: str | Path) -> bytes:
         ) from e
     _check_master_key(key)
     return key
+
+
+def _check_key_file_mode(path: str | Path, mode: int) -> None:
+    """Refuse a key file (the file opened, not a link to it) others may use."""
+    import shlex
+
+    if os.name == "posix" and mode & 0o077:
+        raise ConfigurationError(
+            f"the key file {str(path)!r} may be read or written by others (mode "
+            f"{mode & 0o777:04o}); a key file must be its owner's only: run "
+            f"chmod 600 {shlex.quote(str(path))}"
+        )
 
 
 def _check_master_key(key: object) -> bytes:
@@ -205,9 +236,28 @@ class Keyring:
                     "nothing more can be recorded for it"
                 )
             return None
+        return self._cache_row(family_id, row.wrapped)
+
+    def refresh(self, family_id: UUID) -> Erasure | None:
+        """Read the family's key state from the store now; return its erasure, if any.
+
+        Called at the start of every command and every read of a family, so
+        that an erasure made by another process takes effect at once: an
+        erased family's cached key is dropped, and a live one is cached again
+        for the rest of the operation (at most ``cache_seconds``).
+        """
+        row = self.store.get(family_id)
+        with self._lock:
+            self._cache.pop(family_id, None)
+        if row is None or row.wrapped is None:
+            return row.erasure if row is not None else None
+        self._cache_row(family_id, row.wrapped)
+        return None
+
+    def _cache_row(self, family_id: UUID, wrapped: bytes) -> AESGCM:
         try:
             data_key = self._master.decrypt(
-                row.wrapped[:_NONCE], row.wrapped[_NONCE:], family_id.bytes
+                wrapped[:_NONCE], wrapped[_NONCE:], family_id.bytes
             )
         except InvalidTag:
             raise ConfigurationError(
@@ -245,6 +295,16 @@ class Keyring:
         with self._lock:
             self._cache.pop(erasure.family_id, None)
         self.store.erase(erasure)
+
+    def purge(self, wait: float) -> bool:
+        """Make destroyed keys' old bytes unreachable in the store's files; True if done.
+
+        Waits up to ``wait`` seconds for other connections that hold old
+        copies back (an SQLite reader, a PostgreSQL session reading the keys);
+        a store without such copies (in memory) is done at once.
+        """
+        purge = getattr(self.store, "purge", None)
+        return bool(purge(wait)) if callable(purge) else True
 
     def erasures(self) -> Iterator[Erasure]:
         """Every erasure, oldest first."""

@@ -21,6 +21,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
 from familiekoordinering.integrity.chain import ChainKey
+from familiekoordinering.protection import ERASED_REFUSAL
 from familiekoordinering_postgres.access_log import PostgresAccessLog
 from familiekoordinering_postgres.connection import schema_lock
 from familiekoordinering_postgres.keys import PostgresKeyStore
@@ -152,6 +153,67 @@ class Factory(es_postgres.PostgresFactory):
             while rows := cursor.fetchmany(500):
                 for family, version, topic, state in rows:
                     yield family, version, topic, bytes(state)
+
+    def guard_erasures(self) -> None:
+        """Refuse events and snapshots of erased families inside the writing transaction.
+
+        Installs (again, if someone dropped them) a trigger on the events and
+        snapshots tables that raises
+        :data:`~familiekoordinering.protection.ERASED_REFUSAL` for a family
+        whose key row records an erasure. The check takes no lock: a save that
+        passed it while an erasure committed stores only data sealed with the
+        key just destroyed, which no one can read.
+        """
+        schema = sql.Identifier(self._schema)
+        keys = sql.SQL("{}.{}").format(schema, sql.Identifier("fk_family_keys"))
+        function = sql.SQL("{}.{}").format(schema, sql.Identifier("fk_refuse_erased"))
+        prefix = self.env.name.lower() or "stored"
+        with (
+            schema_lock(self._conninfo, self._schema),
+            psycopg.connect(self._conninfo, autocommit=True) as conn,
+        ):
+            if conn.execute(
+                "SELECT to_regclass(%s)", (keys.as_string(conn),)
+            ).fetchone() == (None,):
+                return
+            conn.execute(
+                sql.SQL(
+                    "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $fk$ BEGIN "
+                    "IF EXISTS (SELECT 1 FROM {keys} WHERE family_id = NEW.originator_id "
+                    "AND erased_at IS NOT NULL) THEN RAISE EXCEPTION USING MESSAGE = "
+                    "{message}, ERRCODE = 'integrity_constraint_violation'; END IF; "
+                    "RETURN NEW; END $fk$"
+                ).format(
+                    function=function, keys=keys, message=sql.Literal(ERASED_REFUSAL)
+                )
+            )
+            for suffix in ("_events", "_snapshots"):
+                table = sql.SQL("{}.{}").format(schema, sql.Identifier(prefix + suffix))
+                exists = conn.execute(
+                    "SELECT to_regclass(%s)", (table.as_string(conn),)
+                ).fetchone()
+                if exists is None or exists[0] is None:
+                    continue
+                name = f"fk_erased{suffix}"
+                trigger = sql.Identifier(name)
+                state = conn.execute(
+                    "SELECT tgenabled FROM pg_trigger WHERE tgrelid = %s::regclass "
+                    "AND tgname = %s",
+                    (table.as_string(conn), name),
+                ).fetchone()
+                if state == ("O",):
+                    continue  # in place and enabled: no lock on the table needed
+                if state is not None:  # disabled beneath the library
+                    conn.execute(
+                        sql.SQL("DROP TRIGGER {} ON {}").format(trigger, table)
+                    )
+                conn.execute(
+                    sql.SQL(
+                        "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW "
+                        "EXECUTE FUNCTION {}()"
+                    ).format(trigger, table, function)
+                )
 
     def listener(self) -> NotificationListener:
         """A listener woken by every save (for ``projections run``)."""

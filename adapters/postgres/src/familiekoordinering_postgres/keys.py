@@ -83,7 +83,7 @@ class PostgresKeyStore:
         return bool(rows)
 
     def erase(self, erasure: Erasure) -> None:
-        """Overwrite the family's key with the erasure, then purge the table."""
+        """Overwrite the family's key with the erasure (the old row stays until :meth:`purge`)."""
         self._execute(
             sql.SQL(
                 "INSERT INTO {} (family_id, wrapped, erased_at, erased_by) "
@@ -93,11 +93,27 @@ class PostgresKeyStore:
             ).format(self._table),
             (erasure.family_id, erasure.erased_at, erasure.erased_by),
         )
-        self.purge()
 
-    def purge(self) -> None:
-        """Rewrite the keys table, so that no old row version holds a destroyed key."""
-        self._execute(sql.SQL("VACUUM FULL {}").format(self._table))
+    def purge(self, wait: float) -> bool:
+        """Rewrite the keys table, so that no old row version holds a destroyed key.
+
+        ``VACUUM FULL`` needs the table to itself: it waits up to ``wait``
+        seconds for other sessions' reads of it, and returns False (nothing
+        changed; run it again later) if they are still going on.
+        """
+        with self._lock, self._conn.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("SET lock_timeout = {}").format(
+                    sql.Literal(f"{max(1, int(wait * 1000))}ms")
+                )
+            )
+            try:
+                cursor.execute(sql.SQL("VACUUM FULL {}").format(self._table))
+            except psycopg.errors.LockNotAvailable:
+                return False
+            finally:
+                cursor.execute("RESET lock_timeout")
+        return True
 
     def erasures(self) -> list[Erasure]:
         """Every erasure, oldest first."""

@@ -5,7 +5,10 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_sqlite`` (which
 ``FamilyCoordination("path.db")`` does for you) and eventsourcing finds
 :class:`Factory` in it. Events, snapshots and (later) read models live in one
 SQLite file in WAL mode; the read models too (:class:`SQLiteViewStore`), and
-the families' wrapped keys (:class:`SQLiteKeyStore`).
+the families' wrapped keys (:class:`SQLiteKeyStore`). A new store file is
+created readable and writable by its owner only (0600); so are its ``-wal``
+and ``-shm`` files, which SQLite gives the database file's mode. An existing
+file keeps its mode.
 """
 
 from __future__ import annotations
@@ -19,9 +22,19 @@ from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey
+from familiekoordinering.protection import ERASED_REFUSAL
 from familiekoordinering_sqlite.access_log import SQLiteAccessLog
+from familiekoordinering_sqlite.connection import create_private
 from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
+
+# The key store names a family as its hyphenated id; the events table by its
+# 32 hex digits (what eventsourcing writes).
+_HYPHENATED = (
+    "lower(substr(NEW.originator_id, 1, 8) || '-' || substr(NEW.originator_id, 9, 4) "
+    "|| '-' || substr(NEW.originator_id, 13, 4) || '-' || "
+    "substr(NEW.originator_id, 17, 4) || '-' || substr(NEW.originator_id, 21))"
+)
 
 __all__ = ["Factory", "SQLiteAccessLog", "SQLiteKeyStore", "SQLiteViewStore"]
 
@@ -37,6 +50,15 @@ class Factory(es_sqlite.SQLiteFactory):
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)
         db_name = self.env.get(self.SQLITE_DBNAME) or ""
+        try:
+            # Before SQLite opens it: a new store file is its owner's only (0600).
+            create_private(db_name)
+        except OSError as e:
+            self.datastore.close()
+            raise ConfigurationError(
+                f"cannot create the store {db_name!r}: {e.strerror or e}. Give a "
+                "path in a directory that exists and that you may write to"
+            ) from e
         try:
             with self.datastore.transaction(commit=False) as cursor:
                 cursor.execute("PRAGMA schema_version")
@@ -119,6 +141,30 @@ class Factory(es_sqlite.SQLiteFactory):
             if len(rows) < 500:
                 return
             after = (rows[-1][0], rows[-1][1])
+
+    def guard_erasures(self) -> None:
+        """Refuse events and snapshots of erased families inside the writing transaction.
+
+        Installs (again, if someone dropped them) one trigger per table, which
+        aborts an insert for a family whose key row records an erasure with
+        :data:`~familiekoordinering.protection.ERASED_REFUSAL`: a process that
+        had the family loaded before another process erased it stores nothing.
+        """
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('stored_events', 'stored_snapshots', 'fk_family_keys')"
+            )
+            tables = {name for (name,) in cursor.fetchall()}
+            if "fk_family_keys" not in tables:
+                return
+            for table in sorted(tables - {"fk_family_keys"}):
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS fk_erased_{table} BEFORE INSERT ON "
+                    f"{table} WHEN EXISTS (SELECT 1 FROM fk_family_keys WHERE "
+                    f"family_id = {_HYPHENATED} AND erased_at IS NOT NULL) BEGIN "
+                    f"SELECT RAISE(ABORT, '{ERASED_REFUSAL}'); END"
+                )
 
     def view_store(self) -> SQLiteViewStore:
         """The read models' store, in the same SQLite file as the events."""

@@ -33,6 +33,7 @@ class SQLiteKeyStore:
     def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._lock_timeout = lock_timeout
         self._conn = connect(path, lock_timeout=lock_timeout, secure_delete=True)
         self._conn.executescript(_SCHEMA)
 
@@ -64,7 +65,11 @@ class SQLiteKeyStore:
             return cursor.rowcount == 1
 
     def erase(self, erasure: Erasure) -> None:
-        """Overwrite the family's key with the erasure, then purge the log."""
+        """Overwrite the family's key with the erasure (zeroed in the file by ``secure_delete``).
+
+        An old copy of the page may still sit in the write-ahead log until
+        :meth:`purge` succeeds.
+        """
         with self._lock:
             self._conn.execute(
                 "INSERT INTO fk_family_keys (family_id, wrapped, erased_at, erased_by) "
@@ -77,17 +82,26 @@ class SQLiteKeyStore:
                     erasure.erased_by,
                 ),
             )
-        self.purge()
 
-    def purge(self) -> None:
-        """Checkpoint the write-ahead log into the file and truncate it.
+    def purge(self, wait: float) -> bool:
+        """Checkpoint the write-ahead log into the file and truncate it; True if done.
 
         Destroyed content (zeroed by ``secure_delete``) then exists nowhere in
-        the store's files. Connections in the middle of a read can hold the
-        log back; they are waited for (up to the lock timeout).
+        the store's files. A connection in the middle of a read holds the log
+        back: it is waited for up to ``wait`` seconds, and False returned if
+        it is still reading (run it again later).
         """
         with self._lock:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            self._conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            try:
+                busy, _, _ = self._conn.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                self._conn.execute(
+                    f"PRAGMA busy_timeout = {int(self._lock_timeout * 1000)}"
+                )
+        return bool(busy == 0)
 
     def erasures(self) -> list[Erasure]:
         """Every erasure, oldest first."""

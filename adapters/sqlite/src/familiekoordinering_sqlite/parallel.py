@@ -8,7 +8,10 @@ batches come down a pipe, pickled. Each commit still carries its batch's
 position and is refused if the position moved, so exactly-once holds as
 before; the pipe holds about one batch, so memory stays flat. A plain child
 process (not ``multiprocessing``) keeps this safe inside any app: nothing of the
-parent is imported or forked.
+parent is imported or forked. It runs in Python's isolated mode (``-I``): the
+working directory is not on its path and ``PYTHON*`` variables and the user's
+site directory are ignored, so that a module planted where the app runs is
+never imported; it finds the installed packages as usual.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def fill_in_parallel(
         "batch_size": batch_size,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "familiekoordinering_sqlite.parallel"],
+        [sys.executable, "-I", "-m", "familiekoordinering_sqlite.parallel"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
