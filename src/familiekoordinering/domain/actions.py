@@ -90,7 +90,7 @@ class OutwardAction:
     family_knows: FamilyKnows
     occurred_on: date
     informed_on: date | None = None
-    legal_basis: str | None = None
+    legal_basis: PersonalText | None = None
 
     @property
     def under_legal_duty(self) -> bool:

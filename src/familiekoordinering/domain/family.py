@@ -450,7 +450,7 @@ class Family(FamilyCore, Aggregate):
         member_ids: frozenset[MemberId]
         purpose: PersonalText
         channel: Channel
-        legal_basis: str
+        legal_basis: PersonalText
         family_knows: FamilyKnows
 
         def apply(self, aggregate: Any) -> None:

@@ -146,7 +146,9 @@ class Agency:
     """
 
     kind: AgencyKind
-    unit: str | None = None
+    unit: PersonalText | None = None
+    """The named unit, if any: personal data (it can tell where the family lives
+    or what help it gets), sealed with the family's key like free text."""
 
     def covers(self, other: Agency) -> bool:
         """Return whether a consent for this agency covers an action towards ``other``."""

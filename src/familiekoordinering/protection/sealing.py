@@ -54,6 +54,7 @@ __all__ = [
     "personal_kind",
     "personal_paths",
     "personal_values",
+    "replace_at",
     "restore",
     "seal",
     "seal_values",
@@ -135,9 +136,14 @@ def seal(value: Any) -> Any:
 
 
 def open_text(stored: Any) -> str:
-    """Read a personal text: from the opened values, as erased, or as stored."""
+    """Read a personal text: from the opened values, as erased, or as stored.
+
+    A text stored in the clear inside a sealed event (an agency's unit or a
+    legal basis, written before the library sealed those) reads as stored:
+    that is the upcast from the older stored form.
+    """
     values = _opening.get()
-    if values is None:
+    if values is None or type(stored) is str:
         return typing.cast(str, stored)
     if values is ERASED:
         return ERASED_TEXT
@@ -261,6 +267,13 @@ def restore(
         else:
             fill = values.__getitem__
         _restore(payload, path.steps, 0, fill)
+
+
+def replace_at(
+    payload: dict[str, Any], path: PersonalPath, fill: Callable[[Any], Any]
+) -> None:
+    """Replace each (non-null) value at ``path`` in a payload by ``fill(value)``, in place."""
+    _restore(payload, path.steps, 0, fill)
 
 
 def _constant(value: Any, _: Any) -> Any:
