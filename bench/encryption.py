@@ -71,7 +71,12 @@ def _commands(size: Size, tmp: Path) -> Result:
 
 
 def _store(db: Path, n: int, master_key: bytes | None) -> UUID:
-    app = FamilyCoordination(db, snapshot_interval=None, master_key=master_key)
+    app = FamilyCoordination(
+        db,
+        snapshot_interval=None,
+        master_key=master_key,
+        encryption=None if master_key else False,
+    )
     try:
         family = build_history(n)
         app.save(family)
@@ -85,7 +90,9 @@ def _replay(size: Size, tmp: Path) -> Result:
     plain_db, sealed_db = tmp / "replay-plain.db", tmp / "replay-sealed.db"
     plain_id = _store(plain_db, n, None)
     sealed_id = _store(sealed_db, n, KEY)
-    plain = FamilyCoordination(plain_db, snapshot_interval=None, cache_size=0)
+    plain = FamilyCoordination(
+        plain_db, snapshot_interval=None, cache_size=0, encryption=False
+    )
     sealed = FamilyCoordination(
         sealed_db, snapshot_interval=None, cache_size=0, master_key=KEY
     )

@@ -55,8 +55,8 @@ def _commands(size: Size, tmp: Path) -> Result:
     plain_times: list[float] = []
     chained_times: list[float] = []
     for i in range(ROUNDS[size]):
-        plain = Unchained(tmp / f"plain{i}.db")
-        chained = FamilyCoordination(tmp / f"chained{i}.db")
+        plain = Unchained(tmp / f"plain{i}.db", encryption=False)
+        chained = FamilyCoordination(tmp / f"chained{i}.db", encryption=False)
         try:
             p, c = run_interleaved(n, plain, chained)
         finally:
@@ -85,7 +85,7 @@ def _commands(size: Size, tmp: Path) -> Result:
 
 
 def _store(db: Path, n: int, app_class: type[FamilyCoordination]) -> UUID:
-    app = app_class(db, snapshot_interval=None)
+    app = app_class(db, snapshot_interval=None, encryption=False)
     try:
         family = build_history(n)
         app.save(family)
@@ -100,8 +100,10 @@ def _replay(size: Size, tmp: Path) -> Result:
     plain_id = _store(plain_db, n, Unchained)
     chained_id = _store(chained_db, n, FamilyCoordination)
     apps: list[Any] = [
-        Unchained(plain_db, snapshot_interval=None, cache_size=0),
-        FamilyCoordination(chained_db, snapshot_interval=None, cache_size=0),
+        Unchained(plain_db, snapshot_interval=None, cache_size=0, encryption=False),
+        FamilyCoordination(
+            chained_db, snapshot_interval=None, cache_size=0, encryption=False
+        ),
     ]
     try:
         times = time_alternating(

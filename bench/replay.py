@@ -43,7 +43,7 @@ def _seconds(load: Callable[[], object]) -> float:
 
 def _store_ours(db: Path, n: int) -> tuple[UUID, dict[str, int]]:
     """Save a family of ``n`` events at once; return its id and its event mix."""
-    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0, encryption=False)
     try:
         family = build_history(n)
         app.save(family)
@@ -74,7 +74,7 @@ def _our_payloads(db: Path, family_id: UUID) -> list[tuple[str, dict[str, Any]]]
 
     (The bare events carry their own timestamp.)
     """
-    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0)
+    app = FamilyCoordination(db, snapshot_interval=None, cache_size=0, encryption=False)
     try:
         out = []
         for stored in app.recorder.select_events(family_id):
@@ -89,7 +89,9 @@ def _our_payloads(db: Path, family_id: UUID) -> list[tuple[str, dict[str, Any]]]
 def _time_loads(
     ours_db: Path, family_id: UUID, bare_db: Path, case_id: UUID, n: int, repeats: int
 ) -> tuple[list[float], list[float]]:
-    ours = FamilyCoordination(ours_db, snapshot_interval=None, cache_size=0)
+    ours = FamilyCoordination(
+        ours_db, snapshot_interval=None, cache_size=0, encryption=False
+    )
     bare = open_bare_app(bare_db, snapshots=False)
     try:
 

@@ -36,7 +36,9 @@ def run(size: Size) -> Result:
             ours_db, bare_db = tmp / f"ours{n}.db", tmp / f"bare{n}.db"
             family_id, _ = _store_ours(ours_db, n)
             case_id = _store_baseline(bare_db, _our_payloads(ours_db, family_id))
-            ours = FamilyCoordination(ours_db, snapshot_interval=None, cache_size=0)
+            ours = FamilyCoordination(
+                ours_db, snapshot_interval=None, cache_size=0, encryption=False
+            )
             bare = open_bare_app(bare_db, snapshots=False)
             try:
                 ours_t, bare_t = time_alternating(

@@ -70,7 +70,9 @@ def _ms(seconds: list[float]) -> dict[str, float]:
 def _render(
     ours_db: Path, family_id: UUID, bare_db: Path, case_id: UUID, repeats: int
 ) -> Result:
-    ours = FamilyCoordination(ours_db, snapshot_interval=None, cache_size=0)
+    ours = FamilyCoordination(
+        ours_db, snapshot_interval=None, cache_size=0, encryption=False
+    )
     bare = open_bare_app(bare_db, snapshots=False)
     on = date(2031, 1, 1)
     try:
@@ -111,7 +113,7 @@ def _render(
 def _current(
     ours_db: Path, family_id: UUID, bare_db: Path, case_id: UUID, n: int, repeats: int
 ) -> Result:
-    ours = FamilyCoordination(ours_db, cache_size=0)
+    ours = FamilyCoordination(ours_db, cache_size=0, encryption=False)
     bare = open_bare_app(bare_db, snapshots=True)
     try:
         # The newest snapshot is the one loaded: the older one first.

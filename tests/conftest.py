@@ -91,6 +91,8 @@ def make_app(
 
     def make(**kwargs: object) -> FamilyCoordination:
         kwargs.setdefault("clock", clock)
+        if kwargs.get("master_key") is None:
+            kwargs.setdefault("encryption", False)
         app = FamilyCoordination(store, **kwargs)  # type: ignore[arg-type]
         apps.append(app)
         return app

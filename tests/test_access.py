@@ -279,7 +279,7 @@ def test_the_stored_access_log_refuses_updates_and_deletes_even_in_sql(
 
 def test_a_caseload_logs_a_read_of_each_family_it_lists(tmp_path: Path) -> None:
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     report = build_demo(app, clock, families=3, years=1, seed=2)
     entries = app.views.caseload(on=date(2021, 6, 1), actor=LEAD, catch_up=True)
     assert entries

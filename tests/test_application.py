@@ -262,8 +262,8 @@ def test_a_cached_family_catches_up_with_events_written_by_another_process(
     tmp_path: Path, clock: object
 ) -> None:
     store = tmp_path / "shared.db"
-    first = FamilyCoordination(store, clock=clock)  # type: ignore[arg-type]
-    second = FamilyCoordination(store, clock=clock)  # type: ignore[arg-type]
+    first = FamilyCoordination(store, clock=clock, encryption=False)  # type: ignore[arg-type]
+    second = FamilyCoordination(store, clock=clock, encryption=False)  # type: ignore[arg-type]
     family = EnrolledFamily(first)
     assert (
         second.get_family(family.id, actor=LEAD).version == family.version

@@ -44,8 +44,8 @@ def test_a_command_that_loses_a_race_runs_again_on_the_newer_family(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    first = FamilyCoordination(store, cache_size=0)
-    second = FamilyCoordination(store, cache_size=0)
+    first = FamilyCoordination(store, cache_size=0, encryption=False)
+    second = FamilyCoordination(store, cache_size=0, encryption=False)
     family = EnrolledFamily(first)
     before = family.version
     first._change(family.id, COORDINATOR, interfering(second, family.id))
@@ -53,7 +53,7 @@ def test_a_command_that_loses_a_race_runs_again_on_the_newer_family(
     assert len(history) == before + 2
     assert [e.originator_version for e in history] == list(range(1, before + 3))
 
-    strict = FamilyCoordination(store, cache_size=0, retries=0)
+    strict = FamilyCoordination(store, cache_size=0, retries=0, encryption=False)
     with pytest.raises(ConcurrentChangeError, match="nothing was stored"):
         strict._change(family.id, COORDINATOR, interfering(second, family.id))
     assert (
@@ -84,7 +84,7 @@ print("done", tag)
 def test_two_writer_processes_on_one_postgresql_family_lose_and_duplicate_nothing(
     postgres_url: str,
 ) -> None:
-    app = FamilyCoordination(postgres_url)
+    app = FamilyCoordination(postgres_url, encryption=False)
     family = EnrolledFamily(app)
     before = family.version
     n = 40

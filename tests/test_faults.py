@@ -76,7 +76,9 @@ def _writer(store: str, family_id: UUID, seed: int) -> subprocess.Popen[str]:
 
 def _check_history(store: str, family_id: UUID) -> int:
     """Read every stored event back; return the family's version."""
-    app = FamilyCoordination(store, cache_size=0, snapshot_interval=None)
+    app = FamilyCoordination(
+        store, cache_size=0, snapshot_interval=None, encryption=False
+    )
     try:
         history = app.family_history(family_id, actor=LEAD)
         assert [e.originator_version for e in history] == list(
@@ -100,7 +102,7 @@ def test_a_writer_killed_mid_save_leaves_each_save_whole_or_absent(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    app = FamilyCoordination(store, clock=FixedClock())
+    app = FamilyCoordination(store, clock=FixedClock(), encryption=False)
     family_id = EnrolledFamily(app).id
     app.close()
     rng = random.Random(8)
@@ -147,7 +149,9 @@ def test_a_full_disk_refuses_the_save_clearly_and_the_store_stays_readable(
         pytest.fail(f"cannot mount a small file system for the test: {done.stderr}")
     try:
         store = str(mount / "store.db")
-        app = FamilyCoordination(store, clock=FixedClock(), snapshot_interval=None)
+        app = FamilyCoordination(
+            store, clock=FixedClock(), snapshot_interval=None, encryption=False
+        )
         family_id = EnrolledFamily(app).id
         acknowledged = app.get_family(family_id, actor=LEAD).version
         refused: StoreError | None = None
@@ -184,7 +188,9 @@ def test_a_full_disk_refuses_the_save_clearly_and_the_store_stays_readable(
         subprocess.run(
             ["mount", "-o", "remount,size=64m", str(mount)], check=True
         )  # fmt: skip
-        again = FamilyCoordination(store, clock=FixedClock(datetime.now(UTC)))
+        again = FamilyCoordination(
+            store, clock=FixedClock(datetime.now(UTC)), encryption=False
+        )
         _meeting(again, family_id)
         again.close()
         assert _check_history(store, family_id) == acknowledged + 1
@@ -197,7 +203,9 @@ def test_a_restarted_postgresql_server_gives_clear_errors_then_works_again() -> 
     server.start()
     try:
         url = server.url() + "&connect_timeout=2"  # fail fast while it is down
-        app = FamilyCoordination(url, clock=FixedClock(), cache_size=0)
+        app = FamilyCoordination(
+            url, clock=FixedClock(), cache_size=0, encryption=False
+        )
         family = EnrolledFamily(app)
         version = family.version
         server._run(

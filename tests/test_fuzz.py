@@ -32,6 +32,7 @@ from familiekoordinering import (
     Role,
 )
 from familiekoordinering.cli import main
+from familiekoordinering.protection import load_master_key
 from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily, FixedClock
 from tests.strategies import _strategy_for
 
@@ -182,7 +183,9 @@ TOKENS = st.one_of(
 def test_the_command_line_answers_any_arguments_without_a_traceback(
     demo_store: Path, args: list[str], family_prefix: bool, tmp_path: Path
 ) -> None:
-    app = FamilyCoordination(demo_store)
+    app = FamilyCoordination(
+        demo_store, master_key=load_master_key(Path(f"{demo_store}.key"))
+    )
     first = str(next(iter(app.family_ids())))
     before = _stored(app)
     app.close()
@@ -200,7 +203,9 @@ def test_the_command_line_answers_any_arguments_without_a_traceback(
     assert status in (0, 1, 2), (args, status, err.getvalue())
     assert "Traceback" not in err.getvalue() or "--debug" in args
     assert "internal error" not in err.getvalue(), (args, err.getvalue())
-    again = FamilyCoordination(demo_store)
+    again = FamilyCoordination(
+        demo_store, master_key=load_master_key(Path(f"{demo_store}.key"))
+    )
     assert _stored(again) == before  # no command here records events
     again.close()
 

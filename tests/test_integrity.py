@@ -24,6 +24,7 @@ from familiekoordinering import FamilyCoordination
 from familiekoordinering.audit import FindingKind
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.integrity import Checkpoint, Fingerprint
+from familiekoordinering.protection import load_master_key
 from familiekoordinering.testing.legacy import UnchainedCoordination
 from tests.conftest import AUDITOR, LEAD
 
@@ -64,7 +65,7 @@ def _events(directory: Path) -> list[tuple[int, str, int, str]]:
     with sqlite3.connect(directory / "familiekoordinering.db") as db:
         return db.execute(
             "SELECT rowid, originator_id, originator_version, topic FROM stored_events "
-            "ORDER BY rowid"
+            "WHERE topic NOT LIKE 'familiekoordinering:StoreLedger%' ORDER BY rowid"
         ).fetchall()
 
 
@@ -84,7 +85,7 @@ def test_a_checkpoint_is_written_0600_never_overwritten_and_catches_a_deleted_ne
     assert again.returncode == 1
     assert "exists already" in again.stderr
     checkpoint = Checkpoint.from_json((store / "head.json").read_text())
-    assert checkpoint.position == len(_events(store))
+    assert checkpoint.position == _events(store)[-1][0]
 
     rowid, family_hex, version, _ = _events(store)[-1]
     with sqlite3.connect(store / "familiekoordinering.db") as db:
@@ -183,7 +184,10 @@ def test_the_familys_fingerprint_from_its_export_proves_its_history_unchanged(
     assert same.returncode == 0, same.stdout
     # Somebody rewrites an early event and every digest after it (no key needed
     # to try): the fingerprint the family kept no longer matches.
-    app = FamilyCoordination(store / "familiekoordinering.db")
+    app = FamilyCoordination(
+        store / "familiekoordinering.db",
+        master_key=load_master_key(store / "familiekoordinering.db.key"),
+    )
     with sqlite3.connect(store / "familiekoordinering.db") as db:
         rows = db.execute(
             "SELECT originator_version, topic, state FROM stored_events WHERE "
@@ -216,11 +220,13 @@ def test_a_store_written_before_chaining_is_chained_once_and_then_verified(
 ) -> None:
     path = tmp_path / "familiekoordinering.db"
     clock = DemoClock()
-    old = UnchainedCoordination(path, clock=clock, snapshot_interval=10)
+    old = UnchainedCoordination(
+        path, clock=clock, snapshot_interval=10, encryption=False
+    )
     families = build_demo(old, clock, families=2, years=1, seed=2).family_ids
     old.close()
 
-    app = FamilyCoordination(path, snapshot_interval=10)
+    app = FamilyCoordination(path, snapshot_interval=10, encryption=False)
     before = app.audit(on=date(2026, 11, 30), actor=AUDITOR)
     assert {f.kind for f in before.breaks} == {FindingKind.HISTORY_UNCHAINED}
     app.close()
@@ -230,7 +236,7 @@ def test_a_store_written_before_chaining_is_chained_once_and_then_verified(
     assert twice.returncode == 1
     assert "started at notification" in twice.stderr
 
-    app = FamilyCoordination(path, snapshot_interval=10)
+    app = FamilyCoordination(path, snapshot_interval=10, encryption=False)
     assert app.audit(on=date(2026, 11, 30), actor=AUDITOR).breaks == ()
     # New events chain onto the old ones.
     app.timeline(families[0], actor=LEAD)
@@ -248,7 +254,7 @@ def test_a_store_written_before_chaining_is_chained_once_and_then_verified(
             "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
             '\'"user_id":"\', \'"user_id":"x\') AS BLOB) WHERE rowid = 3'
         )
-    app = FamilyCoordination(path)
+    app = FamilyCoordination(path, encryption=False)
     after = app.audit(on=date(2026, 11, 30), actor=AUDITOR)
     app.close()
     assert [f.kind for f in after.breaks] == [FindingKind.HISTORY_MODIFIED]

@@ -186,7 +186,7 @@ def test_a_store_holding_a_version_1_snapshot_loads_the_family_and_goes_on(
 ) -> None:
     events = _examples_in_order()[:18]  # up to the survey, before the follow-up ended
     family_id = events[0].originator_id
-    app = FamilyCoordination(tmp_path / "store.db", cache_size=0)
+    app = FamilyCoordination(tmp_path / "store.db", cache_size=0, encryption=False)
     app.recorder.insert_events([mapper.to_stored_event(e) for e in events])
     # A snapshot of these 18 events as version 1 wrote it: the whole record.
     golden = json.loads((GOLDEN / "Family.v1.json").read_text())
@@ -261,7 +261,7 @@ def test_a_sealed_version_1_snapshot_reads_as_the_family_its_events_give_today(
 def test_family_at_gives_the_whole_record_and_get_family_what_the_rules_need(
     tmp_path: Path,
 ) -> None:
-    app = FamilyCoordination(tmp_path / "store.db")
+    app = FamilyCoordination(tmp_path / "store.db", encryption=False)
     family = build_history(300, seed=3)
     app.save(family)
     record = app.family_at(family.id, actor=LEAD)

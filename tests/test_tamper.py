@@ -351,7 +351,11 @@ class Base:
 def _build(store: str, keyed: bool) -> Checkpoint:
     clock = DemoClock()
     app = FamilyCoordination(
-        store, clock=clock, master_key=KEY if keyed else None, snapshot_interval=7
+        store,
+        clock=clock,
+        master_key=KEY if keyed else None,
+        encryption=None if keyed else False,
+        snapshot_interval=7,
     )
     report = build_demo(app, clock, families=3, years=1, seed=7)
     for family_id in report.family_ids:
@@ -362,7 +366,11 @@ def _build(store: str, keyed: bool) -> Checkpoint:
 
 
 def _audit(store: str, base: Base) -> AuditReport:
-    app = FamilyCoordination(store, master_key=KEY if base.keyed else None)
+    app = FamilyCoordination(
+        store,
+        master_key=KEY if base.keyed else None,
+        encryption=None if base.keyed else False,
+    )
     try:
         return app.audit(on=ON, actor=AUDITOR, checkpoint=base.checkpoint)
     finally:
@@ -472,7 +480,11 @@ def test_a_deleted_newest_event_is_found_against_the_checkpoint_only(
         (raw.family_key(family), newest),
     )
     raw.close()
-    app = FamilyCoordination(store, master_key=KEY if base.keyed else None)
+    app = FamilyCoordination(
+        store,
+        master_key=KEY if base.keyed else None,
+        encryption=None if base.keyed else False,
+    )
     without = app.audit(on=ON, actor=AUDITOR)
     with_checkpoint = app.audit(on=ON, actor=AUDITOR, checkpoint=base.checkpoint)
     app.close()
@@ -592,7 +604,11 @@ def test_recomputing_every_digest_after_an_edit_is_caught_by_the_checkpoint_or_t
         rechain(raw)
     finally:
         raw.close()
-    app = FamilyCoordination(store, master_key=KEY if base.keyed else None)
+    app = FamilyCoordination(
+        store,
+        master_key=KEY if base.keyed else None,
+        encryption=None if base.keyed else False,
+    )
     try:
         without = app.audit(on=ON, actor=AUDITOR)
         against = app.audit(on=ON, actor=AUDITOR, checkpoint=base.checkpoint)

@@ -56,6 +56,15 @@ def _max_rowid(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT max(rowid) FROM stored_events").fetchone()[0])
 
 
+def _next_ledger_version(db: sqlite3.Connection) -> int:
+    """The ledger's next version (its first events declare the store's protection)."""
+    row = db.execute(
+        "SELECT max(originator_version) FROM stored_events WHERE originator_id = ?",
+        (LEDGER_ID.hex,),
+    ).fetchone()
+    return int(row[0] or 0) + 1
+
+
 def _insert(db: sqlite3.Connection, rowid: int, oid: object, v: object, topic: object,
             state: object) -> None:  # fmt: skip
     db.execute(
@@ -164,18 +173,23 @@ CASES: dict[str, Change] = {
         db,
         _max_rowid(db) + 1,
         LEDGER_ID.hex,
-        1,
+        _next_ledger_version(db),
         "familiekoordinering:StoreLedger.Opened",
         b"garbage",
     ),
     "ledger with an unresolvable topic": lambda db, f: _insert(
-        db, _max_rowid(db) + 1, LEDGER_ID.hex, 1, "nonexistent.module:X", b"{}"
+        db,
+        _max_rowid(db) + 1,
+        LEDGER_ID.hex,
+        _next_ledger_version(db),
+        "nonexistent.module:X",
+        b"{}",
     ),
     "forged unchained chain start": lambda db, f: _insert(
         db,
         _max_rowid(db) + 1,
         LEDGER_ID.hex,
-        1,
+        _next_ledger_version(db),
         "familiekoordinering:StoreLedger.ChainStarted",
         b'{"timestamp":"2021-01-01T00:00:00+00:00","position":999999,"events":0,'
         b'"head":"' + b"0" * 64 + b'","access_seq":99,"actor":{"user_id":"x",'

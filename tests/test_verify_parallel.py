@@ -117,7 +117,9 @@ def test_a_large_store_is_verified_by_two_processes_with_the_same_result(
     path = str(tmp_path / "store.db")
     events = _write_log(path, 400, 200)  # 80,000 events: two chunks of ids
     assert events > CHUNK
-    app = FamilyCoordination(path, snapshot_interval=None, cache_size=0)
+    app = FamilyCoordination(
+        path, snapshot_interval=None, cache_size=0, encryption=False
+    )
     auditor = Actor("r-revisor", Role.AUDITOR, Municipality("4204"))
     checkpoint = app.checkpoint(actor=auditor)
     one = app.integrity.verify_store(checkpoint)

@@ -29,7 +29,7 @@ ROUNDS = int(os.environ.get("FAMILIEKOORDINERING_CRASH_ROUNDS", "6"))
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash") / "store.db"
     clock = DemoClock()
-    app = FamilyCoordination(path, clock=clock)
+    app = FamilyCoordination(path, clock=clock, encryption=False)
     build_demo(app, clock, families=30, years=5, seed=5)
     app.close()
     return path
@@ -57,7 +57,7 @@ def test_a_projection_killed_mid_run_resumes_with_exact_counts(
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
 
-    app = FamilyCoordination(copy)
+    app = FamilyCoordination(copy, encryption=False)
     status = app.views.status()
     assert (
         status.position < status.head or round_ >= 0

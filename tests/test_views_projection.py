@@ -84,7 +84,7 @@ def test_the_views_agree_with_the_families_they_come_from() -> None:
 
 def test_read_your_writes_waits_for_the_position_of_a_command(tmp_path: Path) -> None:
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     report = build_demo(app, clock, families=1, years=1, seed=2)
     with pytest.raises(ViewsBehindError, match="is a projection worker running"):
         app.views.plan(
@@ -100,7 +100,7 @@ def test_a_rebuild_switches_only_when_caught_up_and_queries_keep_working(
     tmp_path: Path,
 ) -> None:
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     report = build_demo(app, clock, families=3, years=2, seed=4)
     app.views.catch_up()
     before = app.views.caseload(on=date(2022, 6, 1), actor=LEAD)

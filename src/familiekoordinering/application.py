@@ -26,6 +26,7 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     ProcessingEvent,
+    Repository,
 )
 from eventsourcing.domain import (
     OriginatorVersionError,
@@ -108,6 +109,7 @@ from familiekoordinering.errors import (
     FamiliekoordineringError,
     FamilyErasedError,
     InvalidInputError,
+    MasterKeyRequiredError,
     NotFoundError,
     RuleViolationError,
     StoreError,
@@ -132,6 +134,7 @@ from familiekoordinering.protection import (
     InMemoryKeyStore,
     Keyring,
     KeyStore,
+    key_check,
 )
 from familiekoordinering.research import research_rows, to_csv
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
@@ -148,7 +151,12 @@ from familiekoordinering.timeline.report import render_report
 from familiekoordinering.verification import Integrity
 from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
 
-__all__ = ["Clock", "ConcurrentChangeError", "FamilyCoordination", "FamilySummary"]
+__all__ = [
+    "Clock",
+    "ConcurrentChangeError",
+    "FamilyCoordination",
+    "FamilySummary",
+]
 
 Clock = Callable[[], datetime]
 """A function returning the current time, timezone-aware."""
@@ -175,6 +183,18 @@ class FamilySummary:
     ended_on: date | None
 
 
+class _ErasureAwareRepository(Repository[UUID]):
+    """eventsourcing's repository, calling ``fresh(id)`` before each get of a family."""
+
+    fresh: Callable[[UUID], object]
+
+    def get(self, aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        """Read the family's key state from the store, then get it as eventsourcing does."""
+        if aggregate_id != LEDGER_ID:
+            self.fresh(aggregate_id)
+        return super().get(aggregate_id, *args, **kwargs)
+
+
 class FamilyCoordination(Application[UUID]):
     """Family coordination over one store: the commands and queries apps call.
 
@@ -188,6 +208,16 @@ class FamilyCoordination(Application[UUID]):
     events are recorded;
     ``settings`` passes further eventsourcing settings (they override those
     derived from ``store``).
+
+    ``master_key`` (32 bytes, see :func:`new_master_key`) seals every
+    family's personal data with a key of its own. A store records whether it
+    is encrypted: a new SQLite or PostgreSQL store needs a master key, or
+    ``encryption=False`` said explicitly (for tests and demos; the audit
+    reports it); a store written with a key refuses to open without it
+    (:class:`MasterKeyRequiredError`). Giving a key to a store written
+    without one turns encryption on from then on. ``demo=True`` marks a new
+    store as a demo store, the only kind whose key the command line may read
+    from beside it. The in-memory store writes no file and needs neither.
     """
 
     name = "FamilyCoordination"
@@ -207,7 +237,23 @@ class FamilyCoordination(Application[UUID]):
         clock: Clock = datetime_now_with_tzinfo,
         settings: Mapping[str, str] | None = None,
         master_key: bytes | None = None,
+        encryption: bool | None = None,
+        demo: bool = False,
     ) -> None:
+        if encryption is not None and not isinstance(encryption, bool):
+            raise ConfigurationError(
+                f"encryption is {encryption!r}: give True, False or leave it out"
+            )
+        if encryption is False and master_key is not None:
+            raise ConfigurationError(
+                "encryption=False and a master key contradict each other: leave "
+                "one of them out"
+            )
+        if encryption is True and master_key is None:
+            raise ConfigurationError(
+                "encryption=True needs the store's master key: give master_key= "
+                "(make one with familiekoordinering.new_master_key())"
+            )
         if snapshot_interval is not None and snapshot_interval < 1:
             raise ConfigurationError(
                 f"snapshot_interval is {snapshot_interval}: give a positive number "
@@ -239,10 +285,102 @@ class FamilyCoordination(Application[UUID]):
             {Family: snapshot_interval} if snapshot_interval else {}
         )
         super().__init__(env=env)
+        try:
+            self.encrypted = self._check_protection(encryption, demo)
+        except BaseException:
+            self.close()
+            raise
         if self.keyring is not None:
             guard = getattr(self.factory, "guard_erasures", None)
             if callable(guard):
                 guard()
+
+    def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
+        """Compare what the store declares with how it was opened; declare a new one.
+
+        Returns whether personal data written from now on is sealed.
+        """
+        keyed = self.master_key is not None
+        if self.store == "memory":
+            return keyed  # nothing is written to any file
+        try:
+            ledger = self._ledger()
+        except Exception as e:  # altered beneath the library: the audit says how
+            if keyed or encryption is False:
+                return keyed
+            raise MasterKeyRequiredError(
+                f"the store's ledger, which records whether the store is encrypted, "
+                f"cannot be read ({type(e).__name__}): open the store with its "
+                "master key (or encryption=False if it has none) and run "
+                "'familiekoordinering audit'",
+                demo_store=False,
+            ) from None
+        declared = ledger.encrypted if ledger is not None else None
+        is_demo = ledger.demo if ledger is not None else False
+        if declared is True and not keyed:
+            raise MasterKeyRequiredError(
+                "this store is encrypted and was opened without its master key: "
+                "give master_key= (the command line: --master-key-file); it "
+                "refuses every command and every read of personal data without it",
+                demo_store=is_demo,
+            )
+        if (
+            keyed
+            and ledger is not None
+            and ledger.key_check is not None
+            and ledger.key_check != key_check(cast(bytes, self.master_key))
+        ):
+            raise ConfigurationError(
+                "the master key given is not this store's: give the master key "
+                "the store was written with"
+            )
+        if declared is None:
+            if not keyed and encryption is not False:
+                written = bool(self.recorder.max_notification_id())
+                raise ConfigurationError(
+                    (
+                        "this store was written by an older version and records "
+                        "no protection: give its master key (master_key=), or "
+                        "encryption=False if it was never encrypted"
+                    )
+                    if written
+                    else (
+                        "a new store is encrypted: give master_key= (make one with "
+                        "familiekoordinering.new_master_key() and keep it outside "
+                        "the store), or encryption=False for tests and demos"
+                    )
+                )
+            self._declare(ledger, encrypted=keyed, demo=demo)
+        elif declared is False and keyed:
+            self._declare(ledger, encrypted=True, demo=is_demo)  # turned on
+        return keyed
+
+    def _declare(
+        self, ledger: StoreLedger | None, *, encrypted: bool, demo: bool
+    ) -> None:
+        for _ in range(self.retries + 1):
+            if ledger is None:
+                ledger = StoreLedger.open(recorded_at=self._now())
+            ledger.declare_protection(
+                encrypted=encrypted,
+                demo=demo,
+                position=self.recorder.max_notification_id() or 0,
+                key_check=key_check(self.master_key)
+                if encrypted and self.master_key
+                else None,
+                recorded_at=self._now(),
+            )
+            try:
+                self.save(ledger)
+                return
+            except IntegrityError:  # another process declared first: look again
+                ledger = self._ledger()
+                if ledger is not None and ledger.encrypted == encrypted:
+                    return
+        raise ConfigurationError(
+            "the store's protection could not be recorded: other processes are "
+            "changing it at the same time; open the store again"
+        )
 
     # eventsourcing merges the process environment here; a library takes its
     # settings as arguments only.
@@ -304,7 +442,42 @@ class FamilyCoordination(Application[UUID]):
                 and event.originator_version % interval == 0
                 for event in processing_event.events
             ):
-                self.snapshots.put([Snapshot.take(aggregate)])
+                try:
+                    self.snapshots.put([Snapshot.take(aggregate)])
+                except IntegrityError as e:
+                    # The family was erased (by another process) after this
+                    # save's events were stored: they are, so the save stands;
+                    # the store refused only the snapshot, which is not needed.
+                    if ERASED_REFUSAL not in str(e):
+                        raise
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Eventsourcing's repository, reading a family's key state before each get.
+
+        So that no cache hands out a family another process erased (see
+        :meth:`_fresh`), whoever asks the repository.
+        """
+        repository = super().construct_repository()
+        repository.__class__ = _ErasureAwareRepository
+        cast(_ErasureAwareRepository, repository).fresh = self._fresh
+        return repository
+
+    def take_snapshot(
+        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
+    ) -> None:
+        """Snapshot a family (eventsourcing's ``take_snapshot``); refused once erased."""
+        try:
+            if projector_func is None:
+                super().take_snapshot(aggregate_id, version)
+            else:
+                super().take_snapshot(aggregate_id, version, projector_func)
+        except IntegrityError as e:
+            if ERASED_REFUSAL not in str(e):
+                raise
+            raise FamilyErasedError(
+                f"family {aggregate_id}'s personal data was erased: no snapshot of it "
+                "is taken"
+            ) from e
 
     # -------------------------------------------------------------------- views
 
@@ -317,7 +490,46 @@ class FamilyCoordination(Application[UUID]):
         """
         make = getattr(self.factory, "view_store", None)
         store: ViewStore = make() if callable(make) else InMemoryViewStore()
-        return Views(self, store, log_reads=self._log_reads)
+        return Views(
+            self, store, log_reads=self._log_reads, open_sealed=self._sealed_values
+        )
+
+    def _sealed_values(self, family_id: UUID, versions: set[int]) -> dict[int, Any]:
+        """The opened personal values of some of a family's events, by version.
+
+        What the views' references point at. The family's key state is read
+        from the store first, so an erasure made by any process holds here at
+        once: the values read as erased.
+        """
+        self._fresh(family_id)
+        mapper = cast(CattrsMapper, self.mapper)
+        wanted = sorted(versions)
+        low, high = wanted[0], wanted[-1]
+        with _reading_the_store():
+            if high - low < 4 * len(wanted):  # close together: one read
+                stored = {
+                    e.originator_version: e
+                    for e in self.recorder.select_events(
+                        family_id, gt=low - 1, lte=high
+                    )
+                }
+            else:
+                stored = {
+                    v: e
+                    for v in wanted
+                    for e in self.recorder.select_events(
+                        family_id, gt=v - 1, lte=v, limit=1
+                    )
+                }
+        missing = [v for v in wanted if v not in stored]
+        if missing:
+            raise StoreError(
+                f"the views refer to event(s) {missing[:5]} of family {family_id}, "
+                "which the store does not hold: rebuild the views "
+                "('familiekoordinering projections rebuild') and run "
+                "'familiekoordinering audit'"
+            )
+        return {v: mapper.sealed_values(stored[v]) for v in wanted}
 
     def position(self) -> int:
         """The newest notification id in the log.
@@ -390,12 +602,11 @@ class FamilyCoordination(Application[UUID]):
                 self.repository.cache.get(family_id, evict=True)
         return erasure
 
-    def _load(
-        self, family_id: UUID, *, version: int | None = None, refresh: bool = True
-    ) -> Family:
-        """The family as it stands now (or at event ``version``), unchecked."""
-        if refresh:
-            self._fresh(family_id)
+    def _load(self, family_id: UUID, *, version: int | None = None) -> Family:
+        """The family as it stands now (or at event ``version``), unchecked.
+
+        The repository reads the family's key state first (see :meth:`_fresh`).
+        """
         try:
             with _reading_the_store():
                 family: Family = self.repository.get(
@@ -425,9 +636,13 @@ class FamilyCoordination(Application[UUID]):
         """
         attempt = 0
         while True:
-            erasure = self._fresh(family_id)
-            family = self._load(family_id, refresh=False)
+            family = self._load(family_id)
             require(actor, access, _facts(family))
+            erasure = (
+                None
+                if self.keyring is None or self.keyring.known_live(family_id)
+                else self.keyring.erasure(family_id)
+            )
             if erasure is not None:
                 raise FamilyErasedError(
                     f"family {family_id}'s personal data was erased on "
@@ -1267,6 +1482,7 @@ class FamilyCoordination(Application[UUID]):
         ]
         if fingerprint is not None and family_id is not None:
             breaks += fingerprint_findings(family_id, fingerprint, found)
+        breaks += self._protection_findings()
         results = [(breaks, 0)]
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
@@ -1278,6 +1494,37 @@ class FamilyCoordination(Application[UUID]):
             results.append((findings + unreadable, count + len(unreadable)))
         self._log_reads(actor, Access.AUDIT, family_ids, "audit")
         return combine(on, results, verified=verification.events)
+
+    def _protection_findings(self) -> list[Finding]:
+        """A note when the store is, or was for a while, not encrypted."""
+        try:
+            ledger = self._ledger()
+        except Exception:  # an altered ledger: the verification reports the break
+            return []
+        if ledger is None or not ledger.declarations:
+            return []
+        first, since = ledger.declarations[0]
+        if first:
+            return []
+        turned_on = next((p for e, p in ledger.declarations if e), None)
+        message = (
+            "the store was created with encryption=False: the personal data in "
+            "it is stored in the clear"
+            if turned_on is None
+            else "the store was created with encryption=False and encryption was "
+            f"turned on after store position {turned_on}: personal data written "
+            "before then is stored in the clear"
+        )
+        return [
+            Finding(
+                FindingKind.STORE_UNENCRYPTED,
+                None,
+                since if turned_on is None else turned_on,
+                None,
+                message,
+                ledger=Ledger.STORE,
+            )
+        ]
 
     def _snapshot_findings(
         self, family_id: UUID, events: Sequence[Family.Event]
@@ -1785,7 +2032,7 @@ class FamilyCoordination(Application[UUID]):
                 start=start, limit=500, topics=[topic]
             )
             for note in notes:
-                payload = mapper.payload(
+                payload = mapper.view_payload(
                     note.topic, note.state, note.originator_id, note.originator_version
                 )
                 ended_on = date.fromisoformat(payload["occurred_on"])

@@ -80,6 +80,9 @@ class FindingKind(enum.StrEnum):
     """Stored before chaining began, with no chain start recorded over it."""
     FINGERPRINT_MISMATCH = "fingerprint_mismatch"
     """The family's history is not the one its fingerprint was taken of."""
+    STORE_UNENCRYPTED = "store_unencrypted"
+    """The store was declared unencrypted (``encryption=False``): personal data
+    written while it was is in the clear. A note, not a violation."""
 
 
 _OF_BREAK = {

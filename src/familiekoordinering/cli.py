@@ -6,11 +6,12 @@ or the environment variable ``FAMILIEKOORDINERING_STORE``; the default is
 or writes a family names who runs it: ``--actor USER:ROLE:MUNICIPALITY`` (or
 ``FAMILIEKOORDINERING_ACTOR``). The master key that opens the families'
 personal data is read from ``--master-key-file`` (or
-``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for an SQLite store, ``STORE.key``
-beside it when present). Errors print one line on standard error and exit
-non-zero (``--debug`` shows the traceback). Files written with ``--output`` are
-new files readable by their owner only (0600), never written through a symbolic
-link, and an existing one is replaced only with ``--force``.
+``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for a demo store that
+``familiekoordinering demo`` created, ``STORE.key`` beside it). Errors print
+one line on standard error and exit non-zero (``--debug`` shows the
+traceback). Files written with ``--output`` are new files readable by their
+owner only (0600), never written through a symbolic link, and an existing one
+is replaced only with ``--force``.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ from familiekoordinering.domain.values import (
     Role,
 )
 from familiekoordinering.errors import (
+    ConfigurationError,
     DuplicateIdError,
     FamiliekoordineringError,
     InvalidInputError,
+    MasterKeyRequiredError,
     NotFoundError,
 )
 from familiekoordinering.files import write_private
@@ -102,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help=(
             f"the master key (base64 of 32 bytes) that opens personal data (default: "
-            f"${KEY_VARIABLE}, or STORE.key beside an SQLite store)"
+            f"${KEY_VARIABLE}, or STORE.key beside a demo store)"
         ),
     )
     parser.add_argument(
@@ -201,7 +204,20 @@ def _parser() -> argparse.ArgumentParser:
         "erase",
         help="erase families' personal data by destroying their keys (crypto-shredding)",
     )
-    erase.add_argument("family_ids", metavar="FAMILY_ID", nargs="+")
+    erase.add_argument("family_ids", metavar="FAMILY_ID", nargs="*")
+    erase.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="how long to wait for other connections reading the store before "
+        "the destroyed keys' old bytes can be removed from its files (default: 5)",
+    )
+    erase.add_argument(
+        "--finish",
+        action="store_true",
+        help="only remove the old bytes an earlier erasure could not remove yet",
+    )
 
     research = commands.add_parser(
         "research-export",
@@ -292,20 +308,53 @@ def _store(args: argparse.Namespace) -> str:
 
 
 def _key_file(args: argparse.Namespace) -> Path | None:
+    """The master-key file named by ``--master-key-file`` or the environment."""
     given = args.master_key_file or os.environ.get(KEY_VARIABLE)
-    if given:
-        return Path(given)
+    return Path(given) if given else None
+
+
+def _beside(store: str) -> Path | None:
+    """Where a demo store's key is kept: ``STORE.key`` beside an SQLite file."""
+    if "://" in store or store == "memory":
+        return None
+    return Path(f"{store}.key")
+
+
+def _open(
+    args: argparse.Namespace, *, demo: bool = False, **kwargs: Any
+) -> FamilyCoordination:
+    """Open the store with the key given; a demo store also with the key beside it.
+
+    The key beside the store is read only when the store itself is marked as
+    a demo store (``familiekoordinering demo`` marks the stores it creates): a
+    key file planted beside a real store is never used.
+    """
     store = _store(args)
-    beside = Path(f"{store}.key")
-    if "://" not in store and store != "memory" and beside.exists():
-        return beside
-    return None
-
-
-def _open(args: argparse.Namespace, **kwargs: Any) -> FamilyCoordination:
     key_file = _key_file(args)
-    master_key = load_master_key(key_file) if key_file is not None else None
-    return FamilyCoordination(_store(args), master_key=master_key, **kwargs)
+    if key_file is not None:
+        return FamilyCoordination(
+            store, master_key=load_master_key(key_file), demo=demo, **kwargs
+        )
+    try:
+        return FamilyCoordination(store, demo=demo, **kwargs)
+    except MasterKeyRequiredError as e:
+        beside = _beside(store)
+        if not (e.demo_store and beside is not None and beside.exists()):
+            raise MasterKeyRequiredError(
+                f"{e} (give --master-key-file PATH or set {KEY_VARIABLE})",
+                demo_store=e.demo_store,
+            ) from None
+        return FamilyCoordination(
+            store, master_key=load_master_key(beside), demo=demo, **kwargs
+        )
+    except ConfigurationError as e:
+        if "master_key=" not in str(e):
+            raise
+        raise ConfigurationError(
+            f"{e}. On the command line: --master-key-file PATH (or set "
+            f"{KEY_VARIABLE}); 'familiekoordinering demo' makes a demo store "
+            "with its own key"
+        ) from None
 
 
 def _actor(args: argparse.Namespace) -> Actor:
@@ -357,19 +406,16 @@ def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
 def _demo(args: argparse.Namespace) -> int:
     clock = DemoClock()
     store = _store(args)
-    if (
-        _key_file(args) is None
-        and "://" not in store
-        and store != "memory"
-        and not Path(store).exists()
-    ):
-        # A new demo store is encrypted like a real one; its master key is kept
-        # beside it, which only a demo may do.
-        key_path = Path(f"{store}.key")
-        key = base64.b64encode(new_master_key()) + b"\n"
-        write_private(key_path, key, overwrite=False)
-        print(f"note: wrote the demo store's master key to {key_path}", file=sys.stderr)
-    app = _open(args, clock=clock)
+    beside = _beside(store)
+    if _key_file(args) is None and beside is not None and not Path(store).exists():
+        # A new demo store is encrypted like a real one and marked as a demo:
+        # only then may its master key be kept beside it.
+        key = new_master_key()
+        write_private(beside, base64.b64encode(key) + b"\n", overwrite=False)
+        print(f"note: wrote the demo store's master key to {beside}", file=sys.stderr)
+        app = FamilyCoordination(store, master_key=key, demo=True, clock=clock)
+    else:
+        app = _open(args, demo=True, clock=clock)
     if any(True for _ in app.family_ids()):
         print(
             f"note: the store already holds families; adding the demo for seed "
@@ -617,10 +663,19 @@ def _chain(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
+    if args.finish == bool(args.family_ids):
+        raise InvalidInputError(
+            "give the ids of the families to erase, or --finish alone to finish "
+            "earlier erasures"
+        )
     app = _open(args)
     actor = _actor(args)
+    if args.finish:
+        app.finish_erasures(actor=actor, wait=args.wait)
+        print("every erased family's key is gone from the store's files")
+        return EXIT_OK
     for text in args.family_ids:
-        erasure = app.erase(_family_id(app, text), actor=actor)
+        erasure = app.erase(_family_id(app, text), actor=actor, wait=args.wait)
         print(
             f"erased {erasure.family_id} at "
             f"{erasure.erased_at.isoformat(timespec='seconds')} by {erasure.erased_by}"

@@ -17,6 +17,7 @@ __all__ = [
     "FamilyErasedError",
     "FollowUpEndedError",
     "InvalidInputError",
+    "MasterKeyRequiredError",
     "NotFoundError",
     "RuleViolationError",
     "StoreError",
@@ -66,6 +67,18 @@ class ConsentRequiredError(RuleViolationError):
 
 class ConfigurationError(FamiliekoordineringError):
     """The store or the programme settings cannot be used as given."""
+
+
+class MasterKeyRequiredError(ConfigurationError):
+    """An encrypted store was opened without its master key; it refuses to work.
+
+    ``demo_store`` tells whether the store is marked as a demo store (whose
+    key the command line may read from beside it).
+    """
+
+    def __init__(self, message: str, *, demo_store: bool) -> None:
+        super().__init__(message)
+        self.demo_store = demo_store
 
 
 class FamilyErasedError(RuleViolationError):

@@ -40,6 +40,7 @@ from familiekoordinering.domain.values import Agency
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
 from familiekoordinering.protection.keys import Keyring
+from familiekoordinering.protection.references import refer
 from familiekoordinering.protection.sealing import (
     ERASED,
     SEALED,
@@ -744,10 +745,30 @@ class CattrsMapper(Mapper[UUID]):
         family's key is opened (or reads as erased), which needs the event's
         ``originator_id`` and ``version``.
         """
-        if self.cipher:
-            data = self.cipher.decrypt(data)
-        if self.compressor:
-            data = self.compressor.decompress(data)
+        return self._payload(topic, data, originator_id, version, refer_only=False)
+
+    def view_payload(
+        self, topic: str, data: bytes, originator_id: UUID | str, version: int
+    ) -> dict[str, Any]:
+        """A stored event's payload for the views: personal fields as references.
+
+        As :meth:`payload`, but a sealed event's personal fields are not
+        opened: each becomes a reference to the event's sealed value (see
+        :mod:`familiekoordinering.protection.references`), so the views hold
+        no personal data and need no key to be built.
+        """
+        return self._payload(topic, data, originator_id, version, refer_only=True)
+
+    def _payload(
+        self,
+        topic: str,
+        data: bytes,
+        originator_id: UUID | str | None,
+        version: int | None,
+        *,
+        refer_only: bool,
+    ) -> dict[str, Any]:
+        data = self.plain(data)
         state: dict[str, Any] = self.transcoder.decode(data)
         codec = self._codec(resolve_topic(topic))
         sealed = state.pop(SEALED, None)
@@ -757,14 +778,30 @@ class CattrsMapper(Mapper[UUID]):
                     "this payload holds sealed personal data: give its originator_id "
                     "and version to open it"
                 )
-            restore(
-                state,
-                codec.personal,
-                self._opened(sealed, originator_id, version, topic),
-            )
+            if refer_only:
+                refer(state, codec.personal, version)
+            else:
+                restore(
+                    state,
+                    codec.personal,
+                    self._opened(sealed, originator_id, version, topic),
+                )
         if codec.class_version > 1 or "class_version" in state:
             codec.upcast(state)
         return state
+
+    def sealed_values(self, stored_event: StoredEvent) -> list[Any] | Any:
+        """The opened personal values of a stored event (or ERASED; [] if unsealed)."""
+        state = self.transcoder.decode(self.plain(stored_event.state))
+        sealed = state.get(SEALED)
+        if sealed is None:
+            return []
+        return self._opened(
+            sealed,
+            stored_event.originator_id,
+            stored_event.originator_version,
+            stored_event.topic,
+        )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Convert a stored event back to the domain event (or snapshot) it was."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
+
+from familiekoordinering import new_master_key
+from familiekoordinering.files import write_private
 
 
 def run(
@@ -19,10 +23,20 @@ def run(
 def test_every_command_works_with_a_postgresql_store(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    store = ("--store", postgres_url)
+    key = tmp_path / "master.key"
+    write_private(key, base64.b64encode(new_master_key()) + b"\n", overwrite=False)
+    store = ("--store", postgres_url, "--master-key-file", str(key))
+    bare = run("--store", postgres_url, "migrate", cwd=tmp_path)
+    assert bare.returncode == 1  # a new store is encrypted: no key, no store
+    assert "a new store is encrypted" in bare.stderr
+    assert "--master-key-file" in bare.stderr
     migrated = run(*store, "migrate", cwd=tmp_path)
     assert migrated.returncode == 0, migrated.stderr
-    assert "is ready: 0 events" in migrated.stdout
+    # Two events: the store's ledger, declaring it encrypted.
+    assert "is ready: 2 events" in migrated.stdout
+    no_key = run("--store", postgres_url, "families", cwd=tmp_path)
+    assert no_key.returncode == 1
+    assert "opened without its master key" in no_key.stderr
     demo = run(*store, "demo", "--seed", "4", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert "Enrolled 3 families" in demo.stdout

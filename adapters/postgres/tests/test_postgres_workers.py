@@ -48,7 +48,7 @@ def test_only_one_worker_holds_the_views_and_another_takes_over_when_it_dies(
     postgres_url: str, tmp_path: Path
 ) -> None:
     clock = DemoClock()
-    app = FamilyCoordination(postgres_url, clock=clock, settings={})
+    app = FamilyCoordination(postgres_url, clock=clock, settings={}, encryption=False)
     build_demo(app, clock, families=2, years=1, seed=1)
     app.views.catch_up()
     first = worker(postgres_url, tmp_path)
@@ -74,7 +74,7 @@ def test_a_waiting_worker_is_woken_by_a_save_long_before_its_next_poll(
     postgres_url: str, tmp_path: Path
 ) -> None:
     clock = DemoClock()
-    app = FamilyCoordination(postgres_url, clock=clock, settings={})
+    app = FamilyCoordination(postgres_url, clock=clock, settings={}, encryption=False)
     build_demo(app, clock, families=1, years=1, seed=3)
     poll = 120.0  # polling alone would not see the new events within the test
     idle = subprocess.Popen(

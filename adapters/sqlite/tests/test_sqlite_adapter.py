@@ -19,18 +19,18 @@ def test_a_store_path_selects_the_sqlite_adapter_through_eventsourcing(
 ) -> None:
     import familiekoordinering_sqlite
 
-    app = FamilyCoordination(tmp_path / "store.db")
+    app = FamilyCoordination(tmp_path / "store.db", encryption=False)
     assert isinstance(app.factory, familiekoordinering_sqlite.Factory)
     assert app.env.get("PERSISTENCE_MODULE") == "familiekoordinering_sqlite"
 
 
 def test_events_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
-    app = FamilyCoordination(path)
+    app = FamilyCoordination(path, encryption=False)
     family = EnrolledFamily(app)
     expected = vars(app.get_family(family.id, actor=LEAD))
     app.close()
-    reopened = FamilyCoordination(path)
+    reopened = FamilyCoordination(path, encryption=False)
     assert vars(reopened.get_family(family.id, actor=LEAD)) == expected
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -38,11 +38,15 @@ def test_events_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
             row[0]
             for row in db.execute("SELECT topic FROM stored_events ORDER BY rowid")
         ]
-    assert topics[0] == "familiekoordinering:Family.Enrolled"
+    assert topics[:3] == [  # the store's ledger declares its protection first
+        "familiekoordinering:StoreLedger.Opened",
+        "familiekoordinering:StoreLedger.ProtectionDeclared",
+        "familiekoordinering:Family.Enrolled",
+    ]
 
 
 def test_a_file_that_is_not_sqlite_is_refused_with_its_name(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_text("these are not the droids")
     with pytest.raises(ConfigurationError, match=r"cannot use '.*notes.db' as a store"):
-        FamilyCoordination(path)
+        FamilyCoordination(path, encryption=False)

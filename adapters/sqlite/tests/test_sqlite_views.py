@@ -22,7 +22,7 @@ def test_the_fast_notification_reader_reads_what_eventsourcing_reads(
     from familiekoordinering.demo import DemoClock, build_demo
 
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     build_demo(app, clock, families=2, years=1, seed=3)
     fast = app.factory.select_notification_rows(1, 1000)  # type: ignore[attr-defined]
     slow = [
@@ -41,7 +41,7 @@ def test_a_rebuild_with_a_second_folding_process_equals_folding_in_one(
     from familiekoordinering.views import InMemoryViewStore, ViewProjector
 
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     build_demo(app, clock, families=5, years=3, seed=8)
     app.views.projector.rebuild_batch_size = 17  # many batches down the pipe
     assert app.views.rebuild() == app.position()
@@ -63,7 +63,7 @@ def test_an_unreadable_event_stops_a_parallel_rebuild_naming_it(tmp_path: Path) 
     from familiekoordinering.views import UnreadableEventError
 
     clock = DemoClock()
-    app = FamilyCoordination(tmp_path / "store.db", clock=clock)
+    app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     report = build_demo(app, clock, families=1, years=1, seed=1)
     family_id = report.family_ids[0]
     version = app.get_family(family_id, actor=LEAD).version

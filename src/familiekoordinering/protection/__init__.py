@@ -17,6 +17,7 @@ from familiekoordinering.protection.keys import (
     Keyring,
     KeyStore,
     StoredKey,
+    key_check,
     load_master_key,
     new_master_key,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "KeyStore",
     "Keyring",
     "StoredKey",
+    "key_check",
     "load_master_key",
     "new_master_key",
 ]

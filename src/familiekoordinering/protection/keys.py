@@ -11,6 +11,7 @@ accident (crypto-shredding).
 from __future__ import annotations
 
 import base64
+import hmac
 import os
 import threading
 import time
@@ -34,6 +35,7 @@ __all__ = [
     "KeyStore",
     "Keyring",
     "StoredKey",
+    "key_check",
     "load_master_key",
     "new_master_key",
 ]
@@ -172,6 +174,17 @@ def _check_key_file_mode(path: str | Path, mode: int) -> None:
         )
 
 
+def key_check(master_key: bytes) -> str:
+    """A check value of a master key: 32 hex digits of HMAC-SHA-256 of a fixed text.
+
+    Stored with a store's protection, so that a wrong key is refused when the
+    store opens; it tells nothing about the key.
+    """
+    return hmac.digest(master_key, b"familiekoordinering key check v1", "sha256")[
+        :16
+    ].hex()
+
+
 def _check_master_key(key: object) -> bytes:
     if not isinstance(key, bytes) or len(key) != MASTER_KEY_BYTES:
         size = len(key) if isinstance(key, bytes) else type(key).__name__
@@ -186,13 +199,15 @@ class Keyring:
     """The application's view of the keys: unwraps, creates, caches and erases them.
 
     ``master_key`` wraps every family's data key (AES-GCM, bound to the
-    family's id); ``store`` keeps the wrapped keys. Unwrapped keys are cached
-    in memory for ``cache_seconds`` (so that an erasure made by another process
-    takes effect here within that time) and dropped at once on an erasure made
-    through this keyring.
+    family's id); ``store`` keeps the wrapped keys. The application calls
+    :meth:`refresh` before every command and read of a family, which reads
+    the key state from the store, so an erasure made by another process holds
+    at once; between those, an unwrapped key is cached for at most
+    ``cache_seconds`` (for the rest of one operation), and dropped at once on
+    an erasure made through this keyring.
     """
 
-    DEFAULT_CACHE_SECONDS = 60.0
+    DEFAULT_CACHE_SECONDS = 5.0
 
     def __init__(
         self,
@@ -253,6 +268,11 @@ class Keyring:
             return row.erasure if row is not None else None
         self._cache_row(family_id, row.wrapped)
         return None
+
+    def known_live(self, family_id: UUID) -> bool:
+        """Whether the family's key is in the cache (so it was not erased when read)."""
+        cached = self._cache.get(family_id)
+        return cached is not None and cached[1] > time.monotonic()
 
     def _cache_row(self, family_id: UUID, wrapped: bytes) -> AESGCM:
         try:

@@ -19,7 +19,13 @@ __all__ = ["UnchainedCoordination"]
 
 
 class UnchainedCoordination(FamilyCoordination):
-    """The library before chaining: eventsourcing's own stores (tests and benchmarks)."""
+    """The library before chaining: eventsourcing's own stores (tests and benchmarks).
+
+    Like those versions, it records no protection in the store's ledger.
+    """
+
+    def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
+        return self.master_key is not None
 
     def construct_event_store(self) -> EventStore[UUID]:
         """Eventsourcing's event store (the chained one still keeps the heads read)."""

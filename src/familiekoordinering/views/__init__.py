@@ -8,15 +8,17 @@ rebuilding and waiting for a position (read your writes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from familiekoordinering.access import Access, FamilyFacts, require
 from familiekoordinering.checks import checked
 from familiekoordinering.domain.values import Actor
-from familiekoordinering.errors import NotFoundError
-from familiekoordinering.views.fold import Document
+from familiekoordinering.errors import ConfigurationError, NotFoundError
+from familiekoordinering.protection.references import fill, versions
+from familiekoordinering.views.fold import FORMAT, Document
 from familiekoordinering.views.projector import (
     Progress,
     UnreadableEventError,
@@ -40,13 +42,17 @@ from familiekoordinering.views.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from familiekoordinering.application import FamilyCoordination
+
+OpenSealed = Callable[[UUID, set[int]], dict[int, Any]]
+"""Opens a family's sealed values: (family id, event versions) → values per version."""
 
 __all__ = [
     "CaseloadEntry",
     "InMemoryViewStore",
+    "OpenSealed",
     "OutcomeGroup",
     "PermittedAction",
     "UnreadableEventError",
@@ -77,10 +83,36 @@ class Views:
         *,
         batch_size: int = 5000,
         log_reads: Callable[[Actor, Access, Iterable[UUID], str], None] | None = None,
+        open_sealed: OpenSealed | None = None,
     ):
         self.store = store
         self.projector = ViewProjector(app, store, batch_size=batch_size)
         self._log_reads = log_reads or (lambda *_: None)
+        self._open_sealed = open_sealed
+
+    def _open(self, doc: Document) -> Document:
+        """The document with its references to personal data opened.
+
+        See :mod:`familiekoordinering.protection.references`.
+        """
+        if doc.get("format") != FORMAT:
+            raise ConfigurationError(
+                f"the views of family {doc.get('family_id')} were built by an older "
+                "version of the library, which copied personal data into them: "
+                "rebuild them with 'familiekoordinering projections rebuild' "
+                "(FamilyCoordination.views.rebuild())"
+            )
+        wanted = versions(doc)
+        if not wanted:
+            return doc
+        if self._open_sealed is None:
+            raise ConfigurationError(
+                "the views refer to sealed personal data, and these views were "
+                "given no way to open it: open the store with its master key"
+            )
+        return cast(
+            Document, fill(doc, self._open_sealed(_uuid(doc["family_id"]), wanted))
+        )
 
     def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
         if catch_up:
@@ -142,7 +174,7 @@ class Views:
             ),
         )
         self._log_reads(actor, Access.READ_RECORD, [_uuid(doc["family_id"])], what)
-        return doc
+        return self._open(doc)
 
     def plan(
         self,
@@ -207,7 +239,8 @@ class Views:
             generation, coordinator_id=coordinator_id, municipality=municipality
         )
         entries = [
-            caseload_entry(doc, on, quiet_after_weeks=quiet_after_weeks) for doc in docs
+            caseload_entry(self._open(doc), on, quiet_after_weeks=quiet_after_weeks)
+            for doc in docs
         ]
         if not include_ended:
             entries = [e for e in entries if e.ended_on is None or e.ended_on > on]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = [
+    "FORMAT",
     "KINDS",
     "SURVEY_AREAS",
     "TOPICS",
@@ -42,6 +43,13 @@ row's key within the family (``""`` for the family row):
 * ``("upd", kind, family, key, {"max": {field: value}, "inc": {field: amount}})``
   — keep the larger of each field and the value, add to each number, in one go;
 * ``("del", kind, family, key)`` — delete the row.
+"""
+
+FORMAT = 2
+"""The views' form: 2 since they hold references instead of personal data.
+
+A family row without it was written by an older library, which copied names
+and free text into the views: such views must be rebuilt.
 """
 
 KINDS = (
@@ -120,6 +128,7 @@ def _enrolled(f: str, p: dict[str, Any], on: str) -> _Ops:
             f,
             "",
             {
+                "format": FORMAT,
                 "municipality": p["municipality"],
                 "label": p["label"],
                 "programme": {

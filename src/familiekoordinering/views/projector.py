@@ -133,7 +133,7 @@ class ViewProjector:
         rows = self._read(expected + 1, batch_size)
         if not rows:
             return 0
-        ops = fold_rows(self.app.mapper.payload, rows)  # type: ignore[attr-defined]
+        ops = fold_rows(self.app.mapper.view_payload, rows)  # type: ignore[attr-defined]
         self.store.commit(generation, expected, rows[-1][0], ops)
         return len(rows)
 

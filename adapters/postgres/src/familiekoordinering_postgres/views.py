@@ -356,7 +356,7 @@ class PostgresViewStore:
                 rows = read(position + 1, batch_size)
                 if not rows:
                     break
-                ops = fold_rows(app.mapper.payload, rows)
+                ops = fold_rows(app.mapper.view_payload, rows)
                 pending.put((position, rows[-1][0], self.prepare(generation, ops)))
                 position = rows[-1][0]
                 done += len(rows)
@@ -532,19 +532,6 @@ class PostgresViewStore:
             )
         )
         return bool(rows[0][0])
-
-    @reconnecting
-    def purge(self) -> None:
-        """Rewrite the view tables, so that no deleted row version is left in their files.
-
-        Run after an erasure (and its rebuild): PostgreSQL keeps deleted rows in
-        the table's pages until they are reused; ``VACUUM FULL`` writes each
-        table anew. It locks the views while it runs.
-        """
-        with self._lock, self._conn.cursor() as cursor:
-            for table in ("view_rows", "view_families", "view_generations"):
-                cursor.execute(sql.SQL("VACUUM FULL {}").format(self._t[table]))
-            cursor.execute("CHECKPOINT")
 
     def close(self) -> None:
         """Close the connection."""

@@ -52,7 +52,7 @@ def _fold_process(arguments: dict[str, Any], out: IO[bytes]) -> None:
         )
         store = SQLiteViewStore(path)
         read = app.factory.select_notification_rows  # type: ignore[attr-defined]
-        payload = app.mapper.payload  # type: ignore[attr-defined]
+        payload = app.mapper.view_payload  # type: ignore[attr-defined]
         start, generation = arguments["start"], arguments["generation"]
         while True:
             rows = read(start, arguments["batch_size"])

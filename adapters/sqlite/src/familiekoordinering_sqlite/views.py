@@ -330,15 +330,6 @@ class SQLiteViewStore:
         docs = [self._assemble(generation, family_id) for family_id in ids]
         return [d for d in docs if d is not None]
 
-    def purge(self) -> None:
-        """Checkpoint the write-ahead log into the file and truncate it.
-
-        Run after an erasure (and its rebuild): deleted rows were overwritten
-        with zeros (``secure_delete``); this leaves no old page in the log either.
-        """
-        with self._lock:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
