@@ -38,6 +38,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
     PersistenceError,
+    StoredEvent,
     Transcoder,
 )
 from eventsourcing.utils import Environment
@@ -504,14 +505,12 @@ class FamilyCoordination(Application[UUID]):
         self._fresh(family_id)
         mapper = cast(CattrsMapper, self.mapper)
         wanted = sorted(versions)
-        low, high = wanted[0], wanted[-1]
+        fast = getattr(self.factory, "select_versions", None)
         with _reading_the_store():
-            if high - low < 4 * len(wanted):  # close together: one read
+            if callable(fast):
                 stored = {
-                    e.originator_version: e
-                    for e in self.recorder.select_events(
-                        family_id, gt=low - 1, lte=high
-                    )
+                    version: StoredEvent(family_id, version, topic, state)
+                    for version, topic, state in fast(family_id, wanted)
                 }
             else:
                 stored = {

@@ -62,6 +62,7 @@ from familiekoordinering.protection.sealing import (
 __all__ = ["CattrsMapper", "JSONBytesTranscoder", "converter", "make_converter"]
 
 _PREV = "_prev"
+_SEALED_MEMBER = b'"%s":"' % SEALED.encode()
 _DIGEST = "_digest"
 
 _BASE_FIELDS = frozenset({"originator_id", "originator_version"})
@@ -791,13 +792,21 @@ class CattrsMapper(Mapper[UUID]):
         return state
 
     def sealed_values(self, stored_event: StoredEvent) -> list[Any] | Any:
-        """The opened personal values of a stored event (or ERASED; [] if unsealed)."""
-        state = self.transcoder.decode(self.plain(stored_event.state))
-        sealed = state.get(SEALED)
-        if sealed is None:
+        """The opened personal values of a stored event (or ERASED; [] if unsealed).
+
+        Finds the ``_sealed`` member without decoding the rest of the payload:
+        the mapper writes it after every field, and its base64 text holds no
+        quote (a quote inside any text is escaped, so ``"_sealed":"`` as
+        written can only be the member itself).
+        """
+        data = self.plain(stored_event.state)
+        start = data.rfind(_SEALED_MEMBER)
+        if start < 0:
             return []
+        start += len(_SEALED_MEMBER)
+        end = data.index(b'"', start)
         return self._opened(
-            sealed,
+            data[start:end].decode("ascii"),
             stored_event.originator_id,
             stored_event.originator_version,
             stored_event.topic,

@@ -8,7 +8,7 @@ rebuilding and waiting for a position (read your writes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
@@ -27,6 +27,9 @@ from familiekoordinering.views.projector import (
     ViewStatus,
 )
 from familiekoordinering.views.queries import (
+    CASELOAD_PERSONAL_KEYS,
+    CONSENT_REGISTER_PERSONAL_KEYS,
+    PLAN_KEYS,
     CaseloadEntry,
     OutcomeGroup,
     PermittedAction,
@@ -42,8 +45,6 @@ from familiekoordinering.views.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from familiekoordinering.application import FamilyCoordination
 
 OpenSealed = Callable[[UUID, set[int]], dict[int, Any]]
@@ -90,10 +91,11 @@ class Views:
         self._log_reads = log_reads or (lambda *_: None)
         self._open_sealed = open_sealed
 
-    def _open(self, doc: Document) -> Document:
+    def _open(self, doc: Document, keys: Iterable[str] | None = None) -> Document:
         """The document with its references to personal data opened.
 
-        See :mod:`familiekoordinering.protection.references`.
+        Only under the members ``keys`` (all, by default): a query opens what
+        it shows. See :mod:`familiekoordinering.protection.references`.
         """
         if doc.get("format") != FORMAT:
             raise ConfigurationError(
@@ -102,7 +104,8 @@ class Views:
                 "rebuild them with 'familiekoordinering projections rebuild' "
                 "(FamilyCoordination.views.rebuild())"
             )
-        wanted = versions(doc)
+        part = doc if keys is None else {k: doc[k] for k in keys}
+        wanted = versions(part)
         if not wanted:
             return doc
         if self._open_sealed is None:
@@ -110,9 +113,8 @@ class Views:
                 "the views refer to sealed personal data, and these views were "
                 "given no way to open it: open the store with its master key"
             )
-        return cast(
-            Document, fill(doc, self._open_sealed(_uuid(doc["family_id"]), wanted))
-        )
+        opened = fill(part, self._open_sealed(_uuid(doc["family_id"]), wanted))
+        return cast(Document, {**doc, **opened})
 
     def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
         if catch_up:
@@ -155,6 +157,7 @@ class Views:
         catch_up: bool,
         wait_for: int | None,
         timeout: float,
+        keys: Iterable[str] | None = None,
     ) -> Document:
         generation = self._ready(catch_up, wait_for, timeout)
         doc = self.store.family(generation, str(family_id))
@@ -174,7 +177,7 @@ class Views:
             ),
         )
         self._log_reads(actor, Access.READ_RECORD, [_uuid(doc["family_id"])], what)
-        return self._open(doc)
+        return self._open(doc, keys)
 
     def plan(
         self,
@@ -187,7 +190,9 @@ class Views:
     ) -> dict[str, Any]:
         """The family's plan as it stands: members, coordinator, goals, steps, plans."""
         return plan_of(
-            self._document(family_id, actor, "plan", catch_up, wait_for, timeout)
+            self._document(
+                family_id, actor, "plan", catch_up, wait_for, timeout, PLAN_KEYS
+            )
         )
 
     def consent_register(
@@ -202,7 +207,13 @@ class Views:
     ) -> list[PermittedAction]:
         """What the coordinator may do on ``on``: agency × topics × members, with expiry."""
         doc = self._document(
-            family_id, actor, "consent register", catch_up, wait_for, timeout
+            family_id,
+            actor,
+            "consent register",
+            catch_up,
+            wait_for,
+            timeout,
+            CONSENT_REGISTER_PERSONAL_KEYS,
         )
         return consent_register(doc, on)
 
@@ -239,7 +250,11 @@ class Views:
             generation, coordinator_id=coordinator_id, municipality=municipality
         )
         entries = [
-            caseload_entry(self._open(doc), on, quiet_after_weeks=quiet_after_weeks)
+            caseload_entry(
+                self._open(doc, CASELOAD_PERSONAL_KEYS),
+                on,
+                quiet_after_weeks=quiet_after_weeks,
+            )
             for doc in docs
         ]
         if not include_ended:

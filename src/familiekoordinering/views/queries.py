@@ -24,6 +24,9 @@ from familiekoordinering.domain.programme import add_months
 from familiekoordinering.views.fold import SURVEY_AREAS, Document
 
 __all__ = [
+    "CASELOAD_PERSONAL_KEYS",
+    "CONSENT_REGISTER_PERSONAL_KEYS",
+    "PLAN_KEYS",
     "CaseloadEntry",
     "OutcomeGroup",
     "PermittedAction",
@@ -34,27 +37,32 @@ __all__ = [
 ]
 
 
+PLAN_KEYS = (
+    "family_id",
+    "label",
+    "municipality",
+    "programme",
+    "started_on",
+    "planned_end_on",
+    "ended",
+    "coordinator",
+    "members",
+    "goals",
+    "steps",
+    "sector_plans",
+    "last_meeting_on",
+    "last_contact_on",
+)
+"""What :func:`plan_of` reads of a document."""
+CASELOAD_PERSONAL_KEYS = ("label",)
+"""The members of a document :func:`caseload_entry` reads that may hold personal data."""
+CONSENT_REGISTER_PERSONAL_KEYS = ("members", "consents")
+"""The members of a document :func:`consent_register` reads that may hold personal data."""
+
+
 def plan_of(doc: Document) -> dict[str, Any]:
     """The plan section of a family's document: who, coordinator, goals, steps, plans."""
-    return {
-        key: doc[key]
-        for key in (
-            "family_id",
-            "label",
-            "municipality",
-            "programme",
-            "started_on",
-            "planned_end_on",
-            "ended",
-            "coordinator",
-            "members",
-            "goals",
-            "steps",
-            "sector_plans",
-            "last_meeting_on",
-            "last_contact_on",
-        )
-    }
+    return {key: doc[key] for key in PLAN_KEYS}
 
 
 @attrs.frozen

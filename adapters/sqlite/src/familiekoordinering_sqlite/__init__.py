@@ -14,7 +14,8 @@ file keeps its mode.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from uuid import UUID
 
 from eventsourcing import sqlite as es_sqlite
 from eventsourcing.persistence import PersistenceError
@@ -141,6 +142,24 @@ class Factory(es_sqlite.SQLiteFactory):
             if len(rows) < 500:
                 return
             after = (rows[-1][0], rows[-1][1])
+
+    def select_versions(
+        self, family_id: UUID, versions: Sequence[int]
+    ) -> list[tuple[int, str, bytes]]:
+        """Some events of one family, by version: (version, topic, state) rows.
+
+        What the views' queries read to open the personal data their
+        documents refer to, in one statement.
+        """
+        marks = ", ".join("?" * len(versions))
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT originator_version, topic, state FROM stored_events "
+                f"WHERE originator_id = ? AND originator_version IN ({marks})",
+                (family_id.hex, *versions),
+            )
+            rows: list[tuple[int, str, bytes]] = cursor.fetchall()
+        return rows
 
     def guard_erasures(self) -> None:
         """Refuse events and snapshots of erased families inside the writing transaction.
