@@ -162,3 +162,33 @@ def test_the_older_sealed_form_with_units_in_the_clear_still_reads(name: str) ->
         for step in path:
             node = node[int(step)] if isinstance(node, list) else node[step]
         assert isinstance(node, str)  # the view keeps the clear text it found
+
+
+def test_equal_sealed_indices_in_two_events_read_as_their_own_values() -> None:
+    """A sealed field stores an index: no value may be shared between events by it.
+
+    (The mapper once reused one structured ``Agency`` for equal stored fields,
+    which after units were sealed meant equal *indices*: one event's unit read
+    as another's.)
+    """
+    import dataclasses
+
+    from familiekoordinering.domain.values import Agency, AgencyKind
+
+    base = EXAMPLES["AgencyContacted"]
+    fresh = CattrsMapper(keyring=Keyring(bytes(range(32)), InMemoryKeyStore()))
+    units = ["NAV Kristiansand", "NAV Vennesla", "Lund skole", "NAV Grimstad"]
+    stored = [
+        fresh.to_stored_event(
+            dataclasses.replace(
+                base,
+                originator_version=base.originator_version + i,
+                agency=Agency(AgencyKind.NAV, unit),
+            )
+        )
+        for i, unit in enumerate(units)
+    ]
+    indices = {json.loads(s.state)["agency"]["unit"] for s in stored}
+    assert len(indices) == 1  # the same index in every event
+    for _ in range(2):  # and again, once anything could have been remembered
+        assert [fresh.to_domain_event(s).agency.unit for s in stored] == units

@@ -36,7 +36,6 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from familiekoordinering.domain.actions import FamilyKnows
-from familiekoordinering.domain.values import Agency
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
 from familiekoordinering.protection.keys import Keyring
@@ -393,11 +392,14 @@ def _compile_attrs_hooks(
     return unstructure, structure
 
 
-_SHARED_VALUES: frozenset[type[Any]] = frozenset({Agency, FamilyKnows})
-"""Immutable values that repeat throughout a family's history (the same agency,
-the same "inform by" promise): one instance stands for every equal one when
-stored payloads are structured. Values holding personal data or free text are
-left out, so that nothing about a family outlives its payload in memory."""
+_SHARED_VALUES: frozenset[type[Any]] = frozenset({FamilyKnows})
+"""Immutable values that repeat throughout a family's history (the same "inform
+by" promise): one instance stands for every equal one when stored payloads are
+structured. Values holding personal data or free text are left out, so that
+nothing about a family outlives its payload in memory — and because a sealed
+field stores only an index into its event's sealed values, which means
+another value in every event: :class:`Agency`, whose unit is sealed since the
+unit became personal data, must never be shared."""
 _MEMO_LIMIT = 4096
 """How many distinct values of one class :func:`_memoised` keeps at most."""
 

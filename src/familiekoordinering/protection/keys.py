@@ -219,7 +219,8 @@ class Keyring:
         self._master = AESGCM(_check_master_key(master_key))
         self.store = store
         self.cache_seconds = cache_seconds
-        self._cache: dict[UUID, tuple[AESGCM, float]] = {}
+        # family → (cipher, valid until, the wrapped key it was unwrapped from)
+        self._cache: dict[UUID, tuple[AESGCM, float, bytes]] = {}
         self._lock = threading.Lock()
 
     def cipher(self, family_id: UUID, *, create: bool) -> AESGCM | None:
@@ -262,11 +263,21 @@ class Keyring:
         for the rest of the operation (at most ``cache_seconds``).
         """
         row = self.store.get(family_id)
-        with self._lock:
-            self._cache.pop(family_id, None)
         if row is None or row.wrapped is None:
+            with self._lock:
+                self._cache.pop(family_id, None)
             return row.erasure if row is not None else None
-        self._cache_row(family_id, row.wrapped)
+        cached = self._cache.get(family_id)
+        if cached is not None and cached[2] == row.wrapped:
+            # The same wrapped key as read before: no need to unwrap it again.
+            with self._lock:
+                self._cache[family_id] = (
+                    cached[0],
+                    time.monotonic() + self.cache_seconds,
+                    row.wrapped,
+                )
+        else:
+            self._cache_row(family_id, row.wrapped)
         return None
 
     def known_live(self, family_id: UUID) -> bool:
@@ -286,7 +297,11 @@ class Keyring:
             ) from None
         cipher = AESGCM(data_key)
         with self._lock:
-            self._cache[family_id] = (cipher, time.monotonic() + self.cache_seconds)
+            self._cache[family_id] = (
+                cipher,
+                time.monotonic() + self.cache_seconds,
+                wrapped,
+            )
         return cipher
 
     def opener(self, family_id: UUID) -> AESGCM | None:

@@ -29,14 +29,6 @@ from familiekoordinering_sqlite.connection import create_private
 from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
 
-# The key store names a family as its hyphenated id; the events table by its
-# 32 hex digits (what eventsourcing writes).
-_HYPHENATED = (
-    "lower(substr(NEW.originator_id, 1, 8) || '-' || substr(NEW.originator_id, 9, 4) "
-    "|| '-' || substr(NEW.originator_id, 13, 4) || '-' || "
-    "substr(NEW.originator_id, 17, 4) || '-' || substr(NEW.originator_id, 21))"
-)
-
 __all__ = ["Factory", "SQLiteAccessLog", "SQLiteKeyStore", "SQLiteViewStore"]
 
 
@@ -172,16 +164,16 @@ class Factory(es_sqlite.SQLiteFactory):
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-                "('stored_events', 'stored_snapshots', 'fk_family_keys')"
+                "('stored_events', 'stored_snapshots', 'fk_erased_families')"
             )
             tables = {name for (name,) in cursor.fetchall()}
-            if "fk_family_keys" not in tables:
+            if "fk_erased_families" not in tables:
                 return
-            for table in sorted(tables - {"fk_family_keys"}):
+            for table in sorted(tables - {"fk_erased_families"}):
                 cursor.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS fk_erased_{table} BEFORE INSERT ON "
-                    f"{table} WHEN EXISTS (SELECT 1 FROM fk_family_keys WHERE "
-                    f"family_id = {_HYPHENATED} AND erased_at IS NOT NULL) BEGIN "
+                    f"CREATE TRIGGER IF NOT EXISTS fk_refuse_erased_{table} BEFORE "
+                    f"INSERT ON {table} WHEN EXISTS (SELECT 1 FROM fk_erased_families "
+                    "WHERE family_hex = NEW.originator_id) BEGIN "
                     f"SELECT RAISE(ABORT, '{ERASED_REFUSAL}'); END"
                 )
 
