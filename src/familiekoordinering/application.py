@@ -41,6 +41,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoder,
 )
+from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment
 
 from familiekoordinering.access import (
@@ -291,6 +292,13 @@ class FamilyCoordination(Application[UUID]):
         except BaseException:
             self.close()
             raise
+        # An unencrypted process looks at the ledger before each save, so that
+        # it stops writing in the clear once another process turns encryption on.
+        self._ledger_seen = (
+            None
+            if self.encrypted or isinstance(self.factory, POPOFactory)
+            else self._ledger_version()
+        )
         if self.keyring is not None:
             guard = getattr(self.factory, "guard_erasures", None)
             if callable(guard):
@@ -302,12 +310,12 @@ class FamilyCoordination(Application[UUID]):
         Returns whether personal data written from now on is sealed.
         """
         keyed = self.master_key is not None
-        if self.store == "memory":
-            return keyed  # nothing is written to any file
+        if isinstance(self.factory, POPOFactory):
+            return keyed  # in memory: nothing is written to any file
         try:
             ledger = self._ledger()
         except Exception as e:  # altered beneath the library: the audit says how
-            if keyed or encryption is False:
+            if keyed or (encryption is False and not self._holds_keys()):
                 return keyed
             raise MasterKeyRequiredError(
                 f"the store's ledger, which records whether the store is encrypted, "
@@ -336,6 +344,14 @@ class FamilyCoordination(Application[UUID]):
                 "the store was written with"
             )
         if declared is None:
+            if not keyed and self._holds_keys():
+                raise MasterKeyRequiredError(
+                    "this store holds families' wrapped keys, so it was written "
+                    "with a master key, but its ledger records no protection (it "
+                    "was removed, or the store is older): give its master key and "
+                    "run 'familiekoordinering audit'",
+                    demo_store=False,
+                )
             if not keyed and encryption is not False:
                 written = bool(self.recorder.max_notification_id())
                 raise ConfigurationError(
@@ -355,6 +371,40 @@ class FamilyCoordination(Application[UUID]):
         elif declared is False and keyed:
             self._declare(ledger, encrypted=True, demo=is_demo)  # turned on
         return keyed
+
+    def _ledger_version(self) -> int:
+        newest = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
+        return newest[0].originator_version if newest else 0
+
+    def _refuse_if_encrypted_since(self) -> None:
+        """Refuse to save in the clear once another process turned encryption on."""
+        if self._ledger_seen is None:
+            return
+        version = self._ledger_version()
+        if version == self._ledger_seen:
+            return
+        ledger = self._ledger()
+        if ledger is not None and ledger.encrypted:
+            raise MasterKeyRequiredError(
+                "another process turned encryption on for this store after this "
+                "one opened it without a key: nothing was stored; open the store "
+                "again with its master key",
+                demo_store=ledger.demo,
+            )
+        self._ledger_seen = version
+
+    def _holds_keys(self) -> bool:
+        """Whether the store's key store holds any family's key or erasure."""
+        if self.keyring is not None:
+            return self.keyring.store.holds_keys()
+        make = getattr(self.factory, "key_store", None)
+        if not callable(make):
+            return False
+        store: KeyStore = make()
+        try:
+            return store.holds_keys()
+        finally:
+            store.close()
 
     def _declare(
         self, ledger: StoreLedger | None, *, encrypted: bool, demo: bool
@@ -562,6 +612,8 @@ class FamilyCoordination(Application[UUID]):
         :class:`StoreError`; nothing of the save was stored. A lost race still
         raises eventsourcing's ``IntegrityError`` (commands retry on it).
         """
+        if getattr(self, "_ledger_seen", None) is not None:
+            self._refuse_if_encrypted_since()
         try:
             return super().save(*objs, **kwargs)
         except IntegrityError as e:
@@ -1602,6 +1654,7 @@ class FamilyCoordination(Application[UUID]):
         """The family's readable stored events, and a finding for each unreadable one."""
         events: list[Family.Event] = []
         unreadable: list[Finding] = []
+        self._fresh(family_id)
         try:
             with _reading_the_store():
                 stored_events = self.recorder.select_events(family_id)

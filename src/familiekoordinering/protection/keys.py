@@ -96,6 +96,10 @@ class KeyStore(Protocol):
         """Every erasure, oldest first."""
         ...
 
+    def holds_keys(self) -> bool:
+        """Whether any family has a row (a key or an erasure)."""
+        ...
+
     def close(self) -> None:
         """Release the store's connections."""
         ...
@@ -129,6 +133,10 @@ class InMemoryKeyStore:
         """Every erasure, oldest first."""
         found = [r.erasure for r in self._rows.values() if r.erasure is not None]
         return sorted(found, key=lambda e: e.erased_at)
+
+    def holds_keys(self) -> bool:
+        """Whether any family has a row."""
+        return bool(self._rows)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -207,7 +215,7 @@ class Keyring:
     an erasure made through this keyring.
     """
 
-    DEFAULT_CACHE_SECONDS = 5.0
+    DEFAULT_CACHE_SECONDS = 0.5
 
     def __init__(
         self,

@@ -125,6 +125,11 @@ class PostgresKeyStore:
         )
         return [Erasure(f, at, by) for f, at, by in rows]
 
+    def holds_keys(self) -> bool:
+        """Whether any family has a row (a key or an erasure)."""
+        rows = self._execute(sql.SQL("SELECT 1 FROM {} LIMIT 1").format(self._table))
+        return bool(rows)
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

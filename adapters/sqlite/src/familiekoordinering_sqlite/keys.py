@@ -130,6 +130,12 @@ class SQLiteKeyStore:
             ).fetchall()
         return [Erasure(UUID(f), datetime.fromisoformat(at), by) for f, at, by in rows]
 
+    def holds_keys(self) -> bool:
+        """Whether any family has a row (a key or an erasure)."""
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM fk_family_keys LIMIT 1").fetchone()
+        return row is not None
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
