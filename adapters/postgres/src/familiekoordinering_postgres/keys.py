@@ -20,7 +20,9 @@ class PostgresKeyStore:
 
     PostgreSQL keeps an updated row's old version until the table is vacuumed,
     so :meth:`purge` (run after an erasure) rewrites the small keys table with
-    ``VACUUM FULL``: the destroyed key is then in no table file. Copies in the
+    ``VACUUM FULL``: the destroyed key is then in no table file. The wrapped
+    keys' column collects no statistics (``SET STATISTICS 0``), so that no
+    sample of them is copied into ``pg_statistic``. Copies in the
     server's write-ahead log and in backups last until those are recycled;
     they are wrapped by the master key.
     """
@@ -43,6 +45,21 @@ class PostgresKeyStore:
                     "wrapped BYTEA, erased_at TIMESTAMPTZ, erased_by TEXT)"
                 ).format(self._table)
             )
+            # ANALYZE (autovacuum's too) would copy sample wrapped keys into
+            # pg_statistic, where erasing a family never reaches them.
+            target = self._execute(
+                sql.SQL(
+                    "SELECT attstattarget FROM pg_attribute WHERE attrelid = "
+                    "%s::regclass AND attname = 'wrapped'"
+                ),
+                (self._table.as_string(self._conn),),
+            )
+            if not target or target[0][0] != 0:
+                self._execute(
+                    sql.SQL(
+                        "ALTER TABLE {} ALTER COLUMN wrapped SET STATISTICS 0"
+                    ).format(self._table)
+                )
 
     def _reconnect(self) -> None:
         with self._lock:
