@@ -87,6 +87,7 @@ def test_a_process_without_a_key_stops_writing_once_encryption_is_turned_on(
     _family(b)  # clear, and declared so: the audit notes it
     a = FamilyCoordination(path, master_key=KEY, clock=FixedClock())  # turns it on
     position = a.position()
+    time.sleep(b.LEDGER_LOOK_SECONDS)  # b looks at the ledger this often
     with pytest.raises(MasterKeyRequiredError, match="turned encryption on"):
         _family(b)
     assert a.position() == position

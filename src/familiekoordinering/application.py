@@ -15,6 +15,7 @@ import contextlib
 import functools
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -299,6 +300,7 @@ class FamilyCoordination(Application[UUID]):
             if self.encrypted or isinstance(self.factory, POPOFactory)
             else self._ledger_version()
         )
+        self._ledger_next_look = time.monotonic() + self.LEDGER_LOOK_SECONDS
         if self.keyring is not None:
             guard = getattr(self.factory, "guard_erasures", None)
             if callable(guard):
@@ -376,10 +378,21 @@ class FamilyCoordination(Application[UUID]):
         newest = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
         return newest[0].originator_version if newest else 0
 
+    LEDGER_LOOK_SECONDS: ClassVar[float] = 0.1
+    """How often a process without a key looks whether encryption was turned on."""
+
     def _refuse_if_encrypted_since(self) -> None:
-        """Refuse to save in the clear once another process turned encryption on."""
+        """Refuse to save in the clear once another process turned encryption on.
+
+        Looks at the ledger at most every :attr:`LEDGER_LOOK_SECONDS` (a query
+        per save would cost a few per cent of every command).
+        """
         if self._ledger_seen is None:
             return
+        now = time.monotonic()
+        if now < self._ledger_next_look:
+            return
+        self._ledger_next_look = now + self.LEDGER_LOOK_SECONDS
         version = self._ledger_version()
         if version == self._ledger_seen:
             return
