@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -35,7 +37,14 @@ from familiekoordinering import (
 )
 from familiekoordinering.domain.capacity import ConsentAges, research_say
 from familiekoordinering.domain.values import MemberId
-from familiekoordinering.research import COLUMNS, pseudonym
+from familiekoordinering.research import (
+    COLUMNS,
+    LEVELS,
+    QUASI_IDENTIFIERS,
+    generalise,
+    pseudonym,
+    research_rows,
+)
 from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
 
 RESEARCHER = Actor("f-forsker", Role.RESEARCHER, Municipality("4204"))
@@ -125,24 +134,33 @@ def test_the_research_export_holds_consenting_members_pseudonymised_only(
         family.id, family.kari, given_by=[family.kari], occurred_on=START,
         actor=COORDINATOR,
     )  # fmt: skip
-    text = app.research_export(actor=RESEARCHER, key=KEY)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert tuple(rows[0]) == COLUMNS
+    rows = research_rows(app.family_history(family.id, actor=LEAD), key=KEY)
     assert [r["member"] for r in rows] == [pseudonym(KEY, "member", family.kari)]
     row = rows[0]
-    assert row["birth_year"] == "1988"
+    assert row["birth_year"] == 1988  # not yet protected
     assert len(row["survey_month"]) == 7  # YYYY-MM
     assert row["work_status"] == "unemployed"
-    assert row["well_being"] == "4"
-    assert row["income_to_eu60"] == "0.66"
-    for secret in ("Kari", "Hansen", "1988-04-02", "sliten", str(family.kari)):
+    assert row["well_being"] == 4
+    assert row["income_to_eu60"] == 0.66
+    shown = generalise(row, LEVELS[0])
+    assert tuple(shown) == COLUMNS
+    assert shown["birth_years"] == "1985-1989"
+    assert re.fullmatch(r"\d{4}-Q[1-4]", shown["survey_period"])
+    assert shown["income_to_eu60_band"] == "0.6-0.8"
+    assert shown["member"] == row["member"]
+    text = app.research_export(actor=RESEARCHER, key=KEY)
+    reader = csv.DictReader(io.StringIO(text))
+    assert tuple(reader.fieldnames or ()) == COLUMNS
+    assert list(reader) == []  # one member alone is fewer than k = 5: suppressed
+    for secret in ("Kari", "Hansen", "1988", "sliten", str(family.kari), row["member"]):
         assert secret not in text
-    again = app.research_export(actor=RESEARCHER, key=KEY)
-    assert again == text  # stable pseudonyms
-    other = app.research_export(
-        actor=RESEARCHER, key=b"another key, 32 bytes long too!"
+    again = research_rows(app.family_history(family.id, actor=LEAD), key=KEY)
+    assert again == rows  # stable pseudonyms
+    other = research_rows(
+        app.family_history(family.id, actor=LEAD),
+        key=b"another key, 32 bytes long too!",
     )
-    assert row["member"] not in other
+    assert other[0]["member"] != row["member"]
     with pytest.raises(AccessDeniedError, match="does not allow it"):
         app.research_export(actor=LEAD, key=KEY)
     with pytest.raises(ConfigurationError, match="at least 16 random bytes"):
@@ -152,29 +170,35 @@ def test_the_research_export_holds_consenting_members_pseudonymised_only(
     assert any(e.what == "research export" for e in app._access_log.entries(family.id))
 
 
-def test_the_export_leaves_out_withdrawn_members_and_erased_families(
-    tmp_path: Path,
-) -> None:
+def test_the_export_leaves_out_withdrawn_members_and_erased_families() -> None:
     from familiekoordinering.demo import DemoClock, build_demo
 
     clock = DemoClock()
-    app = FamilyCoordination(
-        tmp_path / "s.db", clock=clock, master_key=new_master_key()
-    )
-    report = build_demo(app, clock, families=3, years=2, seed=7)
-    rows = list(
-        csv.DictReader(io.StringIO(app.research_export(actor=RESEARCHER, key=KEY)))
-    )
-    households = {r["household"] for r in rows}
-    assert len(households) == 2  # one demo family in three says no to research
-    first = report.family_ids[0]
-    app.erase(first, actor=LEAD)
-    after = list(
-        csv.DictReader(io.StringIO(app.research_export(actor=RESEARCHER, key=KEY)))
-    )
-    assert pseudonym(KEY, "family", first) not in {r["household"] for r in after}
-    assert len({r["household"] for r in after}) == 1
+    app = FamilyCoordination("memory", clock=clock, master_key=new_master_key())
+    report = build_demo(app, clock, families=15, years=2, seed=7)
+
+    def households() -> set[str]:
+        text = app.research_export(actor=RESEARCHER, key=KEY)
+        return {r["household"] for r in csv.DictReader(io.StringIO(text))}
+
+    def rows_of(family_id: UUID) -> list[dict[str, object]]:
+        return research_rows(app.family_history(family_id, actor=LEAD), key=KEY)
+
+    said_no = report.family_ids[1::3]  # one demo family in three says no
+    assert all(not rows_of(f) for f in said_no)
+    assert all(rows_of(f) for f in report.family_ids if f not in said_no)
+    before = households()
+    assert not before & {pseudonym(KEY, "family", f) for f in said_no}
+    shown = [f for f in report.family_ids if pseudonym(KEY, "family", f) in before]
+    assert shown
+    app.erase(shown[0], actor=LEAD)
+    after = households()
+    assert pseudonym(KEY, "family", shown[0]) not in after
     app.close()
+
+
+def _qi(row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(row[c] for c in QUASI_IDENTIFIERS)
 
 
 def _cli(*args: str, cwd: Path, actor: str) -> subprocess.CompletedProcess[str]:
@@ -197,9 +221,17 @@ def test_erase_and_research_export_work_on_the_demo_store(tmp_path: Path) -> Non
         cwd=tmp_path, actor=researcher,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert rows
-    assert tuple(rows[0]) == COLUMNS
+    reader = csv.DictReader(out.open(encoding="utf-8"))
+    assert tuple(reader.fieldnames or ()) == COLUMNS
+    rows = list(reader)
+    assert "row(s)" in done.stderr
+    assert all(n >= 5 for n in Counter(_qi(r) for r in rows).values())
+    too_small = _cli(
+        "research-export", "--output", str(out), "--key-file", str(key_file),
+        "--force", "--k", "2", cwd=tmp_path, actor=researcher,
+    )  # fmt: skip
+    assert too_small.returncode == 1
+    assert "k (the smallest group shown)" in too_small.stderr
     refused = _cli(
         "research-export", "--output", str(out), "--key-file", str(key_file),
         cwd=tmp_path, actor=lead,

@@ -139,7 +139,7 @@ from familiekoordinering.protection import (
     KeyStore,
     key_check,
 )
-from familiekoordinering.research import research_rows, to_csv
+from familiekoordinering.research import check_k, research_rows, to_csv
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
 from familiekoordinering.timeline import (
@@ -1948,15 +1948,20 @@ class FamilyCoordination(Application[UUID]):
 
     # ------------------------------------------------------------ research
 
-    def research_export(self, *, actor: Actor, key: bytes) -> str:
+    def research_export(self, *, actor: Actor, key: bytes, k: int = 5) -> str:
         """The pseudonymised research export of the actor's municipality, as CSV.
 
         Only members with research consent, of families not erased; stable
-        pseudonyms under ``key`` (held by the research side), birth year only,
-        dates to the month, no names and no free text (see
+        pseudonyms under ``key`` (held by the research side), birth years in
+        bands, survey dates to the quarter or year, income in bands, no names
+        and no free text. Every combination of the quasi-identifiers occurs in
+        at least ``k`` rows (default 5; at least 3, else
+        :class:`~familiekoordinering.errors.InvalidInputError`): the export is
+        generalised as a whole, then rarer rows are left out (see
         :mod:`familiekoordinering.research`). Needs the researcher role; each
-        family included is logged as read for research.
+        family whose answers were read for it is logged as read for research.
         """
+        check_k(k)
         require(actor, Access.RESEARCH_EXPORT, municipality=actor.municipality)
         rows: list[dict[str, Any]] = []
         included: list[UUID] = []
@@ -1971,7 +1976,7 @@ class FamilyCoordination(Application[UUID]):
                 rows += found
                 included.append(family_id)
         self._log_reads(actor, Access.RESEARCH_EXPORT, included, "research export")
-        return to_csv(rows)
+        return to_csv(rows, k=k)
 
     # ------------------------------------------------------------ erasure
 

@@ -96,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="USER:ROLE:MUNICIPALITY",
         help=(
             f"who runs the command, e.g. t-lead:team_lead:4204 (default: "
-            f"${ACTOR_VARIABLE}); roles: {', '.join(r.value for r in Role)}"
+            f"${ACTOR_VARIABLE}); roles: {', '.join(r.value for r in Role)}. "
+            "It names an operator working on a local store, trusted as given: "
+            "it is not authentication"
         ),
     )
     parser.add_argument(
@@ -230,6 +232,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         required=True,
         help="the research side's pseudonym key (base64 of 32 random bytes)",
+    )
+    research.add_argument(
+        "--k",
+        type=int,
+        default=5,
+        metavar="N",
+        help="every combination of quasi-identifiers in at least N rows "
+        "(default 5, at least 3)",
     )
 
     retention = commands.add_parser(
@@ -686,7 +696,7 @@ def _erase(args: argparse.Namespace) -> int:
 def _research_export(args: argparse.Namespace) -> int:
     app = _open(args)
     key = load_master_key(args.key_file)
-    text = app.research_export(actor=_actor(args), key=key)
+    text = app.research_export(actor=_actor(args), key=key, k=args.k)
     write_private(args.output, text.encode("utf-8"), overwrite=args.force)
     rows = text.count("\n") - 1
     print(f"wrote {args.output}: {rows} row(s)", file=sys.stderr)

@@ -275,16 +275,22 @@ class Views:
         catch_up: bool = False,
         wait_for: int | None = None,
         timeout: float = 5.0,
+        k: int = 5,
     ) -> list[OutcomeGroup]:
         """Baseline against latest survey, per programme and year. No names.
 
-        ``municipality`` defaults to the actor's. Anonymous: not logged as a
-        read of any family's data.
+        ``municipality`` defaults to the actor's. No figure is computed over
+        fewer than ``k`` families (default 5; at least 3, else
+        :class:`~familiekoordinering.errors.InvalidInputError`): a group of
+        fewer is withheld, listed with ``families="<k"`` and no figures (see
+        :class:`OutcomeGroup`). Anonymous: not logged as a read of any
+        family's data.
         """
         municipality = municipality or actor.municipality
         require(actor, Access.READ_STATISTICS, municipality=municipality)
         generation = self._ready(catch_up, wait_for, timeout)
-        return outcomes(self.store.families(generation, municipality=municipality))
+        docs = self.store.families(generation, municipality=municipality)
+        return outcomes(docs, k=k)
 
 
 def _uuid(value: Any) -> UUID:

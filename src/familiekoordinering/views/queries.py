@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from familiekoordinering.domain.programme import add_months
+from familiekoordinering.research import DEFAULT_K, check_k
 from familiekoordinering.views.fold import SURVEY_AREAS, Document
 
 __all__ = [
@@ -205,33 +206,57 @@ def consent_register(doc: Document, on: date) -> list[PermittedAction]:
 
 @attrs.frozen
 class OutcomeGroup:
-    """Baseline against latest survey, averaged over a group of families. No names."""
+    """Baseline against latest survey, averaged over a group of families. No names.
+
+    A group of fewer than ``k`` families is *withheld*: it is listed, with
+    ``families`` the text ``"<k"`` (``"<5"``) and every area of ``baseline``
+    and ``latest`` empty. In a group shown, a figure that fewer than ``k`` of
+    its families have a value for (e.g. school in a group with few children)
+    is None.
+    """
 
     municipality: str
     programme: str
     programme_year: int
-    families: int
+    families: int | str
     baseline: dict[str, dict[str, float | None]]
     latest: dict[str, dict[str, float | None]]
 
+    @property
+    def withheld(self) -> bool:
+        """Whether the group has fewer than ``k`` families, so no figures."""
+        return isinstance(self.families, str)
 
-def _average(entries: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+
+def _average(
+    entries: list[dict[str, Any]], k: int
+) -> dict[str, dict[str, float | None]]:
     out: dict[str, dict[str, float | None]] = {}
     for area in SURVEY_AREAS:
         keys = {key for entry in entries for key in entry[area]}
         out[area] = {}
         for key in sorted(keys):
             values = [e[area][key] for e in entries if e[area].get(key) is not None]
-            out[area][key] = round(sum(values) / len(values), 3) if values else None
+            enough = len(values) >= k
+            out[area][key] = round(sum(values) / len(values), 3) if enough else None
     return out
 
 
-def outcomes(docs: Iterable[Document]) -> list[OutcomeGroup]:
+def _withheld() -> dict[str, dict[str, float | None]]:
+    return {area: {} for area in SURVEY_AREAS}
+
+
+def outcomes(docs: Iterable[Document], *, k: int = DEFAULT_K) -> list[OutcomeGroup]:
     """Baseline against latest survey, averaged per municipality, programme and year.
 
     Only families with a baseline and a later survey count; the programme year
-    is the whole years from enrolment to the latest survey.
+    is the whole years from enrolment to the latest survey. No figure is
+    computed over fewer than ``k`` families (default 5, at least 3; else
+    :class:`~familiekoordinering.errors.InvalidInputError`): a smaller group
+    is withheld (see :class:`OutcomeGroup`), a figure too few families answer
+    is None.
     """
+    check_k(k)
     groups: dict[tuple[str, str, int], list[Document]] = defaultdict(list)
     for doc in docs:
         if not doc["baseline"] or not doc["latest"] or doc["latest"] is doc["baseline"]:
@@ -248,8 +273,17 @@ def outcomes(docs: Iterable[Document]) -> list[OutcomeGroup]:
             programme=programme,
             programme_year=year,
             families=len(members),
-            baseline=_average([d["baseline"]["scores"] for d in members]),
-            latest=_average([d["latest"]["scores"] for d in members]),
+            baseline=_average([d["baseline"]["scores"] for d in members], k),
+            latest=_average([d["latest"]["scores"] for d in members], k),
+        )
+        if len(members) >= k
+        else OutcomeGroup(
+            municipality=municipality,
+            programme=programme,
+            programme_year=year,
+            families=f"<{k}",
+            baseline=_withheld(),
+            latest=_withheld(),
         )
         for (municipality, programme, year), members in sorted(groups.items())
     ]
