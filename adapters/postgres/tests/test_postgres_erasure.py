@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 import psycopg
+import pytest
 
-from familiekoordinering import FamilyCoordination, new_master_key
+from familiekoordinering import (
+    ERASED_TEXT,
+    ErasureIncompleteError,
+    FamilyCoordination,
+    new_master_key,
+)
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.protection.sealing import personal_values
 from familiekoordinering.testing.postgres import ThrowawayPostgres
@@ -75,3 +82,32 @@ def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
     after = _table_files(postgres_url, postgres_server.data)
     assert sorted(s for s in secrets if s.encode() in after) == []
     assert row.wrapped not in after
+
+
+def test_an_erasure_waits_for_older_snapshots_and_says_so_when_one_stays(
+    postgres_server: ThrowawayPostgres, postgres_url: str
+) -> None:
+    """VACUUM FULL keeps row versions an older snapshot may see: erase waits, or says."""
+    clock = DemoClock()
+    app = FamilyCoordination(postgres_url, clock=clock, master_key=new_master_key())
+    report = build_demo(app, clock, families=2, years=1, seed=5)
+    first = report.family_ids[0]
+    assert app.keyring is not None
+    row = app.keyring.store.get(first)
+    assert row is not None
+    assert row.wrapped is not None
+    reader = psycopg.connect(postgres_url)
+    reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    reader.execute("SELECT 1").fetchone()  # a snapshot, and no lock on the keys
+    started = time.monotonic()
+    with pytest.raises(ErasureIncompleteError, match="finish"):
+        app.erase(first, actor=LEAD, wait=0.5)
+    assert time.monotonic() - started < 5
+    assert app.get_family(first, actor=LEAD).label == ERASED_TEXT  # it holds
+    with pytest.raises(ErasureIncompleteError):
+        app.finish_erasures(actor=LEAD, wait=0.3)
+    reader.rollback()
+    reader.close()
+    app.finish_erasures(actor=LEAD, wait=5)
+    assert row.wrapped not in _table_files(postgres_url, postgres_server.data)
+    app.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 from uuid import UUID
 
@@ -114,14 +115,32 @@ class PostgresKeyStore:
     def purge(self, wait: float) -> bool:
         """Rewrite the keys table, so that no old row version holds a destroyed key.
 
-        ``VACUUM FULL`` needs the table to itself: it waits up to ``wait``
-        seconds for other sessions' reads of it, and returns False (nothing
+        ``VACUUM FULL`` copies every row version some running transaction may
+        still see, so it first waits for the sessions whose snapshot is older
+        than now (they could still see a destroyed key), then for the table
+        itself — at most ``wait`` seconds in all — and returns False (nothing
         changed; run it again later) if they are still going on.
         """
+        deadline = time.monotonic() + wait
         with self._lock, self._conn.cursor() as cursor:
+            now = cursor.execute("SELECT pg_current_xact_id()::xid::text").fetchone()
+            assert now is not None
+            while True:
+                older = cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> "
+                    "pg_backend_pid() AND datname = current_database() AND "
+                    "backend_xmin IS NOT NULL AND age(backend_xmin) > age(%s::xid)",
+                    (now[0],),
+                ).fetchone()
+                if older is not None and older[0] == 0:
+                    break
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.05)
+            left = max(0.001, deadline - time.monotonic())
             cursor.execute(
                 sql.SQL("SET lock_timeout = {}").format(
-                    sql.Literal(f"{max(1, int(wait * 1000))}ms")
+                    sql.Literal(f"{max(1, int(left * 1000))}ms")
                 )
             )
             try:
