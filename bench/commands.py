@@ -68,6 +68,31 @@ def _time_each(n: int, command: Callable[[int], object]) -> list[float]:
     return times
 
 
+def interleaved_rounds(
+    rounds: int,
+    n: int,
+    open_baseline: Callable[[int], FamilyCoordination],
+    open_ours: Callable[[int], FamilyCoordination],
+) -> tuple[list[float], list[float]]:
+    """:func:`run_interleaved` over ``rounds`` pairs of fresh stores (opened by round).
+
+    Returns the per-command seconds of the baseline and of ours, all rounds
+    together.
+    """
+    baseline: list[float] = []
+    ours: list[float] = []
+    for i in range(rounds):
+        first, second = open_baseline(i), open_ours(i)
+        try:
+            b, o = run_interleaved(n, first, second)
+        finally:
+            first.close()
+            second.close()
+        baseline += b
+        ours += o
+    return baseline, ours
+
+
 def contact_command(
     app: FamilyCoordination,
 ) -> tuple[Callable[[int], object], Callable[[int], None]]:

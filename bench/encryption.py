@@ -21,7 +21,7 @@ import statistics
 from pathlib import Path
 from uuid import UUID
 
-from bench.commands import COMMANDS, _rate, run_interleaved
+from bench.commands import COMMANDS, _rate, interleaved_rounds
 from bench.common import (
     Result,
     Size,
@@ -46,18 +46,12 @@ KEY = new_master_key()
 
 def _commands(size: Size, tmp: Path) -> Result:
     n = COMMANDS[size]
-    plain_times: list[float] = []
-    sealed_times: list[float] = []
-    for i in range(ROUNDS[size]):
-        plain = FamilyCoordination(tmp / f"plain{i}.db", encryption=False)
-        sealed = FamilyCoordination(tmp / f"sealed{i}.db", master_key=KEY)
-        try:
-            p, s = run_interleaved(n, plain, sealed)
-        finally:
-            plain.close()
-            sealed.close()
-        plain_times += p
-        sealed_times += s
+    plain_times, sealed_times = interleaved_rounds(
+        ROUNDS[size],
+        n,
+        lambda i: FamilyCoordination(tmp / f"plain{i}.db", encryption=False),
+        lambda i: FamilyCoordination(tmp / f"sealed{i}.db", master_key=KEY),
+    )
     plain_b = stored_size(tmp / "plain0.db").bytes_per_row
     sealed_b = stored_size(tmp / "sealed0.db").bytes_per_row
     return Result(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from bench.commands import COMMANDS, _rate, run_interleaved
+from bench.commands import COMMANDS, _rate, interleaved_rounds
 from bench.common import (
     Result,
     Size,
@@ -52,18 +52,12 @@ Unchained = UnchainedCoordination
 
 def _commands(size: Size, tmp: Path) -> Result:
     n = COMMANDS[size]
-    plain_times: list[float] = []
-    chained_times: list[float] = []
-    for i in range(ROUNDS[size]):
-        plain = Unchained(tmp / f"plain{i}.db", encryption=False)
-        chained = FamilyCoordination(tmp / f"chained{i}.db", encryption=False)
-        try:
-            p, c = run_interleaved(n, plain, chained)
-        finally:
-            plain.close()
-            chained.close()
-        plain_times += p
-        chained_times += c
+    plain_times, chained_times = interleaved_rounds(
+        ROUNDS[size],
+        n,
+        lambda i: Unchained(tmp / f"plain{i}.db", encryption=False),
+        lambda i: FamilyCoordination(tmp / f"chained{i}.db", encryption=False),
+    )
     return Result(
         name=f"{NAME}-commands",
         description=f"{n} x record_contact on SQLite, each event chained to the one "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,7 +16,7 @@ from familiekoordinering import (
 )
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.protection.sealing import personal_values
-from familiekoordinering.testing.postgres import ThrowawayPostgres
+from familiekoordinering.testing.postgres import ThrowawayPostgres, relation_files
 from tests.conftest import LEAD
 
 
@@ -27,28 +26,6 @@ def _texts(app: FamilyCoordination, family_id: object) -> set[str]:
         for value in personal_values(event):
             out.add(value.isoformat() if isinstance(value, date) else str(value))
     return out
-
-
-def _table_files(url: str, data: Path) -> bytes:
-    """The bytes of every table, index and TOAST file of the database."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        # Statistics first, as autovacuum would gather them at any moment: a
-        # sample of a column lands in pg_statistic, which is scanned too.
-        conn.execute("ANALYZE")
-        conn.execute("CHECKPOINT")
-        paths = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pg_relation_filepath(oid) FROM pg_class "
-                "WHERE pg_relation_filepath(oid) IS NOT NULL"
-            )
-        ]
-    raw = b""
-    for relative in paths:
-        for segment in sorted(data.glob(relative + "*")):
-            if segment.is_file():
-                raw += segment.read_bytes()
-    return raw
 
 
 def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
@@ -68,7 +45,7 @@ def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
     row = app.keyring.store.get(first)
     assert row is not None
     assert row.wrapped is not None
-    before = _table_files(postgres_url, postgres_server.data)
+    before = relation_files(postgres_url, postgres_server.data)
     assert row.wrapped in before
     # Even before the erasure no table file holds them: events and snapshots
     # are sealed, the views hold references (the plan query opens them).
@@ -79,7 +56,7 @@ def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
     app.erase(first, actor=LEAD)
     app.close()
 
-    after = _table_files(postgres_url, postgres_server.data)
+    after = relation_files(postgres_url, postgres_server.data)
     assert sorted(s for s in secrets if s.encode() in after) == []
     assert row.wrapped not in after
 
@@ -109,5 +86,5 @@ def test_an_erasure_waits_for_older_snapshots_and_says_so_when_one_stays(
     reader.rollback()
     reader.close()
     app.finish_erasures(actor=LEAD, wait=5)
-    assert row.wrapped not in _table_files(postgres_url, postgres_server.data)
+    assert row.wrapped not in relation_files(postgres_url, postgres_server.data)
     app.close()

@@ -19,6 +19,7 @@ from psycopg import sql
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.testing.postgres import ThrowawayPostgres, find_binaries
+from familiekoordinering.testing.postgres import relation_files as scan_relation_files
 from tests.test_erasure_processes import (
     KEY,
     Programme,
@@ -35,26 +36,10 @@ _names = itertools.count(1)
 
 
 def relation_files(url: str, data: Path) -> bytes:
-    """The bytes of every table, index and TOAST file of the database, after a CHECKPOINT."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        # Statistics first, as autovacuum would gather them at any moment: a
-        # sample of a column lands in pg_statistic, which is scanned too.
-        conn.execute("ANALYZE")
-        conn.execute("CHECKPOINT")
-        paths = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pg_relation_filepath(oid) FROM pg_class "
-                "WHERE pg_relation_filepath(oid) IS NOT NULL"
-            )
-        ]
-    raw = bytearray()
-    for relative in paths:
-        for segment in sorted(data.glob(relative + "*")):
-            if segment.is_file():
-                raw += segment.read_bytes()
+    """The bytes of every relation file of the database (see the testing helper)."""
+    raw = scan_relation_files(url, data)
     assert len(raw) > 100_000
-    return bytes(raw)
+    return raw
 
 
 def dump(url: str) -> bytes:

@@ -19,7 +19,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["PostgresNotAvailableError", "ThrowawayPostgres", "find_binaries"]
+__all__ = [
+    "PostgresNotAvailableError",
+    "ThrowawayPostgres",
+    "find_binaries",
+    "relation_files",
+]
 
 
 class PostgresNotAvailableError(RuntimeError):
@@ -107,3 +112,31 @@ class ThrowawayPostgres:
             )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def relation_files(url: str, data: Path) -> bytes:
+    """The bytes of every table, index and TOAST file of a database, for byte scans.
+
+    ``data`` is the cluster's data directory. Gathers statistics first, as
+    autovacuum would at any moment (a sample of a column lands in
+    ``pg_statistic``, which is scanned too), then checkpoints, so that what the
+    server holds is in the files.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        conn.execute("CHECKPOINT")
+        paths = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pg_relation_filepath(oid) FROM pg_class "
+                "WHERE pg_relation_filepath(oid) IS NOT NULL"
+            )
+        ]
+    raw = bytearray()
+    for relative in paths:
+        for segment in sorted(data.glob(relative + "*")):
+            if segment.is_file():
+                raw += segment.read_bytes()
+    return bytes(raw)
