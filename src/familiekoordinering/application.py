@@ -634,8 +634,7 @@ class FamilyCoordination(Application[UUID]):
                 # The store refused inside the save's own transaction: the
                 # family was erased (by another process) after it was loaded.
                 for obj in objs:
-                    with contextlib.suppress(KeyError, AttributeError):
-                        self.repository.cache.get(obj.id, evict=True)  # type: ignore[union-attr]
+                    self._fresh(obj.id)  # forgets its key and the cached family
                 raise FamilyErasedError(
                     "the family's personal data was erased while this change was "
                     "being made: nothing was stored, and nothing more can be "
@@ -1710,7 +1709,7 @@ class FamilyCoordination(Application[UUID]):
         snapshot_rows = getattr(self.factory, "snapshot_rows", None)
         opener = (
             None
-            if self.store == "memory"
+            if isinstance(self.factory, POPOFactory)
             else functools.partial(
                 _open_integrity, self.store, self.master_key, dict(self.env)
             )

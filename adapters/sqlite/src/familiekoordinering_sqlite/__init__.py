@@ -164,16 +164,20 @@ class Factory(es_sqlite.SQLiteFactory):
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-                "('stored_events', 'stored_snapshots', 'fk_erased_families')"
+                "('stored_events', 'stored_snapshots', 'fk_family_keys')"
             )
             tables = {name for (name,) in cursor.fetchall()}
-            if "fk_erased_families" not in tables:
+            if "fk_family_keys" not in tables:
                 return
-            for table in sorted(tables - {"fk_erased_families"}):
+            for table in sorted(tables - {"fk_family_keys"}):
+                # The key table names a family by its hyphenated id, the events
+                # table by its 32 hex digits: the key store's partial index on
+                # the latter form (erased rows only) answers this lookup.
                 cursor.execute(
                     f"CREATE TRIGGER IF NOT EXISTS fk_refuse_erased_{table} BEFORE "
-                    f"INSERT ON {table} WHEN EXISTS (SELECT 1 FROM fk_erased_families "
-                    "WHERE family_hex = NEW.originator_id) BEGIN "
+                    f"INSERT ON {table} WHEN EXISTS (SELECT 1 FROM fk_family_keys "
+                    "WHERE lower(replace(family_id, '-', '')) = NEW.originator_id "
+                    "AND erased_at IS NOT NULL) BEGIN "
                     f"SELECT RAISE(ABORT, '{ERASED_REFUSAL}'); END"
                 )
 

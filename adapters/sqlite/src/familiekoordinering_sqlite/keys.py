@@ -20,11 +20,8 @@ CREATE TABLE IF NOT EXISTS fk_family_keys (
 ) WITHOUT ROWID;
 -- The erased families, named as the events table names them (32 hex digits),
 -- for the triggers that refuse their events (see Factory.guard_erasures).
-CREATE TABLE IF NOT EXISTS fk_erased_families (
-    family_hex TEXT PRIMARY KEY
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO fk_erased_families
-    SELECT lower(replace(family_id, '-', '')) FROM fk_family_keys
+CREATE INDEX IF NOT EXISTS fk_erased_families
+    ON fk_family_keys (lower(replace(family_id, '-', '')))
     WHERE erased_at IS NOT NULL;
 """
 
@@ -79,27 +76,17 @@ class SQLiteKeyStore:
         :meth:`purge` succeeds.
         """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(
-                    "INSERT INTO fk_family_keys (family_id, wrapped, erased_at, "
-                    "erased_by) VALUES (?, NULL, ?, ?) ON CONFLICT (family_id) DO "
-                    "UPDATE SET wrapped = NULL, erased_at = excluded.erased_at, "
-                    "erased_by = excluded.erased_by",
-                    (
-                        str(erasure.family_id),
-                        erasure.erased_at.isoformat(),
-                        erasure.erased_by,
-                    ),
-                )
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO fk_erased_families VALUES (?)",
-                    (erasure.family_id.hex,),
-                )
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+            self._conn.execute(
+                "INSERT INTO fk_family_keys (family_id, wrapped, erased_at, "
+                "erased_by) VALUES (?, NULL, ?, ?) ON CONFLICT (family_id) DO "
+                "UPDATE SET wrapped = NULL, erased_at = excluded.erased_at, "
+                "erased_by = excluded.erased_by",
+                (
+                    str(erasure.family_id),
+                    erasure.erased_at.isoformat(),
+                    erasure.erased_by,
+                ),
+            )
 
     def purge(self, wait: float) -> bool:
         """Checkpoint the write-ahead log into the file and truncate it; True if done.
