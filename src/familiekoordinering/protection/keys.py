@@ -275,17 +275,7 @@ class Keyring:
             with self._lock:
                 self._cache.pop(family_id, None)
             return row.erasure if row is not None else None
-        cached = self._cache.get(family_id)
-        if cached is not None and cached[2] == row.wrapped:
-            # The same wrapped key as read before: no need to unwrap it again.
-            with self._lock:
-                self._cache[family_id] = (
-                    cached[0],
-                    time.monotonic() + self.cache_seconds,
-                    row.wrapped,
-                )
-        else:
-            self._cache_row(family_id, row.wrapped)
+        self._cache_row(family_id, row.wrapped)
         return None
 
     def known_live(self, family_id: UUID) -> bool:
@@ -294,6 +284,21 @@ class Keyring:
         return cached is not None and cached[1] > time.monotonic()
 
     def _cache_row(self, family_id: UUID, wrapped: bytes) -> AESGCM:
+        """Cache the family's cipher for ``cache_seconds``, unwrapping only a new key."""
+        cached = self._cache.get(family_id)
+        if cached is not None and cached[2] == wrapped:
+            cipher = cached[0]  # the same wrapped key as read before
+        else:
+            cipher = self._unwrap(family_id, wrapped)
+        with self._lock:
+            self._cache[family_id] = (
+                cipher,
+                time.monotonic() + self.cache_seconds,
+                wrapped,
+            )
+        return cipher
+
+    def _unwrap(self, family_id: UUID, wrapped: bytes) -> AESGCM:
         try:
             data_key = self._master.decrypt(
                 wrapped[:_NONCE], wrapped[_NONCE:], family_id.bytes
@@ -303,14 +308,7 @@ class Keyring:
                 f"the master key given does not open family {family_id}'s key: give "
                 "the master key this store was written with"
             ) from None
-        cipher = AESGCM(data_key)
-        with self._lock:
-            self._cache[family_id] = (
-                cipher,
-                time.monotonic() + self.cache_seconds,
-                wrapped,
-            )
-        return cipher
+        return AESGCM(data_key)
 
     def opener(self, family_id: UUID) -> AESGCM | None:
         """The cipher that opens the family's sealed data, or None if it was erased.
