@@ -61,10 +61,16 @@ def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
     assert row.wrapped not in after
 
 
-def test_an_erasure_waits_for_older_snapshots_and_says_so_when_one_stays(
-    postgres_server: ThrowawayPostgres, postgres_url: str
+@pytest.mark.parametrize("holder", ["snapshot", "write"])
+def test_an_erasure_waits_for_older_transactions_and_says_so_when_one_stays(
+    postgres_server: ThrowawayPostgres, postgres_url: str, holder: str
 ) -> None:
-    """VACUUM FULL keeps row versions an older snapshot may see: erase waits, or says."""
+    """VACUUM FULL keeps row versions an older transaction may see: erase waits, or says.
+
+    Two kinds of older transaction hold those versions back: one with a
+    snapshot (repeatable read), and one that has written and sits between two
+    statements (read committed: it holds a transaction id but no snapshot).
+    """
     clock = DemoClock()
     app = FamilyCoordination(postgres_url, clock=clock, master_key=new_master_key())
     report = build_demo(app, clock, families=2, years=1, seed=5)
@@ -74,8 +80,19 @@ def test_an_erasure_waits_for_older_snapshots_and_says_so_when_one_stays(
     assert row is not None
     assert row.wrapped is not None
     reader = psycopg.connect(postgres_url)
-    reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-    reader.execute("SELECT 1").fetchone()  # a snapshot, and no lock on the keys
+    if holder == "snapshot":
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT 1").fetchone()  # a snapshot, and no lock on the keys
+    else:
+        with psycopg.connect(postgres_url, autocommit=True) as setup:
+            setup.execute("CREATE TABLE IF NOT EXISTS scratch (n INT)")
+            reader.execute("INSERT INTO scratch VALUES (1)")  # an xid, then idle
+            held = setup.execute(
+                "SELECT backend_xmin IS NULL, backend_xid IS NOT NULL FROM "
+                "pg_stat_activity WHERE pid = %s",
+                (reader.info.backend_pid,),
+            ).fetchone()
+        assert held == (True, True)  # no snapshot, but a transaction id
     started = time.monotonic()
     with pytest.raises(ErasureIncompleteError, match="finish"):
         app.erase(first, actor=LEAD, wait=0.5)

@@ -136,7 +136,12 @@ def relation_files(url: str, data: Path) -> bytes:
         ]
     raw = bytearray()
     for relative in paths:
-        for segment in sorted(data.glob(relative + "*")):
-            if segment.is_file():
+        # The relation's own files only (segments .1, .2 … and the _fsm, _vm,
+        # _init forks), not those of another relation whose number merely
+        # starts with the same digits.
+        main = data / relative
+        for segment in sorted(main.parent.glob(main.name + "*")):
+            suffix = segment.name[len(main.name) :]
+            if segment.is_file() and suffix[:1] in ("", ".", "_"):
                 raw += segment.read_bytes()
     return bytes(raw)

@@ -16,6 +16,23 @@ from familiekoordinering_postgres.connection import reconnecting, schema_lock
 __all__ = ["PostgresKeyStore"]
 
 
+# What holds back the horizon VACUUM FULL keeps row versions for, older than
+# the transaction id ``now``: a session's snapshot (backend_xmin), a session's
+# own transaction id (a read-committed writer between two statements holds one
+# and no snapshot), a prepared transaction, a replication slot. Sessions with
+# no database (walsenders) count, as they do for the server.
+_OLDER = (
+    "SELECT (SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+    "AND (datname = current_database() OR datname IS NULL) AND "
+    "((backend_xmin IS NOT NULL AND age(backend_xmin) > age(%(now)s::xid)) OR "
+    "(backend_xid IS NOT NULL AND age(backend_xid) > age(%(now)s::xid)))) + "
+    "(SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database() "
+    "AND age(transaction) > age(%(now)s::xid)) + "
+    "(SELECT count(*) FROM pg_replication_slots WHERE "
+    "(xmin IS NOT NULL AND age(xmin) > age(%(now)s::xid)))"
+)
+
+
 class PostgresKeyStore:
     """A :class:`~familiekoordinering.protection.KeyStore` in a PostgreSQL schema.
 
@@ -116,9 +133,11 @@ class PostgresKeyStore:
         """Rewrite the keys table, so that no old row version holds a destroyed key.
 
         ``VACUUM FULL`` copies every row version some running transaction may
-        still see, so it first waits for the sessions whose snapshot is older
-        than now (they could still see a destroyed key), then for the table
-        itself — at most ``wait`` seconds in all — and returns False (nothing
+        still see, so it first waits for everything that holds the server's
+        horizon back to before now (``_OLDER``: a session's snapshot, a
+        writing transaction between two statements, a prepared transaction, a
+        replication slot; any of them could still see a destroyed key), then
+        for the table itself — at most ``wait`` seconds in all — and returns False (nothing
         changed; run it again later) if they are still going on.
         """
         deadline = time.monotonic() + wait
@@ -126,12 +145,7 @@ class PostgresKeyStore:
             now = cursor.execute("SELECT pg_current_xact_id()::xid::text").fetchone()
             assert now is not None
             while True:
-                older = cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> "
-                    "pg_backend_pid() AND datname = current_database() AND "
-                    "backend_xmin IS NOT NULL AND age(backend_xmin) > age(%s::xid)",
-                    (now[0],),
-                ).fetchone()
+                older = cursor.execute(_OLDER, {"now": now[0]}).fetchone()
                 if older is not None and older[0] == 0:
                     break
                 if time.monotonic() >= deadline:
