@@ -190,7 +190,7 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
         tmp_path / "familiekoordinering.db",
         master_key=load_master_key(tmp_path / "familiekoordinering.db.key"),
     )
-    family_id = next(iter(app.family_ids()))
+    family_id = app.family_ids(actor=LEAD)[0]
     family = app.get_family(family_id, actor=LEAD)
     child = next(m for m in family.members.values() if m.kind.value == "child")
     forged = Family.AgencyContacted(  # type: ignore[call-arg]

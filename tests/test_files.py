@@ -26,6 +26,7 @@ from familiekoordinering.errors import ConfigurationError, InvalidInputError
 from familiekoordinering.files import write_private
 from familiekoordinering.protection import load_master_key, new_master_key
 from familiekoordinering_sqlite import SQLiteViewStore
+from tests.conftest import LEAD as TEAM_LEAD
 
 LEAD = "t-lead:team_lead:4204"
 AUDITOR = "r-revisor:auditor:4204"
@@ -194,7 +195,7 @@ def _family(demo: Path) -> str:
         master_key=load_master_key(demo / "familiekoordinering.db.key"),
     )
     try:
-        return str(next(iter(app.family_ids())))
+        return str(app.family_ids(actor=TEAM_LEAD)[0])
     finally:
         app.close()
 

@@ -1550,7 +1550,7 @@ class FamilyCoordination(Application[UUID]):
         for fid in family_ids:
             events, unreadable = self._read_stored(fid)
             findings, count = audit_history(
-                fid, events, on=on, erased=self.erasure(fid) is not None
+                fid, events, on=on, erased=self._erasure(fid) is not None
             )
             if not unreadable:
                 findings += self._snapshot_findings(fid, events)
@@ -1964,12 +1964,10 @@ class FamilyCoordination(Application[UUID]):
         require(actor, Access.RESEARCH_EXPORT, municipality=actor.municipality)
         rows: list[dict[str, Any]] = []
         included: list[UUID] = []
-        for family_id in self.family_ids():
-            if self.erasure(family_id) is not None:
+        for family_id in self._family_ids(municipality=actor.municipality):
+            if self._erasure(family_id) is not None:
                 continue
             events = self._history(family_id)
-            if _facts_of_events(events).municipality != actor.municipality:
-                continue
             found = research_rows(events, key=key)
             if found:
                 rows += found
@@ -2072,12 +2070,21 @@ class FamilyCoordination(Application[UUID]):
         ]
 
     def _erased_at(self, family_id: UUID) -> datetime | None:
-        erasure = self.erasure(family_id)
+        erasure = self._erasure(family_id)
         return erasure.erased_at if erasure is not None else None
 
-    def erasure(self, family_id: UUID) -> Erasure | None:
-        """When and by whom the family's personal data was erased, or None."""
+    def _erasure(self, family_id: UUID) -> Erasure | None:
+        """The family's erasure, or None (unchecked, unlogged: for the library's own use)."""
         return None if self.keyring is None else self.keyring.erasure(family_id)
+
+    def erasure(self, family_id: UUID, *, actor: Actor) -> Erasure | None:
+        """When and by whom the family's personal data was erased, or None.
+
+        A read of the family's record: the actor must be allowed to read it,
+        and the read is logged.
+        """
+        self._read(family_id, actor, Access.READ_RECORD, "erasure status")
+        return self._erasure(family_id)
 
     def due_for_erasure(self, *, on: date, years: int, actor: Actor) -> list[FamilyId]:
         """Families whose follow-up ended more than ``years`` years before ``on``.
@@ -2110,7 +2117,7 @@ class FamilyCoordination(Application[UUID]):
                     ended_on < cutoff
                     and payload["actor"]["municipality"] == actor.municipality
                     and self._load(family_id).municipality == actor.municipality
-                    and self.erasure(family_id) is None
+                    and self._erasure(family_id) is None
                 ):
                     due.append(family_id)
             if len(notes) < 500:
@@ -2119,8 +2126,15 @@ class FamilyCoordination(Application[UUID]):
 
     # ------------------------------------------------------------- listing
 
-    def family_ids(self, batch: int = 500) -> Iterator[FamilyId]:
-        """The id of every family in the store, in the order they were enrolled."""
+    def _family_ids(
+        self, *, municipality: str | None = None, batch: int = 500
+    ) -> Iterator[FamilyId]:
+        """Every family's id, in the order enrolled (unchecked: for the library's own use).
+
+        With ``municipality``, only the families enrolled in it (read from the
+        enrolments, which hold no personal data, without loading a family).
+        """
+        mapper = cast(CattrsMapper, self.mapper)
         start = 1
         topic = Family.Enrolled.TOPIC
         while True:
@@ -2128,25 +2142,57 @@ class FamilyCoordination(Application[UUID]):
                 start=start, limit=batch, topics=[topic]
             )
             for note in notes:
+                if municipality is not None:
+                    payload = mapper.view_payload(
+                        note.topic,
+                        note.state,
+                        note.originator_id,
+                        note.originator_version,
+                    )
+                    if payload.get("municipality") != municipality:
+                        continue
                 yield FamilyId(UUID(str(note.originator_id)))
             if len(notes) < batch:
                 return
             start = notes[-1].id + 1
+
+    def _readable(self, actor: Actor, access: Access) -> Iterator[Family]:
+        """The families of the actor's municipality the actor may ``access``."""
+        for family_id in self._family_ids(municipality=actor.municipality):
+            family = self._load(family_id)
+            if authorize(actor, access, _facts(family)):
+                yield family
+
+    def family_ids(self, *, actor: Actor) -> list[FamilyId]:
+        """The ids of the families the actor may read or audit, in the order enrolled.
+
+        Only the actor's municipality's families (a team lead's or an
+        auditor's: all of them; a coordinator's: those they coordinate); a
+        role that reads no record and audits nothing is refused. Each listed
+        family's read is logged, as for :meth:`list_families`.
+        """
+        access = (
+            Access.AUDIT
+            if authorize(actor, Access.AUDIT, municipality=actor.municipality)
+            else Access.READ_RECORD
+        )
+        require(actor, access, municipality=actor.municipality)
+        ids = [FamilyId(family.id) for family in self._readable(actor, access)]
+        self._log_reads(actor, access, ids, "family list")
+        return ids
 
     def list_families(self, *, actor: Actor) -> list[FamilySummary]:
         """One summary per family the actor may read, in the order they were enrolled.
 
         Each listed family's read is logged.
         """
+        require(actor, Access.READ_RECORD, municipality=actor.municipality)
         out = []
-        for family_id in self.family_ids():
-            family = self._load(family_id)
-            if not authorize(actor, Access.READ_RECORD, _facts(family)):
-                continue
+        for family in self._readable(actor, Access.READ_RECORD):
             coordinator = family.coordinator
             out.append(
                 FamilySummary(
-                    family_id=family_id,
+                    family_id=FamilyId(family.id),
                     label=family.label,
                     municipality=family.municipality,
                     programme=family.programme.name,

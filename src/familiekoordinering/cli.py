@@ -42,6 +42,7 @@ from familiekoordinering.domain.values import (
     Role,
 )
 from familiekoordinering.errors import (
+    AccessDeniedError,
     ConfigurationError,
     DuplicateIdError,
     FamiliekoordineringError,
@@ -388,7 +389,7 @@ def _actor(args: argparse.Namespace) -> Actor:
         raise InvalidInputError(f"{role!r} is not a role: use one of {roles}") from None
 
 
-def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
+def _family_id(app: FamilyCoordination, text: str, actor: Actor) -> FamilyId:
     """Accept a whole id or a unique prefix of one (as printed by ``families``)."""
     text = text.strip().lower()
     try:
@@ -400,7 +401,14 @@ def _family_id(app: FamilyCoordination, text: str) -> FamilyId:
             f"{text!r} is not a family id: give the id (or its first characters) "
             "from 'familiekoordinering families'"
         )
-    matches = [f for f in app.family_ids() if str(f).startswith(text)]
+    try:
+        listed = app.family_ids(actor=actor)
+    except AccessDeniedError:
+        raise InvalidInputError(
+            f"{text!r} is not a whole family id, and a {actor.role.value} may not "
+            "list families to find it by its first characters: give the whole id"
+        ) from None
+    matches = [f for f in listed if str(f).startswith(text)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -426,7 +434,7 @@ def _demo(args: argparse.Namespace) -> int:
         app = FamilyCoordination(store, master_key=key, demo=True, clock=clock)
     else:
         app = _open(args, demo=True, clock=clock)
-    if any(True for _ in app.family_ids()):
+    if any(True for _ in app._family_ids()):
         print(
             f"note: the store already holds families; adding the demo for seed "
             f"{args.seed}",
@@ -483,7 +491,7 @@ def _today() -> date:
 
 def _plan(args: argparse.Namespace) -> int:
     app = _open(args)
-    family_id = _family_id(app, args.family_id)
+    family_id = _family_id(app, args.family_id, _actor(args))
     doc = app.views.document(family_id, actor=_actor(args), catch_up=True)
     print(render_plan(doc, args.on or _today()))
     return EXIT_OK
@@ -563,7 +571,7 @@ def _projections(args: argparse.Namespace) -> int:
 
 def _timeline(args: argparse.Namespace) -> int:
     app = _open(args)
-    family_id = _family_id(app, args.family_id)
+    family_id = _family_id(app, args.family_id, _actor(args))
     if args.format == "html":
         on = args.as_of or datetime.now(UTC).date()
         print(
@@ -587,7 +595,7 @@ def _timeline(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     app = _open(args)
-    family_id = _family_id(app, args.family_id)
+    family_id = _family_id(app, args.family_id, _actor(args))
     member_id = None
     if args.member is not None:
         try:
@@ -624,7 +632,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     app = _open(args)
-    family_id = _family_id(app, args.family_id) if args.family_id else None
+    family_id = (
+        _family_id(app, args.family_id, _actor(args)) if args.family_id else None
+    )
     checkpoint = None
     if args.checkpoint:
         try:
@@ -685,7 +695,7 @@ def _erase(args: argparse.Namespace) -> int:
         print("every erased family's key is gone from the store's files")
         return EXIT_OK
     for text in args.family_ids:
-        erasure = app.erase(_family_id(app, text), actor=actor, wait=args.wait)
+        erasure = app.erase(_family_id(app, text, actor), actor=actor, wait=args.wait)
         print(
             f"erased {erasure.family_id} at "
             f"{erasure.erased_at.isoformat(timespec='seconds')} by {erasure.erased_by}"

@@ -55,6 +55,7 @@ READS: tuple[str, ...] = (
     "access log",
     "audit",
     "family list",
+    "erasure status",
     "view document",
     "plan",
     "consent register",
