@@ -52,6 +52,7 @@ from familiekoordinering.access import (
     FamilyFacts,
     InMemoryAccessLog,
     authorize,
+    readable_until,
     require,
 )
 from familiekoordinering.audit import (
@@ -555,7 +556,11 @@ class FamilyCoordination(Application[UUID]):
         make = getattr(self.factory, "view_store", None)
         store: ViewStore = make() if callable(make) else InMemoryViewStore()
         return Views(
-            self, store, log_reads=self._log_reads, open_sealed=self._sealed_values
+            self,
+            store,
+            log_reads=self._log_reads,
+            open_sealed=self._sealed_values,
+            facts=lambda family_id: _facts(self._load(family_id)),
         )
 
     def _sealed_values(self, family_id: UUID, versions: set[int]) -> dict[int, Any]:
@@ -676,10 +681,7 @@ class FamilyCoordination(Application[UUID]):
                     family_id, version=version, projector_func=_replay
                 )
         except AggregateNotFoundError:
-            raise NotFoundError(
-                f"family {family_id} does not exist in this store: list families "
-                "with 'familiekoordinering families'"
-            ) from None
+            raise _unknown(family_id) from None
         if not isinstance(family, Family):
             raise NotFoundError(f"{family_id} is not a family")
         return family
@@ -690,6 +692,8 @@ class FamilyCoordination(Application[UUID]):
         actor: Actor,
         command: Callable[[Family], T],
         access: Access = Access.RECORD,
+        *,
+        assignee: str | None = None,
     ) -> T:
         """Load the family, check the actor may, run the command, save; on a race, again.
 
@@ -700,7 +704,13 @@ class FamilyCoordination(Application[UUID]):
         attempt = 0
         while True:
             family = self._load(family_id)
-            require(actor, access, _facts(family))
+            require(
+                actor,
+                access,
+                _facts(family),
+                assignee=assignee,
+                unknown=_unknown(family_id),
+            )
             erasure = (
                 None
                 if self.keyring is None or self.keyring.known_live(family_id)
@@ -840,7 +850,11 @@ class FamilyCoordination(Application[UUID]):
         actor: Actor,
         note: str | None = None,
     ) -> None:
-        """Assign the family's coordinator, or hand it over to another."""
+        """Assign the family's coordinator, or hand it over to another.
+
+        A team lead assigns and hands over; a coordinator may only take on,
+        as ``coordinator_id``, a family that has no coordinator yet.
+        """
         self._change(
             family_id,
             actor,
@@ -853,6 +867,7 @@ class FamilyCoordination(Application[UUID]):
                 recorded_at=self._now(),
             ),
             Access.ASSIGN,
+            assignee=coordinator_id,
         )
 
     def grant_consent(
@@ -1418,18 +1433,24 @@ class FamilyCoordination(Application[UUID]):
     def _read(self, family_id: UUID, actor: Actor, access: Access, what: str) -> Family:
         """Load the family, check the actor may read it, and log the read."""
         family = self._load(family_id)
-        require(actor, access, _facts(family))
+        require(actor, access, _facts(family), unknown=_unknown(family_id))
         self._log_reads(actor, access, [family.id], what)
         return family
 
     def _read_history(
         self, family_id: UUID, actor: Actor, access: Access, what: str
     ) -> list[Family.Event]:
-        """Read the family's events once, check the actor may, and log the read."""
+        """Read the family's events once, check the actor may, and log the read.
+
+        A family member who has left gets the events recorded up to their
+        leaving only (:func:`~familiekoordinering.access.readable_until`).
+        """
         events = self._history(family_id)
-        require(actor, access, _facts_of_events(events))
+        facts = _facts_of_events(events)
+        require(actor, access, facts, unknown=_unknown(family_id))
         self._log_reads(actor, access, [events[0].originator_id], what)
-        return events
+        until = readable_until(actor, facts)
+        return events if until is None else events[:until]
 
     def get_family(
         self, family_id: UUID, *, actor: Actor, version: int | None = None
@@ -1439,9 +1460,16 @@ class FamilyCoordination(Application[UUID]):
         return family if version is None else self._load(family_id, version=version)
 
     def access_entries(self, family_id: UUID, *, actor: Actor) -> list[AccessEntry]:
-        """Every logged read of the family's data, oldest first (this read included)."""
-        self._read(family_id, actor, Access.READ_TIMELINE, "access log")
-        return self._access_log.entries(family_id)
+        """Every logged read of the family's data, oldest first (this read included).
+
+        Read like the timeline: by the family's coordinator, a team lead of its
+        municipality or one of its members (one who has left: the reads made
+        up to their leaving, and their own).
+        """
+        events = self._read_history(
+            family_id, actor, Access.READ_TIMELINE, "access log"
+        )
+        return self._entries_for(actor, events)
 
     def decide(
         self,
@@ -1524,7 +1552,12 @@ class FamilyCoordination(Application[UUID]):
                 # breaks, nobody its events judged (they would name its data).
                 require(actor, Access.AUDIT, municipality=actor.municipality)
             else:
-                require(actor, Access.AUDIT, FamilyFacts(municipality))
+                require(
+                    actor,
+                    Access.AUDIT,
+                    FamilyFacts(municipality),
+                    unknown=_unknown(family_id),
+                )
             with _reading_the_store():
                 verification, found = self.integrity.verify_family(
                     family_id, checkpoint, fingerprint
@@ -1646,7 +1679,7 @@ class FamilyCoordination(Application[UUID]):
         with _reading_the_store():
             first = self.recorder.select_events(family_id, limit=1)
         if not first:
-            raise NotFoundError(f"family {family_id} does not exist in this store")
+            raise _unknown(family_id)
         mapper = cast(CattrsMapper, self.mapper)
         try:
             data = mapper.plain(first[0].state)
@@ -1804,11 +1837,15 @@ class FamilyCoordination(Application[UUID]):
         The family's report and access export show it; ``audit(family_id,
         fingerprint=…)`` later shows whether anything recorded up to it changed.
         """
-        require(actor, Access.READ_TIMELINE, _facts(self._load(family_id)))
+        events = self._history(family_id)
+        facts = _facts_of_events(events)
+        require(actor, Access.READ_TIMELINE, facts, unknown=_unknown(family_id))
+        if readable_until(actor, facts) is not None:
+            return self._fingerprint_of(events[: readable_until(actor, facts)])[0]
         with _reading_the_store():
             found = self.integrity.fingerprint(family_id)
         if found is None:
-            raise NotFoundError(f"family {family_id} does not exist in this store")
+            raise _unknown(family_id)
         return found
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
@@ -1816,7 +1853,7 @@ class FamilyCoordination(Application[UUID]):
         with _reading_the_store():
             events = list(self.events.get(family_id))
         if not events:
-            raise NotFoundError(f"family {family_id} does not exist in this store")
+            raise _unknown(family_id)
         return events  # type: ignore[return-value]
 
     def family_history(self, family_id: UUID, *, actor: Actor) -> list[Family.Event]:
@@ -1888,9 +1925,23 @@ class FamilyCoordination(Application[UUID]):
             family,
             timeline,
             on=on,
-            access_log=self._access_log.entries(family_id),
+            access_log=self._entries_for(actor, events),
             fingerprint=self._fingerprint_of(events),
         )
+
+    def _entries_for(
+        self, actor: Actor, events: Sequence[Family.Event]
+    ) -> list[AccessEntry]:
+        """The family's access log as ``actor`` may read it with ``events``.
+
+        A member who has left reads the reads made up to their leaving, and
+        their own.
+        """
+        entries = self._access_log.entries(events[0].originator_id)
+        if readable_until(actor, _facts_of_events(events)) is None:
+            return entries
+        until = events[-1].recorded_at
+        return [e for e in entries if e.at <= until or e.user_id == actor.user_id]
 
     def access_export(
         self,
@@ -1927,7 +1978,7 @@ class FamilyCoordination(Application[UUID]):
             member_id=member_id,
             language=language,
             erased_at=self._erased_at(family_id),
-            access_log=self._access_log.entries(family_id),
+            access_log=self._entries_for(actor, events),
             fingerprint=self._fingerprint_of(events),
         )
 
@@ -2010,7 +2061,7 @@ class FamilyCoordination(Application[UUID]):
         """
         keyring = self._keyring("erasing a family")
         family = self._load(family_id)
-        require(actor, Access.ERASE, _facts(family))
+        require(actor, Access.ERASE, _facts(family), unknown=_unknown(family_id))
         done = keyring.erasure(family.id)
         if done is not None:
             raise FamilyErasedError(
@@ -2254,6 +2305,7 @@ def _facts_of_events(events: Sequence[Family.Event]) -> FamilyFacts:
     municipality = ""
     coordinator: str | None = None
     members: set[str] = set()
+    left_at: dict[str, int] = {}
     for event in events:
         if isinstance(event, Family.Enrolled):
             municipality = event.municipality
@@ -2261,10 +2313,26 @@ def _facts_of_events(events: Sequence[Family.Event]) -> FamilyFacts:
             coordinator = event.coordinator_id
         elif isinstance(event, Family.MemberAdded):
             members.add(str(event.member_id))
+        elif isinstance(event, Family.MemberLeft):
+            left_at.setdefault(str(event.member_id), event.originator_version)
     return FamilyFacts(
         municipality,
         frozenset({coordinator} if coordinator else ()),
         frozenset(members),
+        left_at,
+    )
+
+
+def _unknown(family_id: object) -> NotFoundError:
+    """What the library answers for a family id it does not know.
+
+    Also for a family of another municipality, word for word, so that the
+    answer does not tell that the family exists (see
+    :attr:`~familiekoordinering.access.Verdict.hidden`).
+    """
+    return NotFoundError(
+        f"family {family_id} does not exist in this store: list families with "
+        "'familiekoordinering families'"
     )
 
 

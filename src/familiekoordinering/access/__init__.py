@@ -15,6 +15,7 @@ from familiekoordinering.access.policy import (
     FamilyFacts,
     Verdict,
     authorize,
+    readable_until,
     require,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "InMemoryAccessLog",
     "Verdict",
     "authorize",
+    "readable_until",
     "require",
 ]

@@ -7,13 +7,15 @@ rules, by role:
 * everyone acts only within their own municipality: another municipality's
   families are refused, whatever the role;
 * a **coordinator** records and reads the families they coordinate, enrols
-  families, takes on a family that has no coordinator yet, reads their own
-  caseload and the anonymous outcome statistics;
+  families, takes on (assigns to themselves) a family that has no coordinator
+  yet, reads their own caseload and the anonymous outcome statistics; handing
+  a family over to someone else is a team lead's;
 * a **team lead** records and reads every family of the municipality,
-  enrols, reassigns coordinators, reads any caseload and the statistics, and
-  erases;
+  enrols, assigns and hands families over to coordinators, reads any caseload
+  and the statistics, and erases;
 * a **family member** reads their own family's timeline, report and access
-  export, and nothing else;
+  export, and nothing else; a member who has left reads what was recorded up
+  to their leaving (:func:`readable_until`);
 * a **researcher** takes the pseudonymised research export and reads the
   anonymous outcome statistics, and nothing else;
 * an **auditor** runs the audit (which reads the stored events) and reads the
@@ -21,18 +23,30 @@ rules, by role:
 * the **system** role (integrations, retention jobs) records, enrols,
   reassigns, reads the record and erases, but reads no timeline, caseload,
   audit or research export.
+
+A family of another municipality is refused as if it did not exist
+(:attr:`Verdict.hidden`): the answer is the same as for an unknown id, so
+that nobody learns which families exist elsewhere.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 
 import attrs
 
 from familiekoordinering.domain.values import Actor, Role
 from familiekoordinering.errors import AccessDeniedError
 
-__all__ = ["Access", "FamilyFacts", "Verdict", "authorize", "require"]
+__all__ = [
+    "Access",
+    "FamilyFacts",
+    "Verdict",
+    "authorize",
+    "readable_until",
+    "require",
+]
 
 
 class Access(enum.StrEnum):
@@ -68,7 +82,9 @@ class FamilyFacts:
     coordinators: frozenset[str] = frozenset()
     """The user ids of the family's current coordinator(s)."""
     members: frozenset[str] = frozenset()
-    """The member ids of the family's members, as text."""
+    """The member ids of the family's members (those who left included), as text."""
+    left_at: Mapping[str, int] = attrs.field(factory=dict, hash=False)
+    """For each member who left, as text: the version of the event recording it."""
 
 
 @attrs.frozen
@@ -77,6 +93,9 @@ class Verdict:
 
     allowed: bool
     reason: str
+    hidden: bool = False
+    """Refused because the family is another municipality's: answer as for an
+    unknown id, so that the refusal does not tell the family exists."""
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -130,16 +149,25 @@ def authorize(
     *,
     municipality: str | None = None,
     caseload_of: str | None = None,
+    assignee: str | None = None,
 ) -> Verdict:
     """Whether ``actor`` may do ``access``; a pure function.
 
     ``family`` is the family concerned, if any; ``municipality`` the one a
     family-less access concerns (a new enrolment, a caseload, an export);
     ``caseload_of`` the coordinator whose caseload is read (None: all of the
-    municipality's).
+    municipality's); ``assignee`` the user a family is assigned to
+    (:attr:`Access.ASSIGN`).
     """
     if not isinstance(actor, Actor) or not isinstance(actor.role, Role):
         return Verdict(False, f"{actor!r} is not an actor: give an Actor with a Role")
+    if family is not None and family.municipality != actor.municipality:
+        # Before any other check: whatever the role, the answer must not tell
+        # that a family of another municipality exists.
+        return attrs.evolve(
+            _deny(actor, access, "the family is not one of their municipality's"),
+            hidden=True,
+        )
     allowed = _ROLE_ACCESS.get(actor.role, frozenset())
     if access not in allowed:
         return _deny(
@@ -168,9 +196,22 @@ def authorize(
         return Verdict(True, "allowed")
     if actor.role is Role.FAMILY_MEMBER and actor.user_id not in family.members:
         return _deny(actor, access, "a family member reads their own family only")
+    if actor.role is Role.COORDINATOR and access is Access.ASSIGN:
+        if family.coordinators:
+            return _deny(
+                actor,
+                access,
+                "the family has a coordinator: a team lead hands a family over",
+            )
+        if assignee != actor.user_id:
+            return _deny(
+                actor,
+                access,
+                "a coordinator takes a family on themselves: a team lead assigns "
+                "another coordinator",
+            )
+        return Verdict(True, "allowed: the family has no coordinator yet")
     if actor.role is Role.COORDINATOR and actor.user_id not in family.coordinators:
-        if access is Access.ASSIGN and not family.coordinators:
-            return Verdict(True, "allowed: the family has no coordinator yet")
         return _deny(
             actor,
             access,
@@ -191,10 +232,35 @@ def require(
     *,
     municipality: str | None = None,
     caseload_of: str | None = None,
+    assignee: str | None = None,
+    unknown: Exception | None = None,
 ) -> None:
-    """:func:`authorize`, raising :class:`AccessDeniedError` when not allowed."""
+    """:func:`authorize`, raising :class:`AccessDeniedError` when not allowed.
+
+    ``unknown`` is the error the caller raises for a family id it does not
+    know: a family of another municipality is refused with it instead
+    (:attr:`Verdict.hidden`), word for word.
+    """
     verdict = authorize(
-        actor, access, family, municipality=municipality, caseload_of=caseload_of
+        actor,
+        access,
+        family,
+        municipality=municipality,
+        caseload_of=caseload_of,
+        assignee=assignee,
     )
     if not verdict:
+        if verdict.hidden and unknown is not None:
+            raise unknown
         raise AccessDeniedError(verdict.reason)
+
+
+def readable_until(actor: Actor, family: FamilyFacts) -> int | None:
+    """The newest version of the family's history ``actor`` may read (None: all of it).
+
+    A family member who has left reads what was recorded up to and including
+    their leaving, nothing recorded after it.
+    """
+    if actor.role is not Role.FAMILY_MEMBER:
+        return None
+    return family.left_at.get(actor.user_id)

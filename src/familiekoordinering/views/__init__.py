@@ -13,9 +13,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from familiekoordinering.access import Access, FamilyFacts, require
+from familiekoordinering.access import Access, FamilyFacts, authorize, require
 from familiekoordinering.checks import checked
-from familiekoordinering.domain.values import Actor
+from familiekoordinering.domain.values import Actor, Role
 from familiekoordinering.errors import ConfigurationError, NotFoundError
 from familiekoordinering.protection.references import fill, versions
 from familiekoordinering.views.fold import FORMAT, Document
@@ -85,11 +85,13 @@ class Views:
         batch_size: int = 5000,
         log_reads: Callable[[Actor, Access, Iterable[UUID], str], None] | None = None,
         open_sealed: OpenSealed | None = None,
+        facts: Callable[[UUID], FamilyFacts] | None = None,
     ):
         self.store = store
         self.projector = ViewProjector(app, store, batch_size=batch_size)
         self._log_reads = log_reads or (lambda *_: None)
         self._open_sealed = open_sealed
+        self._facts = facts
 
     def _open(self, doc: Document, keys: Iterable[str] | None = None) -> Document:
         """The document with its references to personal data opened.
@@ -161,23 +163,30 @@ class Views:
     ) -> Document:
         generation = self._ready(catch_up, wait_for, timeout)
         doc = self.store.family(generation, str(family_id))
-        if doc is None:
-            raise NotFoundError(
-                f"the views hold no family {family_id}: check the id, or let the views "
-                "catch up ('familiekoordinering projections run')"
-            )
-        coordinator = doc["coordinator"] or {}
-        require(
-            actor,
-            Access.READ_RECORD,
-            FamilyFacts(
-                doc["municipality"],
-                frozenset({coordinator["id"]} if coordinator.get("id") else ()),
-                frozenset(doc["members"]),
-            ),
+        unknown = NotFoundError(
+            f"the views hold no family {family_id}: check the id, or let the views "
+            "catch up ('familiekoordinering projections run')"
         )
+        if doc is None:
+            raise unknown
+        require(actor, Access.READ_RECORD, self._facts_of(doc), unknown=unknown)
         self._log_reads(actor, Access.READ_RECORD, [_uuid(doc["family_id"])], what)
         return self._open(doc, keys)
+
+    def _facts_of(self, doc: Document) -> FamilyFacts:
+        """The policy's facts of a family: as the store holds them now.
+
+        Not the views' copy, which may lag behind: a coordinator who handed the
+        family over reads it no more, at once.
+        """
+        if self._facts is not None:
+            return self._facts(_uuid(doc["family_id"]))
+        coordinator = doc["coordinator"] or {}
+        return FamilyFacts(
+            doc["municipality"],
+            frozenset({coordinator["id"]} if coordinator.get("id") else ()),
+            frozenset(doc["members"]),
+        )
 
     def plan(
         self,
@@ -249,6 +258,13 @@ class Views:
         docs = self.store.families(
             generation, coordinator_id=coordinator_id, municipality=municipality
         )
+        if actor.role is Role.COORDINATOR:
+            # The views' copy of who coordinates may lag behind a handover.
+            docs = [
+                d
+                for d in docs
+                if authorize(actor, Access.READ_RECORD, self._facts_of(d))
+            ]
         entries = [
             caseload_entry(
                 self._open(doc, CASELOAD_PERSONAL_KEYS),
