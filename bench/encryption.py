@@ -83,7 +83,7 @@ def _store(db: Path, n: int, master_key: bytes | None) -> UUID:
     )
     try:
         family = build_history(n)
-        app.save(family)
+        app._engine.save(family)
         return family.id
     finally:
         app.close()

@@ -3,7 +3,8 @@
 :func:`enrol_consenting_family` uses the application API, as an app would.
 :func:`build_history` (from :mod:`familiekoordinering.testing.histories`) drives
 the :class:`Family` aggregate's command methods in memory, so that a history of
-thousands of events can be saved at once with ``app.save(family)``.
+thousands of events can be saved at once with ``app._engine.save(family)``
+(through the library's private event store).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def _store(db: Path, n: int, app_class: type[FamilyCoordination]) -> UUID:
     app = app_class(db, snapshot_interval=None, encryption=False)
     try:
         family = build_history(n)
-        app.save(family)
+        app._engine.save(family)
         return family.id
     finally:
         app.close()

@@ -153,7 +153,7 @@ def _query_latencies(
     ids = [_family_id(rng.randrange(families)) for _ in range(QUERIES)]
     coordinators = max(1, families // FAMILIES_PER_COORDINATOR)
     picked = [rng.randrange(coordinators) for _ in range(caseloads)]
-    store = app.views.store
+    store = app.views._store  # the raw store: the baseline of the figures
     generation = store.active_generation()
     on = date(2030, 1, 1)
 
@@ -199,11 +199,11 @@ def _template(
     personal values to seal: what ``CattrsMapper._unstructure`` makes, before
     ``_sealed``, ``_prev`` and ``_digest`` are added.
     """
-    mapper = cast(CattrsMapper, app.mapper)
+    mapper = cast(CattrsMapper, app._engine.mapper)
     out = []
     for event in events:
         codec = mapper._codec(type(event))
-        if app.keyring is None:
+        if app._engine.keyring is None:
             payload, values = codec.unstructure(event), []
         else:
             with collecting() as values:
@@ -242,11 +242,11 @@ def _write_log(
         numbers = range(first, families)
         ids = {n: _family_id(n) for n in numbers}
         ciphers = (
-            {n: app.keyring.cipher(ids[n], create=True) for n in numbers}
-            if app.keyring is not None
+            {n: app._engine.keyring.cipher(ids[n], create=True) for n in numbers}
+            if app._engine.keyring is not None
             else {}
         )
-        chain = app.chain.chain
+        chain = app._engine.chain.chain
         # Each family's events chained as the library writes them.
         prevs = dict.fromkeys(numbers, GENESIS)
         chunk: list[StoredEvent] = []
@@ -270,10 +270,10 @@ def _write_log(
                 )
                 chunk.append(StoredEvent(family_id, version, topic, state))
                 if len(chunk) >= 20_000:
-                    app.recorder.insert_events(chunk)
+                    app._engine.recorder.insert_events(chunk)
                     chunk = []
         if chunk:
-            app.recorder.insert_events(chunk)
+            app._engine.recorder.insert_events(chunk)
         if families > first:
             _check_family(app, history, events, first)
         return len(numbers) * len(template)
@@ -312,9 +312,9 @@ def _check_family(
     the same values; the family must read back with the template's names.
     (``_verify`` checks every chain of the store.)
     """
-    mapper = cast(CattrsMapper, app.mapper)
+    mapper = cast(CattrsMapper, app._engine.mapper)
     family_id = _family_id(n)
-    stored = app.recorder.select_events(family_id)
+    stored = app._engine.recorder.select_events(family_id)
     if len(stored) != len(events):
         raise AssertionError(f"family {n}: {len(stored)} events stored")
     prev = GENESIS
@@ -343,7 +343,7 @@ def _check_family(
                 )
         chained = split_chained(written.state)
         prev = chained.digest if chained is not None else prev
-    if app.keyring is not None and not sealed_events:
+    if app._engine.keyring is not None and not sealed_events:
         raise AssertionError("an encrypted benchmark store sealed nothing")
     family = app.get_family(family_id, actor=READER)
     names = {m: (x.name, x.birth_date) for m, x in family.members.items()}
@@ -421,7 +421,7 @@ class _PerEventViews(SQLiteTrackingRecorder):
 
 
 def _rows(app: FamilyCoordination, start: int, limit: int) -> list[Any]:
-    rows: list[Any] = app.factory.select_notification_rows(start, limit)  # type: ignore[attr-defined]
+    rows: list[Any] = app._engine.factory.select_notification_rows(start, limit)  # type: ignore[attr-defined]
     return rows
 
 
@@ -440,7 +440,7 @@ def _baseline_per_event(db: Path, sample: int, master_key: bytes | None) -> floa
     datastore = SQLiteDatastore(db_name=str(db))
     view = _PerEventViews(datastore, store)
     view.create_table()
-    payload = app.mapper.view_payload  # type: ignore[attr-defined]
+    payload = app._engine.mapper.view_payload  # type: ignore[attr-defined]
     start = time.perf_counter()
     done = 0
     while done < sample:
@@ -461,7 +461,7 @@ def _baseline_raw(db: Path, sample: int, batch: int, master_key: bytes | None) -
     """The same row statements, through raw sqlite3 executemany, timed writes only."""
     app = _open(db, master_key)
     store = SQLiteViewStore(str(db))
-    payload = app.mapper.view_payload  # type: ignore[attr-defined]
+    payload = app._engine.mapper.view_payload  # type: ignore[attr-defined]
     batches: list[list[tuple[str, tuple[Any, ...]]]] = []
     done = 0
     while done < sample:
@@ -497,7 +497,7 @@ def _verify(db: Path, events: int, master_key: bytes | None) -> Result:
         verification = app.integrity.verify_store()
         seconds = time.perf_counter() - started
         # The log holds the families' events and the store ledger's own.
-        stored = app.recorder.max_notification_id() or 0
+        stored = app._engine.recorder.max_notification_id() or 0
         if verification.breaks or verification.events != stored or stored < events:
             raise AssertionError(
                 f"the benchmark store does not verify: {len(verification.breaks)} "
@@ -507,7 +507,9 @@ def _verify(db: Path, events: int, master_key: bytes | None) -> Result:
         started = time.perf_counter()
         read = 0
         start = 1
-        while notes := app.recorder.select_notifications(start=start, limit=5000):
+        while notes := app._engine.recorder.select_notifications(
+            start=start, limit=5000
+        ):
             read += len(notes)
             start = notes[-1].id + 1
         bare = time.perf_counter() - started
@@ -716,11 +718,11 @@ def _postgres_per_event(url: str, sample: int) -> float:
     app = FamilyCoordination(
         url, snapshot_interval=None, cache_size=0, encryption=False
     )
-    store = PostgresViewStore(app.factory._conninfo)  # type: ignore[attr-defined]
-    datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+    store = PostgresViewStore(app._engine.factory._conninfo)  # type: ignore[attr-defined]
+    datastore: PostgresDatastore = app._engine.factory.datastore  # type: ignore[attr-defined]
     tracking = PostgresTrackingRecorder(datastore, tracking_table_name="bench_tracking")
     tracking.create_table()
-    payload = app.mapper.view_payload  # type: ignore[attr-defined]
+    payload = app._engine.mapper.view_payload  # type: ignore[attr-defined]
     start = time.perf_counter()
     done = 0
     while done < sample:
@@ -749,7 +751,7 @@ def _postgres_raw_copy(url: str, sample: int, batch: int) -> float:
     app = FamilyCoordination(
         url, snapshot_interval=None, cache_size=0, encryption=False
     )
-    payload = app.mapper.view_payload  # type: ignore[attr-defined]
+    payload = app._engine.mapper.view_payload  # type: ignore[attr-defined]
     batches: list[list[tuple[str, str, str, str, str | None]]] = []
     done = 0
     while done < sample:
@@ -762,7 +764,7 @@ def _postgres_raw_copy(url: str, sample: int, batch: int) -> float:
             ]
         )
         done += len(rows)
-    conninfo = app.factory._conninfo  # type: ignore[attr-defined]
+    conninfo = app._engine.factory._conninfo  # type: ignore[attr-defined]
     app.close()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(

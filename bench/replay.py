@@ -46,7 +46,7 @@ def _store_ours(db: Path, n: int) -> tuple[UUID, dict[str, int]]:
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0, encryption=False)
     try:
         family = build_history(n)
-        app.save(family)
+        app._engine.save(family)
         events = app.family_history(family.id, actor=READER)
         if len(events) != n:
             raise AssertionError(f"ours: {len(events)} events stored, not {n}")
@@ -77,7 +77,7 @@ def _our_payloads(db: Path, family_id: UUID) -> list[tuple[str, dict[str, Any]]]
     app = FamilyCoordination(db, snapshot_interval=None, cache_size=0, encryption=False)
     try:
         out = []
-        for stored in app.recorder.select_events(family_id):
+        for stored in app._engine.recorder.select_events(family_id):
             payload = json.loads(stored.state)
             del payload["timestamp"]
             out.append((stored.topic.rpartition(".")[2], payload))

@@ -157,7 +157,7 @@ def _snapshot_then_load(
     version: int,
 ) -> tuple[Callable[[], object], Callable[[], object]]:
     """Snapshot both at ``version`` (the newest then); return their loads."""
-    ours.take_snapshot(family_id, version=version)
+    ours._engine.take_snapshot(family_id, version=version)
     bare.take_snapshot(case_id, version=version)
 
     def load_ours() -> object:

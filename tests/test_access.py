@@ -6,8 +6,8 @@ import json
 import sqlite3
 from collections.abc import Callable
 from datetime import date, timedelta
-from uuid import UUID, uuid4
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
@@ -414,3 +414,21 @@ def test_a_caseload_logs_a_read_of_each_family_it_lists(tmp_path: Path) -> None:
     assert len(report.family_ids) == 3
     json.dumps([e.family_id for e in entries])
     app.close()
+
+
+def test_no_handle_of_the_app_reads_around_the_policy(family: EnrolledFamily) -> None:
+    """eventsourcing's handles, the keys and the views' store are not on the app.
+
+    They read and write a family's data with no policy check and no log entry
+    (``app.repository.get(id)`` would hand out the family, names and all), so
+    the public object offers none of them: only its checked, logged queries.
+    """
+    app = family.app
+    for name in (
+        "repository", "recorder", "events", "snapshots", "mapper", "factory",
+        "notification_log", "keyring", "master_key", "save", "take_snapshot",
+    ):  # fmt: skip
+        assert not hasattr(app, name), name
+    for name in ("store", "projector"):
+        assert not hasattr(app.views, name), name
+    assert not [n for n in dir(app) if not n.startswith("_") and "engine" in n]

@@ -224,8 +224,8 @@ def test_snapshots_give_the_same_family_as_a_full_replay(
     family = EnrolledFamily(app)
     for n in range(7):
         contact(family, occurred_on=DAY + timedelta(days=n))
-    assert app.snapshots is not None
-    snapshots = list(app.snapshots.get(family.id))
+    assert app._engine.snapshots is not None
+    snapshots = list(app._engine.snapshots.get(family.id))
     assert snapshots, "a snapshot should have been taken every 3 events"
     from_snapshot = app.get_family(family.id, actor=LEAD)
     full = None
@@ -238,7 +238,8 @@ def test_families_are_listed_in_enrolment_order(app: FamilyCoordination) -> None
     first = EnrolledFamily(app)
     second = EnrolledFamily(app)
     assert [s.family_id for s in app.list_families(actor=LEAD)] == [first.id, second.id]
-    assert list(app.family_ids(batch=1)) == [first.id, second.id]
+    assert list(app._family_ids(batch=1)) == [first.id, second.id]  # page by page
+    assert app.family_ids(actor=LEAD) == [first.id, second.id]
 
 
 def test_a_stale_family_cannot_overwrite_a_newer_one(family: EnrolledFamily) -> None:
@@ -254,7 +255,7 @@ def test_a_stale_family_cannot_overwrite_a_newer_one(family: EnrolledFamily) -> 
         actor=COORDINATOR, recorded_at=app.clock(),
     )  # fmt: skip
     with pytest.raises(IntegrityError):
-        app.save(stale)
+        app._engine.save(stale)
     assert family.version == len(app.family_history(family.id, actor=LEAD))
 
 
@@ -299,12 +300,12 @@ def test_one_snapshot_is_taken_of_the_saved_family_when_an_interval_is_crossed(
     family = EnrolledFamily(app)  # versions 1..5: one snapshot at 5
     for n in range(11):  # versions 6..16: snapshots at 10 and 15
         contact(family, occurred_on=DAY + timedelta(days=n))
-    assert app.snapshots is not None
-    versions = [s.originator_version for s in app.snapshots.get(family.id)]
+    assert app._engine.snapshots is not None
+    versions = [s.originator_version for s in app._engine.snapshots.get(family.id)]
     assert versions == [5, 10, 15]
     for version in versions:
         snapshot = next(
-            s for s in app.snapshots.get(family.id) if s.originator_version == version
+            s for s in app._engine.snapshots.get(family.id) if s.originator_version == version
         )
         replayed = None
         for event in app.family_history(family.id, actor=LEAD)[:version]:

@@ -65,7 +65,7 @@ def test_a_clean_history_has_no_violation(family: EnrolledFamily) -> None:
 def test_an_uncovered_event_appended_directly_to_the_store_is_found(
     family: EnrolledFamily,
 ) -> None:
-    family.app.events.put([forged_contact(family, Topic.PARENTING, DAY)])
+    family.app._engine.events.put([forged_contact(family, Topic.PARENTING, DAY)])
     report = family.app.audit(on=DAY, actor=AUDITOR)
     (violation,) = report.violations
     assert violation.kind is FindingKind.UNCOVERED_ACTION
@@ -81,7 +81,7 @@ def test_an_event_dated_after_a_withdrawal_is_found_even_if_it_names_the_consent
         family.id, family.nav_consent, withdrawn_by=[family.kari], occurred_on=DAY,
         actor=COORDINATOR,
     )  # fmt: skip
-    family.app.events.put(
+    family.app._engine.events.put(
         [forged_contact(family, Topic.ECONOMY, DAY + timedelta(days=1))]
     )
     (violation,) = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
@@ -160,7 +160,7 @@ def test_an_unreadable_stored_event_is_a_violation_naming_its_position(
         Family.AgencyContacted.TOPIC,
         b'{"occurred_on": "20',
     )
-    family.app.recorder.insert_events([stored])
+    family.app._engine.recorder.insert_events([stored])
     violations = family.app.audit(family.id, on=DAY, actor=AUDITOR).violations
     # Unreadable, and — written past the library, without a digest — a break.
     assert {(v.kind, v.version) for v in violations} == {
@@ -201,7 +201,7 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
         member_ids=frozenset({child.member_id}), purpose="forged referral",
         channel=Channel.LETTER, consent_ids=(), family_knows=FamilyKnows.present(),
     )  # fmt: skip
-    app.recorder.insert_events([app.mapper.to_stored_event(forged)])
+    app._engine.recorder.insert_events([app._engine.mapper.to_stored_event(forged)])
     app.close()
 
     found = cli("audit", "--on", "2026-11-22", cwd=tmp_path)

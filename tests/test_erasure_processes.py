@@ -163,7 +163,7 @@ if mode == "trigger":
     (signals / "loaded").touch()
     wait_for("erased")
     try:
-        app.save(family)
+        app._engine.save(family)
         out["save"] = "ok"
     except FamilyErasedError as e:
         out["save"] = "erased"
@@ -171,7 +171,7 @@ if mode == "trigger":
     except Exception as e:
         out["save"] = f"{type(e).__name__}: {e}"
     try:  # a snapshot of the (cached) family: refused too
-        app.take_snapshot(family_id)
+        app._engine.take_snapshot(family_id)
         out["snapshot"] = "ok"
     except Exception as e:
         out["snapshot"] = type(e).__name__
@@ -181,12 +181,12 @@ else:
     version = int(sys.argv[6])
     app = FamilyCoordination(store, master_key=key, snapshot_interval=version + 1)
     app.get_family(family_id, actor=LEAD)
-    take = app._take_snapshots
+    take = app._engine._take_snapshots
     def slow(processing_event):
         (signals / "loaded").touch()
         wait_for("erased")
         take(processing_event)
-    app._take_snapshots = slow
+    app._engine._take_snapshots = slow
     try:
         app.hold_meeting(
             family_id, participants=["Sigrun Snap-Vik"], members_present=[],
@@ -210,11 +210,11 @@ from familiekoordinering import FamilyCoordination
 import base64
 app = FamilyCoordination(sys.argv[1], master_key=base64.b64decode(sys.argv[2]),
                          cache_size=0)
-events = list(app.recorder.select_events(UUID(sys.argv[3])))
-snapshots = list(app.snapshots.recorder.select_events(UUID(sys.argv[3])))
+events = list(app._engine.recorder.select_events(UUID(sys.argv[3])))
+snapshots = list(app._engine.snapshots.recorder.select_events(UUID(sys.argv[3])))
 print(json.dumps({"version": events[-1].originator_version,
                   "snapshots": [s.originator_version for s in snapshots],
-                  "max_id": app.recorder.max_notification_id()}))
+                  "max_id": app._engine.recorder.max_notification_id()}))
 app.close()
 """
 
@@ -347,7 +347,7 @@ class Programme:
         self.version = {f: self.version_of(f) for f in self.family_ids}
 
     def version_of(self, family_id: UUID) -> int:
-        events = list(self.app.recorder.select_events(family_id))
+        events = list(self.app._engine.recorder.select_events(family_id))
         return events[-1].originator_version
 
     def all_secrets(self) -> set[str]:
@@ -374,8 +374,8 @@ def run_erasure_among_processes(
     try:
         for tag in workers:
             wait_for(signals / f"ready-{tag}", children)
-        assert app.keyring is not None
-        row = app.keyring.store.get(erased)
+        assert app._engine.keyring is not None
+        row = app._engine.keyring.store.get(erased)
         assert row is not None
         assert row.wrapped is not None
         app.erase(erased, actor=LEAD, wait=5.0)
@@ -387,7 +387,7 @@ def run_erasure_among_processes(
         app.views.catch_up()
         for family_id in programme.family_ids:
             if family_id != erased:
-                app.take_snapshot(family_id)
+                app._engine.take_snapshot(family_id)
         scan(programme)
     finally:
         (signals / "scanned").touch()
@@ -475,8 +475,8 @@ def test_an_erasure_holds_at_once_in_every_process_and_leaves_no_personal_data_i
     scanned: dict[str, Any] = {}
 
     def scan(programme: Programme) -> None:
-        assert programme.app.keyring is not None
-        live = programme.app.keyring.store.get(programme.other)
+        assert programme.app._engine.keyring is not None
+        live = programme.app._engine.keyring.store.get(programme.other)
         assert live is not None
         assert live.wrapped is not None
         raw = sqlite_files(directory)
@@ -488,7 +488,7 @@ def test_an_erasure_holds_at_once_in_every_process_and_leaves_no_personal_data_i
         snapshots = [
             s
             for f in programme.family_ids
-            for s in programme.app.snapshots.recorder.select_events(f)  # type: ignore[union-attr]
+            for s in programme.app._engine.snapshots.recorder.select_events(f)  # type: ignore[union-attr]
         ]
         assert len(snapshots) >= len(programme.family_ids)
         assert found(raw, programme.names) == []
@@ -632,7 +632,7 @@ def test_an_encrypted_store_opened_without_its_key_refuses_to_start(
     assert memory.encrypted is False
     memory.close()
     declared = FamilyCoordination(str(new), encryption=False)
-    assert declared.recorder.max_notification_id()  # the declaration, in the ledger
+    assert declared._engine.recorder.max_notification_id()  # the declaration, in the ledger
     declared.close()
 
 
@@ -660,8 +660,8 @@ def test_an_erasure_behind_a_reader_is_incomplete_until_finished(
     programme = Programme(store, seed=25)
     app, family_id = programme.app, programme.erased
     app.views.catch_up()
-    assert app.keyring is not None
-    row = app.keyring.store.get(family_id)
+    assert app._engine.keyring is not None
+    row = app._engine.keyring.store.get(family_id)
     assert row is not None
     assert row.wrapped is not None
     wrapped = row.wrapped

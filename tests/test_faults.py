@@ -58,7 +58,7 @@ WRITER = textwrap.dedent(
                 actor=COORDINATOR, recorded_at=datetime.now(UTC),
             )
         print(f"pending {family.version}", flush=True)
-        app.save(family)
+        app._engine.save(family)
         print(f"saved {family.version}", flush=True)
     """
 )
@@ -177,11 +177,11 @@ def test_a_full_disk_refuses_the_save_clearly_and_the_store_stays_readable(
             for _ in range(500):
                 app.timeline(family_id, actor=LEAD)
         # The events themselves read back whole.
-        stored = list(app.recorder.select_events(family_id))
+        stored = list(app._engine.recorder.select_events(family_id))
         assert [s.originator_version for s in stored] == list(
             range(1, acknowledged + 1)
         )
-        assert all(app.mapper.to_domain_event(s) for s in stored)
+        assert all(app._engine.mapper.to_domain_event(s) for s in stored)
         app.close()
         # Room again: the store takes commands again, nothing was lost.
         (mount / "filler").unlink(missing_ok=True)

@@ -351,7 +351,7 @@ def _rebuild_from(
 
     monkeypatch.setattr(parallel.subprocess, "Popen", spy)
     monkeypatch.chdir(cwd)
-    app.views.projector.rebuild_batch_size = 25  # many batches from the child
+    app.views.rebuild_batch_size = 25  # many batches from the child
     return app, app.views.rebuild(), started
 
 
@@ -362,7 +362,7 @@ def _check_rebuilt(
         [sys.executable, "-I", "-m", "familiekoordinering_sqlite.parallel"]
     ]
     assert count == app.position() > 0
-    store = app.views.store
+    store = app.views._store
     generation = store.active_generation()
     assert store.position(generation) == app.position()
     assert len(list(app.list_families(actor=_lead()))) == 2

@@ -116,7 +116,7 @@ def calls(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any]]
 
 
 def _stored(app: FamilyCoordination) -> int:
-    return len(app.recorder.select_notifications(start=1, limit=10_000))
+    return len(app._engine.recorder.select_notifications(start=1, limit=10_000))
 
 
 @settings(

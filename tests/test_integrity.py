@@ -199,7 +199,7 @@ def test_the_familys_fingerprint_from_its_export_proves_its_history_unchanged(
             body = bytes(state)[:-153] + b',"_prev":"' + prev.encode() + b'"}'
             if version == 2:
                 body = body.replace(b'"user_id":"', b'"user_id":"x', 1)
-            data, prev = app.chain.chain(body, UUID(family), version, topic)
+            data, prev = app._engine.chain.chain(body, UUID(family), version, topic)
             db.execute(
                 "UPDATE stored_events SET state = ? WHERE originator_id = ? AND "
                 "originator_version = ?",

@@ -103,7 +103,7 @@ def test_personal_fields_are_stored_sealed_and_read_back_whole(
         actor=LEAD,
         referral_note="Henvist fra helsestasjonen etter samtale med mor",
     )
-    stored = list(app.recorder.select_events(family_id))
+    stored = list(app._engine.recorder.select_events(family_id))
     payload = json.loads(stored[0].state)
     assert payload["label"] == 0
     assert payload["referral_note"] == 1
@@ -165,7 +165,7 @@ def test_snapshots_hold_personal_data_sealed_and_read_back_whole(
     app, events, _ = _demo(str(tmp_path / "store.db"), families=1, snapshot_interval=5)
     family_id = events[0].originator_id
     family = app.get_family(family_id, actor=LEAD)
-    snapshots = list(app.snapshots.recorder.select_events(family_id))  # type: ignore[union-attr]
+    snapshots = list(app._engine.snapshots.recorder.select_events(family_id))  # type: ignore[union-attr]
     assert snapshots
     newest = snapshots[-1].state
     assert SEALED.encode() in newest
@@ -268,8 +268,8 @@ def test_after_erasure_the_sqlite_files_hold_none_of_the_familys_personal_data(
     store = tmp_path / "store.db"
     app, events, family_ids = _demo(str(store), families=4)
     family_id = events[0].originator_id
-    assert app.keyring is not None
-    row = app.keyring.store.get(family_id)
+    assert app._engine.keyring is not None
+    row = app._engine.keyring.store.get(family_id)
     assert row is not None
     assert row.wrapped is not None
     family = app.get_family(family_id, actor=LEAD)
@@ -292,7 +292,7 @@ def test_after_erasure_the_sqlite_files_hold_none_of_the_familys_personal_data(
     assert "Ny leilighet i Vågsbygd" in secrets
     assert len(secrets) > 10
     app.views.catch_up()
-    app.take_snapshot(family_id)
+    app._engine.take_snapshot(family_id)
     plan = json.dumps(app.views.plan(family_id, actor=LEAD), ensure_ascii=False)
     assert all(name in plan for name in names)  # the plan query opens them
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
@@ -332,8 +332,8 @@ def test_an_erased_family_takes_no_more_commands_and_never_gets_a_new_key(
     assert app.get_family(family_id, actor=LEAD).version == version
     with pytest.raises(FamilyErasedError, match="erased already"):
         app.erase(family_id, actor=LEAD)
-    assert app.keyring is not None
-    row = app.keyring.store.get(family_id)
+    assert app._engine.keyring is not None
+    row = app._engine.keyring.store.get(family_id)
     assert row is not None
     assert row.wrapped is None
     app.close()

@@ -71,8 +71,8 @@ def test_another_process_audit_and_event_reads_show_an_erased_family_as_erased(
     assert ERASED_TEXT in report
     # eventsourcing's own event store, read around the library's checks: the
     # key cache lasts half a second at most.
-    time.sleep(b.keyring.cache_seconds + 0.1)  # type: ignore[union-attr]
-    events = json.dumps([vars(e) for e in b.events.get(family_id)], default=str)
+    time.sleep(b._engine.keyring.cache_seconds + 0.1)  # type: ignore[union-attr]
+    events = json.dumps([vars(e) for e in b._engine.events.get(family_id)], default=str)
     assert LABEL not in events
     assert NAME not in events
     a.close()
@@ -87,7 +87,7 @@ def test_a_process_without_a_key_stops_writing_once_encryption_is_turned_on(
     _family(b)  # clear, and declared so: the audit notes it
     a = FamilyCoordination(path, master_key=KEY, clock=FixedClock())  # turns it on
     position = a.position()
-    time.sleep(b.LEDGER_LOOK_SECONDS)  # b looks at the ledger this often
+    time.sleep(b._engine.LEDGER_LOOK_SECONDS)  # b looks at the ledger this often
     with pytest.raises(MasterKeyRequiredError, match="turned encryption on"):
         _family(b)
     assert a.position() == position

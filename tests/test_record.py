@@ -187,19 +187,19 @@ def test_a_store_holding_a_version_1_snapshot_loads_the_family_and_goes_on(
     events = _examples_in_order()[:18]  # up to the survey, before the follow-up ended
     family_id = events[0].originator_id
     app = FamilyCoordination(tmp_path / "store.db", cache_size=0, encryption=False)
-    app.recorder.insert_events([mapper.to_stored_event(e) for e in events])
+    app._engine.recorder.insert_events([mapper.to_stored_event(e) for e in events])
     # A snapshot of these 18 events as version 1 wrote it: the whole record.
     golden = json.loads((GOLDEN / "Family.v1.json").read_text())
     golden["state"]["state"] = _v1_state(events)
     golden["originator_version"] = 18
-    assert app.snapshots is not None
-    app.snapshots.recorder.insert_events([_stored_snapshot(golden)])
+    assert app._engine.snapshots is not None
+    app._engine.snapshots.recorder.insert_events([_stored_snapshot(golden)])
     loaded = app.get_family(family_id, actor=LEAD)
     assert vars(loaded) == vars(_replayed(events))
     app.set_goal(family_id, area=Topic.HOUSING, words="Et større sted å bo",
                  occurred_on=date(2026, 3, 3), actor=COORDINATOR)  # fmt: skip
-    app.take_snapshot(family_id)
-    (newest,) = app.snapshots.get(family_id, desc=True, limit=1)
+    app._engine.take_snapshot(family_id)
+    (newest,) = app._engine.snapshots.get(family_id, desc=True, limit=1)
     assert newest.state["class_version"] == 2
     assert vars(app.get_family(family_id, actor=LEAD)) == vars(
         _replayed(list(app.family_history(family_id, actor=LEAD)))
@@ -232,12 +232,12 @@ def test_a_sealed_version_1_snapshot_reads_as_the_family_its_events_give_today(
     events = _examples_in_order()[:18]
     family_id = events[0].originator_id
     app = FamilyCoordination(tmp_path / "store.db", master_key=b"k" * 32, cache_size=0)
-    assert isinstance(app.mapper, CattrsMapper)
-    app.recorder.insert_events([app.mapper.to_stored_event(e) for e in events])
+    assert isinstance(app._engine.mapper, CattrsMapper)
+    app._engine.recorder.insert_events([app._engine.mapper.to_stored_event(e) for e in events])
     with collecting() as values:
         state = _v1_state(events)
     assert values  # names, purposes, goal words …: sealed, not in the clear
-    keyring = app.mapper.keyring
+    keyring = app._engine.mapper.keyring
     assert keyring is not None
     cipher = keyring.cipher(family_id, create=True)
     assert cipher is not None
@@ -250,8 +250,8 @@ def test_a_sealed_version_1_snapshot_reads_as_the_family_its_events_give_today(
     stored = _stored_snapshot(golden)
     assert b"Kari" not in stored.state
     assert b"Jeg vil ha en jobb" not in stored.state
-    assert app.snapshots is not None
-    app.snapshots.recorder.insert_events([stored])
+    assert app._engine.snapshots is not None
+    app._engine.snapshots.recorder.insert_events([stored])
     loaded = app.get_family(family_id, actor=LEAD)
     assert vars(loaded) == vars(_replayed(events))
     assert loaded.label == "Hansen"
@@ -263,7 +263,7 @@ def test_family_at_gives_the_whole_record_and_get_family_what_the_rules_need(
 ) -> None:
     app = FamilyCoordination(tmp_path / "store.db", encryption=False)
     family = build_history(300, seed=3)
-    app.save(family)
+    app._engine.save(family)
     record = app.family_at(family.id, actor=LEAD)
     assert isinstance(record, FamilyRecord)
     assert record.version == 300

@@ -59,7 +59,7 @@ def test_a_snapshot_round_trips_to_the_same_family(family: EnrolledFamily) -> No
 
 def test_events_are_stored_as_plain_json_documents(family: EnrolledFamily) -> None:
     app: FamilyCoordination = family.app
-    stored = app.recorder.select_events(family.id)
+    stored = app._engine.recorder.select_events(family.id)
     first = json.loads(stored[0].state)
     assert stored[0].topic == "familiekoordinering:Family.Enrolled"
     assert first["occurred_on"] == "2026-01-05"

@@ -210,7 +210,7 @@ def test_the_access_export_holds_every_stored_event_and_a_member_sees_only_their
     export = app.access_export(family_id, on=date(2026, 1, 1), actor=LEAD)
     assert export["schema"] == SCHEMA
     assert len(export["events"]) == len(events) == len(export["timeline"])
-    stored = list(app.recorder.select_events(family_id))
+    stored = list(app._engine.recorder.select_events(family_id))
     assert [json.loads(s.state) for s in stored] == [
         e["payload"] for e in export["events"]
     ]
@@ -269,11 +269,11 @@ def test_exports_of_the_whole_family_and_of_each_member_follow_the_shipped_schem
 @given(family=mixed_histories)
 def test_an_export_of_any_history_follows_the_schema(family: Family) -> None:
     app = FamilyCoordination()
-    app.save(family)
+    app._engine.save(family)
     events = app.family_history(family.id, actor=LEAD)
     stored = [
         (s.originator_version, s.topic, json.loads(s.state))
-        for s in app.recorder.select_events(family.id)
+        for s in app._engine.recorder.select_events(family.id)
     ]
     _validate(access_export(events, stored, on=date(2031, 1, 1)))
 

@@ -63,11 +63,11 @@ def test_the_folds_own_operations_always_coalesce() -> None:
     build_demo(app, clock, families=4, years=3, seed=5)
     batch = [
         op
-        for n in app.recorder.select_notifications(start=1, limit=10_000)
+        for n in app._engine.recorder.select_notifications(start=1, limit=10_000)
         for op in operations(
             str(n.originator_id),
             n.topic,
-            app.mapper.payload(n.topic, n.state),  # type: ignore[attr-defined]
+            app._engine.mapper.payload(n.topic, n.state),  # type: ignore[attr-defined]
         )
     ]
     changes = coalesce(batch)

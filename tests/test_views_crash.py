@@ -66,10 +66,10 @@ def test_a_projection_killed_mid_run_resumes_with_exact_counts(
     assert finished.wait(timeout=120) == 0
 
     expected = InMemoryViewStore()
-    ViewProjector(app, expected).rebuild()
-    generation = app.views.store.active_generation()
-    assert app.views.store.position(generation) == app.position()
-    got = {d["family_id"]: d for d in app.views.store.families(generation)}
+    ViewProjector(app._engine, expected).rebuild()
+    generation = app.views._store.active_generation()
+    assert app.views._store.position(generation) == app.position()
+    got = {d["family_id"]: d for d in app.views._store.families(generation)}
     want = {d["family_id"]: d for d in expected.families(expected.active_generation())}
     assert got == want
     for family_id, doc in got.items():

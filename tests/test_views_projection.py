@@ -37,10 +37,10 @@ def test_folding_in_any_batches_as_events_arrive_equals_a_rebuild_from_zero(
     for n, seed in enumerate(seeds):
         build_demo(app, clock, families=families, years=years, seed=seed)
         ViewProjector(
-            app, incremental, batch_size=batch_sizes[n % len(batch_sizes)]
+            app._engine, incremental, batch_size=batch_sizes[n % len(batch_sizes)]
         ).catch_up()
     rebuilt = InMemoryViewStore()
-    ViewProjector(app, rebuilt, batch_size=10_000).rebuild()
+    ViewProjector(app._engine, rebuilt, batch_size=10_000).rebuild()
     assert all_documents(incremental) == all_documents(rebuilt)
     assert incremental.position(incremental.active_generation()) == app.position()
 
@@ -111,7 +111,7 @@ def test_a_rebuild_switches_only_when_caught_up_and_queries_keep_working(
         assert app.views.caseload(on=date(2022, 6, 1), actor=LEAD) == before
         seen.append((position, head))
 
-    app.views.projector.rebuild_batch_size = 25
+    app.views.rebuild_batch_size = 25
     old = app.views.status().generation
     app.views.rebuild(progress=progress)
     assert len(seen) > 2
@@ -131,7 +131,7 @@ def test_an_event_the_views_cannot_read_stops_them_naming_family_and_position() 
     report = build_demo(app, clock, families=1, years=1, seed=1)
     family_id = report.family_ids[0]
     version = app.get_family(family_id, actor=LEAD).version
-    app.recorder.insert_events(
+    app._engine.recorder.insert_events(
         [
             StoredEvent(
                 family_id, version + 1, Family.GoalSet.TOPIC, b'{"occurred_on": "2021-0'

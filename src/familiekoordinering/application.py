@@ -11,11 +11,8 @@ caller leaves out.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -25,25 +22,16 @@ from uuid import UUID, uuid4
 import attrs
 from eventsourcing.application import (
     AggregateNotFoundError,
-    Application,
-    ProcessingEvent,
-    Repository,
 )
 from eventsourcing.domain import (
-    OriginatorVersionError,
     Snapshot,
     datetime_now_with_tzinfo,
 )
 from eventsourcing.persistence import (
-    EventStore,
     IntegrityError,
-    Mapper,
-    PersistenceError,
     StoredEvent,
-    Transcoder,
 )
 from eventsourcing.popo import POPOFactory
-from eventsourcing.utils import Environment
 
 from familiekoordinering.access import (
     Access,
@@ -106,6 +94,7 @@ from familiekoordinering.domain.values import (
     SurveyId,
     Topic,
 )
+from familiekoordinering.engine import Engine, is_store_failure, reading_the_store
 from familiekoordinering.errors import (
     ConfigurationError,
     DuplicateIdError,
@@ -113,36 +102,25 @@ from familiekoordinering.errors import (
     FamiliekoordineringError,
     FamilyErasedError,
     InvalidInputError,
-    MasterKeyRequiredError,
     NotFoundError,
     RuleViolationError,
     StoreError,
 )
 from familiekoordinering.integrity import (
     LEDGER_ID,
-    ChainedEventStore,
-    ChainedSnapshotStore,
-    ChainKey,
     Checkpoint,
     Fingerprint,
-    Heads,
     Ledger,
     StoreLedger,
-    chain_key,
     is_chained,
     split_chained,
 )
 from familiekoordinering.protection import (
-    ERASED_REFUSAL,
     Erasure,
-    InMemoryKeyStore,
     Keyring,
-    KeyStore,
-    key_check,
 )
 from familiekoordinering.research import check_k, research_rows, to_csv
-from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
-from familiekoordinering.store import store_settings
+from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.timeline import (
     DEFAULT_LANGUAGE,
     Language,
@@ -187,19 +165,7 @@ class FamilySummary:
     ended_on: date | None
 
 
-class _ErasureAwareRepository(Repository[UUID]):
-    """eventsourcing's repository, calling ``fresh(id)`` before each get of a family."""
-
-    fresh: Callable[[UUID], object]
-
-    def get(self, aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        """Read the family's key state from the store, then get it as eventsourcing does."""
-        if aggregate_id != LEDGER_ID:
-            self.fresh(aggregate_id)
-        return super().get(aggregate_id, *args, **kwargs)
-
-
-class FamilyCoordination(Application[UUID]):
+class FamilyCoordination:
     """Family coordination over one store: the commands and queries apps call.
 
     ``store`` is ``"memory"``, an SQLite file path or a ``postgresql://`` URL
@@ -224,10 +190,10 @@ class FamilyCoordination(Application[UUID]):
     from beside it. The in-memory store writes no file and needs neither.
     """
 
-    name = "FamilyCoordination"
-    snapshot_class = Snapshot
-    DEFAULT_SNAPSHOT_INTERVAL: ClassVar[int] = 100
-    DEFAULT_CACHE_SIZE: ClassVar[int] = 128
+    _engine_class: ClassVar[type[Engine]] = Engine
+    """The event store's make (a subclass can swap it, e.g. for an older stored form)."""
+    DEFAULT_SNAPSHOT_INTERVAL: ClassVar[int] = Engine.DEFAULT_SNAPSHOT_INTERVAL
+    DEFAULT_CACHE_SIZE: ClassVar[int] = Engine.DEFAULT_CACHE_SIZE
     DEFAULT_ERASURE_WAIT: ClassVar[float] = 5.0
     """How long :meth:`erase` waits for readers that hold a destroyed key's old bytes."""
 
@@ -244,305 +210,25 @@ class FamilyCoordination(Application[UUID]):
         encryption: bool | None = None,
         demo: bool = False,
     ) -> None:
-        if encryption is not None and not isinstance(encryption, bool):
-            raise ConfigurationError(
-                f"encryption is {encryption!r}: give True, False or leave it out"
-            )
-        if encryption is False and master_key is not None:
-            raise ConfigurationError(
-                "encryption=False and a master key contradict each other: leave "
-                "one of them out"
-            )
-        if encryption is True and master_key is None:
-            raise ConfigurationError(
-                "encryption=True needs the store's master key: give master_key= "
-                "(make one with familiekoordinering.new_master_key())"
-            )
-        if snapshot_interval is not None and snapshot_interval < 1:
-            raise ConfigurationError(
-                f"snapshot_interval is {snapshot_interval}: give a positive number "
-                "of events, or None to turn snapshots off"
-            )
-        if cache_size < 0:
-            raise ConfigurationError(
-                f"cache_size is {cache_size}: give a number of families, or 0 for none"
-            )
-        env = store_settings(store)
-        env["IS_SNAPSHOTTING_ENABLED"] = "y" if snapshot_interval else "n"
-        if cache_size:
-            # Cached families are fast-forwarded with newer stored events on
-            # every read and handed out as copies (Family.__deepcopy__ is cheap).
-            env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
-            env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
-            env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
-        env.update(settings or {})
-        if retries < 0:
-            raise ConfigurationError(f"retries is {retries}: give 0 or more")
-        self.store = str(store)
+        self._engine: Engine = self._engine_class(
+            store,
+            snapshot_interval=snapshot_interval,
+            cache_size=cache_size,
+            retries=retries,
+            clock=clock,
+            settings=settings,
+            master_key=master_key,
+            encryption=encryption,
+            demo=demo,
+        )
+        self.store = self._engine.store
+        """The store, as given."""
         self.clock = clock
-        self.master_key = master_key
-        self.keyring: Keyring | None = None
+        """The clock that stamps when things are recorded."""
         self.retries = retries
-        # eventsourcing reads the intervals through the instance, so one
-        # application can snapshot more often than another.
-        self.snapshotting_intervals = (  # type: ignore[misc]
-            {Family: snapshot_interval} if snapshot_interval else {}
-        )
-        super().__init__(env=env)
-        try:
-            self.encrypted = self._check_protection(encryption, demo)
-        except BaseException:
-            self.close()
-            raise
-        # An unencrypted process looks at the ledger before each save, so that
-        # it stops writing in the clear once another process turns encryption on.
-        self._ledger_seen = (
-            None
-            if self.encrypted or isinstance(self.factory, POPOFactory)
-            else self._ledger_version()
-        )
-        self._ledger_next_look = time.monotonic() + self.LEDGER_LOOK_SECONDS
-        if self.keyring is not None:
-            guard = getattr(self.factory, "guard_erasures", None)
-            if callable(guard):
-                guard()
-
-    def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
-        """Compare what the store declares with how it was opened; declare a new one.
-
-        Returns whether personal data written from now on is sealed.
-        """
-        keyed = self.master_key is not None
-        if isinstance(self.factory, POPOFactory):
-            return keyed  # in memory: nothing is written to any file
-        try:
-            ledger = self._ledger()
-        except Exception as e:  # altered beneath the library: the audit says how
-            if keyed or (encryption is False and not self._holds_keys()):
-                return keyed
-            raise MasterKeyRequiredError(
-                f"the store's ledger, which records whether the store is encrypted, "
-                f"cannot be read ({type(e).__name__}): open the store with its "
-                "master key (or encryption=False if it has none) and run "
-                "'familiekoordinering audit'",
-                demo_store=False,
-            ) from None
-        declared = ledger.encrypted if ledger is not None else None
-        is_demo = ledger.demo if ledger is not None else False
-        if declared is True and not keyed:
-            raise MasterKeyRequiredError(
-                "this store is encrypted and was opened without its master key: "
-                "give master_key= (the command line: --master-key-file); it "
-                "refuses every command and every read of personal data without it",
-                demo_store=is_demo,
-            )
-        if (
-            keyed
-            and ledger is not None
-            and ledger.key_check is not None
-            and ledger.key_check != key_check(cast(bytes, self.master_key))
-        ):
-            raise ConfigurationError(
-                "the master key given is not this store's: give the master key "
-                "the store was written with"
-            )
-        if declared is None:
-            if not keyed and self._holds_keys():
-                raise MasterKeyRequiredError(
-                    "this store holds families' wrapped keys, so it was written "
-                    "with a master key, but its ledger records no protection (it "
-                    "was removed, or the store is older): give its master key and "
-                    "run 'familiekoordinering audit'",
-                    demo_store=False,
-                )
-            if not keyed and encryption is not False:
-                written = bool(self.recorder.max_notification_id())
-                raise ConfigurationError(
-                    (
-                        "this store was written by an older version and records "
-                        "no protection: give its master key (master_key=), or "
-                        "encryption=False if it was never encrypted"
-                    )
-                    if written
-                    else (
-                        "a new store is encrypted: give master_key= (make one with "
-                        "familiekoordinering.new_master_key() and keep it outside "
-                        "the store), or encryption=False for tests and demos"
-                    )
-                )
-            self._declare(ledger, encrypted=keyed, demo=demo)
-        elif declared is False and keyed:
-            self._declare(ledger, encrypted=True, demo=is_demo)  # turned on
-        return keyed
-
-    def _ledger_version(self) -> int:
-        newest = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
-        return newest[0].originator_version if newest else 0
-
-    LEDGER_LOOK_SECONDS: ClassVar[float] = 0.1
-    """How often a process without a key looks whether encryption was turned on."""
-
-    def _refuse_if_encrypted_since(self) -> None:
-        """Refuse to save in the clear once another process turned encryption on.
-
-        Looks at the ledger at most every :attr:`LEDGER_LOOK_SECONDS` (a query
-        per save would cost a few per cent of every command).
-        """
-        if self._ledger_seen is None:
-            return
-        now = time.monotonic()
-        if now < self._ledger_next_look:
-            return
-        self._ledger_next_look = now + self.LEDGER_LOOK_SECONDS
-        version = self._ledger_version()
-        if version == self._ledger_seen:
-            return
-        ledger = self._ledger()
-        if ledger is not None and ledger.encrypted:
-            raise MasterKeyRequiredError(
-                "another process turned encryption on for this store after this "
-                "one opened it without a key: nothing was stored; open the store "
-                "again with its master key",
-                demo_store=ledger.demo,
-            )
-        self._ledger_seen = version
-
-    def _holds_keys(self) -> bool:
-        """Whether the store's key store holds any family's key or erasure."""
-        if self.keyring is not None:
-            return self.keyring.store.holds_keys()
-        make = getattr(self.factory, "key_store", None)
-        if not callable(make):
-            return False
-        store: KeyStore = make()
-        try:
-            return store.holds_keys()
-        finally:
-            store.close()
-
-    def _declare(
-        self, ledger: StoreLedger | None, *, encrypted: bool, demo: bool
-    ) -> None:
-        for _ in range(self.retries + 1):
-            if ledger is None:
-                ledger = StoreLedger.open(recorded_at=self._now())
-            ledger.declare_protection(
-                encrypted=encrypted,
-                demo=demo,
-                position=self.recorder.max_notification_id() or 0,
-                key_check=key_check(self.master_key)
-                if encrypted and self.master_key
-                else None,
-                recorded_at=self._now(),
-            )
-            try:
-                self.save(ledger)
-                return
-            except IntegrityError:  # another process declared first: look again
-                ledger = self._ledger()
-                if ledger is not None and ledger.encrypted == encrypted:
-                    return
-        raise ConfigurationError(
-            "the store's protection could not be recorded: other processes are "
-            "changing it at the same time; open the store again"
-        )
-
-    # eventsourcing merges the process environment here; a library takes its
-    # settings as arguments only.
-    def construct_env(self, name: str, env: Any = None) -> Environment:
-        """Build the settings from the arguments only (not the process environment)."""
-        return Environment(name, dict(env or {}))
-
-    def construct_transcoder(self) -> Transcoder:
-        """Use plain JSON; the typing is done by the mapper."""
-        return JSONBytesTranscoder()
-
-    def construct_mapper(self) -> Mapper[UUID]:
-        """Use the cattrs mapper for events and snapshots, sealing personal data.
-
-        With a master key, each family's personal data is sealed with its own
-        key, kept in the store's key store (see :mod:`familiekoordinering.protection`).
-        """
-        if self.master_key is not None:
-            make = getattr(self.factory, "key_store", None)
-            key_store: KeyStore = make() if callable(make) else InMemoryKeyStore()
-            self.keyring = Keyring(self.master_key, key_store)
-        mapper = self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
-        )
-        cast(CattrsMapper, mapper).keyring = self.keyring
-        cast(CattrsMapper, mapper).chain = self.chain
-        return mapper
-
-    @functools.cached_property
-    def chain(self) -> ChainKey:
-        """How this store's digests are made: keyed by the master key, if there is one."""
-        return chain_key(self.master_key)
-
-    def construct_event_store(self) -> EventStore[UUID]:
-        """An event store that chains each family's events (see :mod:`.integrity`)."""
-        mapper = cast(CattrsMapper, self.mapper)
-        self._heads = Heads(self.recorder, mapper)
-        return ChainedEventStore(mapper, self.recorder, self._heads)
-
-    def construct_snapshot_store(self) -> EventStore[UUID]:
-        """A snapshot store whose snapshots name the digest of the event they follow."""
-        recorder = self.factory.aggregate_recorder(purpose="snapshots")
-        return ChainedSnapshotStore(
-            cast(CattrsMapper, self.mapper), recorder, self._heads
-        )
-
-    # eventsourcing reloads an aggregate from the store to snapshot it, once per
-    # interval crossed. The family just saved is already in memory and complete
-    # (its pending events were collected by the save), so snapshot that, once.
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        if self.snapshots is None:
-            return
-        for aggregate in processing_event.aggregates.values():
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval is None:
-                continue
-            if any(
-                event.originator_id == aggregate.id
-                and event.originator_version % interval == 0
-                for event in processing_event.events
-            ):
-                try:
-                    self.snapshots.put([Snapshot.take(aggregate)])
-                except IntegrityError as e:
-                    # The family was erased (by another process) after this
-                    # save's events were stored: they are, so the save stands;
-                    # the store refused only the snapshot, which is not needed.
-                    if ERASED_REFUSAL not in str(e):
-                        raise
-
-    def construct_repository(self) -> Repository[UUID]:
-        """Eventsourcing's repository, reading a family's key state before each get.
-
-        So that no cache hands out a family another process erased (see
-        :meth:`_fresh`), whoever asks the repository.
-        """
-        repository = super().construct_repository()
-        repository.__class__ = _ErasureAwareRepository
-        cast(_ErasureAwareRepository, repository).fresh = self._fresh
-        return repository
-
-    def take_snapshot(
-        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
-    ) -> None:
-        """Snapshot a family (eventsourcing's ``take_snapshot``); refused once erased."""
-        try:
-            if projector_func is None:
-                super().take_snapshot(aggregate_id, version)
-            else:
-                super().take_snapshot(aggregate_id, version, projector_func)
-        except IntegrityError as e:
-            if ERASED_REFUSAL not in str(e):
-                raise
-            raise FamilyErasedError(
-                f"family {aggregate_id}'s personal data was erased: no snapshot of it "
-                "is taken"
-            ) from e
+        """How many times a command runs again after losing a race."""
+        self.encrypted = self._engine.encrypted
+        """Whether personal data written from now on is sealed."""
 
     # -------------------------------------------------------------------- views
 
@@ -553,10 +239,10 @@ class FamilyCoordination(Application[UUID]):
         Stored where the events are when the storage adapter provides a view
         store (SQLite, PostgreSQL); in memory otherwise.
         """
-        make = getattr(self.factory, "view_store", None)
+        make = getattr(self._engine.factory, "view_store", None)
         store: ViewStore = make() if callable(make) else InMemoryViewStore()
         return Views(
-            self,
+            self._engine,
             store,
             log_reads=self._log_reads,
             open_sealed=self._sealed_values,
@@ -570,11 +256,11 @@ class FamilyCoordination(Application[UUID]):
         from the store first, so an erasure made by any process holds here at
         once: the values read as erased.
         """
-        self._fresh(family_id)
-        mapper = cast(CattrsMapper, self.mapper)
+        self._engine.fresh(family_id)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         wanted = sorted(versions)
-        fast = getattr(self.factory, "select_versions", None)
-        with _reading_the_store():
+        fast = getattr(self._engine.factory, "select_versions", None)
+        with reading_the_store():
             if callable(fast):
                 stored = {
                     version: StoredEvent(family_id, version, topic, state)
@@ -584,7 +270,7 @@ class FamilyCoordination(Application[UUID]):
                 stored = {
                     v: e
                     for v in wanted
-                    for e in self.recorder.select_events(
+                    for e in self._engine.recorder.select_events(
                         family_id, gt=v - 1, lte=v, limit=1
                     )
                 }
@@ -603,72 +289,20 @@ class FamilyCoordination(Application[UUID]):
 
         Pass it as ``wait_for`` to a view query to read your own writes.
         """
-        return self.recorder.max_notification_id() or 0
+        return self._engine.position()
 
     def close(self) -> None:
         """Close the store's connections (events, views, access log and keys)."""
         if "views" in self.__dict__:
-            self.views.store.close()
+            self.views._store.close()
         if "_access_log" in self.__dict__:
             self._access_log.close()
-        if self.keyring is not None:
-            self.keyring.store.close()
-        super().close()
+        self._engine.close()
 
     # ------------------------------------------------------------------ helpers
 
     def _now(self) -> datetime:
-        now = self.clock()
-        if now.tzinfo is None:
-            raise ConfigurationError("the clock must return timezone-aware datetimes")
-        return now
-
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save aggregates atomically (eventsourcing's ``save``), with clear store errors.
-
-        A store that cannot be written (unreachable, full) raises
-        :class:`StoreError`; nothing of the save was stored. A lost race still
-        raises eventsourcing's ``IntegrityError`` (commands retry on it).
-        """
-        if getattr(self, "_ledger_seen", None) is not None:
-            self._refuse_if_encrypted_since()
-        try:
-            return super().save(*objs, **kwargs)
-        except IntegrityError as e:
-            if ERASED_REFUSAL in str(e):
-                # The store refused inside the save's own transaction: the
-                # family was erased (by another process) after it was loaded.
-                for obj in objs:
-                    self._fresh(obj.id)  # forgets its key and the cached family
-                raise FamilyErasedError(
-                    "the family's personal data was erased while this change was "
-                    "being made: nothing was stored, and nothing more can be "
-                    "recorded for it"
-                ) from e
-            raise
-        except Exception as e:
-            if not _is_store_failure(e):
-                raise
-            raise StoreError(
-                f"the store could not be written ({type(e).__name__}: {e}): nothing of "
-                "this change was stored; try again once the store is reachable and "
-                "has room"
-            ) from e
-
-    def _fresh(self, family_id: UUID) -> Erasure | None:
-        """Read the family's key state from the store; forget an erased family.
-
-        Runs before every command and read of a family, so that an erasure
-        made by another process holds here at once: no cached key and no
-        cached family (with its names) outlive it. Returns the erasure, if any.
-        """
-        if self.keyring is None:
-            return None
-        erasure = self.keyring.refresh(family_id)
-        if erasure is not None and self.repository.cache is not None:
-            with contextlib.suppress(KeyError):
-                self.repository.cache.get(family_id, evict=True)
-        return erasure
+        return self._engine.now()
 
     def _load(self, family_id: UUID, *, version: int | None = None) -> Family:
         """The family as it stands now (or at event ``version``), unchecked.
@@ -676,8 +310,8 @@ class FamilyCoordination(Application[UUID]):
         The repository reads the family's key state first (see :meth:`_fresh`).
         """
         try:
-            with _reading_the_store():
-                family: Family = self.repository.get(
+            with reading_the_store():
+                family: Family = self._engine.repository.get(
                     family_id, version=version, projector_func=_replay
                 )
         except AggregateNotFoundError:
@@ -713,8 +347,9 @@ class FamilyCoordination(Application[UUID]):
             )
             erasure = (
                 None
-                if self.keyring is None or self.keyring.known_live(family_id)
-                else self.keyring.erasure(family_id)
+                if self._engine.keyring is None
+                or self._engine.keyring.known_live(family_id)
+                else self._engine.keyring.erasure(family_id)
             )
             if erasure is not None:
                 raise FamilyErasedError(
@@ -724,7 +359,7 @@ class FamilyCoordination(Application[UUID]):
                 )
             result = command(family)
             try:
-                self.save(family)
+                self._engine.save(family)
             except IntegrityError as e:
                 if attempt < self.retries:
                     attempt += 1
@@ -734,11 +369,11 @@ class FamilyCoordination(Application[UUID]):
                     f"ran ({attempt + 1} attempt(s)): nothing was stored; try again"
                 ) from e
             break
-        if self.repository.cache is not None:
+        if self._engine.repository.cache is not None:
             # The family just saved is the newest state: the next command starts
             # from it instead of reading its own event back (others' events are
             # still fast-forwarded from the store on every read).
-            self.repository.cache.put(family.id, family)
+            self._engine.repository.cache.put(family.id, family)
         return result
 
     @staticmethod
@@ -780,7 +415,7 @@ class FamilyCoordination(Application[UUID]):
             referral_note=referral_note,
         )
         try:
-            self.save(family)
+            self._engine.save(family)
         except IntegrityError as e:
             raise DuplicateIdError(
                 f"family id {fid} is already used in this store: leave family_id "
@@ -1397,9 +1032,11 @@ class FamilyCoordination(Application[UUID]):
         chain key. Private: only the library's own reads append to it, and
         :meth:`access_entries` reads it for an actor who may.
         """
-        make = getattr(self.factory, "access_log", None)
+        make = getattr(self._engine.factory, "access_log", None)
         log: AccessLog = (
-            make(key=self.chain) if callable(make) else InMemoryAccessLog(self.chain)
+            make(key=self._engine.chain)
+            if callable(make)
+            else InMemoryAccessLog(self._engine.chain)
         )
         return log
 
@@ -1423,7 +1060,7 @@ class FamilyCoordination(Application[UUID]):
             try:
                 self._access_log.append(entries)
             except Exception as e:
-                if not _is_store_failure(e):
+                if not is_store_failure(e):
                     raise
                 raise StoreError(
                     f"the access log could not be written ({type(e).__name__}: {e}): "
@@ -1536,7 +1173,7 @@ class FamilyCoordination(Application[UUID]):
             )
         if family_id is None:
             require(actor, Access.AUDIT, municipality=actor.municipality)
-            with _reading_the_store():
+            with reading_the_store():
                 verification = self.integrity.verify_store(checkpoint)
             # The families whose intact enrolment names this municipality.
             family_ids = [
@@ -1558,7 +1195,7 @@ class FamilyCoordination(Application[UUID]):
                     FamilyFacts(municipality),
                     unknown=_unknown(family_id),
                 )
-            with _reading_the_store():
+            with reading_the_store():
                 verification, found = self.integrity.verify_family(
                     family_id, checkpoint, fingerprint
                 )
@@ -1594,7 +1231,7 @@ class FamilyCoordination(Application[UUID]):
     def _protection_findings(self) -> list[Finding]:
         """A note when the store is, or was for a while, not encrypted."""
         try:
-            ledger = self._ledger()
+            ledger = self._engine.ledger()
         except Exception:  # an altered ledger: the verification reports the break
             return []
         if ledger is None or not ledger.declarations:
@@ -1632,11 +1269,11 @@ class FamilyCoordination(Application[UUID]):
         shows it also says what the history says (without one, anybody can
         write a snapshot with a valid digest).
         """
-        if self.snapshots is None:
+        if self._engine.snapshots is None:
             return []
-        mapper = cast(CattrsMapper, self.mapper)
-        with _reading_the_store():
-            stored = self.snapshots.recorder.select_events(family_id)
+        mapper = cast(CattrsMapper, self._engine.mapper)
+        with reading_the_store():
+            stored = self._engine.snapshots.recorder.select_events(family_id)
         findings = []
         family: Family | None = None
         at = 0
@@ -1676,11 +1313,11 @@ class FamilyCoordination(Application[UUID]):
         whose family it is cannot be trusted. Raises :class:`NotFoundError`
         when the store holds nothing of the family.
         """
-        with _reading_the_store():
-            first = self.recorder.select_events(family_id, limit=1)
+        with reading_the_store():
+            first = self._engine.recorder.select_events(family_id, limit=1)
         if not first:
             raise _unknown(family_id)
-        mapper = cast(CattrsMapper, self.mapper)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         try:
             data = mapper.plain(first[0].state)
             chained = split_chained(data)
@@ -1688,7 +1325,9 @@ class FamilyCoordination(Application[UUID]):
                 intact = bool(self.integrity.chain_starts()[0])  # written before
             else:
                 intact = first[0].originator_version == 1 and (
-                    self.chain.event_digest(family_id, 1, first[0].topic, chained.body)
+                    self._engine.chain.event_digest(
+                        family_id, 1, first[0].topic, chained.body
+                    )
                     == chained.digest
                 )
             return str(json.loads(data)["municipality"]) if intact else None
@@ -1699,10 +1338,10 @@ class FamilyCoordination(Application[UUID]):
         """The family's readable stored events, and a finding for each unreadable one."""
         events: list[Family.Event] = []
         unreadable: list[Finding] = []
-        self._fresh(family_id)
+        self._engine.fresh(family_id)
         try:
-            with _reading_the_store():
-                stored_events = self.recorder.select_events(family_id)
+            with reading_the_store():
+                stored_events = self._engine.recorder.select_events(family_id)
         except StoreError as e:  # a value the driver cannot even read back
             return [], [
                 Finding(
@@ -1715,7 +1354,7 @@ class FamilyCoordination(Application[UUID]):
             ]
         for stored in stored_events:
             try:
-                event = self.mapper.to_domain_event(stored)
+                event = self._engine.mapper.to_domain_event(stored)
                 if not isinstance(event, Family.Event):
                     raise TypeError(f"a {type(event).__name__} is not a family's event")
                 events.append(event)
@@ -1736,35 +1375,32 @@ class FamilyCoordination(Application[UUID]):
     @functools.cached_property
     def integrity(self) -> Integrity:
         """Checkpoints, chain starts, fingerprints and verification of this store."""
-        rows = getattr(self.factory, "select_chain_rows", None) or getattr(
-            self.factory, "select_notification_rows", None
+        rows = getattr(self._engine.factory, "select_chain_rows", None) or getattr(
+            self._engine.factory, "select_notification_rows", None
         )
-        snapshot_rows = getattr(self.factory, "snapshot_rows", None)
+        snapshot_rows = getattr(self._engine.factory, "snapshot_rows", None)
         opener = (
             None
-            if isinstance(self.factory, POPOFactory)
+            if isinstance(self._engine.factory, POPOFactory)
             else functools.partial(
-                _open_integrity, self.store, self.master_key, dict(self.env)
+                _open_integrity,
+                self.store,
+                self._engine.master_key,
+                dict(self._engine.env),
             )
         )
         return Integrity(
-            key=self.chain,
+            key=self._engine.chain,
             opener=opener,
-            recorder=self.recorder,
-            snapshots=self.snapshots.recorder if self.snapshots is not None else None,
-            mapper=cast(CattrsMapper, self.mapper),
+            recorder=self._engine.recorder,
+            snapshots=self._engine.snapshots.recorder
+            if self._engine.snapshots is not None
+            else None,
+            mapper=cast(CattrsMapper, self._engine.mapper),
             access_log=lambda: self._access_log,
             notification_rows=rows if callable(rows) else None,
             snapshot_rows=snapshot_rows if callable(snapshot_rows) else None,
         )
-
-    def _ledger(self) -> StoreLedger | None:
-        try:
-            with _reading_the_store():
-                ledger: StoreLedger = self.repository.get(LEDGER_ID)
-        except AggregateNotFoundError:
-            return None
-        return ledger
 
     def checkpoint(self, *, actor: Actor) -> Checkpoint:
         """The head of the store's history now, to keep outside the database.
@@ -1775,7 +1411,7 @@ class FamilyCoordination(Application[UUID]):
         and give it back to :meth:`audit` later. Needs the auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
-        with _reading_the_store():
+        with reading_the_store():
             return self.integrity.checkpoint(
                 taken_at=self._now(), municipality=actor.municipality
             )
@@ -1791,7 +1427,7 @@ class FamilyCoordination(Application[UUID]):
         auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
-        with _reading_the_store():
+        with reading_the_store():
             starts, broken = self.integrity.chain_starts()
             if broken:
                 raise RuleViolationError(
@@ -1813,7 +1449,7 @@ class FamilyCoordination(Application[UUID]):
                 "nothing to start (a chain start would only accept events written "
                 "beneath the library from now on)"
             )
-        ledger = self._ledger() or StoreLedger.open(recorded_at=self._now())
+        ledger = self._engine.ledger() or StoreLedger.open(recorded_at=self._now())
         ledger.start_chain(
             position=position,
             events=events,
@@ -1822,13 +1458,13 @@ class FamilyCoordination(Application[UUID]):
             actor=actor,
             recorded_at=self._now(),
         )
-        self.save(ledger)
-        if self.snapshots is not None:
+        self._engine.save(ledger)
+        if self._engine.snapshots is not None:
             for family_id in self.integrity.unchained_snapshot_families():
                 # From the events themselves, not through the unchained snapshot.
                 family = _replay(None, self._history(family_id))
                 if family is not None:
-                    self.snapshots.put([Snapshot.take(family)])
+                    self._engine.snapshots.put([Snapshot.take(family)])
         return position
 
     def fingerprint(self, family_id: UUID, *, actor: Actor) -> Fingerprint:
@@ -1842,16 +1478,16 @@ class FamilyCoordination(Application[UUID]):
         require(actor, Access.READ_TIMELINE, facts, unknown=_unknown(family_id))
         if readable_until(actor, facts) is not None:
             return self._fingerprint_of(events[: readable_until(actor, facts)])[0]
-        with _reading_the_store():
+        with reading_the_store():
             found = self.integrity.fingerprint(family_id)
         if found is None:
             raise _unknown(family_id)
         return found
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
-        self._fresh(family_id)
-        with _reading_the_store():
-            events = list(self.events.get(family_id))
+        self._engine.fresh(family_id)
+        with reading_the_store():
+            events = list(self._engine.events.get(family_id))
         if not events:
             raise _unknown(family_id)
         return events  # type: ignore[return-value]
@@ -1960,14 +1596,14 @@ class FamilyCoordination(Application[UUID]):
         events = self._read_history(
             family_id, actor, Access.READ_TIMELINE, "access export"
         )
-        mapper = cast(CattrsMapper, self.mapper)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         stored = [
             (
                 e.originator_version,
                 e.topic,
                 mapper.payload(e.topic, e.state, e.originator_id, e.originator_version),
             )
-            for e in self.recorder.select_events(
+            for e in self._engine.recorder.select_events(
                 family_id, lte=events[-1].originator_version
             )
         ]
@@ -1987,8 +1623,8 @@ class FamilyCoordination(Application[UUID]):
     ) -> tuple[Fingerprint, date]:
         """The fingerprint of the newest of ``events`` as stored, and when it was recorded."""
         newest = events[-1]
-        with _reading_the_store():
-            digest = self._heads.digest_at(
+        with reading_the_store():
+            digest = self._engine.heads.digest_at(
                 newest.originator_id, newest.originator_version
             )
         return (
@@ -2029,12 +1665,12 @@ class FamilyCoordination(Application[UUID]):
     # ------------------------------------------------------------ erasure
 
     def _keyring(self, doing: str) -> Keyring:
-        if self.keyring is None:
+        if self._engine.keyring is None:
             raise ConfigurationError(
                 f"{doing} needs encryption: open the store with the master key "
                 "(FamilyCoordination(..., master_key=...))"
             )
-        return self.keyring
+        return self._engine.keyring
 
     def erase(
         self, family_id: UUID, *, actor: Actor, wait: float | None = None
@@ -2078,7 +1714,7 @@ class FamilyCoordination(Application[UUID]):
             )
         erasure = Erasure(family.id, self._now(), actor.user_id)
         keyring.erase(erasure)
-        self._fresh(family.id)
+        self._engine.fresh(family.id)
         self._purge_keys(keyring, wait, f"family {family.id}'s key is destroyed")
         return erasure
 
@@ -2113,10 +1749,10 @@ class FamilyCoordination(Application[UUID]):
 
     def _clear_personal_events(self, family_id: UUID) -> list[int]:
         """The versions of the family's events holding personal data in the clear."""
-        mapper = cast(CattrsMapper, self.mapper)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         return [
             stored.originator_version
-            for stored in self.recorder.select_events(family_id)
+            for stored in self._engine.recorder.select_events(family_id)
             if mapper.holds_clear_personal_data(stored)
         ]
 
@@ -2126,7 +1762,11 @@ class FamilyCoordination(Application[UUID]):
 
     def _erasure(self, family_id: UUID) -> Erasure | None:
         """The family's erasure, or None (unchecked, unlogged: for the library's own use)."""
-        return None if self.keyring is None else self.keyring.erasure(family_id)
+        return (
+            None
+            if self._engine.keyring is None
+            else self._engine.keyring.erasure(family_id)
+        )
 
     def erasure(self, family_id: UUID, *, actor: Actor) -> Erasure | None:
         """When and by whom the family's personal data was erased, or None.
@@ -2150,12 +1790,12 @@ class FamilyCoordination(Application[UUID]):
             cutoff = on.replace(year=on.year - years)
         except ValueError:  # 29 February
             cutoff = on.replace(year=on.year - years, day=28)
-        mapper = cast(CattrsMapper, self.mapper)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         due: list[FamilyId] = []
         start = 1
         topic = Family.FollowUpEnded.TOPIC
         while True:
-            notes = self.recorder.select_notifications(
+            notes = self._engine.recorder.select_notifications(
                 start=start, limit=500, topics=[topic]
             )
             for note in notes:
@@ -2185,11 +1825,11 @@ class FamilyCoordination(Application[UUID]):
         With ``municipality``, only the families enrolled in it (read from the
         enrolments, which hold no personal data, without loading a family).
         """
-        mapper = cast(CattrsMapper, self.mapper)
+        mapper = cast(CattrsMapper, self._engine.mapper)
         start = 1
         topic = Family.Enrolled.TOPIC
         while True:
-            notes = self.recorder.select_notifications(
+            notes = self._engine.recorder.select_notifications(
                 start=start, limit=batch, topics=[topic]
             )
             for note in notes:
@@ -2363,30 +2003,3 @@ def _family_at(
             f"(as recorded by {as_recorded or '-'}): give a later date"
         )
     return family
-
-
-def _is_store_failure(error: BaseException) -> bool:
-    """Whether ``error`` comes from the store (its driver, the disk, the network)."""
-    return isinstance(error, PersistenceError | sqlite3.Error | OSError) or type(
-        error
-    ).__module__.startswith("psycopg")
-
-
-@contextlib.contextmanager
-def _reading_the_store() -> Iterator[None]:
-    try:
-        yield
-    except FamiliekoordineringError:
-        raise
-    except OriginatorVersionError as e:
-        raise StoreError(
-            f"the stored history has a gap or an event out of place ({e}): it was "
-            "changed beneath the library; run 'familiekoordinering audit' to see where"
-        ) from e
-    except Exception as e:
-        if not _is_store_failure(e):
-            raise
-        raise StoreError(
-            f"the store could not be read ({type(e).__name__}: {e}); try again once "
-            "it is reachable"
-        ) from e

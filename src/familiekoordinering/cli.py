@@ -547,7 +547,7 @@ def _projections(args: argparse.Namespace) -> int:
         print(_status_line(views.status()))
         return EXIT_OK
     if args.action == "rebuild":
-        views.projector.rebuild_batch_size = args.batch_size
+        views.rebuild_batch_size = args.batch_size
         count = views.rebuild(progress=_progress_bar if sys.stderr.isatty() else None)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
@@ -555,7 +555,7 @@ def _projections(args: argparse.Namespace) -> int:
             f"rebuilt the views from {count:,} events; {_status_line(views.status())}"
         )
         return EXIT_OK
-    views.projector.batch_size = args.batch_size
+    views.batch_size = args.batch_size
     if args.once:
         count = views.catch_up()
         print(f"folded {count:,} events into the views; {_status_line(views.status())}")
@@ -564,7 +564,7 @@ def _projections(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("keeping the views up to date (Ctrl-C or SIGTERM to stop)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
-        views.projector.run(until=stop.is_set, poll_interval=args.poll)
+        views.run(until=stop.is_set, poll_interval=args.poll)
     print(f"stopped: {_status_line(views.status())}")
     return EXIT_OK
 

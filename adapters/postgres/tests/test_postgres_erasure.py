@@ -41,8 +41,8 @@ def test_after_erasure_the_table_files_hold_none_of_the_familys_personal_data(
     secrets = {s for s in secrets - coordinators if len(s) > 3}
     names = {m.name for m in app.get_family(first, actor=LEAD).members.values()}
     assert names <= secrets
-    assert app.keyring is not None
-    row = app.keyring.store.get(first)
+    assert app._engine.keyring is not None
+    row = app._engine.keyring.store.get(first)
     assert row is not None
     assert row.wrapped is not None
     before = relation_files(postgres_url, postgres_server.data)
@@ -75,8 +75,8 @@ def test_an_erasure_waits_for_older_transactions_and_says_so_when_one_stays(
     app = FamilyCoordination(postgres_url, clock=clock, master_key=new_master_key())
     report = build_demo(app, clock, families=2, years=1, seed=5)
     first = report.family_ids[0]
-    assert app.keyring is not None
-    row = app.keyring.store.get(first)
+    assert app._engine.keyring is not None
+    row = app._engine.keyring.store.get(first)
     assert row is not None
     assert row.wrapped is not None
     reader = psycopg.connect(postgres_url)

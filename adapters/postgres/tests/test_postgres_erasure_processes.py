@@ -84,7 +84,7 @@ def uncompressed(url: str) -> None:
 def prepare(url: str, **kwargs: Any) -> None:
     """Make the store's tables (events, snapshots, keys, views, access log), uncompressed."""
     app = FamilyCoordination(url, **kwargs)
-    app.views.store  # noqa: B018 - makes the views' tables
+    app.views._store  # noqa: B018 - makes the views' tables
     app._access_log  # noqa: B018 - makes the access log's table
     app.close()
     uncompressed(url)
@@ -104,8 +104,8 @@ def test_an_erasure_holds_at_once_in_every_process_and_leaves_no_personal_data_i
     scanned: dict[str, bytes] = {}
 
     def scan(programme: Programme) -> None:
-        assert programme.app.keyring is not None
-        live = programme.app.keyring.store.get(programme.other)
+        assert programme.app._engine.keyring is not None
+        live = programme.app._engine.keyring.store.get(programme.other)
         assert live is not None
         assert live.wrapped is not None
         files = relation_files(postgres_url, postgres_server.data)

@@ -52,7 +52,7 @@ def test_only_one_worker_holds_the_views_and_another_takes_over_when_it_dies(
     build_demo(app, clock, families=2, years=1, seed=1)
     app.views.catch_up()
     first = worker(postgres_url, tmp_path)
-    probe = PostgresViewStore(app.views.store._conn.info.dsn)
+    probe = PostgresViewStore(app.views._store._conn.info.dsn)
     wait_until(lambda: held_by_someone_else(probe))  # the first worker holds the lock
     second = worker(postgres_url, tmp_path)
     time.sleep(0.5)

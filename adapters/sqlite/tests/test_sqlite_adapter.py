@@ -20,8 +20,8 @@ def test_a_store_path_selects_the_sqlite_adapter_through_eventsourcing(
     import familiekoordinering_sqlite
 
     app = FamilyCoordination(tmp_path / "store.db", encryption=False)
-    assert isinstance(app.factory, familiekoordinering_sqlite.Factory)
-    assert app.env.get("PERSISTENCE_MODULE") == "familiekoordinering_sqlite"
+    assert isinstance(app._engine.factory, familiekoordinering_sqlite.Factory)
+    assert app._engine.env.get("PERSISTENCE_MODULE") == "familiekoordinering_sqlite"
 
 
 def test_events_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:

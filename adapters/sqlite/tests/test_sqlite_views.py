@@ -24,13 +24,13 @@ def test_the_fast_notification_reader_reads_what_eventsourcing_reads(
     clock = DemoClock()
     app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     build_demo(app, clock, families=2, years=1, seed=3)
-    fast = app.factory.select_notification_rows(1, 1000)  # type: ignore[attr-defined]
+    fast = app._engine.factory.select_notification_rows(1, 1000)  # type: ignore[attr-defined]
     slow = [
         (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
-        for n in app.recorder.select_notifications(start=1, limit=1000)
+        for n in app._engine.recorder.select_notifications(start=1, limit=1000)
     ]
     assert fast == slow
-    assert app.factory.select_notification_rows(len(slow), 10) == slow[-1:]  # type: ignore[attr-defined]
+    assert app._engine.factory.select_notification_rows(len(slow), 10) == slow[-1:]  # type: ignore[attr-defined]
 
 
 def test_a_rebuild_with_a_second_folding_process_equals_folding_in_one(
@@ -43,13 +43,13 @@ def test_a_rebuild_with_a_second_folding_process_equals_folding_in_one(
     clock = DemoClock()
     app = FamilyCoordination(tmp_path / "store.db", clock=clock, encryption=False)
     build_demo(app, clock, families=5, years=3, seed=8)
-    app.views.projector.rebuild_batch_size = 17  # many batches down the pipe
+    app.views.rebuild_batch_size = 17  # many batches down the pipe
     assert app.views.rebuild() == app.position()
     one_process = InMemoryViewStore()
-    ViewProjector(app, one_process).rebuild()
-    generation = app.views.store.active_generation()
-    assert app.views.store.position(generation) == app.position()
-    assert app.views.store.families(generation) == one_process.families(
+    ViewProjector(app._engine, one_process).rebuild()
+    generation = app.views._store.active_generation()
+    assert app.views._store.position(generation) == app.position()
+    assert app.views._store.families(generation) == one_process.families(
         one_process.active_generation()
     )
 
@@ -67,7 +67,7 @@ def test_an_unreadable_event_stops_a_parallel_rebuild_naming_it(tmp_path: Path) 
     report = build_demo(app, clock, families=1, years=1, seed=1)
     family_id = report.family_ids[0]
     version = app.get_family(family_id, actor=LEAD).version
-    app.recorder.insert_events(
+    app._engine.recorder.insert_events(
         [
             StoredEvent(
                 family_id, version + 1, Family.GoalSet.TOPIC, b'{"occurred_on": "20'

@@ -48,7 +48,7 @@ AUDITOR = Actor("contract-auditor", Role.AUDITOR, Municipality("4204"))
 def _stored(app: FamilyCoordination, family_id: UUID) -> list[tuple[int, str, bytes]]:
     return [
         (e.originator_version, e.topic, bytes(e.state))
-        for e in app.recorder.select_events(family_id)
+        for e in app._engine.recorder.select_events(family_id)
     ]
 
 
@@ -123,7 +123,9 @@ class StoreContract:
         self, programme: tuple[FamilyCoordination, list[UUID]]
     ) -> None:
         app, family_ids = programme
-        notifications = app.recorder.select_notifications(start=1, limit=100_000)
+        notifications = app._engine.recorder.select_notifications(
+            start=1, limit=100_000
+        )
         ids = [n.id for n in notifications]
         assert ids == sorted(set(ids))
         assert app.position() == ids[-1]
@@ -138,8 +140,8 @@ class StoreContract:
         app, _ = programme
         app.views.catch_up()
         reference = InMemoryViewStore()
-        ViewProjector(app, reference).rebuild()
-        store = app.views.store
+        ViewProjector(app._engine, reference).rebuild()
+        store = app.views._store
         expected = reference.families(reference.active_generation())
         assert store.families(store.active_generation()) == expected
         app.views.rebuild()
@@ -149,7 +151,7 @@ class StoreContract:
         app = FamilyCoordination(where, encryption=False)
         try:
             family = build_history(40)
-            app.save(family)
+            app._engine.save(family)
             last = app.family_history(family.id, actor=READER)[-1]
             stamp: dict[str, Any] = {
                 "occurred_on": last.occurred_on,
@@ -164,9 +166,9 @@ class StoreContract:
             second.set_goal(
                 goal_id=GoalId(uuid4()), area=Topic.SCHOOL, words="B", **stamp
             )
-            app.save(first)
+            app._engine.save(first)
             with pytest.raises(IntegrityError):
-                app.save(second)
+                app._engine.save(second)
             stored = _stored(app, family.id)
             assert len(stored) == 41
             assert app.get_family(family.id, actor=READER).goal_standing == (
@@ -178,7 +180,7 @@ class StoreContract:
     def test_a_thousand_events_save_at_once_without_hanging(self, where: str) -> None:
         app = FamilyCoordination(where, snapshot_interval=None, encryption=False)
         family = build_history(1_200)
-        saved = threading.Thread(target=app.save, args=(family,), daemon=True)
+        saved = threading.Thread(target=app._engine.save, args=(family,), daemon=True)
         saved.start()
         saved.join(timeout=60)
         assert not saved.is_alive(), "saving 1,200 events at once hung"

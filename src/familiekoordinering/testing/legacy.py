@@ -14,15 +14,13 @@ from uuid import UUID
 from eventsourcing.persistence import EventStore
 
 from familiekoordinering.application import FamilyCoordination
+from familiekoordinering.engine import Engine
 
 __all__ = ["UnchainedCoordination"]
 
 
-class UnchainedCoordination(FamilyCoordination):
-    """The library before chaining: eventsourcing's own stores (tests and benchmarks).
-
-    Like those versions, it records no protection in the store's ledger.
-    """
+class _UnchainedEngine(Engine):
+    """The event store before chaining: eventsourcing's own stores, no ledger."""
 
     def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
         return self.master_key is not None
@@ -38,3 +36,12 @@ class UnchainedCoordination(FamilyCoordination):
             mapper=self.mapper,
             recorder=self.factory.aggregate_recorder(purpose="snapshots"),
         )
+
+
+class UnchainedCoordination(FamilyCoordination):
+    """The library before chaining: eventsourcing's own stores (tests and benchmarks).
+
+    Like those versions, it records no protection in the store's ledger.
+    """
+
+    _engine_class = _UnchainedEngine

@@ -16,7 +16,11 @@ from uuid import UUID
 from familiekoordinering.access import Access, FamilyFacts, authorize, require
 from familiekoordinering.checks import checked
 from familiekoordinering.domain.values import Actor, Role
-from familiekoordinering.errors import ConfigurationError, NotFoundError
+from familiekoordinering.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+)
 from familiekoordinering.protection.references import fill, versions
 from familiekoordinering.views.fold import FORMAT, Document
 from familiekoordinering.views.projector import (
@@ -45,7 +49,7 @@ from familiekoordinering.views.store import (
 )
 
 if TYPE_CHECKING:
-    from familiekoordinering.application import FamilyCoordination
+    from familiekoordinering.engine import Engine
 
 OpenSealed = Callable[[UUID, set[int]], dict[int, Any]]
 """Opens a family's sealed values: (family id, event versions) → values per version."""
@@ -79,7 +83,7 @@ class Views:
 
     def __init__(
         self,
-        app: FamilyCoordination,
+        app: Engine,
         store: ViewStore,
         *,
         batch_size: int = 5000,
@@ -87,8 +91,8 @@ class Views:
         open_sealed: OpenSealed | None = None,
         facts: Callable[[UUID], FamilyFacts] | None = None,
     ):
-        self.store = store
-        self.projector = ViewProjector(app, store, batch_size=batch_size)
+        self._store = store
+        self._projector = ViewProjector(app, store, batch_size=batch_size)
         self._log_reads = log_reads or (lambda *_: None)
         self._open_sealed = open_sealed
         self._facts = facts
@@ -120,22 +124,47 @@ class Views:
 
     def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
         if catch_up:
-            self.projector.catch_up()
+            self._projector.catch_up()
         if wait_for is not None:
-            self.projector.wait(wait_for, timeout=timeout)
-        return self.store.active_generation()
+            self._projector.wait(wait_for, timeout=timeout)
+        return self._store.active_generation()
+
+    @property
+    def batch_size(self) -> int:
+        """How many notifications one transaction covers when catching up."""
+        return self._projector.batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        self._projector.batch_size = _positive("batch_size", value)
+
+    @property
+    def rebuild_batch_size(self) -> int:
+        """How many notifications one transaction covers when rebuilding."""
+        return self._projector.rebuild_batch_size
+
+    @rebuild_batch_size.setter
+    def rebuild_batch_size(self, value: int) -> None:
+        self._projector.rebuild_batch_size = _positive("rebuild_batch_size", value)
+
+    def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
+        """Keep catching up until ``until()`` returns True; return how many.
+
+        The projection worker's loop (see :meth:`ViewProjector.run`).
+        """
+        return self._projector.run(until=until, poll_interval=poll_interval)
 
     def catch_up(self, *, progress: Progress | None = None) -> int:
         """Fold in every new event; return how many."""
-        return self.projector.catch_up(progress=progress)
+        return self._projector.catch_up(progress=progress)
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Rebuild the views from zero beside the current ones, then switch."""
-        return self.projector.rebuild(progress=progress)
+        return self._projector.rebuild(progress=progress)
 
     def status(self) -> ViewStatus:
         """Where the views stand against the log."""
-        return self.projector.status()
+        return self._projector.status()
 
     def document(
         self,
@@ -162,7 +191,7 @@ class Views:
         keys: Iterable[str] | None = None,
     ) -> Document:
         generation = self._ready(catch_up, wait_for, timeout)
-        doc = self.store.family(generation, str(family_id))
+        doc = self._store.family(generation, str(family_id))
         unknown = NotFoundError(
             f"the views hold no family {family_id}: check the id, or let the views "
             "catch up ('familiekoordinering projections run')"
@@ -255,7 +284,7 @@ class Views:
             caseload_of=coordinator_id,
         )
         generation = self._ready(catch_up, wait_for, timeout)
-        docs = self.store.families(
+        docs = self._store.families(
             generation, coordinator_id=coordinator_id, municipality=municipality
         )
         if actor.role is Role.COORDINATOR:
@@ -305,8 +334,14 @@ class Views:
         municipality = municipality or actor.municipality
         require(actor, Access.READ_STATISTICS, municipality=municipality)
         generation = self._ready(catch_up, wait_for, timeout)
-        docs = self.store.families(generation, municipality=municipality)
+        docs = self._store.families(generation, municipality=municipality)
         return outcomes(docs, k=k)
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(f"{name} is {value!r}: give a whole number above 0")
+    return value
 
 
 def _uuid(value: Any) -> UUID:

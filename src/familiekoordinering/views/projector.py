@@ -24,7 +24,7 @@ from familiekoordinering.views.fold import Operation, operations
 from familiekoordinering.views.store import ViewStore
 
 if TYPE_CHECKING:
-    from familiekoordinering.application import FamilyCoordination
+    from familiekoordinering.engine import Engine
 
 __all__ = [
     "NotificationRow",
@@ -78,7 +78,7 @@ class ViewProjector:
 
     def __init__(
         self,
-        app: FamilyCoordination,
+        app: Engine,
         store: ViewStore,
         *,
         batch_size: int = 5000,

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from familiekoordinering.views.projector import UnreadableEventError, fold_rows
 
 if TYPE_CHECKING:
-    from familiekoordinering.application import FamilyCoordination
+    from familiekoordinering.engine import Engine
     from familiekoordinering_sqlite.views import SQLiteViewStore
 
 __all__ = ["fill_in_parallel"]
@@ -37,13 +37,13 @@ _SKIP = {"PERSISTENCE_MODULE", "SQLITE_DBNAME"}
 
 def _fold_process(arguments: dict[str, Any], out: IO[bytes]) -> None:
     """The second process: read, fold and prepare batches; pickle them to ``out``."""
-    from familiekoordinering.application import FamilyCoordination
+    from familiekoordinering.engine import Engine
     from familiekoordinering_sqlite.views import SQLiteViewStore
 
     try:
         path = arguments["path"]
         master_key = arguments["master_key"]
-        app = FamilyCoordination(
+        app = Engine(
             path,
             snapshot_interval=None,
             cache_size=0,
@@ -71,7 +71,7 @@ def _fold_process(arguments: dict[str, Any], out: IO[bytes]) -> None:
 
 def fill_in_parallel(
     store: SQLiteViewStore,
-    app: FamilyCoordination,
+    app: Engine,
     generation: int,
     batch_size: int,
     progress: Callable[[int, int], None] | None,
