@@ -494,7 +494,7 @@ def _verify(db: Path, events: int, master_key: bytes | None) -> Result:
     app = _open(db, master_key)
     try:
         started = time.perf_counter()
-        verification = app.integrity.verify_store()
+        verification = app._integrity.verify_store()
         seconds = time.perf_counter() - started
         # The log holds the families' events and the store ledger's own.
         stored = app._engine.recorder.max_notification_id() or 0

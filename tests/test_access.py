@@ -427,6 +427,7 @@ def test_no_handle_of_the_app_reads_around_the_policy(family: EnrolledFamily) ->
     for name in (
         "repository", "recorder", "events", "snapshots", "mapper", "factory",
         "notification_log", "keyring", "master_key", "save", "take_snapshot",
+        "integrity",
     ):  # fmt: skip
         assert not hasattr(app, name), name
     for name in ("store", "projector"):

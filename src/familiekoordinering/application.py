@@ -1174,7 +1174,7 @@ class FamilyCoordination:
         if family_id is None:
             require(actor, Access.AUDIT, municipality=actor.municipality)
             with reading_the_store():
-                verification = self.integrity.verify_store(checkpoint)
+                verification = self._integrity.verify_store(checkpoint)
             # The families whose intact enrolment names this municipality.
             family_ids = [
                 FamilyId(UUID(fid))
@@ -1196,7 +1196,7 @@ class FamilyCoordination:
                     unknown=_unknown(family_id),
                 )
             with reading_the_store():
-                verification, found = self.integrity.verify_family(
+                verification, found = self._integrity.verify_family(
                     family_id, checkpoint, fingerprint
                 )
             family_ids = [] if municipality is None else [FamilyId(family_id)]
@@ -1322,7 +1322,7 @@ class FamilyCoordination:
             data = mapper.plain(first[0].state)
             chained = split_chained(data)
             if chained is None:
-                intact = bool(self.integrity.chain_starts()[0])  # written before
+                intact = bool(self._integrity.chain_starts()[0])  # written before
             else:
                 intact = first[0].originator_version == 1 and (
                     self._engine.chain.event_digest(
@@ -1373,7 +1373,7 @@ class FamilyCoordination:
     # ------------------------------------------------------------ integrity
 
     @functools.cached_property
-    def integrity(self) -> Integrity:
+    def _integrity(self) -> Integrity:
         """Checkpoints, chain starts, fingerprints and verification of this store."""
         rows = getattr(self._engine.factory, "select_chain_rows", None) or getattr(
             self._engine.factory, "select_notification_rows", None
@@ -1412,7 +1412,7 @@ class FamilyCoordination:
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
         with reading_the_store():
-            return self.integrity.checkpoint(
+            return self._integrity.checkpoint(
                 taken_at=self._now(), municipality=actor.municipality
             )
 
@@ -1428,7 +1428,7 @@ class FamilyCoordination:
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
         with reading_the_store():
-            starts, broken = self.integrity.chain_starts()
+            starts, broken = self._integrity.chain_starts()
             if broken:
                 raise RuleViolationError(
                     "the store's ledger does not verify, so no chain start can be "
@@ -1441,7 +1441,7 @@ class FamilyCoordination:
                     f"{starts[0].position} already; events written since are "
                     "chained, and any without a digest is a finding of the audit"
                 )
-            position, events, head, unchained = self.integrity.log_head()
+            position, events, head, unchained = self._integrity.log_head()
             access_head = self._access_log.head()
         if not unchained:
             raise RuleViolationError(
@@ -1460,7 +1460,7 @@ class FamilyCoordination:
         )
         self._engine.save(ledger)
         if self._engine.snapshots is not None:
-            for family_id in self.integrity.unchained_snapshot_families():
+            for family_id in self._integrity.unchained_snapshot_families():
                 # From the events themselves, not through the unchained snapshot.
                 family = _replay(None, self._history(family_id))
                 if family is not None:
@@ -1479,7 +1479,7 @@ class FamilyCoordination:
         if readable_until(actor, facts) is not None:
             return self._fingerprint_of(events[: readable_until(actor, facts)])[0]
         with reading_the_store():
-            found = self.integrity.fingerprint(family_id)
+            found = self._integrity.fingerprint(family_id)
         if found is None:
             raise _unknown(family_id)
         return found
@@ -1927,7 +1927,7 @@ def _open_integrity(
         snapshot_interval=None,
         cache_size=0,
     )
-    return app.integrity
+    return app._integrity
 
 
 def _facts(family: Family) -> FamilyFacts:
