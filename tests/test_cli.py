@@ -142,9 +142,11 @@ def test_the_store_can_come_from_the_environment(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["timeline", "zzzzzzzz"], "no family id starts with"),
+        (["timeline", "zzzzzzzz"], "is not a family id"),
+        (["timeline", "abcdef01"], "no family id starts with"),
         (["timeline", "12345678-1234-4234-8234-123456789012"], "does not exist"),
-        (["--store", "/no/such/dir/x.db", "families"], "does not exist: create"),
+        (["--store", "/no/such/dir/x.db", "families"], "does not exist: check --store"),
+        (["--store", "/no/such/dir/x.db", "demo"], "does not exist: create"),
         (["--store", "mysql://x", "families"], "unknown store"),
         (["demo", "--years", "9"], "--years is 9"),
         (["demo", "--seed", "1"], "already holds the demo for seed 1"),

@@ -9,10 +9,14 @@ clear line, never a traceback.
 
 from __future__ import annotations
 
+import argparse
 import collections.abc
 import contextlib
 import inspect
 import io
+import shutil
+import sqlite3
+import tempfile
 import typing
 from datetime import timedelta
 from pathlib import Path
@@ -30,10 +34,20 @@ from familiekoordinering import (
     MemberId,
     Municipality,
     Role,
+    cli,
 )
 from familiekoordinering.cli import main
+from familiekoordinering.files import write_private
 from familiekoordinering.protection import load_master_key
-from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily, FixedClock
+from familiekoordinering.text import visible
+from tests.conftest import (
+    AUDITOR,
+    COORDINATOR,
+    LEAD,
+    START,
+    EnrolledFamily,
+    FixedClock,
+)
 from tests.strategies import _strategy_for
 
 COMMANDS = (
@@ -157,57 +171,250 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
-TOKENS = st.one_of(
+def _command_parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], argparse.ArgumentParser]:
+    """Every command of the parser (``families``, ``projections run``, …) and its parser."""
+    found = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[(*path, name)] = sub
+                found.update(_command_parsers(sub, (*path, name)))
+    return found
+
+
+PARSER = cli._parser()
+COMMAND_PARSERS = _command_parsers(PARSER)
+# Words that stand for a path or an id of each example's own copy of the store.
+PLACES = ["@store", "@new", "@missing", "@dir", "@link", "@key", "@file", "@checkpoint"]
+HOSTILE = st.one_of(
     st.sampled_from(
         [
-            "families", "plan", "caseload", "timeline", "export", "audit", "erase",
-            "retention", "research-export", "projections", "status", "migrate",
-            "--lang", "nb", "en", "sv", "--format", "json", "html", "text", "--on",
-            "--as-of", "--as-recorded", "2024-02-30", "2023-05-01", "tomorrow",
-            "--member", "--output", "--years", "-3", "5", "--key-file", "--all",
-            "--coordinator", "k-lund", "--municipality", "4204", "9999", "--once",
-            "--actor", "t-lead:team_lead:4204", "x:nobody:4204", "a:b", "--debug",
-            "--master-key-file", "/nonexistent", "--help", "--version", "",
+            "", " ", "..", "-", "--", "--help", "\ud800", "\udcff", "\x00", "\x1b[2J",
+            "\x1b]0;x\x07", "\u202e", "\x9b", "9" * 5000, "-1", "0", "1e309", "nan",
+            "9999-12-31", "0001-01-01", "/nonexistent/x", "Kristiansand", "a:b:c",
         ]
     ),
-    st.text(max_size=12),
+    st.text(st.characters(codec=None, exclude_categories=[]), max_size=8),
 )  # fmt: skip
+# The absolute paths drawn as they are (none can be written); any other is made
+# relative to the example's folder.
+SYSTEM_PATHS = frozenset({"/nonexistent/x", "/proc/x", "/"})
+# For each kind of value: what it expects, and odd values of that kind.
+KINDS: dict[str, tuple[list[str], list[str]]] = {
+    "date": (
+        ["2022-03-01", "2023-05-01", "2026-11-30"],
+        ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01", "2024-02-30",
+         "2024-13-01", "tomorrow", ""],
+    ),
+    "count": (
+        [str(n) for n in range(13)],
+        ["0", "-1", "201", "99999999999999999999", "9" * 5000, "1e3", ""],
+    ),
+    "seconds": (["0", "0.01", "0.5"], ["nan", "inf", "-inf", "-1", "1e309", ""]),
+    "output": (["@new"], [*PLACES, "", "\x00", "a\x00b", "\ud800", "..", "/proc/x"]),
+    "input": (["@key", "@checkpoint"], [*PLACES, "", "\x00", "\ud800", "..", "/"]),
+    "family": (
+        ["@family", "@prefix", "@other"],
+        ["@short", str(UUID(int=7)), "zzzzzzzz", "c0ffee", "", "-"],
+    ),
+    "store": (
+        ["@store"],
+        ["@new", "@missing", "@dir", "@file", "@link", "@key", "memory", "", " ",
+         "mysql://x", "\x00", "\ud800"],
+    ),
+    "actor": (
+        ["t-lead:team_lead:4204", "k-lund:coordinator:4204", "r-revisor:auditor:4204",
+         "f-forsker:researcher:4204", "a-lead:team_lead:1103"],
+        ["t:team_lead:Kristiansand", "t:team_lead:\u0664\u0662\u0660\u0664",
+         "x:nobody:4204", ":team_lead:4204", "t\x1b:team_lead:4204", "a:b", "",
+         "t:team_lead:4204:x"],
+    ),
+    "member": (["@member"], ["nope", str(UUID(int=8)), ""]),
+    "municipality": (["4204", "1103"], ["9999", "Kristiansand", "\u0664\u0662\u0660\u0664",
+                                        "", "42O4", "04204"]),
+    "coordinator": (["k-lund"], ["nobody", "", "\x1b[2J"]),
+    "fingerprint": (["@fingerprint"], ["x", "", "1-00", "999999999999-00"]),
+}  # fmt: skip
 
 
-@settings(
-    deadline=None,
-    max_examples=120,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(args=st.lists(TOKENS, max_size=7), family_prefix=st.booleans())
-def test_the_command_line_answers_any_arguments_without_a_traceback(
-    demo_store: Path, args: list[str], family_prefix: bool, tmp_path: Path
-) -> None:
+def _kind(action: argparse.Action) -> str | None:
+    if action.type is cli._date:
+        return "date"
+    if action.type in (int, cli._batch, cli._years):
+        return "count"
+    if action.type in (float, cli._wait, cli._poll):
+        return "seconds"
+    if action.type is cli._path:
+        return "output" if action.dest == "output" else "input"
+    if action.dest in ("family_id", "family_ids"):
+        return "family"
+    return action.dest if action.dest in KINDS else None
+
+
+# Who runs a command unless the command line drawn says otherwise: one who may.
+RUNS = {
+    "audit": "r-revisor:auditor:4204",
+    "chain": "r-revisor:auditor:4204",
+    "checkpoint": "r-revisor:auditor:4204",
+    "research-export": "f-forsker:researcher:4204",
+}
+
+
+def _value(action: argparse.Action) -> st.SearchStrategy[str]:
+    """A value for an option or argument: mostly as expected, often odd, or hostile."""
+    kind = _kind(action)
+    if action.choices:
+        usual, odd = [str(c) for c in action.choices], ["", "NB", "xml"]
+    elif kind is not None:
+        usual, odd = KINDS[kind]
+    else:
+        return _mostly(st.text(max_size=8), HOSTILE)
+    return st.integers(0, 9).flatmap(
+        lambda i: HOSTILE if i == 0 else st.sampled_from(odd if i < 3 else usual)
+    )
+
+
+def _values(action: argparse.Action) -> st.SearchStrategy[list[str]]:
+    if action.nargs == 0:  # a flag
+        return st.just([])
+    if action.nargs == "*":
+        return st.lists(_value(action), max_size=2)
+    if action.nargs == "?":
+        return st.lists(_value(action), max_size=1)
+    return _value(action).map(lambda v: [v])
+
+
+def _actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    skip = (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction)
+    return [a for a in parser._actions if not isinstance(a, skip) and a.dest != "debug"]
+
+
+@st.composite
+def command_lines(draw: st.DrawFn, command: str) -> list[str]:
+    """A command line drawn from the parser itself: its options and their values.
+
+    ``command`` is a command (``projections``: one of its actions, or none).
+    """
+    args: list[str] = []
+    for action in draw(st.lists(st.sampled_from(_actions(PARSER)), max_size=2)):
+        args += [draw(st.sampled_from(action.option_strings)), *draw(_values(action))]
+    path = draw(st.sampled_from(sorted(p for p in COMMAND_PARSERS if p[0] == command)))
+    args += path
+    words: list[list[str]] = []
+    for action in _actions(COMMAND_PARSERS[path]):
+        wanted = action.required or not action.option_strings
+        if draw(_mostly(st.just(wanted), st.just(not wanted))):
+            option = draw(st.sampled_from(action.option_strings or [""]))
+            words.append(
+                [option, *draw(_values(action))] if option else draw(_values(action))
+            )
+    for word in draw(st.permutations(words)):
+        args += word
+    if draw(st.integers(0, 9)) == 0:
+        args.insert(draw(st.integers(0, len(args))), draw(HOSTILE))  # a stray word
+    return args
+
+
+def _events(store: Path) -> int | None:
+    """How many events the store holds (None once it is no store: replaced, say)."""
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        ) as db:
+            (count,) = db.execute("SELECT count(*) FROM stored_events").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(count)
+
+
+@pytest.fixture(scope="module")
+def fuzz_ids(demo_store: Path) -> dict[str, str]:
+    """The demo's ids, a fingerprint and a checkpoint, for the words standing for them."""
     app = FamilyCoordination(
         demo_store, master_key=load_master_key(Path(f"{demo_store}.key"))
     )
-    first = str(app.family_ids(actor=LEAD)[0])
-    before = _stored(app)
+    first, second = (str(f) for f in app.family_ids(actor=LEAD))
+    member = next(iter(app.get_family(UUID(first), actor=LEAD).members))
+    fingerprint = app.fingerprint(UUID(first), actor=LEAD)
+    checkpoint = demo_store.parent / "checkpoint.json"
+    checkpoint.write_text(app.checkpoint(actor=AUDITOR).to_json())
     app.close()
-    if family_prefix and args:
-        args = [*args[:1], first[:8], *args[1:]]
-    args = [str(tmp_path / "out.json") if a == "--output-path" else a for a in args]
-    if "run" in args and "--once" not in args:
-        args.append("--once")  # a worker without --once runs until stopped
+    return {"@family": first, "@prefix": first[:8], "@short": first[:4],
+            "@other": second, "@member": str(member),
+            "@fingerprint": str(fingerprint), "@checkpoint": str(checkpoint)}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted({path[0] for path in COMMAND_PARSERS}))
+@settings(
+    deadline=None,
+    max_examples=15,  # per command: a few seconds in all
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_the_command_line_answers_any_arguments_without_a_traceback(
+    demo_store: Path,
+    fuzz_ids: dict[str, str],
+    tmp_path: Path,
+    command: str,
+    data: st.DataObject,
+) -> None:
+    """Every command, with arguments drawn from its parser and hostile ones.
+
+    Exit status 0, 1 or 2 (never 3, an internal error); no traceback; a refusal
+    is one line; whatever is printed has its control characters made visible;
+    and a refused command stores nothing and creates no file.
+    """
+    args = data.draw(command_lines(command), label="args")
+    here = Path(tempfile.mkdtemp(dir=tmp_path))  # each example has its own copy
+    store = here / "demo.db"
+    shutil.copyfile(demo_store, store)
+    write_private(here / "demo.db.key", Path(f"{demo_store}.key").read_bytes())
+    (here / "notes.txt").write_text("not a store")
+    (here / "link").symlink_to(here / "nowhere")
+    places = {
+        "@store": str(store), "@new": str(here / "new.json"),
+        "@missing": str(here / "nope" / "x.db"), "@dir": str(here),
+        "@link": str(here / "link"), "@key": str(here / "demo.db.key"),
+        "@file": str(here / "notes.txt"), **fuzz_ids,
+    }  # fmt: skip
+    argv = [
+        "--store",
+        str(store),
+        "--actor",
+        RUNS.get(command, "t-lead:team_lead:4204"),
+    ]
+    # Drawn absolute paths are made relative: nothing is written outside `here`.
+    args = [f".{a}" if a.startswith("/") and a not in SYSTEM_PATHS else a for a in args]
+    argv += (places.get(a, a) for a in args)  # a later --store or --actor wins
+    if "run" in argv:
+        argv.append("--once")  # a worker without --once runs until it is stopped
+    if "demo" in argv:
+        argv += ["--families", "1", "--years", "1"]  # small: a demo takes time
+    files = {p.name for p in here.iterdir()}
+    before = _events(store)
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(["--store", str(demo_store), *args])
-        except SystemExit as done:  # argparse: usage errors, --help, --version
-            status = done.code if isinstance(done.code, int) else 2
-    assert status in (0, 1, 2), (args, status, err.getvalue())
-    assert "Traceback" not in err.getvalue() or "--debug" in args
-    assert "internal error" not in err.getvalue(), (args, err.getvalue())
-    again = FamilyCoordination(
-        demo_store, master_key=load_master_key(Path(f"{demo_store}.key"))
-    )
-    assert _stored(again) == before  # no command here records events
-    again.close()
+    with (
+        contextlib.chdir(here),  # a relative path drawn lands in the example's folder
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        status = main(argv)
+    said, wrote = err.getvalue(), out.getvalue()
+    event(f"exit {status}")
+    assert status in (0, 1, 2), (argv, status, said)
+    assert "Traceback" not in said, (argv, said)
+    assert visible(wrote, keep="\n") == wrote, (argv, wrote)
+    assert visible(said, keep="\n") == said, (argv, said)
+    if status == 0 or (command == "audit" and status == 1):
+        return  # done (an audit's 1: it ran, and found something)
+    errors = [line for line in said.splitlines() if not line.startswith("note: ")]
+    assert len(errors) == 1, (argv, said)
+    assert _events(store) == before, (argv, said)  # nothing stored
+    if not {"demo", "migrate", "--create"} & set(argv):
+        made = {p.name for p in here.iterdir()} - files
+        assert not {m for m in made if not m.startswith("demo.db-")}, (argv, made)
 
 
 WRONG = st.sampled_from([None, 7, "2026-01-05", [], b"x", 3.5, object()])

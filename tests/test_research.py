@@ -234,17 +234,17 @@ def test_erase_and_research_export_work_on_the_demo_store(tmp_path: Path) -> Non
     assert "k (the smallest group shown)" in too_small.stderr
     refused = _cli(
         "research-export", "--output", str(out), "--key-file", str(key_file),
-        cwd=tmp_path, actor=lead,
+        "--force", cwd=tmp_path, actor=lead,  # an existing output is refused first
     )  # fmt: skip
     assert refused.returncode == 1
     assert "may not research export" in refused.stderr
     family = _cli("families", cwd=tmp_path, actor=lead).stdout.split()[0]
-    erased = _cli("erase", family[:8], cwd=tmp_path, actor=lead)
+    erased = _cli("erase", family, cwd=tmp_path, actor=lead)  # the whole id
     assert erased.returncode == 0, erased.stderr
     assert f"erased {family}" in erased.stdout
     timeline = _cli("timeline", family[:8], cwd=tmp_path, actor=lead).stdout
     assert "Personopplysningene ble slettet" in timeline
-    again = _cli("erase", family[:8], cwd=tmp_path, actor=lead)
+    again = _cli("erase", family, cwd=tmp_path, actor=lead)
     assert again.returncode == 1
     assert "erased already" in again.stderr
     due = _cli("retention", "--years", "0", cwd=tmp_path, actor=lead)

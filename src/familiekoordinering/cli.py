@@ -1,15 +1,26 @@
-"""The ``familiekoordinering`` command line.
+r"""The ``familiekoordinering`` command line.
 
 The store is a SQLite file path or a ``postgresql://`` URL, given by ``--store``
 or the environment variable ``FAMILIEKOORDINERING_STORE``; the default is
-``familiekoordinering.db`` in the working directory. Every command that reads
-or writes a family names who runs it: ``--actor USER:ROLE:MUNICIPALITY`` (or
-``FAMILIEKOORDINERING_ACTOR``). The master key that opens the families'
-personal data is read from ``--master-key-file`` (or
+``familiekoordinering.db`` in the working directory. Only ``demo`` and
+``migrate`` create a store that does not exist yet (a missing SQLite file, or
+a database without the library's tables); every other command refuses one,
+unless ``--create`` is given, so that a mistyped ``--store`` never opens a new,
+empty store. Every command that reads or writes a family names who runs it:
+``--actor USER:ROLE:MUNICIPALITY`` (or ``FAMILIEKOORDINERING_ACTOR``; the
+municipality is its official number, e.g. 4204). The master key that opens the
+families' personal data is read from ``--master-key-file`` (or
 ``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for a demo store that
-``familiekoordinering demo`` created, ``STORE.key`` beside it). Errors print
-one line on standard error and exit non-zero (``--debug`` shows the
-traceback). Files written with ``--output`` are new files readable by their
+``familiekoordinering demo`` created, ``STORE.key`` beside it).
+
+Exit status: 0 done; 1 refused, with one line on standard error saying what to
+fix (``--debug`` shows the traceback); 2 a usage error (and an ``audit`` that
+could not run: its 1 means findings); 3 an internal error, which is a bug.
+Stored text is printed with its control characters made visible (``\x1b``,
+``\u202e``: see :func:`familiekoordinering.text.visible`), JSON with them
+escaped as ``\uXXXX``. ``erase`` acts on whole family ids: a shortened one
+needs ``--yes``, and the family's label and member count are printed before it
+is erased. Files written with ``--output`` are new files readable by their
 owner only (0600), never written through a symbolic link, and an existing one
 is replaced only with ``--force``.
 """
@@ -20,8 +31,11 @@ import argparse
 import base64
 import contextlib
 import json
+import math
 import os
+import re
 import signal
+import sqlite3
 import sys
 import threading
 import traceback
@@ -29,11 +43,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from uuid import UUID
+
+import attrs
 
 from familiekoordinering import __version__
 from familiekoordinering.application import FamilyCoordination
+from familiekoordinering.audit import AuditReport
 from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.domain.rules import check_municipality
 from familiekoordinering.domain.values import (
     Actor,
     FamilyId,
@@ -49,13 +68,14 @@ from familiekoordinering.errors import (
     InvalidInputError,
     MasterKeyRequiredError,
     NotFoundError,
+    StoreError,
 )
 from familiekoordinering.files import write_private
 from familiekoordinering.integrity import Checkpoint
 from familiekoordinering.protection import load_master_key, new_master_key
-from familiekoordinering.store import DEFAULT_STORE
-from familiekoordinering.text import render_caseload, render_plan
-from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES
+from familiekoordinering.store import DEFAULT_STORE, MEMORY, store_settings
+from familiekoordinering.text import json_visible, render_caseload, render_plan, visible
+from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES, Timeline
 from familiekoordinering.views import ViewStatus
 
 __all__ = ["main"]
@@ -74,13 +94,19 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 without the usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # The message may quote the arguments: their control characters are shown.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {visible(message)} (see --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="familiekoordinering",
         description="Family coordination records: demo, families, plans, timelines.",
+        epilog=(
+            "Exit status: 0 done; 1 refused (one line on standard error says what "
+            "to fix); 2 a usage error; 3 an internal error, a bug. Stored text is "
+            "printed with its control characters made visible (\\x1b, \\u202e)."
+        ),
     )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument(
@@ -88,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             f"SQLite file path or postgresql:// URL (default: ${STORE_VARIABLE} or "
-            f"{DEFAULT_STORE})"
+            f"{DEFAULT_STORE}); it must exist, except for demo, migrate and --create"
         ),
     )
     parser.add_argument(
@@ -103,8 +129,18 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--create",
+        action="store_true",
+        help=(
+            "create the store if it does not exist yet (a new store needs "
+            "--master-key-file); without it only 'demo' and 'migrate' create one, "
+            "and every other command refuses a store that does not exist"
+        ),
+    )
+    parser.add_argument(
         "--master-key-file",
         default=None,
+        type=_path,
         metavar="PATH",
         help=(
             f"the master key (base64 of 32 bytes) that opens personal data (default: "
@@ -155,16 +191,18 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="fold new events into the views, and keep doing so"
     )
     run.add_argument("--once", action="store_true", help="stop when caught up")
-    run.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
     run.add_argument(
-        "--batch-size", type=int, default=5000, help="events per transaction"
+        "--poll", type=_poll, default=0.5, help="seconds between polls (above 0)"
+    )
+    run.add_argument(
+        "--batch-size", type=_batch, default=5000, help="events per transaction"
     )
     actions.add_parser("status", help="each view's position against the log's head")
     rebuild = actions.add_parser(
         "rebuild", help="rebuild from zero beside, then switch"
     )
     rebuild.add_argument(
-        "--batch-size", type=int, default=5000, help="events per transaction"
+        "--batch-size", type=_batch, default=5000, help="events per transaction"
     )
 
     timeline = commands.add_parser(
@@ -195,7 +233,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("family_id", metavar="FAMILY_ID")
     export.add_argument("--member", metavar="MEMBER_ID", default=None)
     export.add_argument(
-        "--output", metavar="PATH", default=None,
+        "--output", metavar="PATH", default=None, type=_path,
         help="write to PATH (.json, or .html for the report); default: print JSON",
     )  # fmt: skip
     _add_force(export)
@@ -207,11 +245,23 @@ def _parser() -> argparse.ArgumentParser:
         "erase",
         help="erase families' personal data by destroying their keys (crypto-shredding)",
     )
-    erase.add_argument("family_ids", metavar="FAMILY_ID", nargs="*")
+    erase.add_argument(
+        "family_ids",
+        metavar="FAMILY_ID",
+        nargs="*",
+        help="the whole id (from 'familiekoordinering families'); its first "
+        "characters only with --yes",
+    )
+    erase.add_argument(
+        "--yes",
+        action="store_true",
+        help="erase the family a shortened id names, after printing its label and "
+        "how many members it has",
+    )
     erase.add_argument(
         "--wait",
         metavar="SECONDS",
-        type=float,
+        type=_wait,
         default=None,
         help="how long to wait for other connections reading the store before "
         "the destroyed keys' old bytes can be removed from its files (default: 5)",
@@ -226,12 +276,13 @@ def _parser() -> argparse.ArgumentParser:
         "research-export",
         help="the pseudonymised research export (CSV) of the actor's municipality",
     )
-    research.add_argument("--output", metavar="PATH", required=True)
+    research.add_argument("--output", metavar="PATH", required=True, type=_path)
     _add_force(research)
     research.add_argument(
         "--key-file",
         metavar="PATH",
         required=True,
+        type=_path,
         help="the research side's pseudonym key (base64 of 32 random bytes)",
     )
     research.add_argument(
@@ -247,7 +298,7 @@ def _parser() -> argparse.ArgumentParser:
         "retention",
         help="families whose follow-up ended more than YEARS ago, not yet erased",
     )
-    retention.add_argument("--years", type=int, required=True, metavar="YEARS")
+    retention.add_argument("--years", type=_years, required=True, metavar="YEARS")
     retention.add_argument(
         "--on", type=_date, default=None, help="as of DATE (default: today)"
     )
@@ -268,6 +319,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--checkpoint",
         default=None,
+        type=_path,
         metavar="PATH",
         help="prove the store is an append-only extension of this checkpoint "
         "(written by 'checkpoint')",
@@ -286,7 +338,11 @@ def _parser() -> argparse.ArgumentParser:
         "database (for 'audit --checkpoint')",
     )
     checkpoint.add_argument(
-        "--output", default=None, metavar="PATH", help="write it here (default: stdout)"
+        "--output",
+        default=None,
+        type=_path,
+        metavar="PATH",
+        help="write it here (default: stdout)",
     )
     _add_force(checkpoint)
 
@@ -305,17 +361,225 @@ def _add_force(command: argparse.ArgumentParser) -> None:
     )
 
 
+# The dates the command line takes: a family's record lies well within them, and
+# the library's date arithmetic (deadlines, retention periods) stays in the calendar.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date: use YYYY-MM-DD"
         ) from None
+    if not EARLIEST <= value <= LATEST:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date a record can be about: give one from "
+            f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+        )
+    return value
+
+
+def _years(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 200:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of years from 0 to 200"
+        )
+    return value
+
+
+def _path(text: str) -> str:
+    """A file path: not empty, and one the operating system can name."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty: give a file path")
+    try:
+        encoded = os.fsencode(text)
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a path this system can name: give a file path"
+        ) from None
+    if b"\0" in encoded:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} holds a NUL character, which no path can: give a file path"
+        )
+    return text
+
+
+def _number(text: str, *, low: float, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= low):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
+def _wait(text: str) -> float:
+    return _number(text, low=0, what="a number of seconds, 0 or more")
+
+
+def _poll(text: str) -> float:
+    value = _number(text, low=0, what="a number of seconds above 0")
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def _batch(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of events from 1 to 1000000"
+        )
+    return value
 
 
 def _store(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get(STORE_VARIABLE) or DEFAULT_STORE)
+    """The store named by ``--store``, the environment (if set and not empty) or the default."""
+    if args.store is None:
+        store = os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
+    elif not args.store.strip():
+        raise InvalidInputError(
+            "--store is empty: give the store's SQLite file path or postgresql:// "
+            f"URL, or leave --store out for ${STORE_VARIABLE} or {DEFAULT_STORE}"
+        )
+    else:
+        store = str(args.store)
+    try:
+        _path(store)
+    except argparse.ArgumentTypeError as e:
+        raise InvalidInputError(f"the store: {e}") from None
+    return store
+
+
+# The commands that may create a store that does not exist yet (and any, with --create).
+_CREATING = frozenset({"demo", "migrate"})
+_EVENTS_TABLE = "stored_events"  # eventsourcing's table in an SQLite store
+
+
+def _missing_store(store: str) -> str | None:
+    """Why the store does not exist (a missing file, a database without tables), if not.
+
+    A store that cannot be told apart here (not a database at all, a URL of an
+    unknown kind) counts as existing: the library says what is wrong with it.
+    """
+    name = store.strip()
+    if name.startswith(("postgresql://", "postgres://")):
+        if _postgres_holds_store(name):
+            return None
+        return (
+            f"the PostgreSQL database of {_without_password(name)!r} holds no "
+            f"familiekoordinering store (none of its tables){_HOW_TO_CREATE}"
+        )
+    if "://" in name:
+        return None
+    path = _sqlite_path(name)
+    if path is None:
+        return (
+            f"the store {name!r} is in memory, which is new and empty in every "
+            f"process: give the store's file path or URL{_HOW_TO_CREATE}"
+        )
+    if not os.path.exists(path):  # False too for a path no file can have
+        return (
+            f"the store {name!r} does not exist: check --store (or "
+            f"${STORE_VARIABLE}){_HOW_TO_CREATE}"
+        )
+    if _sqlite_holds_store(path) is False:
+        return (
+            f"the file {name!r} holds no familiekoordinering store (none of its "
+            f"tables): check --store (or ${STORE_VARIABLE}){_HOW_TO_CREATE}"
+        )
+    return None
+
+
+def _without_password(url: str) -> str:
+    """A URL as it may be shown: its password, if any, left out."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+_HOW_TO_CREATE = (
+    "; 'familiekoordinering demo' or 'familiekoordinering migrate' creates a "
+    "store, and so does any command given --create"
+)
+
+
+def _sqlite_path(name: str) -> str | None:
+    """The file an SQLite store name (a path or a ``file:`` URI) names; None in memory."""
+    if name in (MEMORY, ":memory:"):
+        return None
+    if not name.startswith("file:"):
+        return name
+    rest, _, query = name.removeprefix("file:").partition("?")
+    if rest in ("", ":memory:") or "mode=memory" in query:
+        return None
+    if rest.startswith("//"):  # file://host/path: SQLite takes only "" or localhost
+        _, slash, tail = rest[2:].partition("/")
+        rest = slash + tail
+    return unquote(rest)
+
+
+def _sqlite_holds_store(path: str) -> bool | None:
+    """Whether the SQLite file holds the library's events table; None if it cannot tell."""
+    try:
+        uri = f"file:{quote(os.fsencode(path))}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=5)
+    except (sqlite3.Error, UnicodeError, ValueError):
+        return None
+    try:
+        found = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (_EVENTS_TABLE,),
+        ).fetchall()
+    except sqlite3.Error:
+        return None  # not a database, or unreadable: the library says which
+    finally:
+        connection.close()
+    return bool(found)
+
+
+def _postgres_holds_store(url: str) -> bool:
+    """Whether the PostgreSQL database (and schema) holds the library's events table."""
+    settings = store_settings(url)  # a malformed URL or a missing adapter: refused
+    import psycopg  # installed with the PostgreSQL adapter
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(
+        dbname=settings["POSTGRES_DBNAME"],
+        host=settings["POSTGRES_HOST"],
+        port=settings["POSTGRES_PORT"],
+        user=settings["POSTGRES_USER"],
+        password=settings["POSTGRES_PASSWORD"],
+        connect_timeout=settings.get("POSTGRES_CONNECT_TIMEOUT", "30"),
+    )
+    # eventsourcing names the events table after the application (FamilyCoordination).
+    table = sql.Identifier(
+        settings.get("POSTGRES_SCHEMA") or "public", "familycoordination_events"
+    )
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT to_regclass(%s)", (table.as_string(connection),)
+            ).fetchone()
+    except psycopg.Error as e:
+        message = " ".join(str(e).split())
+        raise StoreError(f"cannot reach the PostgreSQL store: {message}") from None
+    return row is not None and row[0] is not None
 
 
 def _key_file(args: argparse.Namespace) -> Path | None:
@@ -338,10 +602,40 @@ def _open(
 
     The key beside the store is read only when the store itself is marked as
     a demo store (``familiekoordinering demo`` marks the stores it creates): a
-    key file planted beside a real store is never used.
+    key file planted beside a real store is never used. A store that does not
+    exist is refused unless the command may create it (``demo``, ``migrate``,
+    or any command with ``--create``). The application is closed when the
+    command ends.
     """
+    if args.command not in _WITHOUT_ACTOR:
+        _actor(args)  # a malformed actor is refused before the store is opened
+    app = _open_store(args, demo=demo, **kwargs)
+    args.opened.append(app)
+    return app
+
+
+# The commands that name no actor: they touch no family's data.
+_WITHOUT_ACTOR = frozenset({"demo", "migrate", "projections"})
+
+
+def _open_store(
+    args: argparse.Namespace, *, demo: bool, **kwargs: Any
+) -> FamilyCoordination:
     store = _store(args)
     key_file = _key_file(args)
+    missing = _missing_store(store)
+    if missing is not None:
+        if not (args.create or args.command in _CREATING):
+            raise ConfigurationError(missing)
+        store_settings(store)  # a store that cannot be: refused before it is made
+        if key_file is None and _sqlite_path(store.strip()) is not None:
+            # Not in memory: refused here, before the library makes a file or tables.
+            raise ConfigurationError(
+                "a new store is encrypted: give its master key with "
+                f"--master-key-file PATH (or set {KEY_VARIABLE}), a file holding "
+                "the base64 of 32 random bytes; 'familiekoordinering demo' makes a "
+                "demo store with its own key"
+            )
     if key_file is not None:
         return FamilyCoordination(
             store, master_key=load_master_key(key_file), demo=demo, **kwargs
@@ -383,20 +677,47 @@ def _actor(args: argparse.Namespace) -> Actor:
             f"{text!r} is not USER:ROLE:MUNICIPALITY, e.g. t-lead:team_lead:4204"
         )
     user, role, municipality = (p.strip() for p in parts)
+    if visible(user) != user:
+        raise InvalidInputError(
+            f"--actor {text!r}: the user id holds control characters: give the "
+            "user's id as your app knows it"
+        )
     try:
-        return Actor(user, Role(role), Municipality(municipality))
+        chosen = Role(role)
     except ValueError:
         raise InvalidInputError(f"{role!r} is not a role: use one of {roles}") from None
+    return Actor(user, chosen, _municipality(municipality, f"--actor {text!r}"))
+
+
+def _municipality(text: str, where: str) -> Municipality:
+    """An official municipality number given on the command line, or a clear refusal."""
+    try:
+        check_municipality(text)
+        if not text.isascii():  # another script's digits: no official number
+            raise InvalidInputError(
+                f"municipality {text!r} is not a municipality number: give the "
+                "official number in the digits 0-9, e.g. '4204'"
+            )
+    except InvalidInputError as e:
+        raise InvalidInputError(f"{where}: {e}") from None
+    return Municipality(text)
+
+
+def _whole_id(text: str) -> FamilyId | None:
+    """The family id ``text`` spells out whole (36 characters, or 32 hex digits), if it does."""
+    try:
+        return FamilyId(UUID(text.strip()))
+    except ValueError:
+        return None
 
 
 def _family_id(app: FamilyCoordination, text: str, actor: Actor) -> FamilyId:
     """Accept a whole id or a unique prefix of one (as printed by ``families``)."""
+    whole = _whole_id(text)
+    if whole is not None:
+        return whole
     text = text.strip().lower()
-    try:
-        return FamilyId(UUID(text))
-    except ValueError:
-        pass
-    if len(text) < 4:
+    if len(text) < 4 or not re.fullmatch(r"[0-9a-f-]+", text):
         raise NotFoundError(
             f"{text!r} is not a family id: give the id (or its first characters) "
             "from 'familiekoordinering families'"
@@ -421,25 +742,102 @@ def _family_id(app: FamilyCoordination, text: str, actor: Actor) -> FamilyId:
     )
 
 
+def _print(text: str = "", *, end: str = "\n") -> None:
+    """Write text for the terminal: its control characters but newlines made visible."""
+    print(visible(text, keep="\n"), end=end)
+
+
+def _note(text: str) -> None:
+    """A note on standard error, on one line."""
+    print(f"note: {visible(text)}", file=sys.stderr)
+
+
+def _json(data: Any) -> str:
+    """JSON as the command line writes it: readable, control characters escaped."""
+    return json_visible(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+
+
+def _check_output(path: str | None, *, force: bool) -> None:
+    """Refuse an ``--output`` path that cannot be written, before any work is done.
+
+    :func:`write_private` checks again when it writes (the file system may
+    change meanwhile); this says what is wrong before the store is read.
+    """
+    if path is None:
+        return
+    if os.path.islink(path):
+        raise InvalidInputError(
+            f"{path} is a symbolic link: files are never written through one; give "
+            "the path of the file itself, or remove the link"
+        )
+    if os.path.isdir(path):
+        raise InvalidInputError(
+            f"{path} is a directory: give the path of a file, e.g. "
+            f"{os.path.join(path, 'output')}"
+        )
+    if os.path.lexists(path) and not force:
+        raise InvalidInputError(
+            f"{path} exists already: give the path of a new file, or --force to "
+            "replace it"
+        )
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise InvalidInputError(
+            f"cannot write {path}: the directory {folder} does not exist; create "
+            "it first, or give a path in a directory that exists"
+        )
+
+
+def _write(path: str, data: bytes, *, force: bool) -> None:
+    """Write an ``--output`` file (see :func:`write_private`); a directory is refused."""
+    _check_output(path, force=force)
+    write_private(path, data, overwrite=force)
+
+
+def _timeline_text(timeline: Timeline) -> str:
+    """The timeline as text, its stored words' control characters made visible."""
+
+    def shown(text: str | None) -> str | None:
+        return None if text is None else visible(text)
+
+    return attrs.evolve(
+        timeline,
+        label=visible(timeline.label),
+        entries=tuple(
+            attrs.evolve(
+                entry,
+                what=visible(entry.what),
+                who=visible(entry.who),
+                permitted_by=shown(entry.permitted_by),
+                family_knew=shown(entry.family_knew),
+            )
+            for entry in timeline.entries
+        ),
+    ).render_text()
+
+
 def _demo(args: argparse.Namespace) -> int:
     clock = DemoClock()
     store = _store(args)
+    store_settings(store)  # a store that cannot be: refused before a key is written
+    # As build_demo checks them, but before a new store and its key are made.
+    if not 1 <= args.families <= 10_000:
+        raise InvalidInputError(f"--families is {args.families}: give 1 to 10000")
+    if not 1 <= args.years <= 5:
+        raise InvalidInputError(f"--years is {args.years}: give 1 to 5")
     beside = _beside(store)
     if _key_file(args) is None and beside is not None and not Path(store).exists():
         # A new demo store is encrypted like a real one and marked as a demo:
         # only then may its master key be kept beside it.
         key = new_master_key()
         write_private(beside, base64.b64encode(key) + b"\n", overwrite=False)
-        print(f"note: wrote the demo store's master key to {beside}", file=sys.stderr)
+        _note(f"wrote the demo store's master key to {beside}")
         app = FamilyCoordination(store, master_key=key, demo=True, clock=clock)
+        args.opened.append(app)
     else:
         app = _open(args, demo=True, clock=clock)
     if any(True for _ in app._family_ids()):
-        print(
-            f"note: the store already holds families; adding the demo for seed "
-            f"{args.seed}",
-            file=sys.stderr,
-        )
+        _note(f"the store already holds families; adding the demo for seed {args.seed}")
     try:
         report = build_demo(
             app, clock, families=args.families, years=args.years, seed=args.seed
@@ -449,21 +847,21 @@ def _demo(args: argparse.Namespace) -> int:
             f"the store {app.store} already holds the demo for seed {args.seed}: "
             "use another --seed or another --store"
         ) from None
-    print(
+    _print(
         f"Enrolled {len(report.family_ids)} families followed for {args.years} "
         f"year(s): {report.events} events stored in {app.store}."
     )
     for line in report.refused:
-        print(f"Refused as it should be (nothing stored): {line}")
+        _print(f"Refused as it should be (nothing stored): {visible(line)}")
     lead = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
     family = app.get_family(report.family_ids[0], actor=lead)
     last_day = max(e.occurred_on for e in app.family_history(family.id, actor=lead))
     print()
-    print(
+    _print(
         render_plan(app.views.document(family.id, actor=lead, catch_up=True), last_day)
     )
     print()
-    print(app.timeline(family.id, actor=lead).render_text())
+    _print(_timeline_text(app.timeline(family.id, actor=lead)))
     print()
     print(
         "Next, as the demo's team lead (--actor t-lead:team_lead:4204): "
@@ -476,10 +874,11 @@ def _families(args: argparse.Namespace) -> int:
     app = _open(args)
     for summary in app.list_families(actor=_actor(args)):
         ended = f" ended {summary.ended_on.isoformat()}" if summary.ended_on else ""
-        print(
-            f"{summary.family_id}  {summary.label:<14} {summary.municipality}  "
-            f"{summary.started_on.isoformat()} – {summary.planned_end_on.isoformat()}"
-            f"  {summary.coordinator or '-'}{ended}"
+        _print(
+            f"{summary.family_id}  {visible(summary.label):<14} "
+            f"{visible(summary.municipality)}  {summary.started_on.isoformat()} – "
+            f"{summary.planned_end_on.isoformat()}  "
+            f"{visible(summary.coordinator or '-')}{ended}"
         )
     return EXIT_OK
 
@@ -493,22 +892,27 @@ def _plan(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id, _actor(args))
     doc = app.views.document(family_id, actor=_actor(args), catch_up=True)
-    print(render_plan(doc, args.on or _today()))
+    _print(render_plan(doc, args.on or _today()))
     return EXIT_OK
 
 
 def _caseload(args: argparse.Namespace) -> int:
+    municipality = (
+        None
+        if args.municipality is None
+        else _municipality(args.municipality, "--municipality")
+    )
     app = _open(args)
     on = args.on or _today()
     entries = app.views.caseload(
         on=on,
         actor=_actor(args),
         coordinator_id=args.coordinator,
-        municipality=args.municipality,
+        municipality=municipality,
         include_ended=args.all,
         catch_up=True,
     )
-    print(render_caseload(entries, on))
+    _print(render_caseload(entries, on))
     return EXIT_OK
 
 
@@ -527,7 +931,7 @@ def _migrate(args: argparse.Namespace) -> int:
     # PostgreSQL database: creating tables from many processes at once races.
     app = _open(args)
     status = app.views.status()
-    print(
+    _print(
         f"the store {app.store} is ready: {status.head:,} events; {_status_line(status)}"
     )
     return EXIT_OK
@@ -574,7 +978,7 @@ def _timeline(args: argparse.Namespace) -> int:
     family_id = _family_id(app, args.family_id, _actor(args))
     if args.format == "html":
         on = args.as_of or datetime.now(UTC).date()
-        print(
+        _print(
             app.report(family_id, on=on, actor=_actor(args), language=args.lang),
             end="",
         )
@@ -587,13 +991,14 @@ def _timeline(args: argparse.Namespace) -> int:
         as_recorded=args.as_recorded,
     )
     if args.format == "json":
-        print(json.dumps(timeline.to_json(), ensure_ascii=False, indent=2))
+        print(_json(timeline.to_json()), end="")
     else:
-        print(timeline.render_text())
+        _print(_timeline_text(timeline))
     return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
+    _check_output(args.output, force=args.force)
     app = _open(args)
     family_id = _family_id(app, args.family_id, _actor(args))
     member_id = None
@@ -621,12 +1026,14 @@ def _export(args: argparse.Namespace) -> int:
             member_id=member_id,
             language=args.lang,
         )
-        content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        content = _json(data)
     if args.output:
-        write_private(args.output, content.encode("utf-8"), overwrite=args.force)
-        print(f"wrote {args.output}", file=sys.stderr)
+        # Lone surrogates (in text written beneath the library) cannot be UTF-8.
+        data_bytes = content.encode("utf-8", errors="backslashreplace")
+        _write(args.output, data_bytes, force=args.force)
+        print(f"wrote {visible(args.output)}", file=sys.stderr)
     else:
-        print(content, end="")
+        _print(content, end="")
     return EXIT_OK
 
 
@@ -641,7 +1048,7 @@ def _audit(args: argparse.Namespace) -> int:
             text = Path(args.checkpoint).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidInputError(
-                f"cannot read the checkpoint {args.checkpoint}: {e}"
+                f"cannot read the checkpoint {args.checkpoint!r}: {e}"
             ) from None
         checkpoint = Checkpoint.from_json(text)
     report = app.audit(
@@ -651,31 +1058,40 @@ def _audit(args: argparse.Namespace) -> int:
         checkpoint=checkpoint,
         fingerprint=args.fingerprint,
     )
-    print(report)
+    _print(_audit_text(report))
     return report.exit_status
 
 
+def _audit_text(report: AuditReport) -> str:
+    """The audit's report as text, the findings' control characters made visible."""
+    findings = tuple(
+        attrs.evolve(f, message=visible(f.message)) for f in report.findings
+    )
+    return str(attrs.evolve(report, findings=findings))
+
+
 def _checkpoint(args: argparse.Namespace) -> int:
+    _check_output(args.output, force=args.force)
     app = _open(args)
     checkpoint = app.checkpoint(actor=_actor(args))
     text = checkpoint.to_json()
     if args.output:
-        write_private(args.output, text.encode("utf-8"), overwrite=args.force)
+        _write(args.output, text.encode("utf-8"), force=args.force)
         print(
-            f"wrote {args.output}: position {checkpoint.position}, "
+            f"wrote {visible(args.output)}: position {checkpoint.position}, "
             f"{checkpoint.events} events, {len(checkpoint.families)} families; keep "
             "it outside the database",
             file=sys.stderr,
         )
     else:
-        print(text, end="")
+        _print(text, end="")
     return EXIT_OK
 
 
 def _chain(args: argparse.Namespace) -> int:
     app = _open(args)
     position = app.start_chain(actor=_actor(args))
-    print(
+    _print(
         f"verification of {app.store} starts after notification {position}: events "
         "up to there carry no digest and are covered by the recorded log digest"
     )
@@ -694,22 +1110,46 @@ def _erase(args: argparse.Namespace) -> int:
         app.finish_erasures(actor=actor, wait=args.wait)
         print("every erased family's key is gone from the store's files")
         return EXIT_OK
+    # Every id is checked before any family is erased.
+    chosen: list[tuple[FamilyId, bool]] = []
     for text in args.family_ids:
-        erasure = app.erase(_family_id(app, text, actor), actor=actor, wait=args.wait)
-        print(
+        whole = _whole_id(text)
+        if whole is not None:
+            chosen.append((whole, False))
+            continue
+        family_id = _family_id(app, text, actor)
+        if not args.yes:
+            raise InvalidInputError(
+                f"{text!r} is only the first characters of the family id "
+                f"{family_id}: erasing needs the whole id, or --yes to erase the "
+                "family it names after printing its label and member count"
+            )
+        chosen.append((family_id, True))
+    for family_id, shortened in chosen:
+        if shortened:
+            family = app.get_family(family_id, actor=actor)
+            _print(
+                f"erasing {family_id}: {visible(family.label)}, "
+                f"{len(family.members)} member(s)"
+            )
+        erasure = app.erase(family_id, actor=actor, wait=args.wait)
+        _print(
             f"erased {erasure.family_id} at "
-            f"{erasure.erased_at.isoformat(timespec='seconds')} by {erasure.erased_by}"
+            f"{erasure.erased_at.isoformat(timespec='seconds')} by "
+            f"{visible(str(erasure.erased_by))}"
         )
     return EXIT_OK
 
 
 def _research_export(args: argparse.Namespace) -> int:
-    app = _open(args)
+    _check_output(args.output, force=args.force)
     key = load_master_key(args.key_file)
+    app = _open(args)
     text = app.research_export(actor=_actor(args), key=key, k=args.k)
-    write_private(args.output, text.encode("utf-8"), overwrite=args.force)
+    data = text.encode("utf-8", errors="backslashreplace")
+    _write(args.output, data, force=args.force)
     rows = text.count("\n") - 1
-    print(f"wrote {args.output}: {rows} row(s)", file=sys.stderr)
+    print(f"wrote {visible(args.output)}: {rows} row(s)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -741,14 +1181,21 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit status (0, 1, 2; 3 is a bug)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, a usage error
+        if done.code is None or isinstance(done.code, int):
+            return done.code or EXIT_OK
+        return EXIT_USAGE
+    args.opened = []  # the applications the command opens, closed when it ends
     try:
         return _COMMANDS[args.command](args)
     except FamiliekoordineringError as e:
         if args.debug:
             traceback.print_exc()
-        print(f"familiekoordinering: {e}", file=sys.stderr)
+        # One line, whatever the message quotes.
+        print(f"familiekoordinering: {visible(str(e))}", file=sys.stderr)
         # The audit's 1 means "findings": that it could not run is 2.
         return EXIT_USAGE if args.command == "audit" else EXIT_ERROR
     except BrokenPipeError:
@@ -757,11 +1204,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(
-            f"familiekoordinering: internal error: {type(e).__name__}: {e} "
-            "(run again with --debug for the traceback, and please report it)",
+            f"familiekoordinering: internal error: {type(e).__name__}: "
+            f"{visible(str(e))} (run again with --debug for the traceback, and "
+            "please report it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        for app in args.opened:
+            with contextlib.suppress(Exception):
+                app.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
