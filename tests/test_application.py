@@ -305,9 +305,19 @@ def test_one_snapshot_is_taken_of_the_saved_family_when_an_interval_is_crossed(
     assert versions == [5, 10, 15]
     for version in versions:
         snapshot = next(
-            s for s in app._engine.snapshots.get(family.id) if s.originator_version == version
+            s
+            for s in app._engine.snapshots.get(family.id)
+            if s.originator_version == version
         )
         replayed = None
         for event in app.family_history(family.id, actor=LEAD)[:version]:
             replayed = event.mutate(replayed)
         assert vars(snapshot.mutate(None)) == vars(replayed)
+
+
+def test_a_caseload_as_of_the_calendars_last_day_is_one(family: EnrolledFamily) -> None:
+    """The consents' horizon stops at 9999-12-31 instead of overflowing."""
+    entries = family.app.views.caseload(
+        on=date.max, actor=LEAD, include_ended=True, catch_up=True
+    )
+    assert [e.family_id for e in entries] == [str(family.id)]

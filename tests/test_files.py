@@ -13,6 +13,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,17 @@ def test_a_key_file_others_may_use_is_refused(tmp_path: Path, loose: int) -> Non
     assert len(load_master_key(path)) == 32
     path.chmod(0o400)
     assert len(load_master_key(path)) == 32
+
+
+def test_a_key_path_that_is_no_file_is_refused_at_once(tmp_path: Path) -> None:
+    """A FIFO would block the open, /dev/zero the read: neither is waited on."""
+    fifo = tmp_path / "key.fifo"
+    os.mkfifo(fifo, 0o600)
+    for path in (fifo, Path("/dev/zero"), tmp_path):
+        started = time.monotonic()
+        with pytest.raises(ConfigurationError, match="is not a file"):
+            load_master_key(path)
+        assert time.monotonic() - started < 2
 
 
 def test_a_symlink_to_a_loose_key_file_is_refused_by_the_targets_mode(

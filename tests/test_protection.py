@@ -26,6 +26,7 @@ from familiekoordinering.domain.values import ERASED_DATE, ERASED_TEXT
 from familiekoordinering.errors import (
     ConfigurationError,
     FamilyErasedError,
+    InvalidInputError,
     RuleViolationError,
 )
 from familiekoordinering.protection import (
@@ -402,4 +403,9 @@ def test_families_due_for_erasure_are_those_ended_longer_ago_than_the_retention(
     assert app.due_for_erasure(on=later, years=5, actor=LEAD) == [first]
     app.erase(first, actor=LEAD)
     assert app.due_for_erasure(on=later, years=5, actor=LEAD) == []
+    # Retentions reaching back past the calendar's start: nothing is due.
+    assert app.due_for_erasure(on=later, years=later.year, actor=LEAD) == []
+    assert app.due_for_erasure(on=date(1, 1, 1), years=1, actor=LEAD) == []
+    with pytest.raises(InvalidInputError, match="years"):
+        app.due_for_erasure(on=later, years=2.5, actor=LEAD)  # type: ignore[arg-type]
     app.close()

@@ -1784,8 +1784,12 @@ class FamilyCoordination:
         Read from the log's "follow-up ended" events (ids and dates only).
         """
         require(actor, Access.ERASE, municipality=actor.municipality)
-        if years < 0:
-            raise InvalidInputError(f"years is {years}: give 0 or more")
+        if isinstance(years, bool) or not isinstance(years, int) or years < 0:
+            raise InvalidInputError(
+                f"years is {years!r}: give a whole number, 0 or more"
+            )
+        if on.year - years < 1:
+            return []  # nothing ended before the calendar began
         try:
             cutoff = on.replace(year=on.year - years)
         except ValueError:  # 29 February

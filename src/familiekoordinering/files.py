@@ -52,6 +52,11 @@ def _create(path: Path, data: bytes) -> None:
         fd = os.open(path, flags, PRIVATE_MODE)
     except FileExistsError:
         _refuse_link(path)
+        if path.is_dir():
+            raise InvalidInputError(
+                f"{path} is a folder: give the path of a file to write, inside it "
+                "or elsewhere"
+            ) from None
         raise InvalidInputError(
             f"{path} exists already: give the path of a new file, or allow "
             "replacing it (--force on the command line, overwrite=True in Python)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -147,6 +148,10 @@ def new_master_key() -> bytes:
     return os.urandom(MASTER_KEY_BYTES)
 
 
+_KEY_FILE_LIMIT = 4096
+"""The most of a key file read: a key is 44 characters of base64."""
+
+
 def load_master_key(path: str | Path) -> bytes:
     """Read a master key written as base64 text (``base64.b64encode(key)``).
 
@@ -156,10 +161,19 @@ def load_master_key(path: str | Path) -> bytes:
     ``chmod 600 PATH``.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular
+        # file is read, and no more of it than a key file can hold.
+        flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise ConfigurationError(
+                f"{str(path)!r} is not a file: give the path of the key file"
+            )
         with os.fdopen(fd, "rb") as f:
-            _check_key_file_mode(path, os.fstat(f.fileno()).st_mode)
-            text = f.read().decode("ascii").strip()
+            _check_key_file_mode(path, mode)
+            text = f.read(_KEY_FILE_LIMIT).decode("ascii").strip()
         key = base64.b64decode(text, validate=True)
     except (OSError, ValueError) as e:
         raise ConfigurationError(

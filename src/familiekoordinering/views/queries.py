@@ -109,7 +109,11 @@ def _next_survey(doc: Document, on: date) -> tuple[date, bool]:
     step = 0
     while due < on:
         step += 1
-        previous, due = due, add_months(started, interval * step)
+        try:
+            following = add_months(started, interval * step)
+        except ValueError:  # past 9999-12-31: the calendar has no more anniversaries
+            following = date.max
+        previous, due = due, following
     latest = _date(doc["latest"]["on"]) if doc["latest"] else None
     missed = step > 0 and (latest is None or latest < previous)
     return due, missed
@@ -129,7 +133,12 @@ def caseload_entry(
     """
     coordinator = doc["coordinator"] or {}
     notices = doc["notices"].values()
-    horizon = on + timedelta(days=expiring_within_days)
+    # Saturates at the calendar's end, so that a caseload as of 9999-12-31 is one.
+    horizon = (
+        date.max
+        if on > date.max - timedelta(days=expiring_within_days)
+        else on + timedelta(days=expiring_within_days)
+    )
     expiring = sorted(
         (consent_id, until)
         for consent_id, c in doc["consents"].items()
