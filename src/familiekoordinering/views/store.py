@@ -15,6 +15,8 @@ still the one the batch started from; otherwise nothing is written and
 from __future__ import annotations
 
 import copy
+import json
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
@@ -23,13 +25,35 @@ from familiekoordinering.errors import FamiliekoordineringError
 from familiekoordinering.views.fold import Document, Operation, assemble
 
 __all__ = [
+    "REPLACEMENT",
     "InMemoryViewStore",
     "ViewConflictError",
     "ViewStore",
     "changes_nothing",
     "coalesce",
+    "dump_json",
     "execute_grouped",
 ]
+
+_dump_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+"""What a lone surrogate in a view's text reads as (U+FFFD, the replacement character)."""
+
+
+def dump_json(value: Any) -> str:
+    """A view row as compact JSON text that any database can store.
+
+    Text is written as it is, but for a lone surrogate (UTF-8 cannot encode
+    it, nor PostgreSQL's ``jsonb`` hold its escape; written beneath the
+    library or by an older version), which is written as :data:`REPLACEMENT`.
+    """
+    text: str = _dump_text(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(REPLACEMENT, text)
+    return text
 
 
 class ViewConflictError(FamiliekoordineringError):

@@ -16,7 +16,6 @@ function). A batch that cannot be coalesced is applied statement by statement.
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -30,13 +29,14 @@ from familiekoordinering.views.store import (
     ViewConflictError,
     changes_nothing,
     coalesce,
+    dump_json,
     execute_grouped,
 )
 from familiekoordinering_postgres.connection import reconnecting, schema_lock
 
 __all__ = ["PostgresViewStore", "Prepared"]
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_dumps = dump_json
 
 
 class Prepared(NamedTuple):

@@ -23,6 +23,7 @@ from familiekoordinering.views.fold import Document, Operation, assemble
 from familiekoordinering.views.store import (
     ViewConflictError,
     changes_nothing,
+    dump_json,
     execute_grouped,
 )
 from familiekoordinering_sqlite.connection import connect
@@ -80,7 +81,7 @@ def _text(key: bytes | str) -> str:
     return str(UUID(bytes=key)) if isinstance(key, bytes) else key
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_dumps = dump_json
 
 
 class SQLiteViewStore:
