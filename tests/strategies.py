@@ -14,6 +14,7 @@ from familiekoordinering import (
     Agency,
     AgencyKind,
     Consent,
+    ConsentAges,
     ConsentForm,
     ConsentId,
     ConsentRefusal,
@@ -32,6 +33,7 @@ from familiekoordinering import (
     Municipality,
     OutwardActionKind,
     Programme,
+    Progress,
     ProposedAction,
     RefusalId,
     Responsible,
@@ -57,10 +59,26 @@ recorded_times = st.datetimes(
     timezones=st.just(UTC),
 )
 texts = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+"""Any non-blank text, control characters included: what an event's field may hold."""
 optional_texts = st.none() | texts
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+labels = st.text(
+    st.characters(
+        exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=BIDI_CONTROLS
+    ),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() != "")
+"""What a value's name, label, unit or id accepts (see domain.validation)."""
+free_texts = st.text(
+    st.characters(exclude_categories=("Cc", "Cs"), include_characters="\n\t"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() != "")
+"""What a value's free text (a note, a purpose) accepts (see domain.validation)."""
 municipalities = st.from_regex(r"\A[0-9]{3,4}\Z").map(Municipality)
 actors = st.builds(
-    Actor, user_id=texts, role=st.sampled_from(Role), municipality=municipalities
+    Actor, user_id=labels, role=st.sampled_from(Role), municipality=municipalities
 )
 agencies = st.builds(
     Agency,
@@ -93,7 +111,7 @@ programmes = st.one_of(
     st.builds(
         Programme,
         kind=st.just(Programme.nye_monstre().kind),
-        name=texts,
+        name=labels,
         jurisdiction=st.just(Programme.nye_monstre().jurisdiction),
         duration_months=st.integers(1, 120),
         survey_interval_months=st.integers(1, 24),
@@ -138,34 +156,40 @@ economies = st.builds(
     debt=st.integers(0, 10_000_000),
     payments_per_month=st.integers(0, 100),
 )
+work_answers = st.builds(
+    WorkAnswer, member_id=member_ids, status=st.sampled_from(WorkStatus)
+)
+school_answers = st.builds(
+    SchoolAnswer,
+    member_id=member_ids,
+    mastery=st.integers(1, 5),
+    absence_days=st.none() | st.integers(0, 366),
+)
+leisure_answers = st.builds(
+    LeisureAnswer, member_id=member_ids, activities=st.integers(0, 50)
+)
+well_being_answers = st.builds(
+    WellBeingAnswer, member_id=member_ids, ladder=st.integers(0, 10)
+)
 surveys = st.builds(
     Survey,
     survey_id=st.uuids().map(SurveyId),
     kind=st.sampled_from(SurveyKind),
     housing=housings,
     economy=economies,
-    work=st.lists(
-        st.builds(WorkAnswer, member_id=member_ids, status=st.sampled_from(WorkStatus)),
-        max_size=3,
-    ).map(tuple),
-    school=st.lists(
-        st.builds(
-            SchoolAnswer,
-            member_id=member_ids,
-            mastery=st.integers(1, 5),
-            absence_days=st.none() | st.integers(0, 366),
-        ),
-        max_size=3,
-    ).map(tuple),
-    leisure=st.lists(
-        st.builds(LeisureAnswer, member_id=member_ids, activities=st.integers(0, 50)),
-        max_size=3,
-    ).map(tuple),
-    well_being=st.lists(
-        st.builds(WellBeingAnswer, member_id=member_ids, ladder=st.integers(0, 10)),
-        max_size=3,
-    ).map(tuple),
-    note=optional_texts,
+    work=st.lists(work_answers, max_size=3).map(tuple),
+    school=st.lists(school_answers, max_size=3).map(tuple),
+    leisure=st.lists(leisure_answers, max_size=3).map(tuple),
+    well_being=st.lists(well_being_answers, max_size=3).map(tuple),
+    note=st.none() | free_texts,
+)
+progresses = st.builds(
+    Progress, on=dates, note=free_texts, rating=st.none() | st.integers(0, 10)
+)
+consent_ages = st.builds(
+    ConsentAges,
+    adult_age=st.integers(15, 25),
+    own_say_from=st.dictionaries(st.sampled_from(Topic), st.integers(12, 25)),
 )
 
 # Types the events declare, mapped to the strategies above; everything else
@@ -182,6 +206,14 @@ _FIELD_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
     FamilyKnows: family_knows,
     Survey: surveys,
     Municipality: municipalities,
+    Housing: housings,
+    Economy: economies,
+    WorkAnswer: work_answers,
+    SchoolAnswer: school_answers,
+    LeisureAnswer: leisure_answers,
+    WellBeingAnswer: well_being_answers,
+    Progress: progresses,
+    ConsentAges: consent_ages,
 }
 
 

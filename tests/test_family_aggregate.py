@@ -7,7 +7,8 @@ refused command must leave it exactly as it was (no pending events).
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -48,9 +49,9 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
-from tests.conftest import COORDINATOR, KOMMUNE, LEAD, START
+from tests.conftest import CLOCK_START, COORDINATOR, KOMMUNE, LEAD, START
 
-NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
+NOW = CLOCK_START  # after every date these tests record events on
 KARI = MemberId(UUID(int=1))
 EMMA = MemberId(UUID(int=2))
 
@@ -126,18 +127,22 @@ def test_enrolment_sets_the_planned_end_from_the_programme() -> None:
     [
         ({"municipality": "Kristiansand"}, "not a municipality number"),
         ({"label": "  "}, "label must not be blank"),
-        ({"eligibility": Eligibility(-1, 380_000, 4)}, "household_income is -1"),
-        ({"eligibility": Eligibility(1, 0, 4)}, "eu60_threshold is 0"),
+        # Values that cannot be built are refused when built, inside the test.
+        (
+            {"eligibility": partial(Eligibility, -1, 380_000, 4)},
+            "household_income is -1",
+        ),
+        ({"eligibility": partial(Eligibility, 1, 0, 4)}, "eu60_threshold is 0"),
         ({"occurred_on": datetime(2026, 1, 5)}, "must be a date"),
         ({"referral": "nav"}, "referral must be one of"),
-        ({"actor": Actor("", Role.COORDINATOR, KOMMUNE)}, "actor.user_id"),
+        ({"actor": partial(Actor, "", Role.COORDINATOR, KOMMUNE)}, "actor.user_id"),
     ],
 )
 def test_bad_enrolment_input_is_refused_with_what_to_fix(
     overrides: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
-        enrolled(**overrides)
+        enrolled(**built(overrides))
 
 
 def assert_refused(
@@ -393,6 +398,11 @@ def test_overdue_notifications_are_those_past_their_deadline() -> None:
     ]
 
 
+def built(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides, each ``partial`` called (to build an invalid value in the test)."""
+    return {k: v() if isinstance(v, partial) else v for k, v in overrides.items()}
+
+
 def survey(**overrides: Any) -> Survey:
     arguments: dict[str, Any] = {
         "survey_id": uuid4(),
@@ -403,26 +413,30 @@ def survey(**overrides: Any) -> Survey:
         "school": (SchoolAnswer(EMMA, 3, 4),),
         "well_being": (WellBeingAnswer(KARI, 5), WellBeingAnswer(EMMA, 7)),
     }
-    arguments.update(overrides)
+    arguments.update(built(overrides))
     return Survey(**arguments)
 
 
 @pytest.mark.parametrize(
     ("overrides", "error", "message"),
     [
-        ({"housing": Housing(1.5, 6, 1)}, InvalidInputError, "housing.standard is 6"),
         (
-            {"housing": Housing(float("nan"), 3, 1)},
+            {"housing": partial(Housing, 1.5, 6, 1)},
+            InvalidInputError,
+            "housing.standard is 6",
+        ),
+        (
+            {"housing": partial(Housing, float("nan"), 3, 1)},
             InvalidInputError,
             "persons_per_room",
         ),
         (
-            {"economy": Economy(250_000, 380_000, -1, 7)},
+            {"economy": partial(Economy, 250_000, 380_000, -1, 7)},
             InvalidInputError,
             "economy.debt is -1",
         ),
         (
-            {"well_being": (WellBeingAnswer(KARI, 11),)},
+            {"well_being": partial(lambda: (WellBeingAnswer(KARI, 11),))},
             InvalidInputError,
             "ladder is 11",
         ),

@@ -42,6 +42,7 @@ from familiekoordinering.domain.consent import (
     decide,
 )
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.domain.values import Member, MemberId
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
 from familiekoordinering.integrity.checkpoint import Fingerprint
@@ -372,7 +373,8 @@ def audit_history(
     again: who could consent depends on the members' birth dates, which are
     gone (the rules were applied when each action was recorded).
     """
-    history, count = _read(family_id, events)
+    with loading_stored_history():  # stored values load as they were stored
+        history, count = _read(family_id, events)
     findings = [
         *([] if erased else _uncovered(history)),
         *_notifications(history, on),

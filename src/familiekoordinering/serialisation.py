@@ -7,6 +7,13 @@ stored payload reads like a document (``{"occurred_on": "2026-01-05", ...}``)
 and every value comes back with its type. Snapshots are structured by the
 annotations on the aggregate class. Upcasting follows eventsourcing's own
 convention (``class_version`` and ``upcast_vN_vN+1`` static methods).
+
+Value objects come back as they were stored, without the checks their
+constructors run on new input (see :mod:`familiekoordinering.domain.validation`):
+each is built by setting its fields (through their converters) directly, so
+that history an earlier version stored, or that a stricter check now refuses,
+still loads. That holds for every reader at once and switches nothing off for
+anyone else.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from familiekoordinering.domain.actions import FamilyKnows
+from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
 from familiekoordinering.protection.keys import Keyring
@@ -115,7 +123,8 @@ def make_converter() -> cattrs.Converter:
     their values, and sets sorted lists (so the same state always gives the
     same bytes; an aggregate's own ``set`` comes back a ``set``). Structuring
     trusts the stored shape (no per-field error collection), which keeps
-    replay fast; a malformed payload still raises.
+    replay fast; a malformed payload still raises. attrs values are built
+    without running their validators: stored history loads as it was stored.
     """
     conv = cattrs.Converter(detailed_validation=False)
     conv.register_unstructure_hook(UUID, str)
@@ -267,6 +276,7 @@ class _Compiler:
     def __init__(self, conv: cattrs.Converter) -> None:
         self.conv = conv
         self.namespace: dict[str, Any] = {
+            "_new": object.__new__,
             "_uuid": _uuid,
             "_date": date.fromisoformat,
             "_datetime": datetime.fromisoformat,
@@ -353,9 +363,62 @@ class _Compiler:
             code = f"def {name}(s):\n    return {{\n{body}    }}\n"
         else:
             code = f"def {name}(s, _t=None):\n    return {self._name('cls', call)}(\n{body}    )\n"
+        return self._exec(name, code)
+
+    def compile_build(
+        self, name: str, cls: type[Any], fields: list[tuple[attrs.Attribute[Any], str]]
+    ) -> Callable[..., Any]:
+        """Compile ``def name(s)`` that builds ``cls`` from ``fields`` without ``__init__``.
+
+        Each field is set to its structured value (through the field's
+        converter, if it has one) by the class's slot, so that no validator
+        runs: stored history loads as it was stored (see
+        :mod:`familiekoordinering.domain.validation`).
+        """
+        lines = [
+            f"def {name}(s, _t=None):\n",
+            f"    o = _new({self._name('cls', cls)})\n",
+        ]
+        for field, value in fields:
+            if field.converter is not None:
+                value = f"{self._name('convert', field.converter)}({value})"
+            slot = self._name("slot", _slot(cls, field.name).__set__)
+            lines.append(f"    {slot}(o, {value})\n")
+        lines.append("    return o\n")
+        return self._exec(name, "".join(lines))
+
+    def _exec(self, name: str, code: str) -> Callable[..., Any]:
         exec(compile(code, f"<familiekoordinering {name}>", "exec"), self.namespace)
         function: Callable[..., Any] = self.namespace.pop(name)
         return function
+
+
+def _slot(cls: type[Any], name: str) -> Any:
+    """The slot (member descriptor) that holds field ``name`` of ``cls``, or ``None``."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            found = vars(klass)[name]
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
+
+
+def _builds_without_init(cls: type[Any]) -> bool:
+    """Whether :meth:`_Compiler.compile_build` can build ``cls`` as ``__init__`` would.
+
+    That is a slotted attrs class whose ``__init__`` only sets its fields (with
+    plain converters): no hooks around it, no cached hash, no field left out of it.
+    """
+    return (
+        not hasattr(cls, "__attrs_pre_init__")
+        and not hasattr(cls, "__attrs_post_init__")
+        and not hasattr(cls, "_attrs_cached_hash")
+        and all(
+            f.init
+            and not isinstance(f.converter, attrs.Converter)
+            and _slot(cls, f.name) is not None
+            for f in attrs.fields(cls)
+        )
+    )
 
 
 def _compile_attrs_hooks(
@@ -378,13 +441,36 @@ def _compile_attrs_hooks(
         return compiler.compile("unstructure", body)
 
     def structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        # Stored values are rebuilt as they were stored, without the checks
+        # their constructors run on new input (see domain.validation).
         compiler = _Compiler(conv)
         cls_fields = fields(cls)
-        body = "".join(
-            f"        {name}={compiler.structure(tp, f's[{name!r}]')},\n"
-            for name, tp in cls_fields
-        )
-        build = compiler.compile("structure", body, call=cls)
+        build: Callable[[Any, Any], Any]
+        if _builds_without_init(cls):
+            build = compiler.compile_build(
+                "structure",
+                cls,
+                [
+                    (field, compiler.structure(tp, f"s[{name!r}]"))
+                    for field, (name, tp) in zip(
+                        attrs.fields(cls), cls_fields, strict=True
+                    )
+                ],
+            )
+        else:
+            by_init = compiler.compile(
+                "structure",
+                "".join(
+                    f"        {name}={compiler.structure(tp, f's[{name!r}]')},\n"
+                    for name, tp in cls_fields
+                ),
+                call=cls,
+            )
+
+            def build(s: Any, _t: Any = None) -> Any:
+                with loading_stored_history():
+                    return by_init(s, _t)
+
         if cls not in _SHARED_VALUES:
             return build
         return _memoised(build, tuple(name for name, _ in cls_fields))

@@ -11,10 +11,12 @@ programme can carry its own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import attrs
 
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.values import (
     Member,
     MemberId,
@@ -26,8 +28,12 @@ from familiekoordinering.domain.values import (
 __all__ = ["ConsentAges", "entitled", "research_say", "say_of"]
 
 
-def _frozen_ages(ages: dict[Topic, int]) -> dict[Topic, int]:
-    return dict(sorted(ages.items()))
+def _frozen_ages(ages: Mapping[Topic, int]) -> dict[Topic, int]:
+    # By the topic's text: the order of the stored form, whatever the keys are
+    # (the validator then refuses keys that are not topics).
+    if not isinstance(ages, Mapping):
+        return ages
+    return dict(sorted(ages.items(), key=lambda item: str(item[0])))
 
 
 @attrs.frozen
@@ -35,11 +41,20 @@ class ConsentAges:
     """From which age a child's own consent and refusal count, per topic.
 
     Topics not listed follow ``adult_age``. Use :meth:`norway` or
-    :meth:`denmark` for the built-in profiles, or build your own.
+    :meth:`denmark` for the built-in profiles, or build your own. The ages must
+    be plausible: the adult age from 15 to 25, each age of a child's own say
+    from 12 to 25 (an own say from after the adult age counts from the adult
+    age).
     """
 
-    adult_age: int = 18
-    own_say_from: dict[Topic, int] = attrs.field(factory=dict, converter=_frozen_ages)
+    adult_age: int = attrs.field(
+        default=18, validator=v.whole_number("consent_ages.adult_age", *v.ADULT_AGES)
+    )
+    own_say_from: dict[Topic, int] = attrs.field(
+        factory=dict,
+        converter=_frozen_ages,
+        validator=v.mapping_of("consent_ages.own_say_from", Topic, *v.OWN_SAY_AGES),
+    )
 
     def age_for(self, topic: Topic) -> int:
         """The age from which a child consents (and refuses) alone about ``topic``."""

@@ -20,9 +20,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
+from uuid import UUID
 
 import attrs
 
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.capacity import ConsentAges, entitled, say_of
 from familiekoordinering.domain.values import (
     Agency,
@@ -71,25 +73,37 @@ ALL_ACTIONS: frozenset[OutwardActionKind] = frozenset(OutwardActionKind)
 class ConsentScope:
     """What a consent (or a refusal) is about: agency × topics × members × actions."""
 
-    agency: Agency
-    topics: frozenset[Topic]
-    member_ids: frozenset[MemberId]
-    excluded_topics: frozenset[Topic] = frozenset()
-    actions: frozenset[OutwardActionKind] = ALL_ACTIONS
+    agency: Agency = attrs.field(validator=v.instance_of("scope.agency", Agency))
+    topics: frozenset[Topic] = attrs.field(validator=v.set_of("scope.topics", Topic))
+    member_ids: frozenset[MemberId] = attrs.field(
+        validator=v.set_of("scope.member_ids", UUID)
+    )
+    excluded_topics: frozenset[Topic] = attrs.field(
+        default=frozenset(), validator=v.set_of("scope.excluded_topics", Topic)
+    )
+    actions: frozenset[OutwardActionKind] = attrs.field(
+        default=ALL_ACTIONS, validator=v.set_of("scope.actions", OutwardActionKind)
+    )
 
 
 @attrs.frozen
 class Consent:
     """One consent of the cooperation agreement (*samarbeidsavtale*)."""
 
-    consent_id: ConsentId
-    scope: ConsentScope
-    given_by: frozenset[MemberId]
-    form: ConsentForm
-    valid_from: date
-    valid_until: date | None
-    purpose: PersonalText
-    given_on: date
+    consent_id: ConsentId = attrs.field(validator=v.identifier("consent.consent_id"))
+    scope: ConsentScope = attrs.field(
+        validator=v.instance_of("consent.scope", ConsentScope)
+    )
+    given_by: frozenset[MemberId] = attrs.field(
+        validator=v.set_of("consent.given_by", UUID)
+    )
+    form: ConsentForm = attrs.field(validator=v.choice("consent.form", ConsentForm))
+    valid_from: date = attrs.field(validator=v.day("consent.valid_from"))
+    valid_until: date | None = attrs.field(
+        validator=v.day("consent.valid_until", optional=True)
+    )
+    purpose: PersonalText = attrs.field(validator=v.free_text("consent.purpose"))
+    given_on: date = attrs.field(validator=v.day("consent.given_on"))
 
     def in_period(self, on: date) -> bool:
         """Whether ``on`` falls within the consent's period (ignoring withdrawal)."""
@@ -102,32 +116,46 @@ class Consent:
 class ConsentWithdrawal:
     """A consent withdrawn from ``withdrawn_on`` by the members who gave it."""
 
-    consent_id: ConsentId
-    withdrawn_on: date
-    withdrawn_by: frozenset[MemberId]
-    reason: PersonalText | None = None
+    consent_id: ConsentId = attrs.field(validator=v.identifier("withdrawal.consent_id"))
+    withdrawn_on: date = attrs.field(validator=v.day("withdrawal.withdrawn_on"))
+    withdrawn_by: frozenset[MemberId] = attrs.field(
+        validator=v.set_of("withdrawal.withdrawn_by", UUID)
+    )
+    reason: PersonalText | None = attrs.field(
+        default=None, validator=v.free_text("withdrawal.reason", required=False)
+    )
 
 
 @attrs.frozen
 class ConsentRefusal:
     """A recorded "no": the family refused what ``scope`` describes, from ``refused_on``."""
 
-    refusal_id: RefusalId
-    scope: ConsentScope
-    refused_by: frozenset[MemberId]
-    refused_on: date
-    note: PersonalText | None = None
+    refusal_id: RefusalId = attrs.field(validator=v.identifier("refusal.refusal_id"))
+    scope: ConsentScope = attrs.field(
+        validator=v.instance_of("refusal.scope", ConsentScope)
+    )
+    refused_by: frozenset[MemberId] = attrs.field(
+        validator=v.set_of("refusal.refused_by", UUID)
+    )
+    refused_on: date = attrs.field(validator=v.day("refusal.refused_on"))
+    note: PersonalText | None = attrs.field(
+        default=None, validator=v.free_text("refusal.note", required=False)
+    )
 
 
 @attrs.frozen
 class ProposedAction:
     """An outward action someone wants to take (or took) on a date."""
 
-    kind: OutwardActionKind
-    agency: Agency
-    topics: frozenset[Topic]
-    member_ids: frozenset[MemberId]
-    on: date
+    kind: OutwardActionKind = attrs.field(
+        validator=v.choice("action.kind", OutwardActionKind)
+    )
+    agency: Agency = attrs.field(validator=v.instance_of("action.agency", Agency))
+    topics: frozenset[Topic] = attrs.field(validator=v.set_of("action.topics", Topic))
+    member_ids: frozenset[MemberId] = attrs.field(
+        validator=v.set_of("action.member_ids", UUID)
+    )
+    on: date = attrs.field(validator=v.day("action.on"))
 
 
 class DenialCode(enum.StrEnum):

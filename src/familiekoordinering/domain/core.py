@@ -14,6 +14,7 @@ from datetime import date
 
 import attrs
 
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.consent import (
     Consent,
     ConsentRefusal,
@@ -58,28 +59,38 @@ class EndReason(enum.StrEnum):
 class CoordinatorAssignment:
     """A coordinator's period with the family; the current one has no ``until_on``."""
 
-    coordinator_id: str
-    name: str
-    from_on: date
-    until_on: date | None = None
-    note: PersonalText | None = None
+    coordinator_id: str = attrs.field(validator=v.label("coordinator.coordinator_id"))
+    name: str = attrs.field(validator=v.label("coordinator.name"))
+    from_on: date = attrs.field(validator=v.day("coordinator.from_on"))
+    until_on: date | None = attrs.field(
+        default=None, validator=v.day("coordinator.until_on", optional=True)
+    )
+    note: PersonalText | None = attrs.field(
+        default=None, validator=v.free_text("coordinator.note", required=False)
+    )
 
 
 @attrs.frozen
 class CompletedSurvey:
     """A survey and the day it was completed."""
 
-    completed_on: date
-    survey: Survey
+    completed_on: date = attrs.field(validator=v.day("completed_survey.completed_on"))
+    survey: Survey = attrs.field(
+        validator=v.instance_of("completed_survey.survey", Survey)
+    )
 
 
 @attrs.frozen
 class FollowUpEnd:
     """When and why follow-up ended."""
 
-    ended_on: date
-    reason: EndReason
-    note: PersonalText | None = None
+    ended_on: date = attrs.field(validator=v.day("follow_up_end.ended_on"))
+    reason: EndReason = attrs.field(
+        validator=v.choice("follow_up_end.reason", EndReason)
+    )
+    note: PersonalText | None = attrs.field(
+        default=None, validator=v.free_text("follow_up_end.note", required=False)
+    )
 
 
 class FamilyCore:

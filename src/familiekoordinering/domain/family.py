@@ -572,6 +572,8 @@ class Family(FamilyCore, Aggregate):
         rules.check_text("referral_note", referral_note, required=False)
         _check_enum("referral", referral, ReferralSource)
         _check_date("occurred_on", occurred_on)
+        rules.check_not_after_recording("occurred_on", occurred_on, recorded_at)
+        rules.check_enrolment_date(occurred_on, programme)
         return cls._create(
             cls.Enrolled,
             id=family_id,
@@ -699,11 +701,21 @@ class Family(FamilyCore, Aggregate):
     # --------------------------------------------------------------- commands
 
     def _check_command(
-        self, occurred_on: date, actor: Actor, *, after_end: bool = False
+        self,
+        occurred_on: date,
+        actor: Actor,
+        recorded_at: datetime,
+        *,
+        after_end: bool = False,
     ) -> None:
-        """Checks every command shares: actor, a date within the follow-up."""
+        """Checks every command shares: actor, a date within the follow-up.
+
+        ``occurred_on`` is not after the day it is recorded, not before the
+        enrolment and, unless ``after_end``, not after the follow-up ended.
+        """
         rules.check_actor(actor)
         _check_date("occurred_on", occurred_on)
+        rules.check_not_after_recording("occurred_on", occurred_on, recorded_at)
         if occurred_on < self.started_on:
             raise InvalidInputError(
                 f"occurred_on {occurred_on.isoformat()} is before the family was "
@@ -745,7 +757,7 @@ class Family(FamilyCore, Aggregate):
         guardian_ids: Iterable[MemberId] = (),
     ) -> None:
         """Add an adult or a child to the family's follow-up."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("member", member_id, self.members)
         _check_enum("kind", kind, MemberKind)
         _check_date("birth_date", birth_date)
@@ -755,7 +767,7 @@ class Family(FamilyCore, Aggregate):
             for m, v in self.members_on(occurred_on).items()
             if v.kind is MemberKind.ADULT
         }
-        rules.check_member(member, occurred_on, adults)
+        rules.check_member(member, occurred_on, adults, self.programme.consent_ages)
         self.trigger_event(
             self.MemberAdded,
             timestamp=recorded_at,
@@ -778,7 +790,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Record that a member left the family's follow-up."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         self._member(member_id, occurred_on)
         rules.check_text("note", note, required=False)
         self.trigger_event(
@@ -801,7 +813,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Assign a coordinator, or hand the family over to a new one."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_text("coordinator_id", coordinator_id)
         rules.check_text("coordinator_name", coordinator_name)
         rules.check_text("note", note, required=False)
@@ -886,7 +898,7 @@ class Family(FamilyCore, Aggregate):
         valid_until: date | None = None,
     ) -> None:
         """Record a consent the family gave; it is valid from ``valid_from`` (default: today)."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("consent", consent_id, self.consents)
         _check_enum("form", form, ConsentForm)
         rules.check_text("purpose", purpose)
@@ -944,7 +956,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Record that members refused a consent (they said no to this scope)."""
-        self._check_command(occurred_on, actor, after_end=True)
+        self._check_command(occurred_on, actor, recorded_at, after_end=True)
         rules.check_new_id("refusal", refusal_id, self.refusals)
         rules.check_text("note", note, required=False)
         refusers = frozenset(refused_by)
@@ -1025,7 +1037,7 @@ class Family(FamilyCore, Aggregate):
         The member consents for themselves (an adult, or a child from the adult
         age); for a younger child, a guardian does.
         """
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         member = self._research_member(member_id, occurred_on)
         if member_id in self.research_consents:
             raise RuleViolationError(
@@ -1052,7 +1064,7 @@ class Family(FamilyCore, Aggregate):
         recorded_at: datetime,
     ) -> None:
         """Withdraw a member's research consent; later exports leave the member out."""
-        self._check_command(occurred_on, actor, after_end=True)
+        self._check_command(occurred_on, actor, recorded_at, after_end=True)
         member = self._research_member(member_id, occurred_on, joined=False)
         since = self.research_consents.get(member_id)
         if since is None:
@@ -1114,7 +1126,7 @@ class Family(FamilyCore, Aggregate):
         reason: str | None = None,
     ) -> None:
         """Withdraw a consent from ``occurred_on``; what happened before stays."""
-        self._check_command(occurred_on, actor, after_end=True)
+        self._check_command(occurred_on, actor, recorded_at, after_end=True)
         consent = self.consents.get(consent_id)
         if consent is None:
             raise NotFoundError(f"consent {consent_id} does not exist in this family")
@@ -1177,7 +1189,7 @@ class Family(FamilyCore, Aggregate):
         target_on: date | None = None,
     ) -> None:
         """Set a goal for a member, or for the whole family when ``member_id`` is None."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("goal", goal_id, self.goal_standing)
         _check_enum("area", area, Topic)
         rules.check_text("words", words)
@@ -1229,7 +1241,7 @@ class Family(FamilyCore, Aggregate):
         rating: int | None = None,
     ) -> None:
         """Note progress on an active goal, with the family's 0–10 rating if given."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         self._active_goal(goal_id, occurred_on)
         rules.check_text("note", note)
         if rating is not None:
@@ -1254,7 +1266,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Mark an active goal achieved."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         self._active_goal(goal_id, occurred_on)
         rules.check_text("note", note, required=False)
         self.trigger_event(
@@ -1276,7 +1288,7 @@ class Family(FamilyCore, Aggregate):
         reason: str | None = None,
     ) -> None:
         """Drop an active goal."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         self._active_goal(goal_id, occurred_on)
         rules.check_text("reason", reason, required=False)
         self.trigger_event(
@@ -1301,7 +1313,7 @@ class Family(FamilyCore, Aggregate):
         goal_id: GoalId | None = None,
     ) -> None:
         """Agree a step of the plan: who does what, by when, towards which goal."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("step", step_id, self.step_standing)
         rules.check_text("description", description)
         if not isinstance(responsible, Responsible):
@@ -1353,7 +1365,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Mark an agreed step completed."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         step = self.step_standing.get(step_id)
         if step is None:
             raise NotFoundError(f"step {step_id} does not exist in this family")
@@ -1391,7 +1403,7 @@ class Family(FamilyCore, Aggregate):
         title: str | None = None,
     ) -> None:
         """Link an agency's own plan so the family plan gathers it."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("sector plan", sector_plan_id, self.sector_plan_ids)
         _check_enum("kind", kind, SectorPlanKind)
         rules.check_text("reference", reference)
@@ -1424,7 +1436,7 @@ class Family(FamilyCore, Aggregate):
         decisions: Iterable[str] = (),
     ) -> None:
         """Record a meeting: who took part, which members and agencies, what was decided."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("meeting", meeting_id, self.meeting_days)
         participants_t = tuple(participants)
         decisions_t = tuple(decisions)
@@ -1542,7 +1554,7 @@ class Family(FamilyCore, Aggregate):
         cover the agency, every topic and every member on ``occurred_on``.
         Returns the decision, with the consent ids that permitted the action.
         """
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("outward action", action_id, self.action_ids)
         topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
                                                   channel, occurred_on)  # fmt: skip
@@ -1599,7 +1611,7 @@ class Family(FamilyCore, Aggregate):
         ``legal_basis`` cites the law ("barnevernsloven § 13-2"); the family must
         still know (present, agreed beforehand, or told afterwards).
         """
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         rules.check_new_id("outward action", action_id, self.action_ids)
         rules.check_text("legal_basis", legal_basis)
         topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
@@ -1632,7 +1644,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """Record that the family was told of an action marked "inform afterwards"."""
-        self._check_command(occurred_on, actor, after_end=True)
+        self._check_command(occurred_on, actor, recorded_at, after_end=True)
         if action_id not in self.action_ids:
             raise NotFoundError(
                 f"outward action {action_id} does not exist in this family"
@@ -1670,7 +1682,7 @@ class Family(FamilyCore, Aggregate):
         self, *, survey: Survey, occurred_on: date, actor: Actor, recorded_at: datetime
     ) -> None:
         """Record a completed survey; only one baseline per family."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         if not isinstance(survey, Survey):
             raise InvalidInputError(f"survey must be a Survey, not {survey!r}")
         rules.check_new_id("survey", survey.survey_id, self.survey_ids)
@@ -1680,6 +1692,9 @@ class Family(FamilyCore, Aggregate):
                 "the family already has a baseline survey (of "
                 f"{self.baseline_on.isoformat()}): record this one as annual"
             )
+        rules.check_survey_date(
+            survey.kind, occurred_on, self.baseline_on, len(self.survey_ids)
+        )
         current = self.members_on(occurred_on)
         adults = {m: v for m, v in current.items() if v.kind is MemberKind.ADULT}
         children = {m: v for m, v in current.items() if v.kind is MemberKind.CHILD}
@@ -1702,7 +1717,7 @@ class Family(FamilyCore, Aggregate):
         note: str | None = None,
     ) -> None:
         """End the family's follow-up."""
-        self._check_command(occurred_on, actor)
+        self._check_command(occurred_on, actor, recorded_at)
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up already ended on {self.ended.ended_on.isoformat()}"

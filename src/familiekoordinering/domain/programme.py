@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import attrs
 
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.capacity import ConsentAges
 
 __all__ = [
@@ -44,20 +45,38 @@ class Programme:
     for themselves are settings, not constants. Use :meth:`nye_monstre` or
     :meth:`brondby` for the built-in profiles. The consent ages default to the
     jurisdiction's profile (:meth:`ConsentAges.for_jurisdiction`).
+
+    Follow-up lasts 1 to 240 months, surveys come every 1 to 120 months, the
+    family is told of an action within 0 to 90 days, and a caseload, if set, is
+    1 to 1,000 families.
     """
 
-    kind: ProgrammeKind
-    name: str
-    jurisdiction: Jurisdiction
-    duration_months: int
-    survey_interval_months: int
-    inform_deadline_days: int = 7
-    max_caseload: int | None = None
+    kind: ProgrammeKind = attrs.field(
+        validator=v.choice("programme.kind", ProgrammeKind)
+    )
+    name: str = attrs.field(validator=v.label("programme.name"))
+    jurisdiction: Jurisdiction = attrs.field(
+        validator=v.choice("programme.jurisdiction", Jurisdiction)
+    )
+    duration_months: int = attrs.field(
+        validator=v.whole_number("programme.duration_months", 1, 240)
+    )
+    survey_interval_months: int = attrs.field(
+        validator=v.whole_number("programme.survey_interval_months", 1, 120)
+    )
+    inform_deadline_days: int = attrs.field(
+        default=7, validator=v.whole_number("programme.inform_deadline_days", 0, 90)
+    )
+    max_caseload: int | None = attrs.field(
+        default=None,
+        validator=v.whole_number("programme.max_caseload", 1, 1000, optional=True),
+    )
     consent_ages: ConsentAges = attrs.field(
         default=attrs.Factory(
             lambda self: ConsentAges.for_jurisdiction(self.jurisdiction),
             takes_self=True,
-        )
+        ),
+        validator=v.instance_of("programme.consent_ages", ConsentAges),
     )
 
     @classmethod
@@ -116,12 +135,19 @@ class Eligibility:
 
     Amounts are yearly, in whole units of the local currency. The EU60 threshold
     is 60 % of the median equivalised household income for a household of this
-    size; *persistent* low income means several years below it.
+    size; *persistent* low income means several years below it. The income is 0
+    to 10⁹, the threshold 1 to 10⁹, the years 0 to 100.
     """
 
-    household_income: int
-    eu60_threshold: int
-    years_in_low_income: int
+    household_income: int = attrs.field(
+        validator=v.whole_number("eligibility.household_income", 0, 10**9)
+    )
+    eu60_threshold: int = attrs.field(
+        validator=v.whole_number("eligibility.eu60_threshold", 1, 10**9)
+    )
+    years_in_low_income: int = attrs.field(
+        validator=v.whole_number("eligibility.years_in_low_income", 0, 100)
+    )
 
     @property
     def below_eu60(self) -> bool:

@@ -29,6 +29,7 @@ from familiekoordinering.domain.plan import (
     SectorPlanLink,
     StepStatus,
 )
+from familiekoordinering.domain.validation import loads_stored_history
 from familiekoordinering.domain.values import (
     GoalId,
     MeetingId,
@@ -106,6 +107,7 @@ class FamilyRecord(FamilyCore):
                 record.fold(event)
         return record
 
+    @loads_stored_history  # stored values load as they were stored
     def fold(self, event: Family.Event) -> None:
         """Add one event (recorded after those folded in so far) to the record."""
         handler = _RECORDS.get(type(event))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
+from familiekoordinering.domain.capacity import ConsentAges
 from familiekoordinering.domain.programme import Eligibility, Programme
-from familiekoordinering.domain.survey import Survey
+from familiekoordinering.domain.survey import Survey, SurveyKind
 from familiekoordinering.domain.values import (
     Actor,
     Member,
@@ -21,25 +22,38 @@ from familiekoordinering.domain.values import (
     MemberKind,
     age_on,
 )
-from familiekoordinering.errors import DuplicateIdError, InvalidInputError
+from familiekoordinering.errors import (
+    DuplicateIdError,
+    InvalidInputError,
+    RuleViolationError,
+)
 
 __all__ = [
+    "EASTERNMOST",
     "MAX_TEXT",
     "check_actor",
+    "check_adult",
     "check_eligibility",
+    "check_enrolment_date",
     "check_member",
     "check_municipality",
     "check_new_id",
+    "check_not_after_recording",
     "check_programme",
     "check_range",
     "check_survey",
+    "check_survey_date",
     "check_text",
+    "recording_day",
 ]
 
 MAX_TEXT = 4000
 """The longest free text accepted in one field, in characters."""
 
-_MUNICIPALITY = re.compile(r"\d{3,4}")
+EASTERNMOST = timezone(timedelta(hours=14), "UTC+14")
+"""The easternmost time zone (Kiribati's Line Islands): where a new day starts first."""
+
+_MUNICIPALITY = re.compile(r"[0-9]{3,4}")  # ASCII digits only: "٤٢٠٤" is no number
 
 K = TypeVar("K")
 
@@ -119,8 +133,118 @@ def check_eligibility(eligibility: Eligibility) -> None:
     )
 
 
-def check_member(member: Member, on: date, adults: Mapping[MemberId, Member]) -> None:
-    """Refuse a member born in the future or with guardians who are not adults here."""
+def recording_day(recorded_at: datetime) -> date:
+    """Return the latest calendar date anywhere on Earth at the moment ``recorded_at``.
+
+    That is the date in :data:`EASTERNMOST` (UTC+14): whatever time zone the
+    person recording lives in, their "today" is at most this date, so comparing
+    with it never refuses a Norwegian or Danish "today" recorded just after
+    local midnight. ``recorded_at`` must be timezone-aware (the application's
+    clock guarantees it).
+    """
+    if not isinstance(recorded_at, datetime) or recorded_at.utcoffset() is None:
+        raise InvalidInputError(
+            f"recorded_at must be a timezone-aware datetime, not {recorded_at!r}: "
+            "give the application's clock reading (e.g. datetime.now(UTC))"
+        )
+    try:
+        return recorded_at.astimezone(EASTERNMOST).date()
+    except OverflowError:  # within 14 hours of the calendar's last moment
+        return date.max
+
+
+def check_not_after_recording(name: str, on: date, recorded_at: datetime) -> None:
+    """Refuse an event dated after the day it is recorded.
+
+    An event happened on or before the moment it is written down; "the day it
+    is recorded" is :func:`recording_day` (the date in UTC+14), so that no time
+    zone's "today" is refused. Dates that are future by nature (a goal's
+    ``target_on``, a step's ``due_on``, a consent's ``valid_from`` and
+    ``valid_until``, a deadline to inform the family) are not event dates and
+    are not checked here.
+    """
+    latest = recording_day(recorded_at)
+    if on > latest:
+        raise InvalidInputError(
+            f"{name} {on.isoformat()} is after the day it is recorded "
+            f"({latest.isoformat()}, the latest date anywhere at "
+            f"{recorded_at.isoformat(timespec='minutes')}): an event cannot be dated "
+            f"in the future; give the day it happened, {latest.isoformat()} or earlier"
+        )
+
+
+def check_enrolment_date(on: date, programme: Programme) -> None:
+    """Refuse an enrolment date whose planned end the calendar cannot hold.
+
+    The planned end is ``on`` plus the programme's duration; past 9999-12-31
+    there is no date to store it as.
+    """
+    try:
+        programme.planned_end(on)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(
+            f"occurred_on {on.isoformat()}: a programme of "
+            f"{programme.duration_months} months started then would end after "
+            f"{date.max.isoformat()}, the last date there is: give the day the "
+            "family was enrolled"
+        ) from None
+
+
+def check_survey_date(
+    kind: SurveyKind, on: date, baseline_on: date | None, surveys_recorded: int
+) -> None:
+    """Refuse a survey dated before the family's baseline, or a baseline after others.
+
+    The baseline maps the family's situation at the start, so no survey is
+    dated before it. ``baseline_on`` is the baseline's date (None before there
+    is one) and ``surveys_recorded`` the number of surveys already recorded: a
+    baseline must be the first survey, since a survey recorded earlier might be
+    dated before it.
+    """
+    if baseline_on is not None and on < baseline_on:
+        raise InvalidInputError(
+            f"occurred_on {on.isoformat()} is before the family's baseline survey of "
+            f"{baseline_on.isoformat()}: no survey is dated before the baseline; give "
+            f"{baseline_on.isoformat()} or later"
+        )
+    if kind is SurveyKind.BASELINE and baseline_on is None and surveys_recorded:
+        raise RuleViolationError(
+            f"the family already has {surveys_recorded} survey(s) and the baseline "
+            "is the first survey: record this one as SurveyKind.ANNUAL"
+        )
+
+
+def check_adult(member: Member, on: date, ages: ConsentAges) -> None:
+    """Refuse an ADULT member younger than the programme's adult age on ``on``.
+
+    An adult member decides for themselves (consent, refusal, research) and
+    may be a guardian, so they must be of age (``ages.adult_age``, 18 in the
+    built-in profiles) on the day they are added. There is deliberately no
+    exception for a parent under that age: the domain gives consent to adults
+    and guardians, and a minor parent is a minor (their own say follows the
+    consent ages by topic). Add them as ``MemberKind.CHILD``; as such they
+    cannot be the guardian of a child member.
+    """
+    if member.kind is not MemberKind.ADULT:
+        return
+    age = age_on(member.birth_date, on)
+    if age < ages.adult_age:
+        raise InvalidInputError(
+            f"kind ADULT: a member born {member.birth_date.isoformat()} is {age} on "
+            f"{on.isoformat()}, the day they are added, and an adult is at least "
+            f"{ages.adult_age}: add them as MemberKind.CHILD, or check the birth date"
+        )
+
+
+def check_member(
+    member: Member, on: date, adults: Mapping[MemberId, Member], ages: ConsentAges
+) -> None:
+    """Refuse a member born in the future, an under-age ADULT or guardians not adults here.
+
+    ``on`` is the day the member is added, ``adults`` the family's current
+    adult members and ``ages`` the programme's consent ages (see
+    :func:`check_adult`).
+    """
     check_text("member name", member.name)
     if member.birth_date > on:
         raise InvalidInputError(
@@ -132,6 +256,7 @@ def check_member(member: Member, on: date, adults: Mapping[MemberId, Member]) ->
             f"birth date {member.birth_date.isoformat()} makes the member over 120 "
             "years old: check the birth date"
         )
+    check_adult(member, on, ages)
     if member.kind is MemberKind.ADULT and member.guardian_ids:
         raise InvalidInputError(
             "an adult member has no guardians in the family: leave guardian_ids empty"

@@ -12,6 +12,7 @@ import enum
 
 import attrs
 
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.values import MemberId, PersonalText, SurveyId
 
 __all__ = [
@@ -38,11 +39,18 @@ class SurveyKind(enum.StrEnum):
 
 @attrs.frozen
 class Housing:
-    """Housing: crowding, standard (1 very poor – 5 very good), moves in the last year."""
+    """Housing: crowding, standard (1 very poor – 5 very good), moves in the last year.
 
-    persons_per_room: float
-    standard: int
-    moves_last_12_months: int
+    Persons per room is a number from 0 to 20; moves are 0 to 52.
+    """
+
+    persons_per_room: float = attrs.field(
+        validator=v.number("housing.persons_per_room", 0, 20)
+    )
+    standard: int = attrs.field(validator=v.whole_number("housing.standard", 1, 5))
+    moves_last_12_months: int = attrs.field(
+        validator=v.whole_number("housing.moves_last_12_months", 0, 52)
+    )
 
 
 class Benefit(enum.StrEnum):
@@ -59,13 +67,26 @@ class Benefit(enum.StrEnum):
 
 @attrs.frozen
 class Economy:
-    """Economy: yearly income against EU60, debt, payments a month, benefits not claimed."""
+    """Economy: yearly income against EU60, debt, payments a month, benefits not claimed.
 
-    household_income: int
-    eu60_threshold: int
-    debt: int
-    payments_per_month: int
-    benefits_not_claimed: frozenset[Benefit] = frozenset()
+    Income is 0 to 10⁹, the EU60 threshold 1 to 10⁹, debt 0 to 10¹⁰ and
+    payments 0 to 100 a month.
+    """
+
+    household_income: int = attrs.field(
+        validator=v.whole_number("economy.household_income", 0, 10**9)
+    )
+    eu60_threshold: int = attrs.field(
+        validator=v.whole_number("economy.eu60_threshold", 1, 10**9)
+    )
+    debt: int = attrs.field(validator=v.whole_number("economy.debt", 0, 10**10))
+    payments_per_month: int = attrs.field(
+        validator=v.whole_number("economy.payments_per_month", 0, 100)
+    )
+    benefits_not_claimed: frozenset[Benefit] = attrs.field(
+        default=frozenset(),
+        validator=v.set_of("economy.benefits_not_claimed", Benefit),
+    )
 
 
 class WorkStatus(enum.StrEnum):
@@ -84,45 +105,58 @@ class WorkStatus(enum.StrEnum):
 class WorkAnswer:
     """Work or activity of one adult."""
 
-    member_id: MemberId
-    status: WorkStatus
+    member_id: MemberId = attrs.field(validator=v.identifier("work.member_id"))
+    status: WorkStatus = attrs.field(validator=v.choice("work.status", WorkStatus))
 
 
 @attrs.frozen
 class SchoolAnswer:
     """One child's school mastery (1 low – 5 high) and days absent this school year."""
 
-    member_id: MemberId
-    mastery: int
-    absence_days: int | None = None
+    member_id: MemberId = attrs.field(validator=v.identifier("school.member_id"))
+    mastery: int = attrs.field(validator=v.whole_number("school.mastery", 1, 5))
+    absence_days: int | None = attrs.field(
+        default=None,
+        validator=v.whole_number("school.absence_days", 0, 366, optional=True),
+    )
 
 
 @attrs.frozen
 class LeisureAnswer:
-    """How many organised leisure activities one child takes part in with peers."""
+    """How many organised leisure activities one child takes part in with peers (0–50)."""
 
-    member_id: MemberId
-    activities: int
+    member_id: MemberId = attrs.field(validator=v.identifier("leisure.member_id"))
+    activities: int = attrs.field(validator=v.whole_number("leisure.activities", 0, 50))
 
 
 @attrs.frozen
 class WellBeingAnswer:
     """One member's well-being on the 0–10 ladder (Cantril)."""
 
-    member_id: MemberId
-    ladder: int
+    member_id: MemberId = attrs.field(validator=v.identifier("well_being.member_id"))
+    ladder: int = attrs.field(validator=v.whole_number("well_being.ladder", 0, 10))
 
 
 @attrs.frozen
 class Survey:
     """A completed survey of the family's situation."""
 
-    survey_id: SurveyId
-    kind: SurveyKind
-    housing: Housing
-    economy: Economy
-    work: tuple[WorkAnswer, ...] = ()
-    school: tuple[SchoolAnswer, ...] = ()
-    leisure: tuple[LeisureAnswer, ...] = ()
-    well_being: tuple[WellBeingAnswer, ...] = ()
-    note: PersonalText | None = None
+    survey_id: SurveyId = attrs.field(validator=v.identifier("survey.survey_id"))
+    kind: SurveyKind = attrs.field(validator=v.choice("survey.kind", SurveyKind))
+    housing: Housing = attrs.field(validator=v.instance_of("survey.housing", Housing))
+    economy: Economy = attrs.field(validator=v.instance_of("survey.economy", Economy))
+    work: tuple[WorkAnswer, ...] = attrs.field(
+        default=(), validator=v.tuple_of("survey.work", WorkAnswer)
+    )
+    school: tuple[SchoolAnswer, ...] = attrs.field(
+        default=(), validator=v.tuple_of("survey.school", SchoolAnswer)
+    )
+    leisure: tuple[LeisureAnswer, ...] = attrs.field(
+        default=(), validator=v.tuple_of("survey.leisure", LeisureAnswer)
+    )
+    well_being: tuple[WellBeingAnswer, ...] = attrs.field(
+        default=(), validator=v.tuple_of("survey.well_being", WellBeingAnswer)
+    )
+    note: PersonalText | None = attrs.field(
+        default=None, validator=v.free_text("survey.note", required=False)
+    )

@@ -1,9 +1,17 @@
 """Value objects and vocabularies shared by the whole domain.
 
 Everything here is an immutable attrs class or an enumeration. None of it reads a
-clock, the environment or storage. Values are checked by the rules in
-:mod:`familiekoordinering.domain.rules` when a command uses them, so that stored
-history never fails to load because a check became stricter later.
+clock, the environment or storage. Every value object checks its fields when it
+is built (see :mod:`familiekoordinering.domain.validation`): a malformed one
+cannot exist, and building one raises
+:class:`~familiekoordinering.errors.InvalidInputError` naming the field. The
+rules in :mod:`familiekoordinering.domain.rules` then judge values against the
+family when a command uses them.
+
+Stored history never fails to load because a check became stricter later: the
+stored form is read without running these checks, and values rebuilt from
+stored events are built inside
+:func:`~familiekoordinering.domain.validation.loading_stored_history`.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from typing import Annotated, Final, NewType
 from uuid import UUID
 
 import attrs
+
+from familiekoordinering.domain import validation as v
 
 __all__ = [
     "Actor",
@@ -101,9 +111,11 @@ class Role(enum.StrEnum):
 class Actor:
     """Who recorded something: a user id, the role they acted in, their municipality."""
 
-    user_id: str
-    role: Role
-    municipality: Municipality
+    user_id: str = attrs.field(validator=v.label("actor.user_id"))
+    role: Role = attrs.field(validator=v.choice("actor.role", Role))
+    municipality: Municipality = attrs.field(
+        validator=v.municipality("actor.municipality")
+    )
 
 
 class Topic(enum.StrEnum):
@@ -145,8 +157,10 @@ class Agency:
     consent naming a unit covers only that unit.
     """
 
-    kind: AgencyKind
-    unit: PersonalText | None = None
+    kind: AgencyKind = attrs.field(validator=v.choice("agency.kind", AgencyKind))
+    unit: PersonalText | None = attrs.field(
+        default=None, validator=v.label("agency.unit", required=False)
+    )
     """The named unit, if any: personal data (it can tell where the family lives
     or what help it gets), sealed with the family's key like free text."""
 
@@ -184,8 +198,10 @@ def age_on(birth_date: date, on: date) -> int:
 class Member:
     """A member of the family: an adult or a child, with their guardians."""
 
-    member_id: MemberId
-    name: PersonalText
-    birth_date: PersonalDate
-    kind: MemberKind
-    guardian_ids: frozenset[MemberId] = frozenset()
+    member_id: MemberId = attrs.field(validator=v.identifier("member.member_id"))
+    name: PersonalText = attrs.field(validator=v.label("member.name"))
+    birth_date: PersonalDate = attrs.field(validator=v.day("member.birth_date"))
+    kind: MemberKind = attrs.field(validator=v.choice("member.kind", MemberKind))
+    guardian_ids: frozenset[MemberId] = attrs.field(
+        default=frozenset(), validator=v.set_of("member.guardian_ids", UUID)
+    )
