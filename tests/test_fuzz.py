@@ -40,6 +40,7 @@ from familiekoordinering.cli import main
 from familiekoordinering.files import write_private
 from familiekoordinering.protection import load_master_key
 from familiekoordinering.text import visible
+from familiekoordinering.views import Views
 from tests.conftest import (
     AUDITOR,
     COORDINATOR,
@@ -154,6 +155,93 @@ def test_any_command_with_any_arguments_succeeds_or_says_what_to_fix_storing_not
     if refused is not None:
         assert str(refused).strip(), "an error without a message"
         assert _stored(app) == before, f"{name} raised {refused!r} but stored events"
+
+
+QUERIES = (
+    "get_family", "access_entries", "decide", "open_notifications",
+    "overdue_notifications", "audit", "family_history", "family_at", "timeline",
+    "report", "access_export", "erasure", "due_for_erasure", "list_families",
+    "family_ids", "checkpoint", "fingerprint", "research_export",
+)  # fmt: skip
+VIEW_QUERIES = ("document", "plan", "consent_register", "caseload", "outcomes")
+QUERY_ACTORS = st.sampled_from(
+    [
+        COORDINATOR,
+        LEAD,
+        AUDITOR,
+        Actor("a-lead", Role.TEAM_LEAD, Municipality("1103")),
+        Actor("f-forsker", Role.RESEARCHER, Municipality("4204")),
+        Actor("o-berg", Role.COORDINATOR, Municipality("4204")),
+    ]
+)
+
+
+@st.composite
+def queries(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any]]:
+    """A query of the application or of its views, with drawn arguments."""
+    name = draw(st.sampled_from(QUERIES + tuple(f"views.{q}" for q in VIEW_QUERIES)))
+    owner = Views if name.startswith("views.") else FamilyCoordination
+    method = getattr(owner, name.removeprefix("views."))
+    hints = typing.get_type_hints(method)
+    kwargs: dict[str, Any] = {}
+    for parameter in inspect.signature(method).parameters.values():
+        if parameter.name == "self":
+            continue
+        required = parameter.default is inspect.Parameter.empty
+        if required or draw(st.booleans()):
+            tp = hints[parameter.name]
+            kwargs[parameter.name] = draw(
+                QUERY_ACTORS
+                if parameter.name == "actor"
+                else _mostly(DAYS, _strategy_for(tp))
+                if parameter.name in ("on", "as_of")
+                # Waits short enough to run (a long one is the caller's choice).
+                else st.sampled_from([0.0, 0.02, -1.0, float("nan"), float("inf"), 1e9])
+                if parameter.name == "timeout"
+                else _for(parameter.name, tp, family)
+            )
+    return name, kwargs
+
+
+def _logged(app: FamilyCoordination) -> int:
+    return len(app._access_log.entries(app._family_ids().__next__()))
+
+
+_QUERIED: list[EnrolledFamily] = []
+
+
+def _queried() -> EnrolledFamily:
+    """One family for every example: a query changes nothing but the access log."""
+    if not _QUERIED:
+        _QUERIED.append(EnrolledFamily(FamilyCoordination(clock=FixedClock())))
+    return _QUERIED[0]
+
+
+@settings(
+    deadline=None,
+    # Half the profile's examples: each query reads a whole family (an audit
+    # verifies the store), and the suite has its time budget.
+    max_examples=max(10, settings.default.max_examples // 2),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_any_query_with_any_arguments_answers_or_says_what_to_fix_logging_nothing(
+    data: st.DataObject,
+) -> None:
+    family = _queried()
+    app = family.app
+    name, kwargs = data.draw(queries(family), label="query")
+    target = app.views if name.startswith("views.") else app
+    before = (_stored(app), _logged(app))
+    refused: FamiliekoordineringError | None = None
+    try:
+        getattr(target, name.removeprefix("views."))(**kwargs)
+    except FamiliekoordineringError as error:
+        refused = error
+    event("answered" if refused is None else f"refused: {type(refused).__name__}")
+    if refused is not None:
+        assert str(refused).strip(), "an error without a message"
+        assert (_stored(app), _logged(app)) == before, f"{name} refused but logged"
 
 
 # ------------------------------------------------------------------ the CLI

@@ -78,6 +78,7 @@ from familiekoordinering.domain.survey import (
     WellBeingAnswer,
     WorkAnswer,
 )
+from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.domain.values import (
     Actor,
     Agency,
@@ -129,6 +130,7 @@ from familiekoordinering.timeline import (
     state_at,
 )
 from familiekoordinering.timeline.export import access_export
+from familiekoordinering.timeline.i18n import translations
 from familiekoordinering.timeline.report import render_report
 from familiekoordinering.verification import Integrity
 from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
@@ -1067,17 +1069,20 @@ class FamilyCoordination:
                     "the read is refused, since every read must be logged; try again"
                 ) from e
 
-    def _read(self, family_id: UUID, actor: Actor, access: Access, what: str) -> Family:
-        """Load the family, check the actor may read it, and log the read."""
+    # A query reads and checks first, builds its answer, and logs the read
+    # last, just before the answer is returned: a query refused for any
+    # reason (the actor, an argument, the store) logs nothing.
+
+    def _read(self, family_id: UUID, actor: Actor, access: Access) -> Family:
+        """Load the family and check the actor may read it (the caller logs the read)."""
         family = self._load(family_id)
         require(actor, access, _facts(family), unknown=_unknown(family_id))
-        self._log_reads(actor, access, [family.id], what)
         return family
 
     def _read_history(
-        self, family_id: UUID, actor: Actor, access: Access, what: str
+        self, family_id: UUID, actor: Actor, access: Access
     ) -> list[Family.Event]:
-        """Read the family's events once, check the actor may, and log the read.
+        """Read the family's events once and check the actor may (the caller logs).
 
         A family member who has left gets the events recorded up to their
         leaving only (:func:`~familiekoordinering.access.readable_until`).
@@ -1085,16 +1090,27 @@ class FamilyCoordination:
         events = self._history(family_id)
         facts = _facts_of_events(events)
         require(actor, access, facts, unknown=_unknown(family_id))
-        self._log_reads(actor, access, [events[0].originator_id], what)
         until = readable_until(actor, facts)
         return events if until is None else events[:until]
+
+    def _logged(self, actor: Actor, access: Access, family_id: UUID, what: str) -> None:
+        """Log one read of the family's data (the answer is ready, not yet returned)."""
+        self._log_reads(actor, access, [family_id], what)
 
     def get_family(
         self, family_id: UUID, *, actor: Actor, version: int | None = None
     ) -> Family:
         """The family as it stands now (or at event ``version``); the read is logged."""
-        family = self._read(family_id, actor, Access.READ_RECORD, "record")
-        return family if version is None else self._load(family_id, version=version)
+        family = self._read(family_id, actor, Access.READ_RECORD)
+        if version is not None and not 1 <= version <= family.version:
+            raise InvalidInputError(
+                f"version is {version}: give an event version from 1 to "
+                f"{family.version} (the family's newest), or leave it out"
+            )
+        if version is not None:
+            family = self._load(family_id, version=version)
+        self._logged(actor, Access.READ_RECORD, family.id, "record")
+        return family
 
     def access_entries(self, family_id: UUID, *, actor: Actor) -> list[AccessEntry]:
         """Every logged read of the family's data, oldest first (this read included).
@@ -1103,9 +1119,8 @@ class FamilyCoordination:
         municipality or one of its members (one who has left: the reads made
         up to their leaving, and their own).
         """
-        events = self._read_history(
-            family_id, actor, Access.READ_TIMELINE, "access log"
-        )
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE)
+        self._logged(actor, Access.READ_TIMELINE, family_id, "access log")
         return self._entries_for(actor, events)
 
     def decide(
@@ -1120,28 +1135,30 @@ class FamilyCoordination:
         kind: OutwardActionKind = OutwardActionKind.CONTACT,
     ) -> Decision:
         """Ask, before acting, whether the family's consents cover an action on ``on``."""
-        family = self._read(family_id, actor, Access.READ_RECORD, "consent decision")
-        return family.decide(
+        family = self._read(family_id, actor, Access.READ_RECORD)
+        decision = family.decide(
             kind=kind, agency=agency, topics=topics, member_ids=member_ids, on=on
         )
+        self._logged(actor, Access.READ_RECORD, family_id, "consent decision")
+        return decision
 
     def open_notifications(
         self, family_id: UUID, *, actor: Actor
     ) -> list[OutwardAction]:
         """Actions the family is still to be told about."""
-        events = self._read_history(
-            family_id, actor, Access.READ_RECORD, "open notices"
-        )
-        return _family_at(events).open_notifications()
+        events = self._read_history(family_id, actor, Access.READ_RECORD)
+        found = _family_at(events).open_notifications()
+        self._logged(actor, Access.READ_RECORD, family_id, "open notices")
+        return found
 
     def overdue_notifications(
         self, family_id: UUID, *, on: date, actor: Actor
     ) -> list[OutwardAction]:
         """Actions the family should have been told about before ``on`` and was not."""
-        events = self._read_history(
-            family_id, actor, Access.READ_RECORD, "overdue notices"
-        )
-        return _family_at(events).overdue_notifications(on)
+        events = self._read_history(family_id, actor, Access.READ_RECORD)
+        found = _family_at(events).overdue_notifications(on)
+        self._logged(actor, Access.READ_RECORD, family_id, "overdue notices")
+        return found
 
     def audit(
         self,
@@ -1494,7 +1511,9 @@ class FamilyCoordination:
 
     def family_history(self, family_id: UUID, *, actor: Actor) -> list[Family.Event]:
         """Every event of the family, oldest first; the read is logged."""
-        return self._read_history(family_id, actor, Access.READ_RECORD, "history")
+        events = self._read_history(family_id, actor, Access.READ_RECORD)
+        self._logged(actor, Access.READ_RECORD, family_id, "history")
+        return events
 
     def family_at(
         self,
@@ -1516,10 +1535,10 @@ class FamilyCoordination:
 
         Raises :class:`NotFoundError` when the family did not exist yet.
         """
-        events = self._read_history(
-            family_id, actor, Access.READ_RECORD, "record as of a date"
-        )
-        return _family_at(events, as_of=as_of, as_recorded=as_recorded)
+        events = self._read_history(family_id, actor, Access.READ_RECORD)
+        record = _family_at(events, as_of=as_of, as_recorded=as_recorded)
+        self._logged(actor, Access.READ_RECORD, family_id, "record as of a date")
+        return record
 
     def timeline(
         self,
@@ -1531,14 +1550,16 @@ class FamilyCoordination:
         as_recorded: date | datetime | None = None,
     ) -> Timeline:
         """Every event of the family as a readable entry, in ``language`` (nb or en)."""
-        events = self._read_history(family_id, actor, Access.READ_TIMELINE, "timeline")
-        return build_timeline(
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE)
+        timeline = build_timeline(
             events,
             language=language,
             as_of=as_of,
             as_recorded=as_recorded,
             erased_at=self._erased_at(family_id),
         )
+        self._logged(actor, Access.READ_TIMELINE, family_id, "timeline")
+        return timeline
 
     def report(
         self,
@@ -1552,11 +1573,12 @@ class FamilyCoordination:
 
         It ends with every logged read of the family's data (this one included).
         """
-        events = self._read_history(family_id, actor, Access.READ_TIMELINE, "report")
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE)
         family = _family_at(events, as_of=on)
         timeline = build_timeline(
             events, language=language, as_of=on, erased_at=self._erased_at(family_id)
         )
+        self._logged(actor, Access.READ_TIMELINE, family_id, "report")
         return render_report(
             family,
             timeline,
@@ -1593,9 +1615,16 @@ class FamilyCoordination:
         The schema is ``familiekoordinering.access-export/1`` (see
         :mod:`familiekoordinering.timeline.export`); it includes the access log.
         """
-        events = self._read_history(
-            family_id, actor, Access.READ_TIMELINE, "access export"
-        )
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE)
+        translations(
+            language
+        )  # an unknown language is refused before the read is logged
+        record = _family_at(events)
+        if member_id is not None and member_id not in record.members:
+            raise NotFoundError(
+                f"member {member_id} is not a member of family {family_id}: give one "
+                "of " + ", ".join(str(m) for m in record.members)
+            )
         mapper = cast(CattrsMapper, self._engine.mapper)
         stored = [
             (
@@ -1607,6 +1636,7 @@ class FamilyCoordination:
                 family_id, lte=events[-1].originator_version
             )
         ]
+        self._logged(actor, Access.READ_TIMELINE, family_id, "access export")
         return access_export(
             events,
             stored,
@@ -1774,8 +1804,10 @@ class FamilyCoordination:
         A read of the family's record: the actor must be allowed to read it,
         and the read is logged.
         """
-        self._read(family_id, actor, Access.READ_RECORD, "erasure status")
-        return self._erasure(family_id)
+        self._read(family_id, actor, Access.READ_RECORD)
+        erasure = self._erasure(family_id)
+        self._logged(actor, Access.READ_RECORD, family_id, "erasure status")
+        return erasure
 
     def due_for_erasure(self, *, on: date, years: int, actor: Actor) -> list[FamilyId]:
         """Families whose follow-up ended more than ``years`` years before ``on``.
@@ -1986,9 +2018,14 @@ def _replay(family: Family | None, events: Iterable[Any]) -> Family | None:
     eventsourcing's own projector checks each event against a runtime protocol
     (a ``typing`` ``isinstance``), which costs more than applying most events;
     the repository only ever hands it this family's snapshots and events.
+    Stored history loads as it was stored: the values its events rebuild are
+    not checked again (``loading_stored_history``, see
+    :mod:`familiekoordinering.domain.validation`); a new event's values are,
+    when its command applies it.
     """
-    for event in events:
-        family = event.mutate(family)
+    with loading_stored_history():
+        for event in events:
+            family = event.mutate(family)
     return family
 
 

@@ -692,12 +692,7 @@ def _actor(args: argparse.Namespace) -> Actor:
 def _municipality(text: str, where: str) -> Municipality:
     """An official municipality number given on the command line, or a clear refusal."""
     try:
-        check_municipality(text)
-        if not text.isascii():  # another script's digits: no official number
-            raise InvalidInputError(
-                f"municipality {text!r} is not a municipality number: give the "
-                "official number in the digits 0-9, e.g. '4204'"
-            )
+        check_municipality(text)  # ASCII digits: another script's are no number
     except InvalidInputError as e:
         raise InvalidInputError(f"{where}: {e}") from None
     return Municipality(text)

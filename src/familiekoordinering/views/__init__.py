@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import UUID
 
 from familiekoordinering.access import Access, FamilyFacts, authorize, require
@@ -122,7 +122,20 @@ class Views:
         opened = fill(part, self._open_sealed(_uuid(doc["family_id"]), wanted))
         return cast(Document, {**doc, **opened})
 
+    MAX_TIMEOUT: ClassVar[float] = 3600.0
+    """The longest a query waits for the views to reach ``wait_for``, in seconds."""
+
     def _ready(self, catch_up: bool, wait_for: int | None, timeout: float) -> int:
+        if not 0 <= timeout <= self.MAX_TIMEOUT:  # NaN too
+            raise InvalidInputError(
+                f"timeout is {timeout!r}: give the seconds to wait, from 0 to "
+                f"{self.MAX_TIMEOUT:g}"
+            )
+        if wait_for is not None and wait_for < 0:
+            raise InvalidInputError(
+                f"wait_for is {wait_for}: give a position from FamilyCoordination."
+                "position(), 0 or more"
+            )
         if catch_up:
             self._projector.catch_up()
         if wait_for is not None:
@@ -199,8 +212,9 @@ class Views:
         if doc is None:
             raise unknown
         require(actor, Access.READ_RECORD, self._facts_of(doc), unknown=unknown)
+        opened = self._open(doc, keys)
         self._log_reads(actor, Access.READ_RECORD, [_uuid(doc["family_id"])], what)
-        return self._open(doc, keys)
+        return opened
 
     def _facts_of(self, doc: Document) -> FamilyFacts:
         """The policy's facts of a family: as the store holds them now.
