@@ -632,7 +632,8 @@ def test_an_encrypted_store_opened_without_its_key_refuses_to_start(
     assert memory.encrypted is False
     memory.close()
     declared = FamilyCoordination(str(new), encryption=False)
-    assert declared._engine.recorder.max_notification_id()  # the declaration, in the ledger
+    # The declaration, in the ledger.
+    assert declared._engine.recorder.max_notification_id()
     declared.close()
 
 

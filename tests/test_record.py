@@ -233,7 +233,9 @@ def test_a_sealed_version_1_snapshot_reads_as_the_family_its_events_give_today(
     family_id = events[0].originator_id
     app = FamilyCoordination(tmp_path / "store.db", master_key=b"k" * 32, cache_size=0)
     assert isinstance(app._engine.mapper, CattrsMapper)
-    app._engine.recorder.insert_events([app._engine.mapper.to_stored_event(e) for e in events])
+    app._engine.recorder.insert_events(
+        [app._engine.mapper.to_stored_event(e) for e in events]
+    )
     with collecting() as values:
         state = _v1_state(events)
     assert values  # names, purposes, goal words …: sealed, not in the clear
