@@ -15,13 +15,16 @@ from hypothesis import given
 from familiekoordinering import (
     AccessDeniedError,
     Actor,
+    DuplicateIdError,
     Eligibility,
+    EndReason,
     FamilyCoordination,
     Municipality,
     NotFoundError,
     Programme,
     ReferralSource,
     Role,
+    new_master_key,
 )
 from familiekoordinering.access import (
     Access,
@@ -32,6 +35,7 @@ from familiekoordinering.access import (
 )
 from familiekoordinering.access.log import READS
 from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.integrity import LEDGER_ID
 from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 from tests.strategies import accesses, family_facts, policy_actors
 
@@ -185,6 +189,12 @@ def test_another_municipality_is_refused_commands_and_queries_with_nothing_store
     ]  # fmt: skip
     for call in calls:
         assert refusal(call) == answer_for_unknown(call)
+        # Nor does anything the error carries: its cause and context.
+        for f in (family.id, unknown):
+            with pytest.raises(NotFoundError) as refused:
+                call(f)
+            assert refused.value.__cause__ is None
+            assert refused.value.__context__ is None
     with pytest.raises(AccessDeniedError, match="belongs to municipality 4204"):
         app.enrol_family(
             municipality="4204", label="X", programme=Programme.nye_monstre(),
@@ -317,12 +327,15 @@ def test_reads_through_the_views_are_checked_against_the_familys_current_facts(
     )  # fmt: skip
     # The views have not caught up: their copy still names k-lund.
     assert app.views.status().behind > 0
-    with pytest.raises(AccessDeniedError, match="not among theirs"):
-        app.views.plan(family.id, actor=COORDINATOR)
-    assert (
-        app.views.caseload(on=START, actor=COORDINATOR, coordinator_id="k-lund") == []
-    )
-    assert app.views.plan(family.id, actor=OTHER_COORDINATOR)
+    for lag in (1000, 0):  # the views a little behind, or more than they look through
+        app.views.STALE_LIMIT = lag  # type: ignore[misc]
+        with pytest.raises(AccessDeniedError, match="not among theirs"):
+            app.views.plan(family.id, actor=COORDINATOR)
+        caseload = app.views.caseload(
+            on=START, actor=COORDINATOR, coordinator_id="k-lund"
+        )
+        assert caseload == []
+        assert app.views.plan(family.id, actor=OTHER_COORDINATOR)
 
 
 # ------------------------------------------------------------ the access log
@@ -433,3 +446,54 @@ def test_no_handle_of_the_app_reads_around_the_policy(family: EnrolledFamily) ->
     for name in ("store", "projector"):
         assert not hasattr(app.views, name), name
     assert not [n for n in dir(app) if not n.startswith("_") and "engine" in n]
+
+
+def test_an_enrolment_does_not_tell_whose_an_id_is(tmp_path: Path) -> None:
+    """An id already used is refused the same, whoever's family it is, erased or not."""
+    app = FamilyCoordination(tmp_path / "store.db", master_key=new_master_key())
+    enrol = {
+        "label": "X", "programme": Programme.nye_monstre(),
+        "referral": ReferralSource.NAV, "eligibility": Eligibility(1, 2, 3),
+        "occurred_on": START,
+    }  # fmt: skip
+    ours = app.enrol_family(municipality="4204", actor=LEAD, **enrol)
+    theirs = app.enrol_family(municipality="1103", actor=ELSEWHERE_LEAD, **enrol)
+    erased = app.enrol_family(municipality="1103", actor=ELSEWHERE_LEAD, **enrol)
+    app.erase(erased, actor=ELSEWHERE_LEAD)
+    stored = app.position()
+    answers = set()
+    for taken in (ours, theirs, erased, LEDGER_ID):
+        with pytest.raises(DuplicateIdError) as refused:
+            app.enrol_family(municipality="4204", actor=LEAD, family_id=taken, **enrol)
+        assert refused.value.__cause__ is None
+        assert refused.value.__context__ is None
+        answers.add(str(refused.value).replace(str(taken), "ID"))
+    assert len(answers) == 1, answers
+    assert app.position() == stored
+    app.close()
+
+
+def test_the_stores_ledger_is_no_family(family: EnrolledFamily) -> None:
+    app = family.app
+    for call in (
+        lambda: app.get_family(LEDGER_ID, actor=LEAD),
+        lambda: app.family_history(LEDGER_ID, actor=LEAD),
+        lambda: app.timeline(LEDGER_ID, actor=LEAD),
+        lambda: app.audit(LEDGER_ID, on=START, actor=AUDITOR),
+    ):
+        with pytest.raises(NotFoundError, match="does not exist in this store"):
+            call()
+
+
+def test_families_due_for_erasure_are_a_logged_read(family: EnrolledFamily) -> None:
+    app = family.app
+    app.end_follow_up(
+        family.id, reason=EndReason.COMPLETED, occurred_on=START + timedelta(days=3),
+        actor=LEAD,
+    )  # fmt: skip
+    later = START.replace(year=START.year + 11)
+    assert app.due_for_erasure(on=later, years=10, actor=LEAD) == [family.id]
+    (entry,) = [
+        e for e in app._access_log.entries(family.id) if e.purpose is Access.ERASE
+    ]
+    assert (entry.user_id, entry.what) == ("t-lead", "family list")

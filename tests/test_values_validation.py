@@ -1164,3 +1164,22 @@ def test_stored_text_the_checks_now_refuse_still_loads_into_the_aggregate(
         assert [m.name for m in family.members.values()] == ["Kari\x1b[31m Hansen"]
     finally:
         app.close()
+
+
+def test_the_loading_switch_is_off_again_after_any_use_of_it() -> None:
+    """Nested, raised through, or entered twice: no switch outlives its block."""
+    from familiekoordinering.domain.validation import loading_stored_history
+
+    with loading_stored_history():
+        with loading_stored_history():
+            Agency(AgencyKind.NAV, "\x00unchecked")  # stored history: as it was
+        Agency(AgencyKind.NAV, "\x00unchecked")
+    with pytest.raises(RuntimeError), loading_stored_history():
+        raise RuntimeError("a failing read")
+    once = loading_stored_history()
+    with once:
+        pass
+    with pytest.raises((RuntimeError, AttributeError, TypeError)), once:
+        pass  # a context manager is used once
+    with pytest.raises(InvalidInputError, match="control"):
+        Agency(AgencyKind.NAV, "\x00checked again")

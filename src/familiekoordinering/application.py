@@ -311,16 +311,17 @@ class FamilyCoordination:
 
         The repository reads the family's key state first (see :meth:`_fresh`).
         """
+        found: Family | None = None
         try:
             with reading_the_store():
-                family: Family = self._engine.repository.get(
+                found = self._engine.repository.get(
                     family_id, version=version, projector_func=_replay
                 )
         except AggregateNotFoundError:
-            raise _unknown(family_id) from None
-        if not isinstance(family, Family):
-            raise NotFoundError(f"{family_id} is not a family")
-        return family
+            pass  # raised below, outside the handler: no __context__ tells it apart
+        if not isinstance(found, Family):
+            raise _unknown(family_id)
+        return found
 
     def _change(
         self,
@@ -404,6 +405,14 @@ class FamilyCoordination:
         """Enrol a family; return its id."""
         require(actor, Access.ENROL, municipality=municipality)
         fid = self._id(family_id, FamilyId)
+        taken = DuplicateIdError(
+            f"family id {fid} cannot be used: leave family_id out to have a new one "
+            "generated"
+        )
+        if family_id is not None and self._taken(fid):
+            # The same answer whoever's the id is, erased or not: an enrolment
+            # does not tell which families exist in other municipalities.
+            raise taken
         family = Family.enrol(
             family_id=fid,
             municipality=municipality,
@@ -418,12 +427,23 @@ class FamilyCoordination:
         )
         try:
             self._engine.save(family)
-        except IntegrityError as e:
-            raise DuplicateIdError(
-                f"family id {fid} is already used in this store: leave family_id "
-                "out to have a new one generated"
-            ) from e
+        except (IntegrityError, FamilyErasedError):  # taken meanwhile
+            taken_meanwhile = True
+        else:
+            taken_meanwhile = False
+        if taken_meanwhile:
+            raise taken
         return fid
+
+    def _taken(self, family_id: UUID) -> bool:
+        """Whether the store holds anything of ``family_id`` (events, a key, an erasure)."""
+        if family_id == LEDGER_ID:
+            return True
+        with reading_the_store():
+            if self._engine.recorder.select_events(family_id, limit=1):
+                return True
+            keyring = self._engine.keyring
+            return keyring is not None and keyring.store.get(family_id) is not None
 
     def add_member(
         self,
@@ -1330,6 +1350,8 @@ class FamilyCoordination:
         whose family it is cannot be trusted. Raises :class:`NotFoundError`
         when the store holds nothing of the family.
         """
+        if family_id == LEDGER_ID:
+            raise _unknown(family_id)  # the store's own ledger is no family
         with reading_the_store():
             first = self._engine.recorder.select_events(family_id, limit=1)
         if not first:
@@ -1489,19 +1511,16 @@ class FamilyCoordination:
 
         The family's report and access export show it; ``audit(family_id,
         fingerprint=…)`` later shows whether anything recorded up to it changed.
+        Read like the timeline, and logged.
         """
-        events = self._history(family_id)
-        facts = _facts_of_events(events)
-        require(actor, Access.READ_TIMELINE, facts, unknown=_unknown(family_id))
-        if readable_until(actor, facts) is not None:
-            return self._fingerprint_of(events[: readable_until(actor, facts)])[0]
-        with reading_the_store():
-            found = self._integrity.fingerprint(family_id)
-        if found is None:
-            raise _unknown(family_id)
+        events = self._read_history(family_id, actor, Access.READ_TIMELINE)
+        found = self._fingerprint_of(events)[0]
+        self._logged(actor, Access.READ_TIMELINE, family_id, "fingerprint")
         return found
 
     def _history(self, family_id: UUID) -> list[Family.Event]:
+        if family_id == LEDGER_ID:
+            raise _unknown(family_id)  # the store's own ledger is no family
         self._engine.fresh(family_id)
         with reading_the_store():
             events = list(self._engine.events.get(family_id))
@@ -1848,8 +1867,10 @@ class FamilyCoordination:
                 ):
                     due.append(family_id)
             if len(notes) < 500:
-                return due
+                break
             start = notes[-1].id + 1
+        self._log_reads(actor, Access.ERASE, due, "family list")
+        return due
 
     # ------------------------------------------------------------- listing
 

@@ -56,6 +56,7 @@ READS: tuple[str, ...] = (
     "audit",
     "family list",
     "erasure status",
+    "fingerprint",
     "view document",
     "plan",
     "consent register",

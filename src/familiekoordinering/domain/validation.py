@@ -46,15 +46,16 @@ another thread building values from its input is checked as always.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from datetime import date, datetime
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any, Final, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -124,26 +125,13 @@ _SHOWN = 60
 _HUGE = 10**18
 
 
-class _Loading:
-    """The context of :func:`loading_stored_history`."""
-
-    __slots__ = ("_token",)
-
-    def __init__(self) -> None:
-        self._token: Token[bool] | None = None
-
-    def __enter__(self) -> None:
-        self._token = _LOADING.set(True)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._token is not None:
-            _LOADING.reset(self._token)
-            self._token = None
+@contextlib.contextmanager
+def _loading() -> Iterator[None]:
+    token = _LOADING.set(True)
+    try:
+        yield
+    finally:
+        _LOADING.reset(token)
 
 
 def loading_stored_history() -> AbstractContextManager[None]:
@@ -156,9 +144,11 @@ def loading_stored_history() -> AbstractContextManager[None]:
         with loading_stored_history():
             family = replay(events)
 
-    It holds for the current thread or task only, and nests.
+    It holds for the current thread or task only, and nests; each call gives
+    a new context manager, used once. Never run a command inside it: the
+    values a command builds would not be checked either.
     """
-    return _Loading()
+    return _loading()
 
 
 def loads_stored_history(function: Callable[P, R]) -> Callable[P, R]:
