@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -344,3 +345,10 @@ class ConsentMachine(RuleBasedStateMachine):
 
 
 TestConsentMachine = ConsentMachine.TestCase
+# Up to 30 steps a run (hypothesis's default is 50): the invariants audit the
+# whole stored family after every step, so a run's cost grows with the square
+# of its length; consent interplay shows within a few steps, and the profile
+# decides how many runs.
+TestConsentMachine.settings = settings(
+    settings.default, stateful_step_count=30, deadline=None
+)
