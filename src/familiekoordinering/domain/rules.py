@@ -6,7 +6,6 @@ check input early. None of them reads a clock, storage or the environment.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta, timezone
@@ -15,6 +14,14 @@ from typing import TypeVar
 from familiekoordinering.domain.capacity import ConsentAges
 from familiekoordinering.domain.programme import Eligibility, Programme
 from familiekoordinering.domain.survey import Survey, SurveyKind
+from familiekoordinering.domain.validation import (
+    MAX_TEXT,
+    check_range,
+    check_text,
+)
+from familiekoordinering.domain.validation import (
+    check_municipality_number as check_municipality,
+)
 from familiekoordinering.domain.values import (
     Actor,
     Member,
@@ -47,48 +54,10 @@ __all__ = [
     "recording_day",
 ]
 
-MAX_TEXT = 4000
-"""The longest free text accepted in one field, in characters."""
-
 EASTERNMOST = timezone(timedelta(hours=14), "UTC+14")
 """The easternmost time zone (Kiribati's Line Islands): where a new day starts first."""
 
-_MUNICIPALITY = re.compile(r"[0-9]{3,4}")  # ASCII digits only: "٤٢٠٤" is no number
-
 K = TypeVar("K")
-
-
-def check_text(name: str, value: str | None, *, required: bool = True) -> None:
-    """Refuse empty (when required), blank or over-long free text."""
-    if value is None:
-        if required:
-            raise InvalidInputError(f"{name} is required: give a non-empty text")
-        return
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{name} must be a text, not {type(value).__name__}")
-    if not value.strip():
-        raise InvalidInputError(f"{name} must not be blank: give a non-empty text")
-    if len(value) > MAX_TEXT:
-        raise InvalidInputError(
-            f"{name} is {len(value)} characters long; shorten it to at most {MAX_TEXT}"
-        )
-
-
-def check_range(name: str, value: float, low: float, high: float) -> None:
-    """Refuse a number outside ``low``–``high`` (inclusive)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number, not {value!r}")
-    if value != value or not low <= value <= high:
-        raise InvalidInputError(f"{name} is {value}; it must be from {low} to {high}")
-
-
-def check_municipality(value: str) -> None:
-    """Refuse anything but a 3- or 4-digit official municipality number."""
-    if not isinstance(value, str) or not _MUNICIPALITY.fullmatch(value):
-        raise InvalidInputError(
-            f"municipality {value!r} is not a municipality number: give the official "
-            "number, four digits in Norway (e.g. '4204') or three in Denmark ('153')"
-        )
 
 
 def check_actor(actor: Actor) -> None:

@@ -55,7 +55,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import date, datetime
-from types import ModuleType
 from typing import Any, Final, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -125,6 +124,48 @@ _SHOWN = 60
 _HUGE = 10**18
 
 
+# The primitive input checks; domain.rules (which builds on the values) uses
+# them too and re-exports them.
+
+MAX_TEXT = 4000
+"""The longest free text accepted in one field, in characters."""
+
+_MUNICIPALITY = re.compile(r"[0-9]{3,4}")  # ASCII digits only: "٤٢٠٤" is no number
+
+
+def check_text(name: str, value: object, *, required: bool = True) -> None:
+    """Refuse empty (when required), blank or over-long free text."""
+    if value is None:
+        if required:
+            raise InvalidInputError(f"{name} is required: give a non-empty text")
+        return
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a text, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(f"{name} must not be blank: give a non-empty text")
+    if len(value) > MAX_TEXT:
+        raise InvalidInputError(
+            f"{name} is {len(value)} characters long; shorten it to at most {MAX_TEXT}"
+        )
+
+
+def check_range(name: str, value: float, low: float, high: float) -> None:
+    """Refuse a number outside ``low``–``high`` (inclusive)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name} must be a number, not {value!r}")
+    if value != value or not low <= value <= high:
+        raise InvalidInputError(f"{name} is {value}; it must be from {low} to {high}")
+
+
+def check_municipality_number(value: str) -> None:
+    """Refuse anything but a 3- or 4-digit official municipality number."""
+    if not isinstance(value, str) or not _MUNICIPALITY.fullmatch(value):
+        raise InvalidInputError(
+            f"municipality {value!r} is not a municipality number: give the official "
+            "number, four digits in Norway (e.g. '4204') or three in Denmark ('153')"
+        )
+
+
 @contextlib.contextmanager
 def _loading() -> Iterator[None]:
     token = _LOADING.set(True)
@@ -170,13 +211,6 @@ def loads_stored_history(function: Callable[P, R]) -> Callable[P, R]:
     return loads
 
 
-def _rules() -> ModuleType:
-    # Imported when first needed: rules imports the value modules, which import this.
-    from familiekoordinering.domain import rules
-
-    return rules
-
-
 def _shown(value: object) -> str:
     """``value`` as a caller can recognise it, at most a line long."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _HUGE:
@@ -214,7 +248,7 @@ def check_free_text(name: str, value: object, *, required: bool = True) -> None:
     Accepts tab and line breaks (``\n``, ``\r\n``) but no other control
     character and no lone surrogate.
     """
-    _rules().check_text(name, value, required=required)
+    check_text(name, value, required=required)
     if value is None:
         return
     assert isinstance(value, str)  # check_text refused anything else
@@ -233,7 +267,7 @@ def check_label(name: str, value: object, *, required: bool = True) -> None:
         raise InvalidInputError(
             f"{name} is {len(value)} characters long; shorten it to at most {NAME_MAX}"
         )
-    _rules().check_text(name, value, required=required)
+    check_text(name, value, required=required)
     if value is None:
         return
     assert isinstance(value, str)  # check_text refused anything else
@@ -252,7 +286,7 @@ def check_whole_number(name: str, value: object, low: int, high: int) -> None:
         raise InvalidInputError(
             f"{name} is {_shown(value)}; it must be from {low} to {high}"
         )
-    _rules().check_range(name, value, low, high)
+    check_range(name, value, low, high)
 
 
 def check_number(name: str, value: object, low: float, high: float) -> None:
@@ -269,7 +303,7 @@ def check_number(name: str, value: object, low: float, high: float) -> None:
         raise InvalidInputError(
             f"{name} is {value}; it must be a number from {low} to {high}"
         )
-    _rules().check_range(name, value, low, high)
+    check_range(name, value, low, high)
 
 
 def _a(cls: type) -> str:
@@ -318,7 +352,7 @@ def check_municipality(name: str, value: object) -> None:
     try:
         if not isinstance(value, str) or not value.isascii():
             raise InvalidInputError(value)
-        _rules().check_municipality(value)
+        check_municipality_number(value)
     except InvalidInputError:
         raise InvalidInputError(
             f"{name} {_shown(value)} is not a municipality number: give the official "
