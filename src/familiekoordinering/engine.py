@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -62,12 +61,11 @@ from familiekoordinering.integrity import (
     StoreLedger,
     chain_key,
 )
+from familiekoordinering.ports import MemoryPorts, StoragePorts
 from familiekoordinering.protection import (
     ERASED_REFUSAL,
     Erasure,
-    InMemoryKeyStore,
     Keyring,
-    KeyStore,
     key_check,
 )
 from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
@@ -79,16 +77,26 @@ Clock = Callable[[], datetime]
 """A function returning the current time, timezone-aware."""
 
 
-def is_store_failure(error: BaseException) -> bool:
-    """Whether ``error`` comes from the store (its driver, the disk, the network)."""
-    return isinstance(error, PersistenceError | sqlite3.Error | OSError) or type(
-        error
-    ).__module__.startswith("psycopg")
+def is_store_failure(
+    error: BaseException, failures: tuple[type[BaseException], ...]
+) -> bool:
+    """Whether ``error`` comes from the store (its driver, the disk, the network).
+
+    eventsourcing's ``PersistenceError`` and ``OSError`` always do; so do
+    ``failures``, the store's driver exceptions (its ports'
+    :attr:`~familiekoordinering.ports.StoragePorts.store_failures`).
+    """
+    return isinstance(error, (PersistenceError, OSError, *failures))
 
 
 @contextlib.contextmanager
-def reading_the_store() -> Iterator[None]:
-    """Turn a store's failure while reading into :class:`StoreError`, saying what to do."""
+def reading_the_store(
+    failures: tuple[type[BaseException], ...],
+) -> Iterator[None]:
+    """Turn a store's failure while reading into :class:`StoreError`, saying what to do.
+
+    ``failures`` as for :func:`is_store_failure`.
+    """
     try:
         yield
     except FamiliekoordineringError:
@@ -99,7 +107,7 @@ def reading_the_store() -> Iterator[None]:
             "changed beneath the library; run 'familiekoordinering audit' to see where"
         ) from e
     except Exception as e:
-        if not is_store_failure(e):
+        if not is_store_failure(e, failures):
             raise
         raise StoreError(
             f"the store could not be read ({type(e).__name__}: {e}); try again once "
@@ -203,9 +211,28 @@ class Engine(Application[UUID]):
         )
         self._ledger_next_look = time.monotonic() + self.LEDGER_LOOK_SECONDS
         if self.keyring is not None:
-            guard = getattr(self.factory, "guard_erasures", None)
-            if callable(guard):
-                guard()
+            self.ports.guard_erasures()
+
+    @functools.cached_property
+    def ports(self) -> StoragePorts:
+        """What the store provides beyond eventsourcing's recorders.
+
+        The persistence factory, when it implements
+        :class:`~familiekoordinering.ports.StoragePorts` (the SQLite and
+        PostgreSQL adapters); :class:`~familiekoordinering.ports.MemoryPorts`
+        otherwise. Chosen once, when the mapper is made, just after the factory;
+        its ``store_failures`` are what :func:`is_store_failure` counts as the
+        store failing, wherever the library reads or writes this store.
+        """
+        ports: StoragePorts
+        if isinstance(self.factory, StoragePorts):
+            ports = self.factory
+        else:
+            ports = MemoryPorts(
+                lambda: self.recorder,
+                lambda: self.snapshots.recorder if self.snapshots is not None else None,
+            )
+        return ports
 
     def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
         """Compare what the store declares with how it was opened; declare a new one.
@@ -311,10 +338,7 @@ class Engine(Application[UUID]):
         """Whether the store's key store holds any family's key or erasure."""
         if self.keyring is not None:
             return self.keyring.store.holds_keys()
-        make = getattr(self.factory, "key_store", None)
-        if not callable(make):
-            return False
-        store: KeyStore = make()
+        store = self.ports.key_store()
         try:
             return store.holds_keys()
         finally:
@@ -363,10 +387,9 @@ class Engine(Application[UUID]):
         With a master key, each family's personal data is sealed with its own
         key, kept in the store's key store (see :mod:`familiekoordinering.protection`).
         """
+        ports = self.ports  # chosen here, just after the factory is made
         if self.master_key is not None:
-            make = getattr(self.factory, "key_store", None)
-            key_store: KeyStore = make() if callable(make) else InMemoryKeyStore()
-            self.keyring = Keyring(self.master_key, key_store)
+            self.keyring = Keyring(self.master_key, ports.key_store())
         mapper = self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=CattrsMapper
         )
@@ -447,7 +470,7 @@ class Engine(Application[UUID]):
     def ledger(self) -> StoreLedger | None:
         """The store's ledger (what it declares about itself), or None if it has none."""
         try:
-            with reading_the_store():
+            with reading_the_store(self.ports.store_failures):
                 ledger: StoreLedger = self.repository.get(LEDGER_ID)
         except AggregateNotFoundError:
             return None
@@ -484,7 +507,7 @@ class Engine(Application[UUID]):
                 ) from e
             raise
         except Exception as e:
-            if not is_store_failure(e):
+            if not is_store_failure(e, self.ports.store_failures):
                 raise
             raise StoreError(
                 f"the store could not be written ({type(e).__name__}: {e}): nothing of "

@@ -13,7 +13,7 @@ position: nothing is skipped silently.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -25,6 +25,7 @@ from familiekoordinering.views.store import ViewStore
 
 if TYPE_CHECKING:
     from familiekoordinering.engine import Engine
+    from familiekoordinering.ports import Listener
 
 __all__ = [
     "NotificationRow",
@@ -137,22 +138,15 @@ class ViewProjector:
         self.store.commit(generation, expected, rows[-1][0], ops)
         return len(rows)
 
-    def _read(self, start: int, limit: int) -> list[NotificationRow]:
-        """Notifications from ``start`` as plain rows; adapters may read them faster."""
-        fast = getattr(self.app.factory, "select_notification_rows", None)
-        if callable(fast):
-            rows: list[NotificationRow] = fast(start, limit)
-            return rows
-        return [
-            (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
-            for n in self.app.recorder.select_notifications(start=start, limit=limit)
-        ]
+    def _read(self, start: int, limit: int) -> Sequence[NotificationRow]:
+        """Notifications from ``start`` as plain rows, through the store's ports."""
+        return self.app.ports.select_notification_rows(start, limit)
 
     def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
         """Keep catching up until ``until()`` returns True; return how many.
 
         When there is nothing new it waits: on a store that pushes (PostgreSQL's
-        LISTEN/NOTIFY, through the persistence factory's ``listener()``) until
+        LISTEN/NOTIFY, through the store ports' ``listener()``) until
         an event is saved, at most ``poll_interval`` seconds; elsewhere it
         sleeps ``poll_interval`` seconds. When the store can elect one worker
         (``worker_lock``, PostgreSQL), only the worker holding the lock folds;
@@ -161,8 +155,7 @@ class ViewProjector:
         """
         lock = getattr(self.store, "worker_lock", None)
         holding = not callable(lock)
-        make_listener = getattr(self.app.factory, "listener", None)
-        listener = make_listener() if callable(make_listener) else None
+        listener = self.app.ports.listener()
         done = 0
         try:
             while not until():
@@ -181,7 +174,9 @@ class ViewProjector:
         return done
 
     @staticmethod
-    def _idle(listener: Any, seconds: float, until: Callable[[], bool]) -> None:
+    def _idle(
+        listener: Listener | None, seconds: float, until: Callable[[], bool]
+    ) -> None:
         """Wait up to ``seconds`` for news, looking at ``until`` at least every second."""
         deadline = time.monotonic() + seconds
         while not until():
@@ -237,7 +232,7 @@ class ViewProjector:
 
 def fold_rows(
     payload: Callable[[str, bytes, str, int], dict[str, Any]],
-    rows: list[NotificationRow],
+    rows: Sequence[NotificationRow],
 ) -> list[Operation]:
     """The row operations of a batch of notifications (``payload`` decodes one).
 

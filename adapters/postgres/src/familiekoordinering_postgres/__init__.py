@@ -6,6 +6,8 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 :class:`Factory` in it. Events, snapshots, the read models
 (:class:`PostgresViewStore`) and the families' wrapped keys
 (:class:`PostgresKeyStore`) live in the same database and schema.
+:class:`Factory` implements the library's storage ports
+(:class:`~familiekoordinering.ports.StoragePorts`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
 from familiekoordinering.integrity.chain import ChainKey
+from familiekoordinering.ports import StoragePorts
 from familiekoordinering.protection import ERASED_REFUSAL
 from familiekoordinering_postgres.access_log import PostgresAccessLog
 from familiekoordinering_postgres.connection import schema_lock
@@ -65,7 +68,14 @@ class NotificationListener:
 
 
 class Factory(es_postgres.PostgresFactory):
-    """eventsourcing's PostgreSQL factory, with the read models' store beside it."""
+    """eventsourcing's PostgreSQL factory, with the read models' store beside it.
+
+    Implements the library's :class:`~familiekoordinering.ports.StoragePorts`.
+    """
+
+    store_failures: tuple[type[BaseException], ...] = (psycopg.Error,)
+    """The driver's errors (and its pool's: a server down, a timeout) are store
+    failures."""
 
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)
@@ -123,6 +133,16 @@ class Factory(es_postgres.PostgresFactory):
                 (n, family, version, topic, bytes(state))
                 for n, family, version, topic, state in cursor.fetchall()
             ]
+
+    def select_chain_rows(
+        self, start: int, limit: int
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """Notifications from ``start`` for the audit's verification.
+
+        The rows of :meth:`select_notification_rows`: the columns' types are
+        fixed by the table, so every value comes as the library writes it.
+        """
+        return self.select_notification_rows(start, limit)
 
     def snapshot_rows(self) -> Iterator[tuple[str, int, str, bytes]]:
         """Every row of the snapshots table, whatever family it names, for the audit.
@@ -260,3 +280,7 @@ class Factory(es_postgres.PostgresFactory):
     def key_store(self) -> PostgresKeyStore:
         """The families' wrapped data keys, in the same database and schema."""
         return PostgresKeyStore(self._conninfo, schema=self._schema)
+
+
+_ports: type[StoragePorts] = Factory
+"""mypy checks here that :class:`Factory` implements the storage ports."""

@@ -5,7 +5,9 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_sqlite`` (which
 ``FamilyCoordination("path.db")`` does for you) and eventsourcing finds
 :class:`Factory` in it. Events, snapshots and (later) read models live in one
 SQLite file in WAL mode; the read models too (:class:`SQLiteViewStore`), and
-the families' wrapped keys (:class:`SQLiteKeyStore`). A new store file is
+the families' wrapped keys (:class:`SQLiteKeyStore`). :class:`Factory`
+implements the library's storage ports
+(:class:`~familiekoordinering.ports.StoragePorts`). A new store file is
 created readable and writable by its owner only (0600); so are its ``-wal``
 and ``-shm`` files, which SQLite gives the database file's mode. An existing
 file keeps its mode.
@@ -23,6 +25,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey
+from familiekoordinering.ports import StoragePorts
 from familiekoordinering.protection import ERASED_REFUSAL
 from familiekoordinering_sqlite.access_log import SQLiteAccessLog
 from familiekoordinering_sqlite.connection import create_private
@@ -37,8 +40,12 @@ class Factory(es_sqlite.SQLiteFactory):
 
     A path that is not an SQLite database, or cannot be opened, is refused with
     a :class:`~familiekoordinering.errors.ConfigurationError` naming the file
-    instead of failing later inside a command.
+    instead of failing later inside a command. Implements the library's
+    :class:`~familiekoordinering.ports.StoragePorts`.
     """
+
+    store_failures: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    """The driver's errors (a locked, full or broken file) are store failures."""
 
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)
@@ -197,6 +204,14 @@ class Factory(es_sqlite.SQLiteFactory):
     def key_store(self) -> SQLiteKeyStore:
         """The families' wrapped data keys, in the same SQLite file as the events."""
         return SQLiteKeyStore(self._db_name)
+
+    def listener(self) -> None:
+        """None: SQLite cannot push; a projection worker polls."""
+        return None
+
+
+_ports: type[StoragePorts] = Factory
+"""mypy checks here that :class:`Factory` implements the storage ports."""
 
 
 def _canonical(h: str) -> str:
