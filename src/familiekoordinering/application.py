@@ -38,7 +38,6 @@ from familiekoordinering.access import (
     AccessEntry,
     AccessLog,
     FamilyFacts,
-    InMemoryAccessLog,
     authorize,
     readable_until,
     require,
@@ -60,6 +59,7 @@ from familiekoordinering.domain.consent import (
     Decision,
     OutwardActionKind,
 )
+from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import EndReason, Family
 from familiekoordinering.domain.plan import Responsible, SectorPlanKind
 from familiekoordinering.domain.programme import (
@@ -133,7 +133,7 @@ from familiekoordinering.timeline.export import access_export
 from familiekoordinering.timeline.i18n import translations
 from familiekoordinering.timeline.report import render_report
 from familiekoordinering.verification import Integrity
-from familiekoordinering.views import InMemoryViewStore, Views, ViewStore
+from familiekoordinering.views import Views
 
 __all__ = [
     "Clock",
@@ -241,11 +241,9 @@ class FamilyCoordination:
         Stored where the events are when the storage adapter provides a view
         store (SQLite, PostgreSQL); in memory otherwise.
         """
-        make = getattr(self._engine.factory, "view_store", None)
-        store: ViewStore = make() if callable(make) else InMemoryViewStore()
         return Views(
             self._engine,
-            store,
+            self._engine.ports.view_store(),
             log_reads=self._log_reads,
             open_sealed=self._sealed_values,
             facts=lambda family_id: _facts(self._load(family_id)),
@@ -261,21 +259,13 @@ class FamilyCoordination:
         self._engine.fresh(family_id)
         mapper = cast(CattrsMapper, self._engine.mapper)
         wanted = sorted(versions)
-        fast = getattr(self._engine.factory, "select_versions", None)
-        with reading_the_store():
-            if callable(fast):
-                stored = {
-                    version: StoredEvent(family_id, version, topic, state)
-                    for version, topic, state in fast(family_id, wanted)
-                }
-            else:
-                stored = {
-                    v: e
-                    for v in wanted
-                    for e in self._engine.recorder.select_events(
-                        family_id, gt=v - 1, lte=v, limit=1
-                    )
-                }
+        with reading_the_store(self._engine.ports.store_failures):
+            stored = {
+                version: StoredEvent(family_id, version, topic, state)
+                for version, topic, state in self._engine.ports.select_versions(
+                    family_id, wanted
+                )
+            }
         missing = [v for v in wanted if v not in stored]
         if missing:
             raise StoreError(
@@ -313,7 +303,7 @@ class FamilyCoordination:
         """
         found: Family | None = None
         try:
-            with reading_the_store():
+            with reading_the_store(self._engine.ports.store_failures):
                 found = self._engine.repository.get(
                     family_id, version=version, projector_func=_replay
                 )
@@ -439,7 +429,7 @@ class FamilyCoordination:
         """Whether the store holds anything of ``family_id`` (events, a key, an erasure)."""
         if family_id == LEDGER_ID:
             return True
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             if self._engine.recorder.select_events(family_id, limit=1):
                 return True
             keyring = self._engine.keyring
@@ -1054,13 +1044,7 @@ class FamilyCoordination:
         chain key. Private: only the library's own reads append to it, and
         :meth:`access_entries` reads it for an actor who may.
         """
-        make = getattr(self._engine.factory, "access_log", None)
-        log: AccessLog = (
-            make(key=self._engine.chain)
-            if callable(make)
-            else InMemoryAccessLog(self._engine.chain)
-        )
-        return log
+        return self._engine.ports.access_log(key=self._engine.chain)
 
     def _log_reads(
         self, actor: Actor, access: Access, family_ids: Iterable[UUID], what: str
@@ -1082,7 +1066,7 @@ class FamilyCoordination:
             try:
                 self._access_log.append(entries)
             except Exception as e:
-                if not is_store_failure(e):
+                if not is_store_failure(e, self._engine.ports.store_failures):
                     raise
                 raise StoreError(
                     f"the access log could not be written ({type(e).__name__}: {e}): "
@@ -1210,7 +1194,7 @@ class FamilyCoordination:
             )
         if family_id is None:
             require(actor, Access.AUDIT, municipality=actor.municipality)
-            with reading_the_store():
+            with reading_the_store(self._engine.ports.store_failures):
                 verification = self._integrity.verify_store(checkpoint)
             # The families whose intact enrolment names this municipality.
             family_ids = [
@@ -1232,7 +1216,7 @@ class FamilyCoordination:
                     FamilyFacts(municipality),
                     unknown=_unknown(family_id),
                 )
-            with reading_the_store():
+            with reading_the_store(self._engine.ports.store_failures):
                 verification, found = self._integrity.verify_family(
                     family_id, checkpoint, fingerprint
                 )
@@ -1309,7 +1293,7 @@ class FamilyCoordination:
         if self._engine.snapshots is None:
             return []
         mapper = cast(CattrsMapper, self._engine.mapper)
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             stored = self._engine.snapshots.recorder.select_events(family_id)
         findings = []
         family: Family | None = None
@@ -1352,7 +1336,7 @@ class FamilyCoordination:
         """
         if family_id == LEDGER_ID:
             raise _unknown(family_id)  # the store's own ledger is no family
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             first = self._engine.recorder.select_events(family_id, limit=1)
         if not first:
             raise _unknown(family_id)
@@ -1379,7 +1363,7 @@ class FamilyCoordination:
         unreadable: list[Finding] = []
         self._engine.fresh(family_id)
         try:
-            with reading_the_store():
+            with reading_the_store(self._engine.ports.store_failures):
                 stored_events = self._engine.recorder.select_events(family_id)
         except StoreError as e:  # a value the driver cannot even read back
             return [], [
@@ -1414,10 +1398,7 @@ class FamilyCoordination:
     @functools.cached_property
     def _integrity(self) -> Integrity:
         """Checkpoints, chain starts, fingerprints and verification of this store."""
-        rows = getattr(self._engine.factory, "select_chain_rows", None) or getattr(
-            self._engine.factory, "select_notification_rows", None
-        )
-        snapshot_rows = getattr(self._engine.factory, "snapshot_rows", None)
+        ports = self._engine.ports
         opener = (
             None
             if isinstance(self._engine.factory, POPOFactory)
@@ -1437,8 +1418,8 @@ class FamilyCoordination:
             else None,
             mapper=cast(CattrsMapper, self._engine.mapper),
             access_log=lambda: self._access_log,
-            notification_rows=rows if callable(rows) else None,
-            snapshot_rows=snapshot_rows if callable(snapshot_rows) else None,
+            notification_rows=ports.select_chain_rows,
+            snapshot_rows=ports.snapshot_rows,
         )
 
     def checkpoint(self, *, actor: Actor) -> Checkpoint:
@@ -1450,7 +1431,7 @@ class FamilyCoordination:
         and give it back to :meth:`audit` later. Needs the auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             return self._integrity.checkpoint(
                 taken_at=self._now(), municipality=actor.municipality
             )
@@ -1466,7 +1447,7 @@ class FamilyCoordination:
         auditor role.
         """
         require(actor, Access.AUDIT, municipality=actor.municipality)
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             starts, broken = self._integrity.chain_starts()
             if broken:
                 raise RuleViolationError(
@@ -1522,7 +1503,7 @@ class FamilyCoordination:
         if family_id == LEDGER_ID:
             raise _unknown(family_id)  # the store's own ledger is no family
         self._engine.fresh(family_id)
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             events = list(self._engine.events.get(family_id))
         if not events:
             raise _unknown(family_id)
@@ -1672,7 +1653,7 @@ class FamilyCoordination:
     ) -> tuple[Fingerprint, date]:
         """The fingerprint of the newest of ``events`` as stored, and when it was recorded."""
         newest = events[-1]
-        with reading_the_store():
+        with reading_the_store(self._engine.ports.store_failures):
             digest = self._engine.heads.digest_at(
                 newest.originator_id, newest.originator_version
             )
@@ -1997,26 +1978,56 @@ def _facts(family: Family) -> FamilyFacts:
     )
 
 
+@attrs.define
+class _FactsRead:
+    """The policy's facts as far as a family's events have been read."""
+
+    municipality: str = ""
+    coordinator: str | None = None
+    members: set[str] = attrs.field(factory=set)
+    left_at: dict[str, int] = attrs.field(factory=dict)
+
+
+def _enrolled_in(facts: _FactsRead, event: Any) -> None:
+    facts.municipality = event.municipality
+
+
+def _coordinated_by(facts: _FactsRead, event: Any) -> None:
+    facts.coordinator = event.coordinator_id
+
+
+def _member_added(facts: _FactsRead, event: Any) -> None:
+    facts.members.add(str(event.member_id))
+
+
+def _member_left(facts: _FactsRead, event: Any) -> None:
+    facts.left_at.setdefault(str(event.member_id), event.originator_version)
+
+
+_FACTS: dict[type[Family.Event], Callable[[_FactsRead, Any], None]] = interpreted(
+    Interpretation.ACCESS,
+    {
+        Family.Enrolled: _enrolled_in,
+        Family.CoordinatorAssigned: _coordinated_by,
+        Family.MemberAdded: _member_added,
+        Family.MemberLeft: _member_left,
+    },
+)
+"""What the access policy takes from each event it is concerned by."""
+
+
 def _facts_of_events(events: Sequence[Family.Event]) -> FamilyFacts:
     """The policy's facts from a family's events, without replaying them."""
-    municipality = ""
-    coordinator: str | None = None
-    members: set[str] = set()
-    left_at: dict[str, int] = {}
+    facts = _FactsRead()
     for event in events:
-        if isinstance(event, Family.Enrolled):
-            municipality = event.municipality
-        elif isinstance(event, Family.CoordinatorAssigned):
-            coordinator = event.coordinator_id
-        elif isinstance(event, Family.MemberAdded):
-            members.add(str(event.member_id))
-        elif isinstance(event, Family.MemberLeft):
-            left_at.setdefault(str(event.member_id), event.originator_version)
+        read = _FACTS.get(type(event))
+        if read is not None:
+            read(facts, event)
     return FamilyFacts(
-        municipality,
-        frozenset({coordinator} if coordinator else ()),
-        frozenset(members),
-        left_at,
+        facts.municipality,
+        frozenset({facts.coordinator} if facts.coordinator else ()),
+        frozenset(facts.members),
+        facts.left_at,
     )
 
 

@@ -26,8 +26,9 @@ dated the same day as an action, but recorded after it, came after it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -41,6 +42,7 @@ from familiekoordinering.domain.consent import (
     ProposedAction,
     decide,
 )
+from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.domain.values import Member, MemberId
@@ -205,69 +207,103 @@ class _History:
     informed: dict[UUID, date] = attrs.field(factory=dict)
 
 
+def _enrolled(history: _History, event: Any, position: int) -> None:
+    history.ages = event.programme.consent_ages
+
+
+def _member_added(history: _History, event: Any, position: int) -> None:
+    history.members[event.member_id] = Member(
+        event.member_id,
+        event.name,
+        event.birth_date,
+        event.kind,
+        event.guardian_ids,
+    )
+
+
+def _consent_granted(history: _History, event: Any, position: int) -> None:
+    history.consents.append(
+        (
+            position,
+            Consent(
+                event.consent_id,
+                event.scope,
+                event.given_by,
+                event.form,
+                event.valid_from,
+                event.valid_until,
+                event.purpose,
+                given_on=event.occurred_on,
+            ),
+        )
+    )
+
+
+def _consent_withdrawn(history: _History, event: Any, position: int) -> None:
+    history.withdrawals.append(
+        (
+            position,
+            ConsentWithdrawal(
+                event.consent_id,
+                event.occurred_on,
+                event.withdrawn_by,
+                event.reason,
+            ),
+        )
+    )
+
+
+def _consent_refused(history: _History, event: Any, position: int) -> None:
+    history.refusals.append(
+        (
+            position,
+            ConsentRefusal(
+                event.refusal_id,
+                event.scope,
+                event.refused_by,
+                event.occurred_on,
+                event.note,
+            ),
+        )
+    )
+
+
+def _contacted(history: _History, event: Any, position: int) -> None:
+    history.actions.append(event)
+
+
+def _legal_duty(history: _History, event: Any, position: int) -> None:
+    history.duties.append(event)
+
+
+def _informed(history: _History, event: Any, position: int) -> None:
+    history.informed.setdefault(event.action_id, event.occurred_on)
+
+
+_READS: dict[type[Family.Event], Callable[[_History, Any, int], None]] = interpreted(
+    Interpretation.AUDIT,
+    {
+        Family.Enrolled: _enrolled,
+        Family.MemberAdded: _member_added,
+        Family.ConsentGranted: _consent_granted,
+        Family.ConsentWithdrawn: _consent_withdrawn,
+        Family.ConsentRefused: _consent_refused,
+        Family.AgencyContacted: _contacted,
+        Family.ActedUnderLegalDuty: _legal_duty,
+        Family.FamilyInformed: _informed,
+    },
+)
+"""What the audit takes from each event it is concerned by (with its position)."""
+
+
 def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, int]:
     history = _History(family_id)
     count = 0
     for event in events:
         count += 1
-        position = event.originator_version
-        if isinstance(event, Family.Enrolled):
-            history.ages = event.programme.consent_ages
-        elif isinstance(event, Family.MemberAdded):
-            history.members[event.member_id] = Member(
-                event.member_id,
-                event.name,
-                event.birth_date,
-                event.kind,
-                event.guardian_ids,
-            )
-        elif isinstance(event, Family.ConsentGranted):
-            history.consents.append(
-                (
-                    position,
-                    Consent(
-                        event.consent_id,
-                        event.scope,
-                        event.given_by,
-                        event.form,
-                        event.valid_from,
-                        event.valid_until,
-                        event.purpose,
-                        given_on=event.occurred_on,
-                    ),
-                )
-            )
-        elif isinstance(event, Family.ConsentWithdrawn):
-            history.withdrawals.append(
-                (
-                    position,
-                    ConsentWithdrawal(
-                        event.consent_id,
-                        event.occurred_on,
-                        event.withdrawn_by,
-                        event.reason,
-                    ),
-                )
-            )
-        elif isinstance(event, Family.ConsentRefused):
-            history.refusals.append(
-                (
-                    position,
-                    ConsentRefusal(
-                        event.refusal_id,
-                        event.scope,
-                        event.refused_by,
-                        event.occurred_on,
-                        event.note,
-                    ),
-                )
-            )
-        elif isinstance(event, Family.AgencyContacted):
-            history.actions.append(event)
-        elif isinstance(event, Family.ActedUnderLegalDuty):
-            history.duties.append(event)
-        elif isinstance(event, Family.FamilyInformed):
-            history.informed.setdefault(event.action_id, event.occurred_on)
+        read = _READS.get(type(event))
+        if read is not None:
+            read(history, event, event.originator_version)
     return history, count
 
 

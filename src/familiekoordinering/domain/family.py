@@ -528,6 +528,7 @@ class Family(FamilyCore, Aggregate):
             family.ended = FollowUpEnd(self.occurred_on, self.reason, self.note)
 
     EVENT_CLASSES: ClassVar[tuple[type[Event], ...]]
+    """Every event class above, in order: found by introspection, never kept by hand."""
 
     # ------------------------------------------------------------ construction
 
@@ -1734,30 +1735,25 @@ class Family(FamilyCore, Aggregate):
         )
 
 
-Family.EVENT_CLASSES = (
-    Family.Enrolled,
-    Family.MemberAdded,
-    Family.MemberLeft,
-    Family.CoordinatorAssigned,
-    Family.ConsentGranted,
-    Family.ConsentRefused,
-    Family.ConsentWithdrawn,
-    Family.GoalSet,
-    Family.GoalProgressRecorded,
-    Family.GoalAchieved,
-    Family.GoalDropped,
-    Family.StepAgreed,
-    Family.StepCompleted,
-    Family.SectorPlanLinked,
-    Family.MeetingHeld,
-    Family.AgencyContacted,
-    Family.ActedUnderLegalDuty,
-    Family.FamilyInformed,
-    Family.SurveyCompleted,
-    Family.FollowUpEnded,
-    Family.ResearchConsentGiven,
-    Family.ResearchConsentWithdrawn,
-)
+def _nested_event_classes(aggregate: type[Family]) -> tuple[type[Family.Event], ...]:
+    """The event classes defined in ``aggregate``'s body, in order (an alias once).
+
+    Found by introspection, so that a new event class is never left out of
+    :attr:`Family.EVENT_CLASSES`; :mod:`familiekoordinering.domain.events`
+    declares what interprets each.
+    """
+    found: dict[type[Family.Event], None] = {}
+    for value in vars(aggregate).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, aggregate.Event)
+            and value is not aggregate.Event
+        ):
+            found[value] = None
+    return tuple(found)
+
+
+Family.EVENT_CLASSES = _nested_event_classes(Family)
 
 
 def _check_date(name: str, value: object) -> None:

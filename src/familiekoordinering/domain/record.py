@@ -19,6 +19,7 @@ import attrs
 
 from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.core import CompletedSurvey, FamilyCore
+from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import (
     Goal,
@@ -110,13 +111,7 @@ class FamilyRecord(FamilyCore):
     @loads_stored_history  # stored values load as they were stored
     def fold(self, event: Family.Event) -> None:
         """Add one event (recorded after those folded in so far) to the record."""
-        handler = _RECORDS.get(type(event))
-        if handler is None:
-            # The family, its members, coordinators and consents: the aggregate's
-            # own events change them the same way (see FamilyCore).
-            event.apply(self)
-        else:
-            handler(self, event)
+        _RECORDS[type(event)](self, event)
         self._stamp(event)
 
     def _stamp(self, event: Family.Event) -> None:
@@ -228,18 +223,37 @@ def _survey(r: FamilyRecord, e: Any) -> None:
     r.surveys[e.survey.survey_id] = CompletedSurvey(e.occurred_on, e.survey)
 
 
-_RECORDS: dict[type[Family.Event], Callable[[FamilyRecord, Any], None]] = {
-    Family.GoalSet: _goal_set,
-    Family.GoalProgressRecorded: _progress,
-    Family.GoalAchieved: _achieved,
-    Family.GoalDropped: _dropped,
-    Family.StepAgreed: _step_agreed,
-    Family.StepCompleted: _step_completed,
-    Family.SectorPlanLinked: _sector_plan,
-    Family.MeetingHeld: _meeting,
-    Family.AgencyContacted: _contacted,
-    Family.ActedUnderLegalDuty: _legal_duty,
-    Family.FamilyInformed: _informed,
-    Family.SurveyCompleted: _survey,
-}
-"""The events whose record differs from what the aggregate keeps, with how."""
+def _as_the_family(r: FamilyRecord, e: Any) -> None:
+    # The family, its members, coordinators and consents: the aggregate's own
+    # events change them the same way (see FamilyCore).
+    e.apply(r)
+
+
+_RECORDS: dict[type[Family.Event], Callable[[FamilyRecord, Any], None]] = interpreted(
+    Interpretation.RECORD,
+    {
+        Family.Enrolled: _as_the_family,
+        Family.MemberAdded: _as_the_family,
+        Family.MemberLeft: _as_the_family,
+        Family.CoordinatorAssigned: _as_the_family,
+        Family.ConsentGranted: _as_the_family,
+        Family.ConsentRefused: _as_the_family,
+        Family.ConsentWithdrawn: _as_the_family,
+        Family.GoalSet: _goal_set,
+        Family.GoalProgressRecorded: _progress,
+        Family.GoalAchieved: _achieved,
+        Family.GoalDropped: _dropped,
+        Family.StepAgreed: _step_agreed,
+        Family.StepCompleted: _step_completed,
+        Family.SectorPlanLinked: _sector_plan,
+        Family.MeetingHeld: _meeting,
+        Family.AgencyContacted: _contacted,
+        Family.ActedUnderLegalDuty: _legal_duty,
+        Family.FamilyInformed: _informed,
+        Family.SurveyCompleted: _survey,
+        Family.FollowUpEnded: _as_the_family,
+        Family.ResearchConsentGiven: _as_the_family,
+        Family.ResearchConsentWithdrawn: _as_the_family,
+    },
+)
+"""How each event changes the record: as it changes the aggregate, or otherwise."""

@@ -21,6 +21,7 @@ import attrs
 
 from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
+from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
 from familiekoordinering.domain.record import FamilyRecord
@@ -31,6 +32,7 @@ from familiekoordinering.domain.values import (
     MeetingId,
     MemberId,
 )
+from familiekoordinering.errors import InvalidInputError
 from familiekoordinering.protection.sealing import holds_erased
 from familiekoordinering.timeline.i18n import DEFAULT_LANGUAGE, Language, translations
 
@@ -52,8 +54,14 @@ def select_events(
     """The events in recording order that happened by ``as_of``, recorded by ``as_recorded``.
 
     ``as_recorded`` as a date means up to the end of that day (in the time zone
-    the events were recorded in).
+    the events were recorded in); as a datetime it must name its time zone
+    (:class:`InvalidInputError` otherwise: the events' times do).
     """
+    if isinstance(as_recorded, datetime) and as_recorded.utcoffset() is None:
+        raise InvalidInputError(
+            f"as_recorded {as_recorded.isoformat()} has no time zone: give a "
+            "timezone-aware datetime (e.g. datetime(..., tzinfo=UTC)) or a date"
+        )
     selected = []
     for event in events:
         if as_recorded is not None:
@@ -295,140 +303,211 @@ class _Words:
         return f"“{step.description}”" if step else str(step_id)[:8]
 
 
+_Sentence = Callable[[Any, _Words], str]
+
+
+def _enrolled(e: Any, w: _Words) -> str:
+    return w(
+        "Enrolled in {programme} (municipality {municipality}, referred by "
+        "{referral}); planned end {end}",
+        programme=e.programme.name,
+        municipality=e.municipality,
+        referral=w.word(e.referral),
+        end=e.planned_end_on.isoformat(),
+    )
+
+
+def _member_added(e: Any, w: _Words) -> str:
+    return w(
+        "{name} ({kind}, born {born}) joined",
+        name=e.name,
+        kind=w.word(e.kind),
+        born=e.birth_date.isoformat(),
+    )
+
+
+def _member_left(e: Any, w: _Words) -> str:
+    return w("{name} left the follow-up", name=w.member(e.member_id))
+
+
+def _coordinator(e: Any, w: _Words) -> str:
+    return w("{name} became the family's coordinator", name=e.coordinator_name)
+
+
+def _consent_granted(e: Any, w: _Words) -> str:
+    text = w(
+        "{names} gave consent ({form}): {scope}, from {start}",
+        names=w.names(e.given_by),
+        form=w.word(e.form),
+        scope=w.scope(e.scope),
+        start=e.valid_from.isoformat(),
+    )
+    if e.valid_until:
+        text += " " + w("until {end}", end=e.valid_until.isoformat())
+    return f"{text} — {e.purpose}"
+
+
+def _consent_refused(e: Any, w: _Words) -> str:
+    return w(
+        "{names} refused consent: {scope}",
+        names=w.names(e.refused_by),
+        scope=w.scope(e.scope),
+    )
+
+
+def _consent_withdrawn(e: Any, w: _Words) -> str:
+    consent = w.family.consents.get(e.consent_id)
+    return w(
+        "{names} withdrew consent: {scope}",
+        names=w.names(e.withdrawn_by),
+        scope=w.scope(consent.scope) if consent else str(e.consent_id)[:8],
+    )
+
+
+def _goal_set(e: Any, w: _Words) -> str:
+    return w(
+        "Goal for {who} ({area}): “{words}”",
+        who=w.member(e.member_id),
+        area=w.word(e.area),
+        words=e.words,
+    )
+
+
+def _goal_progress(e: Any, w: _Words) -> str:
+    text = w("Progress on the goal {goal}: {note}", goal=w.goal(e.goal_id), note=e.note)
+    if e.rating is not None:
+        text += " " + w("(rated {rating} of 10)", rating=e.rating)
+    return text
+
+
+def _goal_achieved(e: Any, w: _Words) -> str:
+    return w("The goal {goal} was reached", goal=w.goal(e.goal_id))
+
+
+def _goal_dropped(e: Any, w: _Words) -> str:
+    return w("The goal {goal} was dropped", goal=w.goal(e.goal_id))
+
+
+def _step_agreed(e: Any, w: _Words) -> str:
+    text = w(
+        "Agreed: {who} will {what}",
+        who=w.responsible(e.responsible),
+        what=e.description,
+    )
+    if e.due_on:
+        text += " " + w("by {date}", date=e.due_on.isoformat())
+    return text
+
+
+def _step_completed(e: Any, w: _Words) -> str:
+    return w("Done: {step}", step=w.step(e.step_id))
+
+
+def _sector_plan(e: Any, w: _Words) -> str:
+    return w(
+        "Linked to {kind} at {agency} ({reference})",
+        kind=w.word(e.kind),
+        agency=w.agency(e.agency),
+        reference=e.reference,
+    )
+
+
+def _meeting(e: Any, w: _Words) -> str:
+    text = w(
+        "Meeting; present: {names}",
+        names=w.names(e.members_present),
+    )
+    if e.decisions:
+        text += "; " + w("decided: {decisions}", decisions="; ".join(e.decisions))
+    return text
+
+
+def _outward(e: Any, w: _Words) -> str:
+    return w.contact(w.family.outward_actions[e.action_id])
+
+
+def _informed(e: Any, w: _Words) -> str:
+    action = w.family.outward_actions.get(e.action_id)
+    about = (
+        w(
+            "the contact with {agency} on {date}",
+            agency=w.agency(action.agency),
+            date=action.occurred_on.isoformat(),
+        )
+        if action
+        else str(e.action_id)[:8]
+    )
+    return w(
+        "The family was told of {about} by {channel}",
+        about=about,
+        channel=w.word(e.channel),
+    )
+
+
+def _survey(e: Any, w: _Words) -> str:
+    return w("Survey of the family's situation ({kind})", kind=w.word(e.survey.kind))
+
+
+def _ended(e: Any, w: _Words) -> str:
+    return w("The follow-up ended ({reason})", reason=w.word(e.reason))
+
+
+def _research_given(e: Any, w: _Words) -> str:
+    return w(
+        "{names} agreed that {name}'s answers may be used in research, without names",
+        names=w.names(e.given_by),
+        name=w.member(e.member_id),
+    )
+
+
+def _research_withdrawn(e: Any, w: _Words) -> str:
+    return w(
+        "{names} withdrew the research consent for {name}",
+        names=w.names(e.withdrawn_by),
+        name=w.member(e.member_id),
+    )
+
+
+_SENTENCES: dict[type[Family.Event], _Sentence] = interpreted(
+    Interpretation.TIMELINE,
+    {
+        Family.Enrolled: _enrolled,
+        Family.MemberAdded: _member_added,
+        Family.MemberLeft: _member_left,
+        Family.CoordinatorAssigned: _coordinator,
+        Family.ConsentGranted: _consent_granted,
+        Family.ConsentRefused: _consent_refused,
+        Family.ConsentWithdrawn: _consent_withdrawn,
+        Family.GoalSet: _goal_set,
+        Family.GoalProgressRecorded: _goal_progress,
+        Family.GoalAchieved: _goal_achieved,
+        Family.GoalDropped: _goal_dropped,
+        Family.StepAgreed: _step_agreed,
+        Family.StepCompleted: _step_completed,
+        Family.SectorPlanLinked: _sector_plan,
+        Family.MeetingHeld: _meeting,
+        Family.AgencyContacted: _outward,
+        Family.ActedUnderLegalDuty: _outward,
+        Family.FamilyInformed: _informed,
+        Family.SurveyCompleted: _survey,
+        Family.FollowUpEnded: _ended,
+        Family.ResearchConsentGiven: _research_given,
+        Family.ResearchConsentWithdrawn: _research_withdrawn,
+    },
+)
+"""What each event says, in the timeline's language (from the family as it stood)."""
+
+
 def _what(e: Family.Event, w: _Words) -> str:
-    if isinstance(e, Family.Enrolled):
-        return w(
-            "Enrolled in {programme} (municipality {municipality}, referred by "
-            "{referral}); planned end {end}",
-            programme=e.programme.name,
-            municipality=e.municipality,
-            referral=w.word(e.referral),
-            end=e.planned_end_on.isoformat(),
-        )
-    if isinstance(e, Family.MemberAdded):
-        return w(
-            "{name} ({kind}, born {born}) joined",
-            name=e.name,
-            kind=w.word(e.kind),
-            born=e.birth_date.isoformat(),
-        )
-    if isinstance(e, Family.MemberLeft):
-        return w("{name} left the follow-up", name=w.member(e.member_id))
-    if isinstance(e, Family.CoordinatorAssigned):
-        return w("{name} became the family's coordinator", name=e.coordinator_name)
-    if isinstance(e, Family.ConsentGranted):
-        text = w(
-            "{names} gave consent ({form}): {scope}, from {start}",
-            names=w.names(e.given_by),
-            form=w.word(e.form),
-            scope=w.scope(e.scope),
-            start=e.valid_from.isoformat(),
-        )
-        if e.valid_until:
-            text += " " + w("until {end}", end=e.valid_until.isoformat())
-        return f"{text} — {e.purpose}"
-    if isinstance(e, Family.ConsentRefused):
-        return w(
-            "{names} refused consent: {scope}",
-            names=w.names(e.refused_by),
-            scope=w.scope(e.scope),
-        )
-    if isinstance(e, Family.ConsentWithdrawn):
-        consent = w.family.consents.get(e.consent_id)
-        return w(
-            "{names} withdrew consent: {scope}",
-            names=w.names(e.withdrawn_by),
-            scope=w.scope(consent.scope) if consent else str(e.consent_id)[:8],
-        )
-    if isinstance(e, Family.GoalSet):
-        return w(
-            "Goal for {who} ({area}): “{words}”",
-            who=w.member(e.member_id),
-            area=w.word(e.area),
-            words=e.words,
-        )
-    if isinstance(e, Family.GoalProgressRecorded):
-        text = w(
-            "Progress on the goal {goal}: {note}", goal=w.goal(e.goal_id), note=e.note
-        )
-        if e.rating is not None:
-            text += " " + w("(rated {rating} of 10)", rating=e.rating)
-        return text
-    if isinstance(e, Family.GoalAchieved):
-        return w("The goal {goal} was reached", goal=w.goal(e.goal_id))
-    if isinstance(e, Family.GoalDropped):
-        return w("The goal {goal} was dropped", goal=w.goal(e.goal_id))
-    if isinstance(e, Family.StepAgreed):
-        text = w(
-            "Agreed: {who} will {what}",
-            who=w.responsible(e.responsible),
-            what=e.description,
-        )
-        if e.due_on:
-            text += " " + w("by {date}", date=e.due_on.isoformat())
-        return text
-    if isinstance(e, Family.StepCompleted):
-        return w("Done: {step}", step=w.step(e.step_id))
-    if isinstance(e, Family.SectorPlanLinked):
-        return w(
-            "Linked to {kind} at {agency} ({reference})",
-            kind=w.word(e.kind),
-            agency=w.agency(e.agency),
-            reference=e.reference,
-        )
-    if isinstance(e, Family.MeetingHeld):
-        text = w(
-            "Meeting; present: {names}",
-            names=w.names(e.members_present),
-        )
-        if e.decisions:
-            text += "; " + w("decided: {decisions}", decisions="; ".join(e.decisions))
-        return text
-    if isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
-        return w.contact(w.family.outward_actions[e.action_id])
-    if isinstance(e, Family.FamilyInformed):
-        action = w.family.outward_actions.get(e.action_id)
-        about = (
-            w(
-                "the contact with {agency} on {date}",
-                agency=w.agency(action.agency),
-                date=action.occurred_on.isoformat(),
-            )
-            if action
-            else str(e.action_id)[:8]
-        )
-        return w(
-            "The family was told of {about} by {channel}",
-            about=about,
-            channel=w.word(e.channel),
-        )
-    if isinstance(e, Family.SurveyCompleted):
-        return w(
-            "Survey of the family's situation ({kind})", kind=w.word(e.survey.kind)
-        )
-    if isinstance(e, Family.FollowUpEnded):
-        return w("The follow-up ended ({reason})", reason=w.word(e.reason))
-    if isinstance(e, Family.ResearchConsentGiven):
-        return w(
-            "{names} agreed that {name}'s answers may be used in research, "
-            "without names",
-            names=w.names(e.given_by),
-            name=w.member(e.member_id),
-        )
-    if isinstance(e, Family.ResearchConsentWithdrawn):
-        return w(
-            "{names} withdrew the research consent for {name}",
-            names=w.names(e.withdrawn_by),
-            name=w.member(e.member_id),
-        )
-    return type(e).__name__
+    sentence = _SENTENCES.get(type(e))
+    return type(e).__name__ if sentence is None else sentence(e, w)
 
 
-def _permitted_by(e: Family.Event, w: _Words) -> str | None:
-    if isinstance(e, Family.ActedUnderLegalDuty):
-        return w("no consent: a legal duty ({basis})", basis=e.legal_basis)
-    if not isinstance(e, Family.AgencyContacted):
-        return None
+def _legal_duty(e: Any, w: _Words) -> str:
+    return w("no consent: a legal duty ({basis})", basis=e.legal_basis)
+
+
+def _consents(e: Any, w: _Words) -> str:
     parts = []
     for consent_id in e.consent_ids:
         consent = w.family.consents.get(consent_id)
@@ -446,10 +525,23 @@ def _permitted_by(e: Family.Event, w: _Words) -> str | None:
     return "; ".join(parts)
 
 
+_PERMITTED_BY: dict[type[Family.Event], _Sentence] = {
+    Family.ActedUnderLegalDuty: _legal_duty,
+    Family.AgencyContacted: _consents,
+}
+"""For a contact on the family's behalf: what allowed it."""
+
+
+def _permitted_by(e: Family.Event, w: _Words) -> str | None:
+    permitted_by = _PERMITTED_BY.get(type(e))
+    return None if permitted_by is None else permitted_by(e, w)
+
+
 def _family_knew(e: Family.Event, w: _Words) -> str | None:
-    if not isinstance(e, Family.AgencyContacted | Family.ActedUnderLegalDuty):
+    if type(e) not in _PERMITTED_BY:  # only a contact on the family's behalf
         return None
-    return w.knew(w.family.outward_actions[e.action_id])
+    contact: Any = e
+    return w.knew(w.family.outward_actions[contact.action_id])
 
 
 def build_timeline(

@@ -19,6 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
+from familiekoordinering.domain.events import Interpretation, interpreted
+from familiekoordinering.domain.family import Family
+
 __all__ = [
     "FORMAT",
     "KINDS",
@@ -64,8 +69,6 @@ KINDS = (
     "survey",
 )
 """The kinds of row a family's views are made of."""
-
-_PREFIX = "familiekoordinering:Family."
 
 SURVEY_AREAS = ("housing", "economy", "work", "school", "leisure", "well_being")
 """The survey areas the outcome scores are grouped by."""
@@ -320,30 +323,37 @@ def _research_withdrawn(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("set", "member", f, p["member_id"], {"research_consent_since": None})]
 
 
+_BY_EVENT: dict[type[Family.Event], _Fold] = interpreted(
+    Interpretation.VIEWS,
+    {
+        Family.Enrolled: _enrolled,
+        Family.MemberAdded: _member_added,
+        Family.MemberLeft: _member_left,
+        Family.CoordinatorAssigned: _coordinator,
+        Family.ConsentGranted: _consent_granted,
+        Family.ConsentRefused: _consent_refused,
+        Family.ConsentWithdrawn: _consent_withdrawn,
+        Family.GoalSet: _goal_set,
+        Family.GoalProgressRecorded: _goal_progress,
+        Family.GoalAchieved: _goal_closed("achieved"),
+        Family.GoalDropped: _goal_closed("dropped"),
+        Family.StepAgreed: _step_agreed,
+        Family.StepCompleted: _step_completed,
+        Family.SectorPlanLinked: _sector_plan,
+        Family.MeetingHeld: _meeting,
+        Family.AgencyContacted: _contacted,
+        Family.ActedUnderLegalDuty: _legal_duty,
+        Family.FamilyInformed: _informed,
+        Family.SurveyCompleted: _survey,
+        Family.FollowUpEnded: _ended,
+        Family.ResearchConsentGiven: _research_given,
+        Family.ResearchConsentWithdrawn: _research_withdrawn,
+    },
+)
+
 _FOLDS: dict[str, _Fold] = {
-    _PREFIX + "Enrolled": _enrolled,
-    _PREFIX + "MemberAdded": _member_added,
-    _PREFIX + "MemberLeft": _member_left,
-    _PREFIX + "CoordinatorAssigned": _coordinator,
-    _PREFIX + "ConsentGranted": _consent_granted,
-    _PREFIX + "ConsentRefused": _consent_refused,
-    _PREFIX + "ConsentWithdrawn": _consent_withdrawn,
-    _PREFIX + "GoalSet": _goal_set,
-    _PREFIX + "GoalProgressRecorded": _goal_progress,
-    _PREFIX + "GoalAchieved": _goal_closed("achieved"),
-    _PREFIX + "GoalDropped": _goal_closed("dropped"),
-    _PREFIX + "StepAgreed": _step_agreed,
-    _PREFIX + "StepCompleted": _step_completed,
-    _PREFIX + "SectorPlanLinked": _sector_plan,
-    _PREFIX + "MeetingHeld": _meeting,
-    _PREFIX + "AgencyContacted": _contacted,
-    _PREFIX + "ActedUnderLegalDuty": _legal_duty,
-    _PREFIX + "FamilyInformed": _informed,
-    _PREFIX + "SurveyCompleted": _survey,
-    _PREFIX + "FollowUpEnded": _ended,
-    _PREFIX + "ResearchConsentGiven": _research_given,
-    _PREFIX + "ResearchConsentWithdrawn": _research_withdrawn,
-}
+    get_topic(cls): fold for cls, fold in _BY_EVENT.items()
+}  # keyed by the topic each event is stored under
 
 TOPICS: tuple[str, ...] = tuple(_FOLDS)
 """The stored topics the views read (every family event)."""
