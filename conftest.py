@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from familiekoordinering.testing.postgres import ThrowawayPostgres
@@ -28,6 +27,8 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
 @pytest.fixture
 def postgres_url(postgres_server: ThrowawayPostgres) -> str:
     """The URL of a new, empty database on the session's server."""
+    import psycopg  # here: the domain and application tests run without the driver
+
     name = f"test_{next(_names)}"
     with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

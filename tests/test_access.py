@@ -39,6 +39,8 @@ from familiekoordinering.integrity import LEDGER_ID
 from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 from tests.strategies import accesses, family_facts, policy_actors
 
+pytestmark = pytest.mark.application
+
 ELSEWHERE = Actor("a-coord", Role.COORDINATOR, Municipality("1103"))
 ELSEWHERE_LEAD = Actor("a-lead", Role.TEAM_LEAD, Municipality("1103"))
 ELSEWHERE_AUDITOR = Actor("a-revisor", Role.AUDITOR, Municipality("1103"))

@@ -35,6 +35,8 @@ from familiekoordinering.integrity.chain import GENESIS, ChainKey, chain_key
 from familiekoordinering.store import store_settings
 from familiekoordinering_sqlite import Factory, SQLiteAccessLog
 
+pytestmark = pytest.mark.application
+
 KEY = chain_key(b"m" * 32)
 UNKEYED = chain_key(None)
 FAMILIES = (

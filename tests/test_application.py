@@ -28,6 +28,8 @@ from familiekoordinering import (
 )
 from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
 
+pytestmark = pytest.mark.application
+
 DAY = START + timedelta(days=10)
 
 

@@ -25,6 +25,8 @@ from familiekoordinering.audit import AuditReport, Finding, FindingKind
 from familiekoordinering.protection import load_master_key
 from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 
+pytestmark = pytest.mark.application
+
 DAY = START + timedelta(days=10)
 
 

@@ -11,6 +11,8 @@ import pytest
 from bench.common import Result
 from bench.run import BENCHMARKS, self_check
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, Result]:

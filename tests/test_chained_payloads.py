@@ -23,6 +23,8 @@ from familiekoordinering.integrity import chain_key, split_chained
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import EXAMPLES
 
+pytestmark = pytest.mark.domain
+
 GOLDEN = Path(__file__).parent / "golden" / "chained"
 KEY = chain_key(bytes(range(32)))
 PREV = "5" * 64

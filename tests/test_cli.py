@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.application
+
 
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None

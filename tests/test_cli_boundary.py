@@ -41,6 +41,8 @@ from tests.conftest import (
     FixedClock,
 )
 
+pytestmark = pytest.mark.contract
+
 ACTOR = "t-lead:team_lead:4204"
 # What a hostile name holds: an OSC title change ended by BEL, a screen clear,
 # an 8-bit CSI, a right-to-left override, an isolate, DEL and a line break.

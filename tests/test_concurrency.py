@@ -17,6 +17,8 @@ from familiekoordinering import (
 )
 from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 
+pytestmark = pytest.mark.slow
+
 
 def interfering(
     other: FamilyCoordination, family_id: object

@@ -38,6 +38,8 @@ from familiekoordinering import (
 )
 from familiekoordinering.domain.capacity import say_of
 
+pytestmark = pytest.mark.domain
+
 KARI = MemberId(UUID(int=1))
 PER = MemberId(UUID(int=2))
 EMMA = MemberId(UUID(int=3))

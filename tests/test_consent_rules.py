@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 from uuid import UUID
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -32,6 +33,8 @@ from familiekoordinering import (
 from familiekoordinering.demo import DemoClock, build_demo
 from tests.conftest import LEAD
 from tests.strategies import SMALL_TOPICS, consent_worlds, proposed_actions
+
+pytestmark = pytest.mark.application
 
 NORWAY = ConsentAges.norway()
 PROFILES = [ConsentAges.norway(), ConsentAges.denmark()]

@@ -49,6 +49,8 @@ from familiekoordinering.domain.programme import add_months
 from familiekoordinering.domain.values import age_on
 from tests.conftest import COORDINATOR, KOMMUNE, LEAD, FixedClock
 
+pytestmark = pytest.mark.application
+
 # Every real UTC offset, from UTC-12 (Baker Island) to UTC+14 (Line Islands).
 OFFSETS = st.integers(-12 * 60, 14 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))

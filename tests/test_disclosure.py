@@ -50,6 +50,8 @@ from familiekoordinering.research import (
 from familiekoordinering.views.fold import SURVEY_AREAS
 from familiekoordinering.views.queries import OutcomeGroup, outcomes
 
+pytestmark = pytest.mark.application
+
 RESEARCHER = Actor("f-forsker", Role.RESEARCHER, Municipality("4204"))
 LEAD = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
 KEY = b"research side key, 32 bytes long"

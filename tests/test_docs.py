@@ -23,6 +23,8 @@ import pytest
 import familiekoordinering
 from familiekoordinering import Family
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # The README is a page too: its example must run.

@@ -40,6 +40,8 @@ from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.protection.sealing import personal_values
 from tests.conftest import COORDINATOR, LEAD
 
+pytestmark = pytest.mark.application
+
 KEY = new_master_key()
 KEY_B64 = base64.b64encode(KEY).decode()
 AFTER_DEMO = date(2021, 6, 1)

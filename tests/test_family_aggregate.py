@@ -51,6 +51,8 @@ from familiekoordinering import (
 )
 from tests.conftest import CLOCK_START, COORDINATOR, KOMMUNE, LEAD, START
 
+pytestmark = pytest.mark.domain
+
 NOW = CLOCK_START  # after every date these tests record events on
 KARI = MemberId(UUID(int=1))
 EMMA = MemberId(UUID(int=2))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -47,6 +48,8 @@ from familiekoordinering import (
 )
 from tests.conftest import AUDITOR, COORDINATOR, KOMMUNE, LEAD, START, FixedClock
 from tests.test_record import assert_record_agrees
+
+pytestmark = pytest.mark.application
 
 AGENCIES = [AgencyKind.NAV, AgencyKind.SCHOOL, AgencyKind.HEALTH_STATION]
 TOPICS = [Topic.ECONOMY, Topic.SCHOOL, Topic.HEALTH, Topic.PARENTING]

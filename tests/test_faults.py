@@ -33,6 +33,8 @@ from tests.conftest import (
     FixedClock,
 )
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = int(os.environ.get("FAMILIEKOORDINERING_FAULT_ROUNDS", "12"))
 
 # A writer: saves batches of 1-60 meetings in one save each, saying before each

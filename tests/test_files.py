@@ -29,6 +29,8 @@ from familiekoordinering.protection import load_master_key, new_master_key
 from familiekoordinering_sqlite import SQLiteViewStore
 from tests.conftest import LEAD as TEAM_LEAD
 
+pytestmark = pytest.mark.application
+
 LEAD = "t-lead:team_lead:4204"
 AUDITOR = "r-revisor:auditor:4204"
 RESEARCHER = "f-forsker:researcher:4204"

@@ -18,6 +18,8 @@ from familiekoordinering import Family
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import EXAMPLES, golden_path
 
+pytestmark = pytest.mark.domain
+
 mapper = CattrsMapper()
 GOLDEN = Path(__file__).parent / "golden"
 

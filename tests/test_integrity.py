@@ -28,6 +28,8 @@ from familiekoordinering.protection import load_master_key
 from familiekoordinering.testing.legacy import UnchainedCoordination
 from tests.conftest import AUDITOR, LEAD
 
+pytestmark = pytest.mark.application
+
 ON = "2026-11-30"
 AUDITOR_ARG = "r-revisor:auditor:4204"
 

@@ -45,6 +45,8 @@ from familiekoordinering.serialisation import CattrsMapper
 from tests.conftest import COORDINATOR, LEAD, START
 from tests.strategies import any_event
 
+pytestmark = pytest.mark.application
+
 KEY = new_master_key()
 
 

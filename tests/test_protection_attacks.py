@@ -32,6 +32,8 @@ from familiekoordinering.domain.values import Topic
 from familiekoordinering.integrity import LEDGER_ID
 from tests.conftest import AUDITOR, LEAD, FixedClock
 
+pytestmark = pytest.mark.application
+
 KEY = bytes(range(32))
 LABEL, NAME, UNIT, BASIS = "Zyxlabel", "Qwertyname Olsen", "Vkunit Sør", "Frotext § 9"
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pytest
+
 import familiekoordinering
 import familiekoordinering_sqlite
 from familiekoordinering import errors, store
+
+pytestmark = pytest.mark.application
 
 
 def test_every_exported_name_exists_and_has_a_docstring() -> None:

@@ -38,6 +38,8 @@ from familiekoordinering.testing.histories import build_history
 from tests.conftest import COORDINATOR, LEAD
 from tests.strategies import mixed_histories
 
+pytestmark = pytest.mark.application
+
 GOLDEN = Path(__file__).parent / "golden" / "snapshot"
 mapper = CattrsMapper()
 

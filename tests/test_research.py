@@ -47,6 +47,8 @@ from familiekoordinering.research import (
 )
 from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
 
+pytestmark = pytest.mark.application
+
 RESEARCHER = Actor("f-forsker", Role.RESEARCHER, Municipality("4204"))
 KEY = b"research side key, 32 bytes long"
 

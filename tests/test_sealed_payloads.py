@@ -26,6 +26,8 @@ from familiekoordinering.protection.sealing import SEALED, seal_values, unseal_v
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import EXAMPLES
 
+pytestmark = pytest.mark.domain
+
 GOLDEN = Path(__file__).parent / "golden" / "sealed"
 keyring = Keyring(bytes(range(32)), InMemoryKeyStore())
 mapper = CattrsMapper(keyring=keyring)

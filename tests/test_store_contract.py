@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering.testing.contract import StoreContract
+
+pytestmark = pytest.mark.contract
 
 
 class TestInMemoryStore(StoreContract):

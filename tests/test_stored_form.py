@@ -16,6 +16,8 @@ from familiekoordinering.testing.examples import EXAMPLES
 from tests import strategies
 from tests.conftest import LEAD, EnrolledFamily
 
+pytestmark = pytest.mark.application
+
 mapper = CattrsMapper()
 
 

@@ -42,6 +42,8 @@ from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import EXAMPLES
 from familiekoordinering.testing.postgres import ThrowawayPostgres
 
+pytestmark = pytest.mark.contract
+
 EXAMPLE_COUNT = int(os.environ.get("FAMILIEKOORDINERING_TAMPER_EXAMPLES", "60"))
 KEY = bytes(range(32))
 AUDITOR = Actor("r-revisor", Role.AUDITOR, Municipality("4204"))

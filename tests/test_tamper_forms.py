@@ -23,6 +23,8 @@ from familiekoordinering import Actor, FamilyCoordination, Municipality, Role
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.integrity import LEDGER_ID, Checkpoint
 
+pytestmark = pytest.mark.contract
+
 KEY = bytes(range(32))
 AUDITOR = Actor("r-revisor", Role.AUDITOR, Municipality("4204"))
 LEAD = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))

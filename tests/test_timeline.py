@@ -30,6 +30,8 @@ from familiekoordinering.timeline.export import SCHEMA, access_export, export_sc
 from tests.conftest import LEAD
 from tests.strategies import mixed_histories
 
+pytestmark = pytest.mark.application
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / ".ci-artifacts"
 

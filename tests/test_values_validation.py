@@ -91,6 +91,8 @@ from familiekoordinering.testing.legacy import UnchainedCoordination
 from tests.conftest import AUDITOR, COORDINATOR, KOMMUNE, LEAD, START, FixedClock
 from tests.strategies import _strategy_for
 
+pytestmark = pytest.mark.application
+
 ID: Any = uuid4()  # stands for every kind of id
 DAY = date(2026, 1, 5)
 NAV = Agency(AgencyKind.NAV)

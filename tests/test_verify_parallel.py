@@ -30,6 +30,8 @@ from familiekoordinering.integrity.verify import (
     merge,
 )
 
+pytestmark = pytest.mark.slow
+
 KEY = chain_key(bytes(range(32)))
 CHUNK = 1 << CHUNK_BITS
 

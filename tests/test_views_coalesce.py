@@ -13,6 +13,8 @@ from familiekoordinering.views.fold import Operation, operations
 from familiekoordinering.views.store import _apply, coalesce
 from tests.strategies import view_operation_lists
 
+pytestmark = pytest.mark.application
+
 Rows = dict[tuple[str, str, str], dict[str, Any]]
 
 

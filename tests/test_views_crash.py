@@ -22,6 +22,8 @@ from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.views import InMemoryViewStore, ViewProjector
 from tests.conftest import LEAD
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = int(os.environ.get("FAMILIEKOORDINERING_CRASH_ROUNDS", "6"))
 
 
@@ -59,9 +61,7 @@ def test_a_projection_killed_mid_run_resumes_with_exact_counts(
 
     app = FamilyCoordination(copy, encryption=False)
     status = app.views.status()
-    assert (
-        status.position < status.head or round_ >= 0
-    )  # often mid-way; never past the head
+    assert 0 <= status.position <= status.head  # often mid-way; never past the head
     finished = projections(copy, "run", "--once")
     assert finished.wait(timeout=120) == 0
 

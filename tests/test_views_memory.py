@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering.testing.views import ViewStoreContract
 from familiekoordinering.views import InMemoryViewStore, ViewStore
+
+pytestmark = pytest.mark.contract
 
 
 class TestInMemoryViewStore(ViewStoreContract):

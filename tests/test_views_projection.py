@@ -15,6 +15,8 @@ from familiekoordinering.views import InMemoryViewStore, ViewProjector, ViewsBeh
 from familiekoordinering.views.store import ViewStore
 from tests.conftest import LEAD
 
+pytestmark = pytest.mark.application
+
 
 def all_documents(store: ViewStore) -> dict[str, object]:
     generation = store.active_generation()

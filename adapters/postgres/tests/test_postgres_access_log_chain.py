@@ -23,6 +23,8 @@ from familiekoordinering.integrity.chain import GENESIS, chain_key
 from familiekoordinering.store import store_settings
 from familiekoordinering_postgres import Factory, PostgresAccessLog
 
+pytestmark = pytest.mark.contract
+
 KEY = chain_key(b"m" * 32)
 UNKEYED = chain_key(None)
 FAMILIES = (

@@ -9,6 +9,8 @@ from familiekoordinering import (
 )
 from familiekoordinering.store import store_settings
 
+pytestmark = pytest.mark.contract
+
 
 def test_a_postgresql_url_selects_the_adapter_with_its_settings() -> None:
     settings = store_settings(

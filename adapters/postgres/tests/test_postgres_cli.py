@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering import new_master_key
 from familiekoordinering.files import write_private
+
+pytestmark = pytest.mark.contract
 
 
 def run(

@@ -8,6 +8,8 @@ import pytest
 
 from familiekoordinering.testing.contract import StoreContract
 
+pytestmark = pytest.mark.contract
+
 
 class TestPostgresStore(StoreContract):
     @pytest.fixture(autouse=True)

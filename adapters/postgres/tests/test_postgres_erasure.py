@@ -19,6 +19,8 @@ from familiekoordinering.protection.sealing import personal_values
 from familiekoordinering.testing.postgres import ThrowawayPostgres, relation_files
 from tests.conftest import LEAD
 
+pytestmark = pytest.mark.contract
+
 
 def _texts(app: FamilyCoordination, family_id: object) -> set[str]:
     out = set()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from familiekoordinering import FamilyCoordination
@@ -31,6 +32,8 @@ from tests.test_erasure_processes import (
     run_erasure_among_processes,
     worker_texts,
 )
+
+pytestmark = pytest.mark.contract
 
 _names = itertools.count(1)
 

@@ -17,8 +17,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering import FamilyCoordination
 from tests.conftest import AUDITOR, LEAD, START, EnrolledFamily, FixedClock
+
+pytestmark = pytest.mark.slow
 
 SECONDS = float(os.environ.get("FAMILIEKOORDINERING_LOAD_SECONDS", "4"))
 WRITERS = 4

@@ -10,6 +10,8 @@ from familiekoordinering.testing.views import ViewStoreContract
 from familiekoordinering.views import ViewStore
 from familiekoordinering_postgres import PostgresViewStore
 
+pytestmark = pytest.mark.contract
+
 
 class TestPostgresViewStore(ViewStoreContract):
     @pytest.fixture(autouse=True)

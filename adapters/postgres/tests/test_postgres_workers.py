@@ -8,9 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering_postgres import PostgresViewStore
+
+pytestmark = pytest.mark.slow
 
 
 def worker(url: str, cwd: Path) -> subprocess.Popen[bytes]:

@@ -13,6 +13,8 @@ from familiekoordinering import (
 )
 from tests.conftest import LEAD, EnrolledFamily
 
+pytestmark = pytest.mark.contract
+
 
 def test_a_store_path_selects_the_sqlite_adapter_through_eventsourcing(
     tmp_path: Path,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from familiekoordinering.testing.views import ViewStoreContract
 from familiekoordinering.views import ViewStore
 from familiekoordinering_sqlite import SQLiteViewStore
 from tests.conftest import LEAD
+
+pytestmark = pytest.mark.contract
 
 
 class TestSQLiteViewStore(ViewStoreContract):
