@@ -119,6 +119,15 @@ def _for(name: str, tp: Any, family: EnrolledFamily) -> st.SearchStrategy[Any]:
 def calls(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any]]:
     name = draw(st.sampled_from(COMMANDS))
     method = getattr(FamilyCoordination, name)
+    return name, _arguments(draw, method, lambda p, tp: _for(p, tp, family))
+
+
+def _arguments(
+    draw: st.DrawFn,
+    method: Any,
+    strategy: typing.Callable[[str, Any], st.SearchStrategy[Any]],
+) -> dict[str, Any]:
+    """Every required argument of ``method`` and some optional ones, drawn by name and type."""
     hints = typing.get_type_hints(method)
     kwargs: dict[str, Any] = {}
     for parameter in inspect.signature(method).parameters.values():
@@ -127,9 +136,9 @@ def calls(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any]]
         required = parameter.default is inspect.Parameter.empty
         if required or draw(st.booleans()):
             kwargs[parameter.name] = draw(
-                _for(parameter.name, hints[parameter.name], family)
+                strategy(parameter.name, hints[parameter.name])
             )
-    return name, kwargs
+    return kwargs
 
 
 def _stored(app: FamilyCoordination) -> int:
@@ -183,26 +192,18 @@ def queries(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any
     """A query of the application or of its views, with drawn arguments."""
     name = draw(st.sampled_from(QUERIES + tuple(f"views.{q}" for q in VIEW_QUERIES)))
     owner = Views if name.startswith("views.") else FamilyCoordination
+
+    def strategy(parameter: str, tp: Any) -> st.SearchStrategy[Any]:
+        if parameter == "actor":
+            return QUERY_ACTORS
+        if parameter in ("on", "as_of"):
+            return _mostly(DAYS, _strategy_for(tp))
+        if parameter == "timeout":  # short enough to run (a long one is the caller's)
+            return st.sampled_from([0.0, 0.02, -1.0, float("nan"), float("inf"), 1e9])
+        return _for(parameter, tp, family)
+
     method = getattr(owner, name.removeprefix("views."))
-    hints = typing.get_type_hints(method)
-    kwargs: dict[str, Any] = {}
-    for parameter in inspect.signature(method).parameters.values():
-        if parameter.name == "self":
-            continue
-        required = parameter.default is inspect.Parameter.empty
-        if required or draw(st.booleans()):
-            tp = hints[parameter.name]
-            kwargs[parameter.name] = draw(
-                QUERY_ACTORS
-                if parameter.name == "actor"
-                else _mostly(DAYS, _strategy_for(tp))
-                if parameter.name in ("on", "as_of")
-                # Waits short enough to run (a long one is the caller's choice).
-                else st.sampled_from([0.0, 0.02, -1.0, float("nan"), float("inf"), 1e9])
-                if parameter.name == "timeout"
-                else _for(parameter.name, tp, family)
-            )
-    return name, kwargs
+    return name, _arguments(draw, method, strategy)
 
 
 def _logged(app: FamilyCoordination) -> int:
