@@ -364,15 +364,6 @@ class Integrity:
         verifier = self._feed_log(LogVerifier(self.key))
         return verifier.position, verifier.events, verifier.head(), verifier.unchained
 
-    def fingerprint(self, family_id: UUID) -> Fingerprint | None:
-        """The head of the family's chain as a fingerprint (None if it has no events)."""
-        newest = self._recorder.select_events(family_id, desc=True, limit=1)
-        if not newest:
-            return None
-        return Fingerprint(
-            newest[0].originator_version, self._mapper.digest_of(newest[0])
-        )
-
 
 def _ledger_break(version: int, why: str) -> Break:
     return Break(

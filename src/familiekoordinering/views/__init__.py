@@ -79,6 +79,9 @@ class Views:
     :class:`ViewsBehindError` after ``timeout`` seconds. With
     ``catch_up=True`` the query first folds in whatever is new itself, which
     suits a single process (the command line, tests, an in-memory store).
+
+    ``facts`` reads a family's access facts from the store itself, for the
+    families whose events the views have not folded in yet.
     """
 
     def __init__(
@@ -89,7 +92,7 @@ class Views:
         batch_size: int = 5000,
         log_reads: Callable[[Actor, Access, Iterable[UUID], str], None] | None = None,
         open_sealed: OpenSealed | None = None,
-        facts: Callable[[UUID], FamilyFacts] | None = None,
+        facts: Callable[[UUID], FamilyFacts],
     ):
         self._store = store
         self._projector = ViewProjector(app, store, batch_size=batch_size)
@@ -227,8 +230,6 @@ class Views:
         every family's facts are read from the store). One query: with the
         views caught up, it finds nothing.
         """
-        if self._facts is None:
-            return frozenset()
         position = self._store.position(generation) if generation else 0
         notes = self._projector.app.recorder.select_notifications(
             start=position + 1, limit=self.STALE_LIMIT + 1
@@ -246,7 +247,7 @@ class Views:
         event of the family, their copy is the store's.
         """
         family_id = str(doc["family_id"])
-        if self._facts is not None and (changed is None or family_id in changed):
+        if changed is None or family_id in changed:
             return self._facts(_uuid(family_id))
         coordinator = doc["coordinator"] or {}
         return FamilyFacts(
