@@ -261,3 +261,13 @@ def test_a_store_written_before_chaining_is_chained_once_and_then_verified(
     app.close()
     assert [f.kind for f in after.breaks] == [FindingKind.HISTORY_MODIFIED]
     assert "before chaining was started" in after.breaks[0].message
+
+
+@pytest.mark.parametrize(
+    "text", ["¹-" + "0" * 20, "٣-" + "a" * 20, "0-" + "a" * 20, "", "3-xyz"]
+)
+def test_a_malformed_fingerprint_is_refused_saying_what_to_give(text: str) -> None:
+    from familiekoordinering.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="is not a fingerprint"):
+        Fingerprint.parse(text)

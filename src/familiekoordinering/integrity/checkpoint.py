@@ -162,7 +162,7 @@ class Fingerprint:
         """Read ``VERSION-HEX``; :class:`InvalidInputError` if it is not one."""
         version, _, digest = text.strip().lower().partition("-")
         if (
-            not version.isdigit()
+            not (version.isascii() and version.isdigit())  # "¹" is a digit, no number
             or int(version) < 1
             or len(digest) != FINGERPRINT_HEX
             or digest.strip("0123456789abcdef")
