@@ -415,7 +415,7 @@ class _PerEventViews(SQLiteTrackingRecorder):
     def process(self, ops: list[Any], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as cursor:
             for op in ops:
-                sql, params = self.store._statement(999, op)
+                sql, params = self.store._statements._statement(999, op)
                 cursor.execute(sql, params)
             self._insert_tracking(cursor, tracking)
 
@@ -468,7 +468,7 @@ def _baseline_raw(db: Path, sample: int, batch: int, master_key: bytes | None) -
         rows = _rows(app, done + 1, batch)
         batches.append(
             [
-                store._statement(998, op)
+                store._statements._statement(998, op)
                 for _, family_id, version, topic, state in rows
                 for op in _operations(payload, family_id, version, topic, state)
             ]
@@ -494,7 +494,7 @@ def _verify(db: Path, events: int, master_key: bytes | None) -> Result:
     app = _open(db, master_key)
     try:
         started = time.perf_counter()
-        verification = app._integrity.verify_store()
+        verification = app._audits.integrity.verify_store()
         seconds = time.perf_counter() - started
         # The log holds the families' events and the store ledger's own.
         stored = app._engine.recorder.max_notification_id() or 0

@@ -66,7 +66,8 @@ def test_a_projection_killed_mid_run_resumes_with_exact_counts(
     assert finished.wait(timeout=120) == 0
 
     expected = InMemoryViewStore()
-    ViewProjector(app._engine, expected).rebuild()
+    engine = app._engine
+    ViewProjector(engine.ports, expected, payload=engine.mapper.view_payload).rebuild()
     generation = app.views._store.active_generation()
     assert app.views._store.position(generation) == app.position()
     got = {d["family_id"]: d for d in app.views._store.families(generation)}

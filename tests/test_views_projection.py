@@ -39,10 +39,18 @@ def test_folding_in_any_batches_as_events_arrive_equals_a_rebuild_from_zero(
     for n, seed in enumerate(seeds):
         build_demo(app, clock, families=families, years=years, seed=seed)
         ViewProjector(
-            app._engine, incremental, batch_size=batch_sizes[n % len(batch_sizes)]
+            app._engine.ports,
+            incremental,
+            payload=app._engine.mapper.view_payload,
+            batch_size=batch_sizes[n % len(batch_sizes)],
         ).catch_up()
     rebuilt = InMemoryViewStore()
-    ViewProjector(app._engine, rebuilt, batch_size=10_000).rebuild()
+    ViewProjector(
+        app._engine.ports,
+        rebuilt,
+        payload=app._engine.mapper.view_payload,
+        batch_size=10_000,
+    ).rebuild()
     assert all_documents(incremental) == all_documents(rebuilt)
     assert incremental.position(incremental.active_generation()) == app.position()
 

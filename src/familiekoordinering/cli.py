@@ -35,7 +35,6 @@ import math
 import os
 import re
 import signal
-import sqlite3
 import sys
 import threading
 import traceback
@@ -43,7 +42,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import attrs
@@ -68,12 +67,16 @@ from familiekoordinering.errors import (
     InvalidInputError,
     MasterKeyRequiredError,
     NotFoundError,
-    StoreError,
 )
 from familiekoordinering.files import write_private
 from familiekoordinering.integrity import Checkpoint
 from familiekoordinering.protection import load_master_key, new_master_key
-from familiekoordinering.store import DEFAULT_STORE, MEMORY, store_settings
+from familiekoordinering.store import (
+    DEFAULT_STORE,
+    holds_store,
+    sqlite_file,
+    store_settings,
+)
 from familiekoordinering.text import json_visible, render_caseload, render_plan, visible
 from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES, Timeline
 from familiekoordinering.views import ViewStatus
@@ -464,7 +467,6 @@ def _store(args: argparse.Namespace) -> str:
 
 # The commands that may create a store that does not exist yet (and any, with --create).
 _CREATING = frozenset({"demo", "migrate"})
-_EVENTS_TABLE = "stored_events"  # eventsourcing's table in an SQLite store
 
 
 def _missing_store(store: str) -> str | None:
@@ -472,10 +474,11 @@ def _missing_store(store: str) -> str | None:
 
     A store that cannot be told apart here (not a database at all, a URL of an
     unknown kind) counts as existing: the library says what is wrong with it.
+    The store's adapter looks (:func:`~familiekoordinering.store.holds_store`).
     """
     name = store.strip()
     if name.startswith(("postgresql://", "postgres://")):
-        if _postgres_holds_store(name):
+        if holds_store(name):
             return None
         return (
             f"the PostgreSQL database of {_without_password(name)!r} holds no "
@@ -483,7 +486,7 @@ def _missing_store(store: str) -> str | None:
         )
     if "://" in name:
         return None
-    path = _sqlite_path(name)
+    path = sqlite_file(name)
     if path is None:
         return (
             f"the store {name!r} is in memory, which is new and empty in every "
@@ -494,7 +497,7 @@ def _missing_store(store: str) -> str | None:
             f"the store {name!r} does not exist: check --store (or "
             f"${STORE_VARIABLE}){_HOW_TO_CREATE}"
         )
-    if _sqlite_holds_store(path) is False:
+    if holds_store(name) is False:
         return (
             f"the file {name!r} holds no familiekoordinering store (none of its "
             f"tables): check --store (or ${STORE_VARIABLE}){_HOW_TO_CREATE}"
@@ -516,70 +519,6 @@ _HOW_TO_CREATE = (
     "; 'familiekoordinering demo' or 'familiekoordinering migrate' creates a "
     "store, and so does any command given --create"
 )
-
-
-def _sqlite_path(name: str) -> str | None:
-    """The file an SQLite store name (a path or a ``file:`` URI) names; None in memory."""
-    if name in (MEMORY, ":memory:"):
-        return None
-    if not name.startswith("file:"):
-        return name
-    rest, _, query = name.removeprefix("file:").partition("?")
-    if rest in ("", ":memory:") or "mode=memory" in query:
-        return None
-    if rest.startswith("//"):  # file://host/path: SQLite takes only "" or localhost
-        _, slash, tail = rest[2:].partition("/")
-        rest = slash + tail
-    return unquote(rest)
-
-
-def _sqlite_holds_store(path: str) -> bool | None:
-    """Whether the SQLite file holds the library's events table; None if it cannot tell."""
-    try:
-        uri = f"file:{quote(os.fsencode(path))}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True, timeout=5)
-    except (sqlite3.Error, UnicodeError, ValueError):
-        return None
-    try:
-        found = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-            (_EVENTS_TABLE,),
-        ).fetchall()
-    except sqlite3.Error:
-        return None  # not a database, or unreadable: the library says which
-    finally:
-        connection.close()
-    return bool(found)
-
-
-def _postgres_holds_store(url: str) -> bool:
-    """Whether the PostgreSQL database (and schema) holds the library's events table."""
-    settings = store_settings(url)  # a malformed URL or a missing adapter: refused
-    import psycopg  # installed with the PostgreSQL adapter
-    from psycopg import sql
-    from psycopg.conninfo import make_conninfo
-
-    conninfo = make_conninfo(
-        dbname=settings["POSTGRES_DBNAME"],
-        host=settings["POSTGRES_HOST"],
-        port=settings["POSTGRES_PORT"],
-        user=settings["POSTGRES_USER"],
-        password=settings["POSTGRES_PASSWORD"],
-        connect_timeout=settings.get("POSTGRES_CONNECT_TIMEOUT", "30"),
-    )
-    # eventsourcing names the events table after the application (FamilyCoordination).
-    table = sql.Identifier(
-        settings.get("POSTGRES_SCHEMA") or "public", "familycoordination_events"
-    )
-    try:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            row = connection.execute(
-                "SELECT to_regclass(%s)", (table.as_string(connection),)
-            ).fetchone()
-    except psycopg.Error as e:
-        message = " ".join(str(e).split())
-        raise StoreError(f"cannot reach the PostgreSQL store: {message}") from None
-    return row is not None and row[0] is not None
 
 
 def _key_file(args: argparse.Namespace) -> Path | None:
@@ -628,7 +567,7 @@ def _open_store(
         if not (args.create or args.command in _CREATING):
             raise ConfigurationError(missing)
         store_settings(store)  # a store that cannot be: refused before it is made
-        if key_file is None and _sqlite_path(store.strip()) is not None:
+        if key_file is None and sqlite_file(store.strip()) is not None:
             # Not in memory: refused here, before the library makes a file or tables.
             raise ConfigurationError(
                 "a new store is encrypted: give its master key with "
@@ -831,7 +770,7 @@ def _demo(args: argparse.Namespace) -> int:
         args.opened.append(app)
     else:
         app = _open(args, demo=True, clock=clock)
-    if any(True for _ in app._family_ids()):
+    if any(True for _ in app._reader.family_ids()):
         _note(f"the store already holds families; adding the demo for seed {args.seed}")
     try:
         report = build_demo(

@@ -33,7 +33,6 @@ from familiekoordinering.integrity.chain import ChainKey
 from familiekoordinering.integrity.verify import NotificationRow as ChainRow
 from familiekoordinering.integrity.verify import SnapshotRow
 from familiekoordinering.protection.keys import InMemoryKeyStore, KeyStore
-from familiekoordinering.views.projector import NotificationRow
 from familiekoordinering.views.store import InMemoryViewStore, ViewStore
 
 __all__ = [
@@ -45,6 +44,10 @@ __all__ = [
     "StoragePorts",
     "VersionRow",
 ]
+
+NotificationRow = tuple[int, str, int, str, bytes]
+"""A notification as the views read it (:meth:`StoragePorts.select_notification_rows`):
+id, family id (with hyphens), version, topic, state as stored."""
 
 VersionRow = tuple[int, str, bytes]
 """One stored event of a family, as :meth:`StoragePorts.select_versions` reads it:
@@ -110,6 +113,14 @@ class StoragePorts(Protocol):
 
         Plain rows (id, family id with hyphens, version, topic, state as
         stored), for the view projector's batches.
+        """
+        ...
+
+    def max_notification_id(self) -> int:
+        """The newest notification id in the log; 0 when the log is empty.
+
+        What the views measure how far behind they are against, and what a
+        rebuild's progress counts up to.
         """
         ...
 
@@ -198,6 +209,10 @@ class MemoryPorts:
             (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
             for n in self._recorder().select_notifications(start=start, limit=limit)
         ]
+
+    def max_notification_id(self) -> int:
+        """The newest notification id, through the recorder (0 when empty)."""
+        return self._recorder().max_notification_id() or 0
 
     def select_chain_rows(self, start: int, limit: int) -> list[ChainRow]:
         """The same rows as :meth:`select_notification_rows` (the recorder's types)."""

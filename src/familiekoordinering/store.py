@@ -11,17 +11,30 @@ A store is named by one string:
   (``pip install familiekoordinering[postgres]``).
 
 Adapters plug in through eventsourcing's own ``PERSISTENCE_MODULE`` setting.
+Besides its ``Factory``, each adapter module declares ``holds_store`` (see
+:data:`HoldsStore`), through which :func:`holds_store` asks whether a store
+exists without creating it: the core itself opens no database.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from familiekoordinering.errors import ConfigurationError
 
-__all__ = ["DEFAULT_STORE", "MEMORY", "store_settings"]
+__all__ = [
+    "DEFAULT_STORE",
+    "MEMORY",
+    "HoldsStore",
+    "holds_store",
+    "sqlite_file",
+    "store_settings",
+]
 
 DEFAULT_STORE = "familiekoordinering.db"
 """The store used when none is given: an SQLite file in the working directory."""
@@ -110,3 +123,62 @@ def store_settings(store: str | Path) -> dict[str, str]:
                 f"{str(path.parent)!r} first"
             )
     return {"PERSISTENCE_MODULE": _SQLITE_MODULE, "SQLITE_DBNAME": name}
+
+
+HoldsStore = Callable[[Mapping[str, str]], bool | None]
+"""What a storage adapter module declares as ``holds_store(settings)``.
+
+Given a store's eventsourcing settings (as :func:`store_settings` makes them),
+whether its database holds the library's events table: True, False, or None
+when it cannot tell. It opens the database read-only and creates nothing; a
+server it cannot reach raises :class:`~familiekoordinering.errors.StoreError`.
+"""
+
+
+def sqlite_file(name: str) -> str | None:
+    """The file an SQLite store name (a path or a ``file:`` URI) names; None in memory."""
+    if name in (MEMORY, ":memory:"):
+        return None
+    if not name.startswith("file:"):
+        return name
+    rest, _, query = name.removeprefix("file:").partition("?")
+    if rest in ("", ":memory:") or "mode=memory" in query:
+        return None
+    if rest.startswith("//"):  # file://host/path: SQLite takes only "" or localhost
+        _, slash, tail = rest[2:].partition("/")
+        rest = slash + tail
+    return unquote(rest)
+
+
+def holds_store(store: str | Path) -> bool | None:
+    """Whether the database ``store`` names holds the library's events table.
+
+    False in memory (a new, empty store in every process) and for an SQLite
+    file that does not exist; None when it cannot tell (a file that is no
+    database or cannot be read, a URL of an unknown kind, an SQLite store
+    whose adapter is not installed): opening the store then says what is
+    wrong. Creates nothing.
+
+    The store's adapter answers (its ``holds_store``, see :data:`HoldsStore`).
+    A PostgreSQL URL is read by :func:`store_settings` first: a malformed one,
+    or a missing adapter, raises :class:`ConfigurationError`; a server that
+    cannot be reached raises :class:`~familiekoordinering.errors.StoreError`.
+    """
+    name = str(store).strip()
+    if name.startswith(("postgresql://", "postgres://")):
+        return _adapter(_POSTGRES_MODULE)(store_settings(name))
+    if "://" in name:
+        return None
+    path = sqlite_file(name)
+    if path is None or not os.path.exists(path):
+        return False
+    if importlib.util.find_spec(_SQLITE_MODULE) is None:
+        return None
+    settings = {"PERSISTENCE_MODULE": _SQLITE_MODULE, "SQLITE_DBNAME": name}
+    return _adapter(_SQLITE_MODULE)(settings)
+
+
+def _adapter(module: str) -> HoldsStore:
+    """The ``holds_store`` that the adapter ``module`` declares."""
+    holds: HoldsStore = importlib.import_module(module).holds_store
+    return holds

@@ -16,7 +16,8 @@ from familiekoordinering import (
 )
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.protection.sealing import personal_values
-from familiekoordinering.testing.postgres import ThrowawayPostgres, relation_files
+from familiekoordinering.testing.postgres import ThrowawayPostgres
+from familiekoordinering_postgres.testing import relation_files
 from tests.conftest import LEAD
 
 pytestmark = pytest.mark.contract

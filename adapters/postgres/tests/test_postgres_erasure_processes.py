@@ -20,7 +20,7 @@ from psycopg import sql
 from familiekoordinering import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.testing.postgres import ThrowawayPostgres, find_binaries
-from familiekoordinering.testing.postgres import relation_files as scan_relation_files
+from familiekoordinering_postgres.testing import relation_files as scan_relation_files
 from tests.test_erasure_processes import (
     KEY,
     Programme,
@@ -88,7 +88,7 @@ def prepare(url: str, **kwargs: Any) -> None:
     """Make the store's tables (events, snapshots, keys, views, access log), uncompressed."""
     app = FamilyCoordination(url, **kwargs)
     app.views._store  # noqa: B018 - makes the views' tables
-    app._access_log  # noqa: B018 - makes the access log's table
+    app._reader.access_log  # noqa: B018 - makes the access log's table
     app.close()
     uncompressed(url)
 

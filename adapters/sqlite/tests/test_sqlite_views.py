@@ -50,7 +50,10 @@ def test_a_rebuild_with_a_second_folding_process_equals_folding_in_one(
     app.views.rebuild_batch_size = 17  # many batches down the pipe
     assert app.views.rebuild() == app.position()
     one_process = InMemoryViewStore()
-    ViewProjector(app._engine, one_process).rebuild()
+    engine = app._engine
+    ViewProjector(
+        engine.ports, one_process, payload=engine.mapper.view_payload
+    ).rebuild()
     generation = app.views._store.active_generation()
     assert app.views._store.position(generation) == app.position()
     assert app.views._store.families(generation) == one_process.families(

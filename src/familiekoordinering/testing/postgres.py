@@ -23,7 +23,6 @@ __all__ = [
     "PostgresNotAvailableError",
     "ThrowawayPostgres",
     "find_binaries",
-    "relation_files",
 ]
 
 
@@ -112,36 +111,3 @@ class ThrowawayPostgres:
             )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-
-def relation_files(url: str, data: Path) -> bytes:
-    """The bytes of every table, index and TOAST file of a database, for byte scans.
-
-    ``data`` is the cluster's data directory. Gathers statistics first, as
-    autovacuum would at any moment (a sample of a column lands in
-    ``pg_statistic``, which is scanned too), then checkpoints, so that what the
-    server holds is in the files.
-    """
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("ANALYZE")
-        conn.execute("CHECKPOINT")
-        paths = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pg_relation_filepath(oid) FROM pg_class "
-                "WHERE pg_relation_filepath(oid) IS NOT NULL"
-            )
-        ]
-    raw = bytearray()
-    for relative in paths:
-        # The relation's own files only (segments .1, .2 … and the _fsm, _vm,
-        # _init forks), not those of another relation whose number merely
-        # starts with the same digits.
-        main = data / relative
-        for segment in sorted(main.parent.glob(main.name + "*")):
-            suffix = segment.name[len(main.name) :]
-            if segment.is_file() and suffix[:1] in ("", ".", "_"):
-                raw += segment.read_bytes()
-    return bytes(raw)

@@ -8,7 +8,8 @@
 
 Each test gets a fresh, empty store. The contract covers the row operations,
 the exactly-once commit (all or nothing, refused when the position moved),
-generations (rebuild beside, activate, drop older) and the queries.
+generations (rebuild beside, activate, drop older), the queries and the
+worker lock.
 """
 
 from __future__ import annotations
@@ -163,6 +164,13 @@ class ViewStoreContract:
     def test_a_new_store_has_no_active_generation(self, store: ViewStore) -> None:
         assert store.active_generation() == 0
         assert store.position(1) == 0
+
+    def test_the_first_worker_gets_the_worker_lock_and_keeps_it(
+        self, store: ViewStore
+    ) -> None:
+        """With no other worker, the lock is this store's, and asking again says so."""
+        assert store.worker_lock() is True
+        assert store.worker_lock() is True
 
     def test_any_text_is_stored_and_read_back_as_it_was(self, store: ViewStore) -> None:
         """Text is stored as it is, but for a lone surrogate (UTF-8 has none).

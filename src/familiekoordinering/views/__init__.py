@@ -24,6 +24,8 @@ from familiekoordinering.errors import (
 from familiekoordinering.protection.references import fill, versions
 from familiekoordinering.views.fold import FORMAT, Document
 from familiekoordinering.views.projector import (
+    LogSource,
+    Payload,
     Progress,
     UnreadableEventError,
     ViewProjector,
@@ -49,7 +51,8 @@ from familiekoordinering.views.store import (
 )
 
 if TYPE_CHECKING:
-    from familiekoordinering.engine import Engine
+    # Types only: the ports module imports the view store, in this package.
+    from familiekoordinering.ports import StoragePorts
 
 OpenSealed = Callable[[UUID, set[int]], dict[int, Any]]
 """Opens a family's sealed values: (family id, event versions) → values per version."""
@@ -57,6 +60,7 @@ OpenSealed = Callable[[UUID, set[int]], dict[int, Any]]
 __all__ = [
     "CaseloadEntry",
     "InMemoryViewStore",
+    "LogSource",
     "OpenSealed",
     "OutcomeGroup",
     "PermittedAction",
@@ -82,20 +86,29 @@ class Views:
 
     ``facts`` reads a family's access facts from the store itself, for the
     families whose events the views have not folded in yet.
+
+    The views read the store's log through its ``ports`` and decode each event
+    with ``payload``; ``reopen`` opens the same log in another process (see
+    :class:`ViewProjector`).
     """
 
     def __init__(
         self,
-        app: Engine,
+        ports: StoragePorts,
         store: ViewStore,
         *,
+        payload: Payload,
+        reopen: Callable[[], LogSource] | None = None,
         batch_size: int = 5000,
         log_reads: Callable[[Actor, Access, Iterable[UUID], str], None] | None = None,
         open_sealed: OpenSealed | None = None,
         facts: Callable[[UUID], FamilyFacts],
     ):
         self._store = store
-        self._projector = ViewProjector(app, store, batch_size=batch_size)
+        self._ports = ports
+        self._projector = ViewProjector(
+            ports, store, payload=payload, reopen=reopen, batch_size=batch_size
+        )
         self._log_reads = log_reads or (lambda *_: None)
         self._open_sealed = open_sealed
         self._facts = facts
@@ -231,12 +244,10 @@ class Views:
         views caught up, it finds nothing.
         """
         position = self._store.position(generation) if generation else 0
-        notes = self._projector.app.recorder.select_notifications(
-            start=position + 1, limit=self.STALE_LIMIT + 1
-        )
-        if len(notes) > self.STALE_LIMIT:
+        rows = self._ports.select_notification_rows(position + 1, self.STALE_LIMIT + 1)
+        if len(rows) > self.STALE_LIMIT:
             return None
-        return frozenset(str(n.originator_id) for n in notes)
+        return frozenset(row[1] for row in rows)  # the family ids
 
     def _facts_of(self, doc: Document, changed: frozenset[str] | None) -> FamilyFacts:
         """The policy's facts of a family: as the store holds them now.

@@ -8,13 +8,17 @@ the whole batch or none of it; the next run starts after the last committed
 position, so nothing is lost and nothing counted twice. A stored event the
 views cannot read stops the projector with an error naming the family and the
 position: nothing is skipped silently.
+
+The projector reads the log through the store's ports
+(:class:`~familiekoordinering.ports.StoragePorts`) and decodes each event with
+the payload function it is given: it knows no application.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -24,11 +28,13 @@ from familiekoordinering.views.fold import Operation, operations
 from familiekoordinering.views.store import ViewStore
 
 if TYPE_CHECKING:
-    from familiekoordinering.engine import Engine
-    from familiekoordinering.ports import Listener
+    # Types only: the ports module imports the view store, beneath this package.
+    from familiekoordinering.ports import Listener, NotificationRow, StoragePorts
 
 __all__ = [
-    "NotificationRow",
+    "FillsInParallel",
+    "LogSource",
+    "Payload",
     "Progress",
     "UnreadableEventError",
     "ViewProjector",
@@ -37,11 +43,53 @@ __all__ = [
     "fold_rows",
 ]
 
-NotificationRow = tuple[int, str, int, str, bytes]
-"""A notification as the projector reads it: id, family id, version, topic, state."""
-
 Progress = Callable[[int, int], None]
 """Called after each batch with (position reached, head of the log)."""
+
+Payload = Callable[[str, bytes, str, int], dict[str, Any]]
+"""Decodes a stored event for the views: (topic, state, family id, version) → payload."""
+
+
+@attrs.frozen
+class LogSource:
+    """The log the views fold: the store's ports and how to decode an event.
+
+    ``reopen``, when given, opens the same log anew in another process: it is
+    pickled to that process, so it is a module-level function (or a
+    ``functools.partial`` of one), and the source it returns has that
+    process's own ports, and a ``close`` that closes them (and whatever holds
+    them open) when that process is done. A view store that folds in a second
+    process (SQLite) uses it; without it, that store folds in this one.
+    """
+
+    ports: StoragePorts
+    payload: Payload
+    reopen: Callable[[], LogSource] | None = None
+    close: Callable[[], None] | None = None
+
+
+@runtime_checkable
+class FillsInParallel(Protocol):
+    """A view store that fills a new generation faster by itself, for a rebuild.
+
+    The SQLite store folds in a second process while it writes; the
+    PostgreSQL store folds while a thread sends the previous batch.
+    """
+
+    def fill_in_parallel(
+        self,
+        log: LogSource,
+        generation: int,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> int:
+        """Fold ``log`` into ``generation`` from its position on; return how many events.
+
+        Commits batches of ``batch_size`` notifications, each with its
+        position, as :meth:`ViewStore.commit` does; calls ``progress`` after
+        each batch.
+        """
+        ...
 
 
 class ViewsBehindError(FamiliekoordineringError):
@@ -67,9 +115,12 @@ class ViewStatus:
 
 
 class ViewProjector:
-    """Folds an application's events into a view store, exactly once.
+    """Folds a store's events into a view store, exactly once.
 
-    ``batch_size`` is how many notifications one transaction covers when
+    Reads the log through ``ports`` and decodes each event with ``payload``
+    (the store's mapper's ``view_payload``); ``reopen`` opens the same log in
+    another process, for a view store that rebuilds with two (see
+    :class:`LogSource`). ``batch_size`` is how many notifications one transaction covers when
     catching up (small, for short transactions beside a running app), and
     ``rebuild_batch_size`` when rebuilding (large, for throughput). The
     projector keeps nothing between batches: each event becomes row
@@ -79,15 +130,17 @@ class ViewProjector:
 
     def __init__(
         self,
-        app: Engine,
+        ports: StoragePorts,
         store: ViewStore,
         *,
+        payload: Payload,
+        reopen: Callable[[], LogSource] | None = None,
         batch_size: int = 5000,
         rebuild_batch_size: int = 20_000,
     ):
         if batch_size < 1 or rebuild_batch_size < 1:
             raise ValueError("batch sizes must be at least 1")
-        self.app = app
+        self.log = LogSource(ports, payload, reopen)
         self.store = store
         self.batch_size = batch_size
         self.rebuild_batch_size = rebuild_batch_size
@@ -95,8 +148,8 @@ class ViewProjector:
     # ---------------------------------------------------------------- status
 
     def head(self) -> int:
-        """The newest notification id in the application's log (0 when empty)."""
-        return self.app.recorder.max_notification_id() or 0
+        """The newest notification id in the store's log (0 when empty)."""
+        return self.log.ports.max_notification_id()
 
     def status(self) -> ViewStatus:
         """The active generation, its position and the log's head."""
@@ -134,13 +187,13 @@ class ViewProjector:
         rows = self._read(expected + 1, batch_size)
         if not rows:
             return 0
-        ops = fold_rows(self.app.mapper.view_payload, rows)  # type: ignore[attr-defined]
+        ops = fold_rows(self.log.payload, rows)
         self.store.commit(generation, expected, rows[-1][0], ops)
         return len(rows)
 
     def _read(self, start: int, limit: int) -> Sequence[NotificationRow]:
         """Notifications from ``start`` as plain rows, through the store's ports."""
-        return self.app.ports.select_notification_rows(start, limit)
+        return self.log.ports.select_notification_rows(start, limit)
 
     def run(self, *, until: Callable[[], bool], poll_interval: float = 0.5) -> int:
         """Keep catching up until ``until()`` returns True; return how many.
@@ -148,19 +201,19 @@ class ViewProjector:
         When there is nothing new it waits: on a store that pushes (PostgreSQL's
         LISTEN/NOTIFY, through the store ports' ``listener()``) until
         an event is saved, at most ``poll_interval`` seconds; elsewhere it
-        sleeps ``poll_interval`` seconds. When the store can elect one worker
-        (``worker_lock``, PostgreSQL), only the worker holding the lock folds;
-        the others wait and one takes over when it stops or dies
-        (exactly-once does not depend on it: commits check positions).
+        sleeps ``poll_interval`` seconds. Only the worker holding the store's
+        worker lock (:meth:`ViewStore.worker_lock`) folds; on a store that
+        elects one worker (PostgreSQL) the others wait, and one takes over when
+        it stops or dies; elsewhere every worker holds it (exactly-once does
+        not depend on it: commits check positions).
         """
-        lock = getattr(self.store, "worker_lock", None)
-        holding = not callable(lock)
-        listener = self.app.ports.listener()
+        holding = False
+        listener = self.log.ports.listener()
         done = 0
         try:
             while not until():
                 if not holding:
-                    holding = bool(lock())  # type: ignore[misc]
+                    holding = self.store.worker_lock()
                     if not holding:
                         time.sleep(poll_interval)
                         continue
@@ -198,12 +251,12 @@ class ViewProjector:
         generation = self.store.new_generation()
         # A store may fill a generation faster by itself (the SQLite store folds
         # in a second process while it writes); the rest is caught up below.
-        fill = getattr(self.store, "fill_in_parallel", None)
-        done = (
-            fill(self.app, generation, self.rebuild_batch_size, progress)
-            if callable(fill)
-            else self._catch_up(generation, progress, self.rebuild_batch_size)
-        )
+        if isinstance(self.store, FillsInParallel):
+            done = self.store.fill_in_parallel(
+                self.log, generation, self.rebuild_batch_size, progress
+            )
+        else:
+            done = self._catch_up(generation, progress, self.rebuild_batch_size)
         # Events written during the rebuild: one more round, then switch.
         done += self._catch_up(generation, progress, self.rebuild_batch_size)
         self.store.activate(generation)
@@ -231,7 +284,7 @@ class ViewProjector:
 
 
 def fold_rows(
-    payload: Callable[[str, bytes, str, int], dict[str, Any]],
+    payload: Payload,
     rows: Sequence[NotificationRow],
 ) -> list[Operation]:
     """The row operations of a batch of notifications (``payload`` decodes one).

@@ -101,6 +101,15 @@ class ViewStore(Protocol):
     ) -> list[Document]:
         """The documents of a coordinator's or a municipality's families (or all)."""
 
+    def worker_lock(self) -> bool:
+        """Try to become the one projection worker of these views; True if this is it.
+
+        Does not wait. Once True, the store holds the lock until it is closed
+        (or its process dies), and asking again says True. A store that does not
+        elect one worker (in memory, SQLite) always says True: every worker then
+        folds, and the positions checked by :meth:`commit` keep it exactly once.
+        """
+
     def close(self) -> None:
         """Release connections."""
 
@@ -228,6 +237,10 @@ class InMemoryViewStore:
             ]
         docs = [self.family(generation, f) for f in sorted(ids)]
         return [d for d in docs if d is not None]
+
+    def worker_lock(self) -> bool:
+        """Always True: nothing to elect (each worker folds; positions keep it exactly once)."""
+        return True
 
     def close(self) -> None:
         """Nothing to release."""

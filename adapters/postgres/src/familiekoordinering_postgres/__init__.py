@@ -7,12 +7,13 @@ selects it with ``PERSISTENCE_MODULE=familiekoordinering_postgres`` (which
 (:class:`PostgresViewStore`) and the families' wrapped keys
 (:class:`PostgresKeyStore`) live in the same database and schema.
 :class:`Factory` implements the library's storage ports
-(:class:`~familiekoordinering.ports.StoragePorts`).
+(:class:`~familiekoordinering.ports.StoragePorts`); :func:`holds_store` tells
+whether a database holds a store, without creating one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -23,9 +24,11 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 
+from familiekoordinering.errors import StoreError
 from familiekoordinering.integrity.chain import ChainKey
 from familiekoordinering.ports import StoragePorts
 from familiekoordinering.protection import ERASED_REFUSAL
+from familiekoordinering.store import HoldsStore
 from familiekoordinering_postgres.access_log import PostgresAccessLog
 from familiekoordinering_postgres.connection import schema_lock
 from familiekoordinering_postgres.keys import PostgresKeyStore
@@ -37,6 +40,7 @@ __all__ = [
     "PostgresAccessLog",
     "PostgresKeyStore",
     "PostgresViewStore",
+    "holds_store",
 ]
 
 
@@ -96,6 +100,9 @@ class Factory(es_postgres.PostgresFactory):
             "state FROM {}.{} WHERE notification_id >= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(sql.Identifier(self._schema), sql.Identifier(self._events_table))
+        self._select_head = sql.SQL("SELECT max(notification_id) FROM {}.{}").format(
+            sql.Identifier(self._schema), sql.Identifier(self._events_table)
+        )
         self._select_versions = sql.SQL(
             "SELECT originator_version, topic, state FROM {}.{} "
             "WHERE originator_id = %s AND originator_version = ANY(%s)"
@@ -133,6 +140,16 @@ class Factory(es_postgres.PostgresFactory):
                 (n, family, version, topic, bytes(state))
                 for n, family, version, topic, state in cursor.fetchall()
             ]
+
+    def max_notification_id(self) -> int:
+        """The newest notification id in the log (0 when it is empty)."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            cursor.execute(self._select_head)
+            row = cursor.fetchone()
+        return int(row[0] or 0) if row is not None else 0
 
     def select_chain_rows(
         self, start: int, limit: int
@@ -284,3 +301,37 @@ class Factory(es_postgres.PostgresFactory):
 
 _ports: type[StoragePorts] = Factory
 """mypy checks here that :class:`Factory` implements the storage ports."""
+
+
+def holds_store(settings: Mapping[str, str]) -> bool:
+    """Whether the PostgreSQL database (and schema) of ``settings`` holds the events table.
+
+    ``settings`` are a store's eventsourcing settings (``POSTGRES_*``). Creates
+    nothing; a server that cannot be reached raises
+    :class:`~familiekoordinering.errors.StoreError`.
+    """
+    conninfo = make_conninfo(
+        dbname=settings["POSTGRES_DBNAME"],
+        host=settings["POSTGRES_HOST"],
+        port=settings["POSTGRES_PORT"],
+        user=settings["POSTGRES_USER"],
+        password=settings["POSTGRES_PASSWORD"],
+        connect_timeout=settings.get("POSTGRES_CONNECT_TIMEOUT", "30"),
+    )
+    # eventsourcing names the events table after the application (FamilyCoordination).
+    table = sql.Identifier(
+        settings.get("POSTGRES_SCHEMA") or "public", "familycoordination_events"
+    )
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT to_regclass(%s)", (table.as_string(connection),)
+            ).fetchone()
+    except psycopg.Error as e:
+        message = " ".join(str(e).split())
+        raise StoreError(f"cannot reach the PostgreSQL store: {message}") from None
+    return row is not None and row[0] is not None
+
+
+_holds: HoldsStore = holds_store
+"""mypy checks here that :func:`holds_store` is what the core asks an adapter."""

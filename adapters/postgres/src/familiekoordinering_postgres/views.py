@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
 
 from familiekoordinering.views.fold import Document, Operation, assemble
+from familiekoordinering.views.projector import (
+    FillsInParallel,
+    LogSource,
+    Progress,
+    fold_rows,
+)
 from familiekoordinering.views.store import (
     ViewConflictError,
     changes_nothing,
@@ -318,10 +324,10 @@ class PostgresViewStore:
 
     def fill_in_parallel(
         self,
-        app: Any,
+        log: LogSource,
         generation: int,
         batch_size: int,
-        progress: Callable[[int, int], None] | None,
+        progress: Progress | None,
     ) -> int:
         """Fold the log into ``generation`` while a thread sends the previous batch.
 
@@ -329,10 +335,8 @@ class PostgresViewStore:
         next (psycopg lets go of the interpreter while it waits); batches are
         still committed one after another, each with its position.
         """
-        from familiekoordinering.views.projector import fold_rows
-
-        read = app.factory.select_notification_rows
-        head = app.recorder.max_notification_id() or 0
+        read = log.ports.select_notification_rows
+        head = log.ports.max_notification_id()
         pending: queue.Queue[tuple[int, int, Prepared] | None] = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 
@@ -356,7 +360,7 @@ class PostgresViewStore:
                 rows = read(position + 1, batch_size)
                 if not rows:
                     break
-                ops = fold_rows(app.mapper.view_payload, rows)
+                ops = fold_rows(log.payload, rows)
                 pending.put((position, rows[-1][0], self.prepare(generation, ops)))
                 position = rows[-1][0]
                 done += len(rows)
@@ -537,3 +541,7 @@ class PostgresViewStore:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+_fills: type[FillsInParallel] = PostgresViewStore
+"""mypy checks here that :class:`PostgresViewStore` fills a rebuild by itself."""

@@ -10,13 +10,16 @@ implements the library's storage ports
 (:class:`~familiekoordinering.ports.StoragePorts`). A new store file is
 created readable and writable by its owner only (0600); so are its ``-wal``
 and ``-shm`` files, which SQLite gives the database file's mode. An existing
-file keeps its mode.
+file keeps its mode. :func:`holds_store` tells whether a file holds a store,
+without creating one.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import quote
 from uuid import UUID
 
 from eventsourcing import sqlite as es_sqlite
@@ -27,12 +30,22 @@ from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey
 from familiekoordinering.ports import StoragePorts
 from familiekoordinering.protection import ERASED_REFUSAL
+from familiekoordinering.store import HoldsStore, sqlite_file
 from familiekoordinering_sqlite.access_log import SQLiteAccessLog
 from familiekoordinering_sqlite.connection import create_private
 from familiekoordinering_sqlite.keys import SQLiteKeyStore
 from familiekoordinering_sqlite.views import SQLiteViewStore
 
-__all__ = ["Factory", "SQLiteAccessLog", "SQLiteKeyStore", "SQLiteViewStore"]
+__all__ = [
+    "Factory",
+    "SQLiteAccessLog",
+    "SQLiteKeyStore",
+    "SQLiteViewStore",
+    "holds_store",
+]
+
+_EVENTS_TABLE = "stored_events"
+"""eventsourcing's events table in an SQLite store."""
 
 
 class Factory(es_sqlite.SQLiteFactory):
@@ -86,6 +99,13 @@ class Factory(es_sqlite.SQLiteFactory):
             )
             rows = cursor.fetchall()
         return [(n, _canonical(h), v, topic, state) for n, h, v, topic, state in rows]
+
+    def max_notification_id(self) -> int:
+        """The newest notification id in the log (0 when it is empty)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT MAX(rowid) FROM {_EVENTS_TABLE}")
+            (newest,) = cursor.fetchone()
+        return int(newest or 0)
 
     def select_chain_rows(
         self, start: int, limit: int
@@ -212,6 +232,37 @@ class Factory(es_sqlite.SQLiteFactory):
 
 _ports: type[StoragePorts] = Factory
 """mypy checks here that :class:`Factory` implements the storage ports."""
+
+
+def holds_store(settings: Mapping[str, str]) -> bool | None:
+    """Whether the SQLite file of ``settings`` (``SQLITE_DBNAME``) holds the events table.
+
+    None when it cannot tell (no such file, not a database, unreadable: the
+    library says which when it opens it); False in memory. The file is opened
+    read-only: nothing is created.
+    """
+    path = sqlite_file(settings.get(Factory.SQLITE_DBNAME) or "")
+    if path is None:
+        return False
+    try:
+        uri = f"file:{quote(os.fsencode(path))}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=5)
+    except (sqlite3.Error, UnicodeError, ValueError):
+        return None
+    try:
+        found = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (_EVENTS_TABLE,),
+        ).fetchall()
+    except sqlite3.Error:
+        return None  # not a database, or unreadable: the library says which
+    finally:
+        connection.close()
+    return bool(found)
+
+
+_holds: HoldsStore = holds_store
+"""mypy checks here that :func:`holds_store` is what the core asks an adapter."""
 
 
 def _canonical(h: str) -> str:

@@ -12,82 +12,123 @@ parent is imported or forked. It runs in Python's isolated mode (``-I``): the
 working directory is not on its path and ``PYTHON*`` variables and the user's
 site directory are ignored, so that a module planted where the app runs is
 never imported; it finds the installed packages as usual.
+
+The second process opens the log itself with the log source's ``reopen``
+(pickled to it: see :class:`~familiekoordinering.views.projector.LogSource`)
+and builds the statements with
+:class:`~familiekoordinering_sqlite.statements.Statements`; it opens no view
+store. A source without ``reopen`` is folded in this process.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import IO, Any, Protocol
 
-from familiekoordinering.views.projector import UnreadableEventError, fold_rows
+from familiekoordinering.views.projector import (
+    LogSource,
+    Progress,
+    UnreadableEventError,
+    fold_rows,
+)
+from familiekoordinering_sqlite.statements import Statement, Statements
 
-if TYPE_CHECKING:
-    from familiekoordinering.engine import Engine
-    from familiekoordinering_sqlite.views import SQLiteViewStore
-
-__all__ = ["fill_in_parallel"]
-
-_SKIP = {"PERSISTENCE_MODULE", "SQLITE_DBNAME"}
+__all__ = ["PreparedTarget", "fill_in_parallel"]
 
 
-def _fold_process(arguments: dict[str, Any], out: IO[bytes]) -> None:
-    """The second process: read, fold and prepare batches; pickle them to ``out``."""
-    from familiekoordinering.engine import Engine
-    from familiekoordinering_sqlite.views import SQLiteViewStore
+class PreparedTarget(Protocol):
+    """Where prepared batches are committed: the SQLite view store."""
 
+    def position(self, generation: int) -> int:
+        """The last notification id folded into ``generation``."""
+        ...
+
+    def commit_prepared(
+        self,
+        generation: int,
+        expected: int,
+        position: int,
+        statements: Sequence[Statement],
+    ) -> None:
+        """Run prepared statements and move the position, in one transaction."""
+        ...
+
+
+def _fold_process(given: IO[bytes], out: IO[bytes]) -> None:
+    """The second process: read, fold and prepare batches; pickle them to ``out``.
+
+    ``given`` holds, pickled, the log source's ``reopen``, the generation, the
+    first notification id and the batch size.
+    """
     try:
-        path = arguments["path"]
-        master_key = arguments["master_key"]
-        app = Engine(
-            path,
-            snapshot_interval=None,
-            cache_size=0,
-            settings=arguments["settings"],
-            master_key=base64.b64decode(master_key) if master_key else None,
-        )
-        store = SQLiteViewStore(path)
-        read = app.factory.select_notification_rows  # type: ignore[attr-defined]
-        payload = app.mapper.view_payload  # type: ignore[attr-defined]
-        start, generation = arguments["start"], arguments["generation"]
-        while True:
-            rows = read(start, arguments["batch_size"])
-            if not rows:
-                pickle.dump(None, out)
-                return
-            statements = store.prepare(generation, fold_rows(payload, rows))
-            pickle.dump((rows[-1][0], len(rows), statements), out, protocol=5)
-            out.flush()
-            start = rows[-1][0] + 1
+        reopen: Callable[[], LogSource]
+        reopen, generation, start, batch_size = pickle.load(given)
+        log = reopen()
+        try:
+            _send_batches(log, generation, start, batch_size, out)
+        finally:
+            if log.close is not None:
+                log.close()
     except Exception as e:  # reported to the writing process, which raises it
         pickle.dump(("error", f"{type(e).__name__}: {e}"), out)
     finally:
         out.flush()
 
 
-def fill_in_parallel(
-    store: SQLiteViewStore,
-    app: Engine,
+def _send_batches(
+    log: LogSource, generation: int, start: int, batch_size: int, out: IO[bytes]
+) -> None:
+    """Read, fold and prepare the batches from ``start`` on; pickle each to ``out``.
+
+    None follows the last batch.
+    """
+    statements = Statements()
+    while rows := log.ports.select_notification_rows(start, batch_size):
+        prepared = statements.prepare(generation, fold_rows(log.payload, rows))
+        pickle.dump((rows[-1][0], len(rows), prepared), out, protocol=5)
+        out.flush()
+        start = rows[-1][0] + 1
+    pickle.dump(None, out)
+
+
+def _fill_here(
+    store: PreparedTarget,
+    log: LogSource,
     generation: int,
     batch_size: int,
-    progress: Callable[[int, int], None] | None,
+    progress: Progress | None,
 ) -> int:
-    """Fold the log into ``generation`` with a second process; return how many events."""
+    """Fold the log into ``generation`` in this process; return how many events."""
+    statements = Statements()
     expected = store.position(generation)
-    arguments = {
-        "path": store.path,
-        "settings": {k: v for k, v in app.env.items() if k not in _SKIP},
-        "master_key": (
-            base64.b64encode(app.master_key).decode() if app.master_key else None
-        ),
-        "generation": generation,
-        "start": expected + 1,
-        "batch_size": batch_size,
-    }
+    done = 0
+    while rows := log.ports.select_notification_rows(expected + 1, batch_size):
+        prepared = statements.prepare(generation, fold_rows(log.payload, rows))
+        store.commit_prepared(generation, expected, rows[-1][0], prepared)
+        expected = rows[-1][0]
+        done += len(rows)
+        if progress is not None:
+            progress(expected, log.ports.max_notification_id())
+    return done
+
+
+def fill_in_parallel(
+    store: PreparedTarget,
+    log: LogSource,
+    generation: int,
+    batch_size: int,
+    progress: Progress | None,
+) -> int:
+    """Fold the log into ``generation`` with a second process; return how many events.
+
+    In this process when ``log`` has no ``reopen``.
+    """
+    if log.reopen is None:
+        return _fill_here(store, log, generation, batch_size, progress)
+    expected = store.position(generation)
     worker = subprocess.Popen(
         [sys.executable, "-I", "-m", "familiekoordinering_sqlite.parallel"],
         stdin=subprocess.PIPE,
@@ -95,8 +136,8 @@ def fill_in_parallel(
     )
     if worker.stdin is None or worker.stdout is None:  # pragma: no cover (PIPE given)
         raise RuntimeError("the folding process has no pipes")
-    # Settings may hold keys: they go through the pipe, never the command line.
-    worker.stdin.write(json.dumps(arguments).encode())
+    # The opener may hold keys: it goes through the pipe, never the command line.
+    pickle.dump((log.reopen, generation, expected + 1, batch_size), worker.stdin)
     worker.stdin.close()
     done = 0
     try:
@@ -116,7 +157,7 @@ def fill_in_parallel(
             expected = position
             done += count
             if progress is not None:
-                progress(position, app.recorder.max_notification_id() or 0)
+                progress(position, log.ports.max_notification_id())
     finally:
         worker.stdout.close()
         try:
@@ -127,4 +168,4 @@ def fill_in_parallel(
 
 
 if __name__ == "__main__":
-    _fold_process(json.loads(sys.stdin.read()), sys.stdout.buffer)
+    _fold_process(sys.stdin.buffer, sys.stdout.buffer)

@@ -6,7 +6,9 @@ for caseload queries; ``view_generations`` holds each generation's position and
 which one is active. A batch's row operations and its new position are written
 in one ``BEGIN IMMEDIATE`` transaction, after checking that the position is
 still the one the batch started from: exactly once, whatever happens to the
-process.
+process. The statements come from
+:class:`~familiekoordinering_sqlite.statements.Statements`; a rebuild folds in
+a second process (:mod:`familiekoordinering_sqlite.parallel`).
 """
 
 from __future__ import annotations
@@ -14,19 +16,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from familiekoordinering.views.fold import Document, Operation, assemble
-from familiekoordinering.views.store import (
-    ViewConflictError,
-    changes_nothing,
-    dump_json,
-    execute_grouped,
-)
+from familiekoordinering.views.projector import FillsInParallel, LogSource, Progress
+from familiekoordinering.views.store import ViewConflictError, execute_grouped
 from familiekoordinering_sqlite.connection import connect
+from familiekoordinering_sqlite.statements import Statement, Statements, row_key
 
 __all__ = ["SQLiteViewStore", "execute_grouped"]
 
@@ -58,30 +57,13 @@ CREATE INDEX IF NOT EXISTS view_families_municipality
     ON view_families (generation, municipality);
 """
 
-_WHERE = "WHERE generation = ? AND family_id = ? AND kind = ? AND key = ?"
-_PUT = (
-    "INSERT OR REPLACE INTO view_rows (generation, family_id, kind, key, data) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-_DEL = f"DELETE FROM view_rows {_WHERE}"
-
 
 def _row_of(op: Operation) -> tuple[str, str, str]:
     return (op[2], op[1], op[3])
 
 
-def _key(text: str) -> bytes | str:
-    """Ids as their 16 bytes (a smaller index that stays in cache); other keys as text."""
-    if len(text) == 36 and text[8] == "-":
-        return bytes.fromhex(text.replace("-", ""))
-    return text
-
-
 def _text(key: bytes | str) -> str:
     return str(UUID(bytes=key)) if isinstance(key, bytes) else key
-
-
-_dumps = dump_json
 
 
 class SQLiteViewStore:
@@ -103,7 +85,7 @@ class SQLiteViewStore:
         # A rebuild touches rows all over a large index: keep more of it in memory.
         self._conn.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         self._conn.executescript(_SCHEMA)
-        self._set_statements: dict[tuple[str, ...], str] = {}
+        self._statements = Statements()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -134,87 +116,11 @@ class SQLiteViewStore:
         )
         return int(rows[0][0]) if rows else 0
 
-    def _set_sql(self, fields: tuple[str, ...]) -> str:
-        sql = self._set_statements.get(fields)
-        if sql is None:
-            paths = ", ".join(f"'$.{name}', json(?)" for name in fields)
-            sql = self._set_statements[fields] = (
-                f"UPDATE view_rows SET data = json_set(data, {paths}) {_WHERE}"
-            )
-        return sql
-
-    def _upd_sql(self, maxima: tuple[str, ...], increments: tuple[str, ...]) -> str:
-        sql = self._set_statements.get(("upd", *maxima, "inc", *increments))
-        if sql is None:
-            parts = [
-                f"'$.{name}', CASE WHEN json_extract(data, '$.{name}') IS NULL OR "
-                f"json_extract(data, '$.{name}') < ? THEN ? ELSE "
-                f"json_extract(data, '$.{name}') END"
-                for name in maxima
-            ] + [
-                f"'$.{name}', coalesce(json_extract(data, '$.{name}'), 0) + ?"
-                for name in increments
-            ]
-            sql = self._set_statements[("upd", *maxima, "inc", *increments)] = (
-                f"UPDATE view_rows SET data = json_set(data, {', '.join(parts)}) {_WHERE}"
-            )
-        return sql
-
-    def _statement(self, generation: int, op: Operation) -> tuple[str, tuple[Any, ...]]:
-        action, kind, family, key = op[0], op[1], _key(op[2]), _key(op[3])
-        if action == "put":
-            return _PUT, (generation, family, kind, key, _dumps(op[4]))
-        if action == "set":
-            fields = tuple(op[4])
-            values = tuple(_dumps(v) for v in op[4].values())
-            return self._set_sql(fields), (*values, generation, family, kind, key)
-        if action == "upd":
-            maxima, increments = op[4]["max"], op[4]["inc"]
-            return self._upd_sql(tuple(maxima), tuple(increments)), (
-                *(x for value in maxima.values() for x in (value, value)),
-                *increments.values(),
-                generation,
-                family,
-                kind,
-                key,
-            )
-        if action == "del":
-            return _DEL, (generation, family, kind, key)
-        raise ValueError(f"unknown view operation {action!r}")
-
-    def _index(
-        self, generation: int, op: Operation
-    ) -> tuple[str, tuple[Any, ...]] | None:
-        """The ``view_families`` statement that keeps a family's index row in step."""
-        data = op[4]
-        coordinator = (data.get("coordinator") or {}).get("id")
-        if op[0] == "put":
-            return (
-                "INSERT OR REPLACE INTO view_families VALUES (?, ?, ?, ?)",
-                (generation, _key(op[2]), data.get("municipality"), coordinator),
-            )
-        if "coordinator" in data:
-            return (
-                "UPDATE view_families SET coordinator_id = ? "
-                "WHERE generation = ? AND family_id = ?",
-                (coordinator, generation, _key(op[2])),
-            )
-        return None
-
     def prepare(
         self, generation: int, operations: Sequence[Operation]
-    ) -> list[tuple[str, tuple[Any, ...]]]:
+    ) -> list[Statement]:
         """The SQL statements, in order, that apply ``operations`` to ``generation``."""
-        statements = []
-        for op in operations:
-            if changes_nothing(op):
-                continue
-            if op[1] == "family" and op[0] in ("put", "set"):
-                index = self._index(generation, op)
-                if index is not None:
-                    statements.append(index)
-            statements.append(self._statement(generation, op))
-        return statements
+        return self._statements.prepare(generation, operations)
 
     def commit(
         self,
@@ -233,7 +139,7 @@ class SQLiteViewStore:
         generation: int,
         expected: int,
         position: int,
-        statements: Sequence[tuple[str, tuple[Any, ...]]],
+        statements: Sequence[Statement],
     ) -> None:
         """Run prepared statements and move the position, in one transaction.
 
@@ -260,18 +166,20 @@ class SQLiteViewStore:
 
     def fill_in_parallel(
         self,
-        app: Any,
+        log: LogSource,
         generation: int,
         batch_size: int,
-        progress: Callable[[int, int], None] | None,
+        progress: Progress | None,
     ) -> int:
         """Fold the log into ``generation``: a second process folds while this one writes.
 
         See :mod:`familiekoordinering_sqlite.parallel`.
         """
+        # Imported here, not with the package: the second process runs that
+        # module as ``__main__``, which must not have been imported before.
         from familiekoordinering_sqlite.parallel import fill_in_parallel
 
-        return fill_in_parallel(self, app, generation, batch_size, progress)
+        return fill_in_parallel(self, log, generation, batch_size, progress)
 
     def new_generation(self) -> int:
         """Create an empty, inactive generation."""
@@ -301,7 +209,7 @@ class SQLiteViewStore:
     def _assemble(self, generation: int, family_id: str) -> Document | None:
         rows = self._read(
             "SELECT kind, key, data FROM view_rows WHERE generation = ? AND family_id = ?",
-            (generation, _key(family_id)),
+            (generation, row_key(family_id)),
         )
         return assemble(
             family_id, ((k, _text(key), json.loads(d)) for k, key, d in rows)
@@ -331,7 +239,19 @@ class SQLiteViewStore:
         docs = [self._assemble(generation, family_id) for family_id in ids]
         return [d for d in docs if d is not None]
 
+    def worker_lock(self) -> bool:
+        """Always True: SQLite elects no worker.
+
+        Every ``projections run`` worker on the file folds; a batch another
+        worker committed first is refused by :meth:`commit`'s position check.
+        """
+        return True
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+_fills: type[FillsInParallel] = SQLiteViewStore
+"""mypy checks here that :class:`SQLiteViewStore` fills a rebuild by itself."""
