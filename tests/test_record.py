@@ -235,6 +235,8 @@ def test_a_sealed_version_1_snapshot_reads_as_the_family_its_events_give_today(
     family_id = events[0].originator_id
     app = FamilyCoordination(tmp_path / "store.db", master_key=b"k" * 32, cache_size=0)
     assert isinstance(app._engine.mapper, CattrsMapper)
+    assert app._engine.keyring is not None
+    app._engine.keyring.ensure_key(family_id)  # as the engine's save does
     app._engine.recorder.insert_events(
         [app._engine.mapper.to_stored_event(e) for e in events]
     )

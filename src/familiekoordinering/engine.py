@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -35,10 +35,12 @@ from eventsourcing.domain import (
     datetime_now_with_tzinfo,
 )
 from eventsourcing.persistence import (
+    AggregateRecorder,
     EventStore,
     IntegrityError,
     Mapper,
     PersistenceError,
+    Recording,
     Transcoder,
 )
 from eventsourcing.popo import POPOFactory
@@ -113,6 +115,44 @@ def reading_the_store(
             f"the store could not be read ({type(e).__name__}: {e}); try again once "
             "it is reachable"
         ) from e
+
+
+def _ensure_keys(keyring: Keyring | None, events: Sequence[Any]) -> None:
+    """Make sure each family among ``events`` has a live key, before they are mapped.
+
+    A family without a key gets one (:meth:`Keyring.ensure_key`); an erased
+    family raises :class:`FamilyErasedError`, and nothing of the put is stored.
+    """
+    if keyring is None:
+        return
+    for family_id in dict.fromkeys(event.originator_id for event in events):
+        keyring.ensure_key(family_id)
+
+
+class _MakesKeys:
+    """A store that makes each family's key before mapping what it puts of it."""
+
+    def __init__(self, mapper: CattrsMapper, recorder: AggregateRecorder, heads: Heads,
+                 keyring: Keyring | None) -> None:  # fmt: skip
+        super().__init__(mapper, recorder, heads)  # type: ignore[call-arg]
+        self.keyring = keyring
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        """Make the families' keys (refusing an erased family), then chain and store."""
+        _ensure_keys(self.keyring, domain_events)
+        return super().put(domain_events, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+class _KeyedEventStore(_MakesKeys, ChainedEventStore):
+    """The chained event store, making each family's key before mapping its events."""
+
+
+class _KeyedSnapshotStore(_MakesKeys, ChainedSnapshotStore):
+    """The chained snapshot store, making each family's key before mapping its snapshot.
+
+    A family saved with a master key has its key already; one stored before
+    encryption was turned on gets it here, as with its next event.
+    """
 
 
 class _ErasureAwareRepository(Repository[UUID]):
@@ -191,9 +231,9 @@ class Engine(Application[UUID]):
         self.master_key = master_key
         self.keyring: Keyring | None = None
         self.retries = retries
-        # eventsourcing reads the intervals through the instance, so one
-        # application can snapshot more often than another.
-        self.snapshotting_intervals = (  # type: ignore[misc]
+        # Taken by save itself (see _snapshot_saved), not by eventsourcing:
+        # its snapshotting_intervals stay empty.
+        self.snapshot_intervals: dict[type[Any], int] = (
             {Family: snapshot_interval} if snapshot_interval else {}
         )
         super().__init__(env=env)
@@ -403,41 +443,53 @@ class Engine(Application[UUID]):
         return chain_key(self.master_key)
 
     def construct_event_store(self) -> EventStore[UUID]:
-        """An event store that chains each family's events (see :mod:`.integrity`)."""
+        """An event store that chains each family's events (see :mod:`.integrity`).
+
+        With a master key, it makes each family's key (and refuses an erased
+        family) before it maps the family's events: the mapper only seals.
+        """
         mapper = cast(CattrsMapper, self.mapper)
         self.heads = Heads(self.recorder, mapper)
-        return ChainedEventStore(mapper, self.recorder, self.heads)
+        return _KeyedEventStore(mapper, self.recorder, self.heads, self.keyring)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        """A snapshot store whose snapshots name the digest of the event they follow."""
+        """A snapshot store whose snapshots name the digest of the event they follow.
+
+        Keys are made (and an erased family refused) as for events.
+        """
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
-        return ChainedSnapshotStore(
-            cast(CattrsMapper, self.mapper), recorder, self.heads
+        return _KeyedSnapshotStore(
+            cast(CattrsMapper, self.mapper), recorder, self.heads, self.keyring
         )
 
-    # eventsourcing reloads an aggregate from the store to snapshot it, once per
-    # interval crossed. The family just saved is already in memory and complete
-    # (its pending events were collected by the save), so snapshot that, once.
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        if self.snapshots is None:
+    def _snapshot_saved(self, saved: ProcessingEvent[UUID]) -> None:
+        """Snapshot each aggregate just saved whose new events crossed its interval.
+
+        eventsourcing would reload the aggregate from the store to snapshot
+        it, once per interval crossed. The aggregate just saved is in memory
+        and complete (the save collected its pending events), so it is
+        snapshotted as it is, once.
+        """
+        if self.snapshots is None or not self.snapshot_intervals:
             return
-        for aggregate in processing_event.aggregates.values():
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval is None:
-                continue
-            if any(
+        for aggregate in saved.aggregates.values():
+            interval = self.snapshot_intervals.get(type(aggregate))
+            if interval is None or not any(
                 event.originator_id == aggregate.id
                 and event.originator_version % interval == 0
-                for event in processing_event.events
+                for event in saved.events
             ):
-                try:
-                    self.snapshots.put([Snapshot.take(aggregate)])
-                except IntegrityError as e:
-                    # The family was erased (by another process) after this
-                    # save's events were stored: they are, so the save stands;
-                    # the store refused only the snapshot, which is not needed.
-                    if ERASED_REFUSAL not in str(e):
-                        raise
+                continue
+            try:
+                self.snapshots.put([Snapshot.take(aggregate)])
+            except FamilyErasedError:
+                pass  # erased since: as below
+            except IntegrityError as e:
+                # The family was erased (by another process) after this
+                # save's events were stored: they are, so the save stands;
+                # the store refused only the snapshot, which is not needed.
+                if ERASED_REFUSAL not in str(e):
+                    raise
 
     def construct_repository(self) -> Repository[UUID]:
         """Eventsourcing's repository, reading a family's key state before each get.
@@ -486,20 +538,34 @@ class Engine(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save aggregates atomically (eventsourcing's ``save``), with clear store errors.
 
+        Each family saved gets its key first, if it has none; an erased family
+        raises :class:`FamilyErasedError` and nothing is stored (the event
+        store makes sure of both, see :meth:`construct_event_store`). Then the
+        families whose new events crossed a snapshot interval are snapshotted
+        (:meth:`_snapshot_saved`).
+
         A store that cannot be written (unreachable, full) raises
         :class:`StoreError`; nothing of the save was stored. A lost race still
         raises eventsourcing's ``IntegrityError`` (commands retry on it).
         """
         if getattr(self, "_ledger_seen", None) is not None:
             self._refuse_if_encrypted_since()
+        # Collected here, as eventsourcing's save would, so that the events and
+        # aggregates saved are known for the snapshots taken after it.
+        saving: ProcessingEvent[UUID] = ProcessingEvent()
+        saving.collect_events(*objs)
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(
+                *saving.events, *saving.aggregates.values(), **kwargs
+            )
+            self._snapshot_saved(saving)
+            return recordings
         except IntegrityError as e:
             if ERASED_REFUSAL in str(e):
                 # The store refused inside the save's own transaction: the
                 # family was erased (by another process) after it was loaded.
-                for obj in objs:
-                    self.fresh(obj.id)  # forgets its key and the cached family
+                for family_id in dict.fromkeys(x.originator_id for x in saving.events):
+                    self.fresh(family_id)  # forgets its key and the cached family
                 raise FamilyErasedError(
                     "the family's personal data was erased while this change was "
                     "being made: nothing was stored, and nothing more can be "

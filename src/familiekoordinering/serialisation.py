@@ -32,6 +32,7 @@ from uuid import UUID
 
 import attrs
 import cattrs
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     Mapper,
@@ -46,7 +47,7 @@ from familiekoordinering.domain.actions import FamilyKnows
 from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.errors import ConfigurationError
 from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
-from familiekoordinering.protection.keys import Keyring
+from familiekoordinering.protection.keys import Keyring, family_erased_error
 from familiekoordinering.protection.references import refer
 from familiekoordinering.protection.sealing import (
     ERASED,
@@ -682,7 +683,11 @@ class CattrsMapper(Mapper[UUID]):
     family's own key (see :mod:`familiekoordinering.protection`): the stored
     payload keeps ids, dates, categories and scores readable, holds an index in
     place of each personal value and the values themselves, encrypted, in its
-    ``_sealed`` member.
+    ``_sealed`` member. The mapper neither creates keys nor decides who may
+    still record: the family's key must exist before its events are mapped
+    (the engine makes sure of it, and refuses an erased family, with
+    :meth:`~familiekoordinering.protection.Keyring.ensure_key`); the mapper
+    only looks the live key up (see :meth:`_sealer`).
 
     Written through :meth:`to_chained_stored_event`, a payload ends with the
     chain members ``_prev`` and ``_digest`` (see
@@ -717,16 +722,43 @@ class CattrsMapper(Mapper[UUID]):
     def _unstructure(self, codec: _Codec, domain_event: Any) -> dict[str, Any]:
         if self.keyring is None:
             return codec.unstructure(domain_event)
-        family_id = domain_event.originator_id
-        # Asked for every event, so that an erased family refuses every save.
-        cipher = self.keyring.cipher(family_id, create=True)
         with collecting() as values:
             out = codec.unstructure(domain_event)
-        if values and cipher is not None:
+        if values:
+            family_id = domain_event.originator_id
+            version = domain_event.originator_version
             out[SEALED] = seal_values(
-                cipher, values, family_id, domain_event.originator_version, codec.topic
+                self._sealer(self.keyring, family_id, version),
+                values,
+                family_id,
+                version,
+                codec.topic,
             )
         return out
+
+    @staticmethod
+    def _sealer(keyring: Keyring, family_id: UUID, version: int) -> AESGCM:
+        """The family's live key, to seal an event's personal values; else a refusal.
+
+        Only looks the key up (:meth:`Keyring.sealer`): it never creates one
+        and never writes. The engine makes every family's key before mapping
+        its events and refuses an erased family there, so the refusals here
+        are a safety net, not the rule: whatever maps an event without that
+        step gets an error, and the personal data is never written in the clear.
+        """
+        cipher = keyring.sealer(family_id)
+        if cipher is not None:
+            return cipher
+        erasure = keyring.erasure(family_id)
+        if erasure is not None:
+            raise family_erased_error(family_id, erasure)
+        raise ConfigurationError(
+            f"event {version} of family {family_id} holds personal data, but the "
+            "family has no key to seal it with: nothing was written (personal data "
+            "is never stored in the clear). Make the family's key before mapping "
+            "its events, with keyring.ensure_key(family_id) as the application's "
+            "save does, and check that the key store is this store's"
+        )
 
     def _opened(
         self, sealed: Any, originator_id: Any, version: int, topic: str

@@ -36,6 +36,7 @@ from familiekoordinering.integrity.verify import (
     SnapshotRow,
     merge,
 )
+from familiekoordinering.ports import MemoryPorts
 
 __all__ = ["ChainStart", "Integrity", "Verification"]
 
@@ -98,7 +99,13 @@ class Integrity:
         self._mapper = mapper
         self._access_log = access_log
         self._fast_rows = notification_rows
-        self._fast_snapshots = snapshot_rows
+        if snapshot_rows is None:
+            # No adapter's reader: every snapshot as the in-memory store's ports
+            # read them (eventsourcing's in-memory recorder; none from others).
+            snapshot_rows = MemoryPorts(
+                lambda: recorder, lambda: snapshots
+            ).snapshot_rows
+        self._snapshot_rows = snapshot_rows
         self._opener = opener
         # eventsourcing's own cipher or compressor, if the app configured one.
         self._encrypted = bool(
@@ -140,13 +147,8 @@ class Integrity:
 
     def _all_snapshots(self) -> Iterator[SnapshotRow]:
         plain = self._mapper.plain
-        if self._fast_snapshots is not None:
-            for family_id, version, topic, state in self._fast_snapshots():
-                yield family_id, version, topic, plain(state)
-            return
-        stored = getattr(self._snapshots, "_stored_events", None)
-        for s in stored or ():
-            yield str(s.originator_id), s.originator_version, s.topic, plain(s.state)
+        for family_id, version, topic, state in self._snapshot_rows():
+            yield family_id, version, topic, plain(state)
 
     def unchained_snapshot_families(self) -> list[UUID]:
         """The families whose newest snapshot carries no digest (written before chaining)."""

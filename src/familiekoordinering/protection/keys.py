@@ -26,7 +26,11 @@ import attrs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from familiekoordinering.errors import ConfigurationError, FamilyErasedError
+from familiekoordinering.errors import (
+    ConfigurationError,
+    FamilyErasedError,
+    StoreError,
+)
 
 __all__ = [
     "ERASED_REFUSAL",
@@ -36,6 +40,7 @@ __all__ = [
     "KeyStore",
     "Keyring",
     "StoredKey",
+    "family_erased_error",
     "key_check",
     "load_master_key",
     "new_master_key",
@@ -72,6 +77,20 @@ class StoredKey:
     erasure: Erasure | None = None
 
 
+def family_erased_error(family_id: UUID, erasure: Erasure | None) -> FamilyErasedError:
+    """The refusal to record anything more for a family whose key was destroyed."""
+    if erasure is None:
+        return FamilyErasedError(
+            f"family {family_id}'s key was destroyed: nothing more can be recorded "
+            "for it"
+        )
+    return FamilyErasedError(
+        f"family {family_id}'s personal data was erased on "
+        f"{erasure.erased_at:%Y-%m-%d} by {erasure.erased_by}: "
+        "nothing more can be recorded for it"
+    )
+
+
 class KeyStore(Protocol):
     """Where the wrapped data keys live (beside the events, in the same store).
 
@@ -91,6 +110,18 @@ class KeyStore(Protocol):
 
     def erase(self, erasure: Erasure) -> None:
         """Destroy the family's key (if any) and record the erasure in its place."""
+        ...
+
+    def purge(self, wait: float) -> bool:
+        """Make destroyed keys' old bytes unreachable in the store's files; True if done.
+
+        Run after an erasure: an SQLite store checkpoints and truncates its
+        write-ahead log, a PostgreSQL store rewrites the keys table. Waits up
+        to ``wait`` seconds for other connections that hold old copies back,
+        and returns False (nothing lost; run it again later) if they still do.
+        A store that keeps no old copies (in memory) is done at once: True.
+        Every key and erasure stays as it was.
+        """
         ...
 
     def erasures(self) -> list[Erasure]:
@@ -129,6 +160,10 @@ class InMemoryKeyStore:
         """Replace the family's key by the erasure."""
         with self._lock:
             self._rows[erasure.family_id] = StoredKey(None, erasure)
+
+    def purge(self, wait: float) -> bool:
+        """Done at once: a replaced key leaves no old copy behind in memory."""
+        return True
 
     def erasures(self) -> list[Erasure]:
         """Every erasure, oldest first."""
@@ -221,7 +256,10 @@ class Keyring:
     """The application's view of the keys: unwraps, creates, caches and erases them.
 
     ``master_key`` wraps every family's data key (AES-GCM, bound to the
-    family's id); ``store`` keeps the wrapped keys. The application calls
+    family's id); ``store`` keeps the wrapped keys. Keys are created in one
+    place only, :meth:`ensure_key`, which the engine calls for each family
+    before it stores the family's events or snapshots; the mapper only looks
+    a live key up (:meth:`sealer`) and reads with :meth:`opener`. The application calls
     :meth:`refresh` before every command and read of a family, which reads
     the key state from the store, so an erasure made by another process holds
     at once; between those, an unwrapped key is cached for at most
@@ -245,36 +283,67 @@ class Keyring:
         self._cache: dict[UUID, tuple[AESGCM, float, bytes]] = {}
         self._lock = threading.Lock()
 
-    def cipher(self, family_id: UUID, *, create: bool) -> AESGCM | None:
-        """The family's data cipher; None when the family was erased.
+    def ensure_key(self, family_id: UUID) -> AESGCM:
+        """Make sure the family has a live key, creating it if it has none; its cipher.
 
-        Without a key yet: with ``create`` a new key is made and stored,
-        otherwise None is returned (the family has nothing sealed). Raises
-        :class:`FamilyErasedError` when ``create`` is asked for an erased family.
+        Called by the engine for every family whose events or snapshots it is
+        about to store, before they are mapped: a new key is made, wrapped and
+        added to the key store only when the family has neither key nor
+        erasure (another process's key, added first, is used instead). A key
+        cached for the rest of the operation is used without asking the store.
+
+        Raises :class:`FamilyErasedError` when the family was erased: nothing
+        more may be recorded for it, and it never gets a new key.
         """
         cached = self._cache.get(family_id)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         row = self.store.get(family_id)
-        if row is None and create:
-            data_key = AESGCM.generate_key(bit_length=256)
-            nonce = os.urandom(_NONCE)
-            wrapped = nonce + self._master.encrypt(nonce, data_key, family_id.bytes)
-            if self.store.add(family_id, wrapped):
-                row = StoredKey(wrapped)
-            else:  # another process made one first: use theirs
-                row = self.store.get(family_id)
         if row is None:
-            return None
+            row = self._add_key(family_id)
         if row.wrapped is None:
-            if create and row.erasure is not None:
-                raise FamilyErasedError(
-                    f"family {family_id}'s personal data was erased on "
-                    f"{row.erasure.erased_at:%Y-%m-%d} by {row.erasure.erased_by}: "
-                    "nothing more can be recorded for it"
-                )
+            raise family_erased_error(family_id, row.erasure)
+        return self._cache_row(family_id, row.wrapped)
+
+    def _add_key(self, family_id: UUID) -> StoredKey:
+        """Make, wrap and add a new key for the family; the family's row after."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(_NONCE)
+        wrapped = nonce + self._master.encrypt(nonce, data_key, family_id.bytes)
+        if self.store.add(family_id, wrapped):
+            return StoredKey(wrapped)
+        row = self.store.get(family_id)  # another process made one (or erased) first
+        if row is None:
+            raise StoreError(
+                f"the key store neither took family {family_id}'s new key nor holds "
+                "one for it: nothing was stored; try again"
+            )
+        return row
+
+    def sealer(self, family_id: UUID) -> AESGCM | None:
+        """The cipher of the family's live key, to seal its personal data with; or None.
+
+        Never creates a key and never writes: None when the family has no key
+        (:meth:`ensure_key` was not called for it) or was erased, and whoever
+        was about to seal must then refuse to write the personal data at all.
+        A key cached for the rest of the operation is used without asking the
+        store.
+        """
+        cached = self._cache.get(family_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        row = self.store.get(family_id)
+        if row is None or row.wrapped is None:
             return None
         return self._cache_row(family_id, row.wrapped)
+
+    def cipher(self, family_id: UUID, *, create: bool) -> AESGCM | None:
+        """The family's data cipher: :meth:`ensure_key` with ``create``, else :meth:`sealer`.
+
+        With ``create``, a family without a key gets one and an erased family
+        raises :class:`FamilyErasedError`; without, None is returned for both.
+        """
+        return self.ensure_key(family_id) if create else self.sealer(family_id)
 
     def refresh(self, family_id: UUID) -> Erasure | None:
         """Read the family's key state from the store now; return its erasure, if any.
@@ -330,7 +399,7 @@ class Keyring:
         Raises :class:`ConfigurationError` when the store has neither key nor
         erasure for the family (the key store was lost or is not this store's).
         """
-        cipher = self.cipher(family_id, create=False)
+        cipher = self.sealer(family_id)
         if cipher is not None:
             return cipher
         if self.erasure(family_id) is not None:
@@ -358,8 +427,7 @@ class Keyring:
         copies back (an SQLite reader, a PostgreSQL session reading the keys);
         a store without such copies (in memory) is done at once.
         """
-        purge = getattr(self.store, "purge", None)
-        return bool(purge(wait)) if callable(purge) else True
+        return self.store.purge(wait)
 
     def erasures(self) -> Iterator[Erasure]:
         """Every erasure, oldest first."""
