@@ -14,6 +14,24 @@ from familiekoordinering.testing.postgres import ThrowawayPostgres
 
 _names = itertools.count(1)
 
+_POSTGRES_FIXTURES = {"postgres_url", "postgres_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs PostgreSQL ``postgres``.
+
+    Those asking for its fixtures, and the cases of a test parametrized by
+    backend whose backend is ``"postgres"`` (they ask for the fixture when they
+    run). The domain and application tiers run, less these, without the
+    PostgreSQL driver: ``-m "(domain or application) and not postgres"``.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if fixtures & _POSTGRES_FIXTURES or any(p == "postgres" for p in params):
+            item.add_marker(pytest.mark.postgres)
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[ThrowawayPostgres]:

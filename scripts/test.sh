@@ -12,5 +12,10 @@ echo "== mypy --strict"
 .venv/bin/mypy
 echo "== benchmarks (quick: a smoke run; the figures are noisy at this size)"
 .venv/bin/python bench/run.py --quick --json bench/results/ci.json
-echo "== pytest (also builds the docs with warnings as errors)"
-HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci} .venv/bin/python -m pytest -q -p no:cacheprovider
+export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
+echo "== pytest: the domain and application tiers, with no PostgreSQL driver importable"
+mapfile -t lower < <(grep -l -E '^pytestmark = pytest\.mark\.(domain|application)$' \
+  tests/test_*.py adapters/*/tests/test_*.py)
+.venv/bin/python tests/run_without_psycopg.py -q -p no:cacheprovider -m "not postgres" "${lower[@]}"
+echo "== pytest: the rest: PostgreSQL, contracts, slow (also builds the docs with warnings as errors)"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not ((domain or application) and not postgres)"

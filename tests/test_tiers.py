@@ -3,7 +3,10 @@
 Each test module names its tier with ``pytestmark`` (``domain``,
 ``application``, ``contract`` or ``slow``), so ``pytest -m domain`` runs the
 pure domain and rules tests. Here the domain tier is run, and the application
-tier collected, in a fresh interpreter where ``import psycopg`` fails.
+tier collected, in a fresh interpreter where ``import psycopg`` fails; the test
+command (``scripts/test.sh``) runs both tiers that way, less the cases marked
+``postgres`` (set by ``conftest.py`` on every test that needs the server), and
+then everything else.
 """
 
 from __future__ import annotations
@@ -21,11 +24,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 TIERS = ("domain", "application", "contract", "slow")
 _MARK = re.compile(r"^pytestmark = pytest\.mark\.(\w+)$", re.MULTILINE)
-
-_WITHOUT_PSYCOPG = (
-    "import sys; sys.modules['psycopg'] = None; "  # any import of it now fails
-    "import pytest; sys.exit(pytest.main(sys.argv[1:]))"
-)
 
 
 def _modules() -> dict[Path, list[str]]:
@@ -45,7 +43,7 @@ def _tier(name: str) -> list[str]:
 
 def _pytest_without_psycopg(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _WITHOUT_PSYCOPG, "-q", "-p", "no:cacheprovider",
+        [sys.executable, "tests/run_without_psycopg.py", "-q", "-p", "no:cacheprovider",
          *args],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
@@ -78,12 +76,19 @@ def test_the_application_tier_loads_without_the_postgresql_driver() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def test_psycopg_is_really_unimportable_in_the_wrapper() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _WITHOUT_PSYCOPG.replace(
-            "import pytest; sys.exit(pytest.main(sys.argv[1:]))",
-            "import psycopg")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+def test_psycopg_is_really_unimportable_in_the_wrapper(tmp_path: Path) -> None:
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("def test_driver():\n    import psycopg  # noqa: F401\n")
+    done = _pytest_without_psycopg(str(probe))
     assert done.returncode != 0
-    assert "ImportError" in done.stderr or "ModuleNotFoundError" in done.stderr
+    assert "ModuleNotFoundError: import of psycopg halted" in done.stdout
+
+
+def test_the_test_command_runs_the_lower_tiers_without_the_driver_then_the_rest() -> (
+    None
+):
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    lower = script.index("tests/run_without_psycopg.py")
+    rest = script.index('-m "not ((domain or application) and not postgres)"')
+    assert lower < rest
+    assert '-m "not postgres"' in script[lower : script.index("\n", lower)]
