@@ -206,7 +206,8 @@ def test_another_municipality_is_refused_commands_and_queries_with_nothing_store
     assert family.version == version
     assert app.list_families(actor=ELSEWHERE) == []
     assert not any(
-        e.user_id == ELSEWHERE.user_id for e in app._access_log.entries(family.id)
+        e.user_id == ELSEWHERE.user_id
+        for e in app._reader.access_log.entries(family.id)
     )
 
 
@@ -351,7 +352,7 @@ def test_every_read_is_logged_with_who_when_why_and_what(
     app.timeline(family.id, actor=COORDINATOR)
     app.views.plan(family.id, actor=COORDINATOR, catch_up=True)
     app.audit(family.id, on=START, actor=AUDITOR)
-    entries = app._access_log.entries(family.id)
+    entries = app._reader.access_log.entries(family.id)
     assert [(e.user_id, e.role, e.purpose, e.what) for e in entries] == [
         ("t-lead", Role.TEAM_LEAD, Access.READ_RECORD, "record"),
         ("k-lund", Role.COORDINATOR, Access.READ_TIMELINE, "timeline"),
@@ -412,7 +413,7 @@ def test_the_stored_access_log_refuses_updates_and_deletes_even_in_sql(
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 conn.execute(sql)
         conn.close()
-    assert [e.what for e in app._access_log.entries(family.id)] == ["timeline"]
+    assert [e.what for e in app._reader.access_log.entries(family.id)] == ["timeline"]
 
 
 def test_a_caseload_logs_a_read_of_each_family_it_lists(tmp_path: Path) -> None:
@@ -424,7 +425,7 @@ def test_a_caseload_logs_a_read_of_each_family_it_lists(tmp_path: Path) -> None:
     for entry in entries:
         assert any(
             e.what == "caseload" and e.user_id == "t-lead"
-            for e in app._access_log.entries(entry.family_id)  # type: ignore[arg-type]
+            for e in app._reader.access_log.entries(entry.family_id)  # type: ignore[arg-type]
         )
     assert len(report.family_ids) == 3
     json.dumps([e.family_id for e in entries])
@@ -496,6 +497,8 @@ def test_families_due_for_erasure_are_a_logged_read(family: EnrolledFamily) -> N
     later = START.replace(year=START.year + 11)
     assert app.due_for_erasure(on=later, years=10, actor=LEAD) == [family.id]
     (entry,) = [
-        e for e in app._access_log.entries(family.id) if e.purpose is Access.ERASE
+        e
+        for e in app._reader.access_log.entries(family.id)
+        if e.purpose is Access.ERASE
     ]
     assert (entry.user_id, entry.what) == ("t-lead", "family list")

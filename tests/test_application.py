@@ -26,6 +26,8 @@ from familiekoordinering import (
     ResponsibleKind,
     Topic,
 )
+from familiekoordinering.domain.commands import SetGoal
+from familiekoordinering.testing.commands import run
 from tests.conftest import COORDINATOR, LEAD, START, EnrolledFamily
 
 pytestmark = pytest.mark.application
@@ -240,7 +242,10 @@ def test_families_are_listed_in_enrolment_order(app: FamilyCoordination) -> None
     first = EnrolledFamily(app)
     second = EnrolledFamily(app)
     assert [s.family_id for s in app.list_families(actor=LEAD)] == [first.id, second.id]
-    assert list(app._family_ids(batch=1)) == [first.id, second.id]  # page by page
+    assert list(app._reader.family_ids(batch=1)) == [
+        first.id,
+        second.id,
+    ]  # page by page
     assert app.family_ids(actor=LEAD) == [first.id, second.id]
 
 
@@ -252,8 +257,7 @@ def test_a_stale_family_cannot_overwrite_a_newer_one(family: EnrolledFamily) -> 
     app = family.app
     stale = app.get_family(family.id, actor=LEAD)
     contact(family)
-    stale.set_goal(
-        goal_id=uuid4(), area=Topic.WORK, words="x", occurred_on=DAY,
+    run(stale, SetGoal, goal_id=uuid4(), area=Topic.WORK, words="x", occurred_on=DAY,
         actor=COORDINATOR, recorded_at=app.clock(),
     )  # fmt: skip
     with pytest.raises(IntegrityError):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
-from uuid import uuid4
+from typing import Any
 
 import pytest
 
@@ -21,25 +20,28 @@ pytestmark = pytest.mark.slow
 
 
 def interfering(
-    other: FamilyCoordination, family_id: object
-) -> Callable[[Family], None]:
-    """A command that, the first time it runs, lets another writer in before it saves."""
+    other: FamilyCoordination, family_id: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make the next command, the first time it runs, let another writer in before it saves."""
     state = {"first": True}
+    handle = Family.handle
 
-    def command(family: Family) -> None:
+    def interfered(family: Family, command: Any, *, recorded_at: Any) -> object:
         if state["first"]:
             state["first"] = False
             other.set_goal(family_id, area=Topic.WORK, words="Jobb", occurred_on=START,  # type: ignore[arg-type]
                            actor=COORDINATOR)  # fmt: skip
-        family.set_goal(goal_id=uuid4(), area=Topic.HOUSING, words="Bolig", occurred_on=START,
-                        actor=COORDINATOR, recorded_at=other.clock())  # fmt: skip
+        return handle(family, command, recorded_at=recorded_at)
 
-    return command
+    monkeypatch.setattr(Family, "handle", interfered)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_command_that_loses_a_race_runs_again_on_the_newer_family(
-    backend: str, tmp_path: object, request: pytest.FixtureRequest
+    backend: str,
+    tmp_path: object,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = (
         str(tmp_path / "store.db")  # type: ignore[operator]
@@ -50,14 +52,18 @@ def test_a_command_that_loses_a_race_runs_again_on_the_newer_family(
     second = FamilyCoordination(store, cache_size=0, encryption=False)
     family = EnrolledFamily(first)
     before = family.version
-    first._change(family.id, COORDINATOR, interfering(second, family.id))
+    interfering(second, family.id, monkeypatch)
+    first.set_goal(family.id, area=Topic.HOUSING, words="Bolig", occurred_on=START,
+                   actor=COORDINATOR)  # fmt: skip
     history = first.family_history(family.id, actor=LEAD)
     assert len(history) == before + 2
     assert [e.originator_version for e in history] == list(range(1, before + 3))
 
     strict = FamilyCoordination(store, cache_size=0, retries=0, encryption=False)
+    interfering(second, family.id, monkeypatch)
     with pytest.raises(ConcurrentChangeError, match="nothing was stored"):
-        strict._change(family.id, COORDINATOR, interfering(second, family.id))
+        strict.set_goal(family.id, area=Topic.HOUSING, words="Bolig",
+                        occurred_on=START, actor=COORDINATOR)  # fmt: skip
     assert (
         len(first.family_history(family.id, actor=LEAD)) == before + 3
     )  # only the other writer's

@@ -25,7 +25,6 @@ from familiekoordinering import (
     Economy,
     Eligibility,
     EndReason,
-    Family,
     FamilyCoordination,
     FamilyId,
     FollowUpEndedError,
@@ -45,8 +44,11 @@ from familiekoordinering import (
 )
 from familiekoordinering.domain import rules
 from familiekoordinering.domain.capacity import ConsentAges
+from familiekoordinering.domain.commands import AssignCoordinator
 from familiekoordinering.domain.programme import add_months
 from familiekoordinering.domain.values import age_on
+from familiekoordinering.testing.commands import enrol as enrol_aggregate
+from familiekoordinering.testing.commands import run
 from tests.conftest import COORDINATOR, KOMMUNE, LEAD, FixedClock
 
 pytestmark = pytest.mark.application
@@ -311,7 +313,7 @@ def test_an_enrolment_in_the_future_is_refused_and_nothing_is_stored(
 def test_an_enrolment_whose_planned_end_the_calendar_cannot_hold_is_refused() -> None:
     """The fuzzer's ``ValueError: year 10004``, with a clock at the calendar's end."""
     with pytest.raises(InvalidInputError, match="would end after 9999-12-31"):
-        Family.enrol(
+        enrol_aggregate(
             family_id=FamilyId(uuid4()), municipality=KOMMUNE, label="Hansen",
             programme=Programme.nye_monstre(), referral=ReferralSource.NAV,
             eligibility=Eligibility(250_000, 380_000, 4), occurred_on=date(9999, 12, 31),
@@ -396,7 +398,7 @@ def test_events_outside_the_follow_up_are_refused(app: FamilyCoordination) -> No
 
 def test_the_aggregate_refuses_a_future_date_for_every_command() -> None:
     """Each command method checks the recording day itself (not only the app)."""
-    family = Family.enrol(
+    family = enrol_aggregate(
         family_id=FamilyId(uuid4()), municipality=KOMMUNE, label="Hansen",
         programme=Programme.nye_monstre(), referral=ReferralSource.NAV,
         eligibility=Eligibility(250_000, 380_000, 4), occurred_on=START,
@@ -405,7 +407,7 @@ def test_the_aggregate_refuses_a_future_date_for_every_command() -> None:
     family.collect_events()
     actor: Actor = COORDINATOR
     with pytest.raises(InvalidInputError, match="occurred_on 2026-03-04 is after"):
-        family.assign_coordinator(
+        run(family, AssignCoordinator,
             coordinator_id="k", coordinator_name="K", occurred_on=date(2026, 3, 4),
             actor=actor, recorded_at=RECORDED,
         )  # fmt: skip

@@ -155,12 +155,14 @@ if mode == "trigger":
     # Load the family (key and family cached), record an event in memory, and
     # save it only after another process erased the family.
     app = FamilyCoordination(store, master_key=key)
-    family = app._load(family_id)
+    family = app._reader.load(family_id)
     out["label_loaded"] = family.label
-    family.hold_meeting(
+    from familiekoordinering.domain.commands import HoldMeeting
+    from familiekoordinering.testing.commands import run
+    run(family, HoldMeeting,
         meeting_id=uuid4(), participants=["Sigrun Trigger-Vik"], members_present=[],
         decisions=["Flytte til Trigger-Vik"], occurred_on=AFTER_DEMO, actor=LEAD,
-        recorded_at=app._now(),
+        recorded_at=app._engine.now(),
     )
     (signals / "loaded").touch()
     wait_for("erased")
@@ -183,12 +185,12 @@ else:
     version = int(sys.argv[6])
     app = FamilyCoordination(store, master_key=key, snapshot_interval=version + 1)
     app.get_family(family_id, actor=LEAD)
-    take = app._engine._take_snapshots
+    take = app._engine._snapshot_saved
     def slow(processing_event):
         (signals / "loaded").touch()
         wait_for("erased")
         take(processing_event)
-    app._engine._take_snapshots = slow
+    app._engine._snapshot_saved = slow
     try:
         app.hold_meeting(
             family_id, participants=["Sigrun Snap-Vik"], members_present=[],

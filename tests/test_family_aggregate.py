@@ -49,6 +49,19 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.domain.commands import (
+    AddMember,
+    AgreeStep,
+    AssignCoordinator,
+    CompleteSurvey,
+    GrantConsent,
+    RecordContact,
+    RecordFamilyInformed,
+    RecordMemberLeft,
+    RefuseConsent,
+    WithdrawConsent,
+)
+from familiekoordinering.testing.commands import answers, enrol, run
 from tests.conftest import CLOCK_START, COORDINATOR, KOMMUNE, LEAD, START
 
 pytestmark = pytest.mark.domain
@@ -71,16 +84,16 @@ def enrolled(**overrides: Any) -> Family:
         "recorded_at": NOW,
     }
     arguments.update(overrides)
-    return Family.enrol(**arguments)
+    return enrol(**arguments)
 
 
 def with_members(*, keep_events: bool = False) -> Family:
     family = enrolled()
-    family.add_member(
+    run(family, AddMember,
         member_id=KARI, name="Kari", birth_date=date(1988, 4, 2), kind=MemberKind.ADULT,
         occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
-    family.add_member(
+    run(family, AddMember,
         member_id=EMMA, name="Emma", birth_date=date(2016, 2, 29), kind=MemberKind.CHILD,
         guardian_ids=[KARI], occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
@@ -111,7 +124,7 @@ def grant(family: Family, **overrides: Any) -> UUID:
         "recorded_at": NOW,
     }
     arguments.update(overrides)
-    family.grant_consent(**arguments)
+    run(family, GrantConsent, **arguments)
     return arguments["consent_id"]  # type: ignore[no-any-return]
 
 
@@ -166,8 +179,8 @@ def test_a_member_born_after_the_date_is_refused() -> None:
     family = with_members()
     assert_refused(
         family, InvalidInputError, "after the date the member was added",
-        lambda: family.add_member(
-            member_id=uuid4(), name="Baby", birth_date=START + timedelta(days=1),
+        lambda: run(family, AddMember,
+                    member_id=uuid4(), name="Baby", birth_date=START + timedelta(days=1),
             kind=MemberKind.CHILD, occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
         ),
     )  # fmt: skip
@@ -177,8 +190,7 @@ def test_a_guardian_must_be_an_adult_member() -> None:
     family = with_members()
     assert_refused(
         family, InvalidInputError, "is not an adult member",
-        lambda: family.add_member(
-            member_id=uuid4(), name="Sara", birth_date=date(2018, 1, 1),
+        lambda: run(family, AddMember, member_id=uuid4(), name="Sara", birth_date=date(2018, 1, 1),
             kind=MemberKind.CHILD, guardian_ids=[EMMA], occurred_on=START,
             actor=COORDINATOR, recorded_at=NOW,
         ),
@@ -188,7 +200,7 @@ def test_a_guardian_must_be_an_adult_member() -> None:
 def test_an_adult_must_consent_for_themselves() -> None:
     family = with_members()
     ola = MemberId(uuid4())
-    family.add_member(
+    run(family, AddMember,
         member_id=ola, name="Ola", birth_date=date(1980, 1, 1), kind=MemberKind.ADULT,
         occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
@@ -201,7 +213,7 @@ def test_an_adult_must_consent_for_themselves() -> None:
 def test_a_child_is_covered_only_through_a_guardian() -> None:
     family = with_members()
     other = MemberId(uuid4())
-    family.add_member(
+    run(family, AddMember,
         member_id=other, name="Per", birth_date=date(1970, 1, 1), kind=MemberKind.ADULT,
         occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
@@ -268,19 +280,19 @@ def test_only_a_giver_can_withdraw_and_only_once() -> None:
     consent_id = grant(family)
     assert_refused(
         family, RuleViolationError, "only a member who gave the consent",
-        lambda: family.withdraw_consent(
-            consent_id=consent_id, withdrawn_by=[EMMA], occurred_on=START,
+        lambda: run(family, WithdrawConsent,
+                    consent_id=consent_id, withdrawn_by=[EMMA], occurred_on=START,
             actor=COORDINATOR, recorded_at=NOW,
         ),
     )  # fmt: skip
-    family.withdraw_consent(
+    run(family, WithdrawConsent,
         consent_id=consent_id, withdrawn_by=[KARI], occurred_on=START + timedelta(days=3),
         actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
     assert_refused(
         family, RuleViolationError, "already withdrawn on 2026-01-08",
-        lambda: family.withdraw_consent(
-            consent_id=consent_id, withdrawn_by=[KARI], occurred_on=START,
+        lambda: run(family, WithdrawConsent,
+                    consent_id=consent_id, withdrawn_by=[KARI], occurred_on=START,
             actor=COORDINATOR, recorded_at=NOW,
         ),
     )  # fmt: skip
@@ -301,7 +313,7 @@ def outward(family: Family, **overrides: Any) -> Any:
         "recorded_at": NOW,
     }
     arguments.update(overrides)
-    return family.record_outward_action(**arguments)
+    return run(family, RecordContact, **arguments)
 
 
 def test_a_consent_for_a_named_unit_does_not_cover_another_unit() -> None:
@@ -337,7 +349,7 @@ def test_an_action_kind_the_consent_does_not_permit_is_refused() -> None:
 def test_a_refusal_denies_until_the_family_consents_again() -> None:
     family = with_members()
     grant(family)
-    family.refuse_consent(
+    run(family, RefuseConsent,
         refusal_id=uuid4(), scope=scope(), refused_by=[KARI], occurred_on=START + timedelta(days=1),
         actor=COORDINATOR, recorded_at=NOW,
     )  # fmt: skip
@@ -378,8 +390,9 @@ def test_family_informed_closes_only_an_open_inform_afterwards() -> None:
     outward(family, action_id=action_id)
     assert_refused(
         family, RuleViolationError, "was not marked 'inform afterwards'",
-        lambda: family.record_family_informed(
-            action_id=action_id, channel=Channel.PHONE, occurred_on=START + timedelta(days=3),
+        lambda: run(family, RecordFamilyInformed,
+                    action_id=action_id, channel=Channel.PHONE,
+                    occurred_on=START + timedelta(days=3),
             actor=COORDINATOR, recorded_at=NOW,
         ),
     )  # fmt: skip
@@ -461,21 +474,27 @@ def test_survey_values_out_of_range_are_refused(
     family = with_members()
     assert_refused(
         family, error, message,
-        lambda: family.complete_survey(
-            survey=survey(**overrides), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+        lambda: run(family, CompleteSurvey,
+                    **answers(survey(**overrides)), occurred_on=START, actor=COORDINATOR,
+                    recorded_at=NOW,
         ),
     )  # fmt: skip
 
 
 def test_only_one_baseline_survey() -> None:
     family = with_members()
-    family.complete_survey(
-        survey=survey(), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+    run(
+        family,
+        CompleteSurvey,
+        **answers(survey()),
+        occurred_on=START,
+        actor=COORDINATOR,
+        recorded_at=NOW,
     )
     assert_refused(
         family, RuleViolationError, "already has a baseline",
-        lambda: family.complete_survey(
-            survey=survey(), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
+        lambda: run(family, CompleteSurvey,
+                    **answers(survey()), occurred_on=START, actor=COORDINATOR, recorded_at=NOW
         ),
     )  # fmt: skip
 
@@ -484,8 +503,9 @@ def test_a_step_for_an_agency_must_name_it() -> None:
     family = with_members()
     assert_refused(
         family, InvalidInputError, "must name the agency",
-        lambda: family.agree_step(
-            step_id=uuid4(), description="x", responsible=Responsible(ResponsibleKind.AGENCY),
+        lambda: run(family, AgreeStep,
+                    step_id=uuid4(), description="x",
+                    responsible=Responsible(ResponsibleKind.AGENCY),
             occurred_on=START, actor=COORDINATOR, recorded_at=NOW,
         ),
     )  # fmt: skip
@@ -494,7 +514,9 @@ def test_a_step_for_an_agency_must_name_it() -> None:
 def test_a_member_who_left_cannot_be_contacted_about_afterwards() -> None:
     family = with_members()
     grant(family)
-    family.record_member_left(
+    run(
+        family,
+        RecordMemberLeft,
         member_id=EMMA,
         occurred_on=START + timedelta(days=1),
         actor=COORDINATOR,
@@ -507,11 +529,11 @@ def test_a_member_who_left_cannot_be_contacted_about_afterwards() -> None:
 
 def test_handing_over_keeps_the_coordinator_history() -> None:
     family = with_members()
-    family.assign_coordinator(
+    run(family, AssignCoordinator,
         coordinator_id="a", coordinator_name="Anne", occurred_on=START, actor=LEAD,
         recorded_at=NOW,
     )  # fmt: skip
-    family.assign_coordinator(
+    run(family, AssignCoordinator,
         coordinator_id="b", coordinator_name="Bjørn", occurred_on=START + timedelta(days=400),
         actor=LEAD, recorded_at=NOW,
     )  # fmt: skip
@@ -521,8 +543,9 @@ def test_handing_over_keeps_the_coordinator_history() -> None:
     ]
     assert_refused(
         family, RuleViolationError, "already the family's coordinator",
-        lambda: family.assign_coordinator(
-            coordinator_id="b", coordinator_name="Bjørn", occurred_on=START + timedelta(days=500),
+        lambda: run(family, AssignCoordinator,
+                    coordinator_id="b", coordinator_name="Bjørn",
+                    occurred_on=START + timedelta(days=500),
             actor=LEAD, recorded_at=NOW,
         ),
     )  # fmt: skip

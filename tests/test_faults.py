@@ -44,7 +44,9 @@ WRITER = textwrap.dedent(
     import random, sys, uuid
     from datetime import UTC, datetime, timedelta
     from familiekoordinering import FamilyCoordination
+    from familiekoordinering.domain.commands import HoldMeeting
     from familiekoordinering.domain.values import MeetingId
+    from familiekoordinering.testing.commands import run
     from tests.conftest import COORDINATOR, LEAD, START
 
     store, family_id, seed = sys.argv[1], uuid.UUID(sys.argv[2]), int(sys.argv[3])
@@ -54,7 +56,7 @@ WRITER = textwrap.dedent(
         family = app.get_family(family_id, actor=LEAD)
         batch = rng.choice([1, 1, 2, 5, 20, 60])
         for _ in range(batch):
-            family.hold_meeting(
+            run(family, HoldMeeting,
                 meeting_id=MeetingId(uuid.uuid4()), participants=["Kristin Lund"],
                 members_present=[], occurred_on=START + timedelta(days=30),
                 actor=COORDINATOR, recorded_at=datetime.now(UTC),

@@ -207,7 +207,7 @@ def queries(draw: st.DrawFn, family: EnrolledFamily) -> tuple[str, dict[str, Any
 
 
 def _logged(app: FamilyCoordination) -> int:
-    return len(app._access_log.entries(app._family_ids().__next__()))
+    return len(app._reader.access_log.entries(app._reader.family_ids().__next__()))
 
 
 _QUERIED: list[EnrolledFamily] = []

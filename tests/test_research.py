@@ -169,7 +169,9 @@ def test_the_research_export_holds_consenting_members_pseudonymised_only(
         app.research_export(actor=RESEARCHER, key=b"short")
     elsewhere = Actor("f-forsker", Role.RESEARCHER, Municipality("1103"))
     assert app.research_export(actor=elsewhere, key=KEY).count("\n") == 1  # header
-    assert any(e.what == "research export" for e in app._access_log.entries(family.id))
+    assert any(
+        e.what == "research export" for e in app._reader.access_log.entries(family.id)
+    )
 
 
 def test_the_export_leaves_out_withdrawn_members_and_erased_families() -> None:

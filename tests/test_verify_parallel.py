@@ -41,7 +41,7 @@ def rows() -> list[NotificationRow]:
     clock = DemoClock()
     app = FamilyCoordination("memory", clock=clock, master_key=bytes(range(32)))
     build_demo(app, clock, families=4, years=1, seed=11)
-    return list(app._integrity._rows(1, 10_000))
+    return list(app._audits.integrity._rows(1, 10_000))
 
 
 def _spread(rows: list[NotificationRow], rng: random.Random) -> list[NotificationRow]:
@@ -124,18 +124,18 @@ def test_a_large_store_is_verified_by_two_processes_with_the_same_result(
     )
     auditor = Actor("r-revisor", Role.AUDITOR, Municipality("4204"))
     checkpoint = app.checkpoint(actor=auditor)
-    one = app._integrity.verify_store(checkpoint)
+    one = app._audits.integrity.verify_store(checkpoint)
     monkeypatch.setattr(verification, "PARALLEL_FROM", 1)  # a worker process, now
-    two = app._integrity.verify_store(checkpoint)
+    two = app._audits.integrity.verify_store(checkpoint)
     assert one.breaks == two.breaks == ()
     assert (one.events, one.municipalities) == (two.events, two.municipalities)
     # A change in the worker's half is found the same way.
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM stored_events WHERE rowid = ?", (CHUNK + 5000,))
     monkeypatch.setattr(verification, "PARALLEL_FROM", 10**9)
-    one = app._integrity.verify_store(checkpoint)
+    one = app._audits.integrity.verify_store(checkpoint)
     monkeypatch.setattr(verification, "PARALLEL_FROM", 1)
-    two = app._integrity.verify_store(checkpoint)
+    two = app._audits.integrity.verify_store(checkpoint)
     app.close()
     assert one.breaks == two.breaks
     assert {b.kind.value for b in two.breaks} == {"deleted", "truncated"}

@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 from familiekoordinering.errors import InvalidInputError
 
-__all__ = ["checked"]
+__all__ = ["check_arguments", "checked"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,6 +103,37 @@ def _checker(tp: Any) -> Callable[[Any], bool]:
     return _always
 
 
+def check_arguments(
+    name: str,
+    signature: inspect.Signature,
+    hints: dict[str, Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> inspect.BoundArguments:
+    """Bind a call's arguments to ``signature`` and check each against ``hints``.
+
+    Refuses a missing or unknown argument, and one of the wrong type, with an
+    :class:`InvalidInputError` naming ``name`` (the method called); an iterator
+    given for an iterable is read once into a tuple.
+    """
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as e:
+        raise InvalidInputError(f"{name}: {e}") from None
+    for arg, value in list(bound.arguments.items()):
+        tp = hints.get(arg)
+        if tp is None or arg == "self":
+            continue
+        origin = typing.get_origin(tp)
+        if origin in _ITERABLES and isinstance(value, collections.abc.Iterator):
+            value = bound.arguments[arg] = tuple(value)
+        if not _checker(tp)(value):
+            raise InvalidInputError(
+                f"{name}: {arg} must be {_describe(tp)}, not {value!r:.60}"
+            )
+    return bound
+
+
 def checked(method: F) -> F:
     """Wrap a public method: refuse arguments that do not match its annotations."""
     signature = inspect.signature(method)
@@ -119,22 +150,7 @@ def checked(method: F) -> F:
                 ).items()
                 if name != "return"
             }
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise InvalidInputError(f"{method.__name__}: {e}") from None
-        for name, value in list(bound.arguments.items()):
-            tp = hints.get(name)
-            if tp is None or name == "self":
-                continue
-            origin = typing.get_origin(tp)
-            if origin in _ITERABLES and isinstance(value, collections.abc.Iterator):
-                value = bound.arguments[name] = tuple(value)
-            if not _checker(tp)(value):
-                raise InvalidInputError(
-                    f"{method.__name__}: {name} must be {_describe(tp)}, "
-                    f"not {value!r:.60}"
-                )
+        bound = check_arguments(method.__name__, signature, hints, args, kwargs)
         return method(*bound.args, **bound.kwargs)
 
     return cast(F, wrapper)

@@ -13,9 +13,9 @@ application layer's clock). Each event class has an explicit, permanent
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 from eventsourcing.domain import Aggregate
@@ -27,6 +27,31 @@ from familiekoordinering.domain.actions import (
     KnowledgeKind,
 )
 from familiekoordinering.domain.capacity import entitled, research_say, say_of
+from familiekoordinering.domain.commands import (
+    AchieveGoal,
+    ActUnderLegalDuty,
+    AddMember,
+    AgreeStep,
+    AssignCoordinator,
+    Command,
+    CompleteStep,
+    CompleteSurvey,
+    DropGoal,
+    EndFollowUp,
+    EnrolFamily,
+    GiveResearchConsent,
+    GrantConsent,
+    HoldMeeting,
+    LinkSectorPlan,
+    RecordContact,
+    RecordFamilyInformed,
+    RecordGoalProgress,
+    RecordMemberLeft,
+    RefuseConsent,
+    SetGoal,
+    WithdrawConsent,
+    WithdrawResearchConsent,
+)
 from familiekoordinering.domain.consent import (
     Consent,
     ConsentForm,
@@ -94,6 +119,35 @@ __all__ = [
 ]
 
 _TOPIC = "familiekoordinering:Family"  # the prefix of every event topic
+
+
+C = TypeVar("C", bound="Command[Any]")
+_H = TypeVar("_H", bound=Callable[..., object])
+_HANDLERS: dict[type[Command[Any]], Callable[..., object]] = {}
+"""Each command class's handler: a command method of :class:`Family`."""
+
+
+def _handles(command_type: type[C]) -> Callable[[_H], _H]:
+    """Mark a :class:`Family` method as the handler of ``command_type``."""
+
+    def mark(method: _H) -> _H:
+        if command_type in _HANDLERS:
+            raise TypeError(f"{command_type.__name__} has two handlers")
+        _HANDLERS[command_type] = method
+        return method
+
+    return mark
+
+
+def _fields(
+    command: Command[Any], *, leave_out: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A command's fields by name (those the event it records takes over)."""
+    return {
+        field.name: getattr(command, field.name)
+        for field in attrs.fields(type(command))
+        if field.name not in leave_out
+    }
 
 
 class Family(FamilyCore, Aggregate):
@@ -546,48 +600,30 @@ class Family(FamilyCore, Aggregate):
         self.baseline_on = None
 
     @classmethod
-    def enrol(
-        cls,
-        *,
-        family_id: Any,
-        municipality: str,
-        label: str,
-        programme: Programme,
-        referral: ReferralSource,
-        eligibility: Eligibility,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        referral_note: str | None = None,
-    ) -> Family:
-        """Enrol a family in ``programme`` from ``occurred_on``; return the new aggregate.
+    def enrol(cls, command: EnrolFamily, *, recorded_at: datetime) -> Family:
+        """Enrol a family in its programme from ``occurred_on``; return the new aggregate.
 
         ``label`` is how the family is named in lists ("Hansen"). The planned end
         follows from the programme's duration.
         """
-        rules.check_actor(actor)
-        rules.check_municipality(municipality)
-        rules.check_text("label", label)
-        rules.check_programme(programme)
-        rules.check_eligibility(eligibility)
-        rules.check_text("referral_note", referral_note, required=False)
-        _check_enum("referral", referral, ReferralSource)
-        _check_date("occurred_on", occurred_on)
-        rules.check_not_after_recording("occurred_on", occurred_on, recorded_at)
-        rules.check_enrolment_date(occurred_on, programme)
+        c = command
+        rules.check_actor(c.actor)
+        rules.check_municipality(c.municipality)
+        rules.check_text("label", c.label)
+        rules.check_programme(c.programme)
+        rules.check_eligibility(c.eligibility)
+        rules.check_text("referral_note", c.referral_note, required=False)
+        _check_enum("referral", c.referral, ReferralSource)
+        _check_date("occurred_on", c.occurred_on)
+        rules.check_not_after_recording("occurred_on", c.occurred_on, recorded_at)
+        rules.check_enrolment_date(c.occurred_on, c.programme)
+        fields = _fields(c, leave_out=("family_id",))
         return cls._create(
             cls.Enrolled,
-            id=family_id,
+            id=c.family_id,
             timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            municipality=Municipality(municipality),
-            label=label,
-            programme=programme,
-            referral=referral,
-            referral_note=referral_note,
-            eligibility=eligibility,
-            planned_end_on=programme.planned_end(occurred_on),
+            **{**fields, "municipality": Municipality(c.municipality)},
+            planned_end_on=c.programme.planned_end(c.occurred_on),
         )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Family:
@@ -745,99 +781,87 @@ class Family(FamilyCore, Aggregate):
             )
         return member
 
-    def add_member(
+    def handle(self, command: Command[Any], *, recorded_at: datetime) -> object:
+        """Run ``command`` against the family: its rules, then the one event it records.
+
+        Each command class has one handler among the methods below (marked
+        ``@_handles``); it raises, recording nothing, when a rule refuses.
+        ``recorded_at`` is when the application records it.
+        """
+        handler = _HANDLERS.get(type(command))
+        if handler is None:
+            raise InvalidInputError(
+                f"{type(command).__name__} is not a command a family handles"
+            )
+        return handler(self, command, recorded_at=recorded_at)
+
+    def _record(
         self,
-        *,
-        member_id: MemberId,
-        name: str,
-        birth_date: date,
-        kind: MemberKind,
-        occurred_on: date,
-        actor: Actor,
+        event_class: type[Family.Event],
+        command: Command[Any],
         recorded_at: datetime,
-        guardian_ids: Iterable[MemberId] = (),
+        **given: Any,
     ) -> None:
+        """Trigger ``event_class`` with the command's fields, by name (``given`` replace some).
+
+        The command's fields are the event's: a field added to both is carried
+        over without another line; a command field the event lacks is a
+        ``TypeError`` at once, never silently dropped.
+        """
+        self.trigger_event(
+            event_class, timestamp=recorded_at, **{**_fields(command), **given}
+        )
+
+    @_handles(AddMember)
+    def add_member(self, command: AddMember, *, recorded_at: datetime) -> None:
         """Add an adult or a child to the family's follow-up."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("member", member_id, self.members)
-        _check_enum("kind", kind, MemberKind)
-        _check_date("birth_date", birth_date)
-        member = Member(member_id, name, birth_date, kind, frozenset(guardian_ids))
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("member", c.member_id, self.members)
+        _check_enum("kind", c.kind, MemberKind)
+        _check_date("birth_date", c.birth_date)
+        member = Member(c.member_id, c.name, c.birth_date, c.kind, c.guardian_ids)
         adults = {
             m: v
-            for m, v in self.members_on(occurred_on).items()
+            for m, v in self.members_on(c.occurred_on).items()
             if v.kind is MemberKind.ADULT
         }
-        rules.check_member(member, occurred_on, adults, self.programme.consent_ages)
-        self.trigger_event(
-            self.MemberAdded,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            member_id=member_id,
-            name=name,
-            birth_date=birth_date,
-            kind=kind,
-            guardian_ids=member.guardian_ids,
-        )
+        rules.check_member(member, c.occurred_on, adults, self.programme.consent_ages)
+        self._record(self.MemberAdded, c, recorded_at)
 
+    @_handles(RecordMemberLeft)
     def record_member_left(
-        self,
-        *,
-        member_id: MemberId,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
+        self, command: RecordMemberLeft, *, recorded_at: datetime
     ) -> None:
         """Record that a member left the family's follow-up."""
-        self._check_command(occurred_on, actor, recorded_at)
-        self._member(member_id, occurred_on)
-        rules.check_text("note", note, required=False)
-        self.trigger_event(
-            self.MemberLeft,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            member_id=member_id,
-            note=note,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        self._member(c.member_id, c.occurred_on)
+        rules.check_text("note", c.note, required=False)
+        self._record(self.MemberLeft, c, recorded_at)
 
+    @_handles(AssignCoordinator)
     def assign_coordinator(
-        self,
-        *,
-        coordinator_id: str,
-        coordinator_name: str,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
+        self, command: AssignCoordinator, *, recorded_at: datetime
     ) -> None:
         """Assign a coordinator, or hand the family over to a new one."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_text("coordinator_id", coordinator_id)
-        rules.check_text("coordinator_name", coordinator_name)
-        rules.check_text("note", note, required=False)
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_text("coordinator_id", c.coordinator_id)
+        rules.check_text("coordinator_name", c.coordinator_name)
+        rules.check_text("note", c.note, required=False)
         current = self.coordinator
         if current is not None:
-            if current.coordinator_id == coordinator_id:
+            if current.coordinator_id == c.coordinator_id:
                 raise RuleViolationError(
-                    f"{coordinator_name} is already the family's coordinator"
+                    f"{c.coordinator_name} is already the family's coordinator"
                 )
-            if occurred_on < current.from_on:
+            if c.occurred_on < current.from_on:
                 raise InvalidInputError(
-                    f"a handover on {occurred_on.isoformat()} is before the current "
+                    f"a handover on {c.occurred_on.isoformat()} is before the current "
                     f"coordinator started on {current.from_on.isoformat()}"
                 )
-        self.trigger_event(
-            self.CoordinatorAssigned,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            coordinator_id=coordinator_id,
-            coordinator_name=coordinator_name,
-            note=note,
-        )
+        self._record(self.CoordinatorAssigned, c, recorded_at)
 
     def _check_scope(self, scope: ConsentScope, on: date) -> None:
         if not isinstance(scope, ConsentScope):
@@ -884,45 +908,35 @@ class Family(FamilyCore, Aggregate):
                         "decides, or leave the topic or the member out"
                     )
 
-    def grant_consent(
-        self,
-        *,
-        consent_id: ConsentId,
-        scope: ConsentScope,
-        given_by: Iterable[MemberId],
-        form: ConsentForm,
-        purpose: str,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        valid_from: date | None = None,
-        valid_until: date | None = None,
-    ) -> None:
+    @_handles(GrantConsent)
+    def grant_consent(self, command: GrantConsent, *, recorded_at: datetime) -> None:
         """Record a consent the family gave; it is valid from ``valid_from`` (default: today)."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("consent", consent_id, self.consents)
-        _check_enum("form", form, ConsentForm)
-        rules.check_text("purpose", purpose)
-        valid_from = occurred_on if valid_from is None else valid_from
+        c = command
+        occurred_on = c.occurred_on
+        self._check_command(occurred_on, c.actor, recorded_at)
+        rules.check_new_id("consent", c.consent_id, self.consents)
+        _check_enum("form", c.form, ConsentForm)
+        rules.check_text("purpose", c.purpose)
+        valid_from = occurred_on if c.valid_from is None else c.valid_from
         _check_date("valid_from", valid_from)
         if valid_from < occurred_on:
             raise InvalidInputError(
                 f"valid_from {valid_from.isoformat()} is before the consent was given "
                 f"on {occurred_on.isoformat()}: a consent cannot cover the past"
             )
-        if valid_until is not None:
-            _check_date("valid_until", valid_until)
-            if valid_until < valid_from:
+        if c.valid_until is not None:
+            _check_date("valid_until", c.valid_until)
+            if c.valid_until < valid_from:
                 raise InvalidInputError(
-                    f"valid_until {valid_until.isoformat()} is before valid_from "
+                    f"valid_until {c.valid_until.isoformat()} is before valid_from "
                     f"{valid_from.isoformat()}"
                 )
-        givers = frozenset(given_by)
+        scope = c.scope
         self._check_scope(scope, occurred_on)
-        self._check_givers(givers, scope, occurred_on)
+        self._check_givers(c.given_by, scope, occurred_on)
         if scope.excluded_topics:
-            consent = Consent(consent_id, scope, givers, form, valid_from, valid_until,
-                              purpose, given_on=occurred_on)  # fmt: skip
+            consent = Consent(c.consent_id, scope, c.given_by, c.form, valid_from,
+                              c.valid_until, c.purpose, given_on=occurred_on)  # fmt: skip
             self._check_not_retroactive(
                 "a consent excluding "
                 + ", ".join(sorted(t.value for t in scope.excluded_topics)),
@@ -931,59 +945,30 @@ class Family(FamilyCore, Aggregate):
                 withdrawals=self.withdrawals,
                 refusals=list(self.refusals.values()),
             )
-        self.trigger_event(
-            self.ConsentGranted,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            consent_id=consent_id,
-            scope=scope,
-            given_by=givers,
-            form=form,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            purpose=purpose,
-        )
+        self._record(self.ConsentGranted, c, recorded_at, valid_from=valid_from)
 
-    def refuse_consent(
-        self,
-        *,
-        refusal_id: RefusalId,
-        scope: ConsentScope,
-        refused_by: Iterable[MemberId],
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
-    ) -> None:
+    @_handles(RefuseConsent)
+    def refuse_consent(self, command: RefuseConsent, *, recorded_at: datetime) -> None:
         """Record that members refused a consent (they said no to this scope)."""
-        self._check_command(occurred_on, actor, recorded_at, after_end=True)
-        rules.check_new_id("refusal", refusal_id, self.refusals)
-        rules.check_text("note", note, required=False)
-        refusers = frozenset(refused_by)
-        self._check_scope(scope, occurred_on)
-        if not refusers:
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at, after_end=True)
+        rules.check_new_id("refusal", c.refusal_id, self.refusals)
+        rules.check_text("note", c.note, required=False)
+        self._check_scope(c.scope, c.occurred_on)
+        if not c.refused_by:
             raise InvalidInputError("name the members who refused")
-        for member_id in refusers:
-            self._member(member_id, occurred_on, "refusing member")
-        refusal = ConsentRefusal(refusal_id, scope, refusers, occurred_on, note)
+        for member_id in c.refused_by:
+            self._member(member_id, c.occurred_on, "refusing member")
+        refusal = ConsentRefusal(c.refusal_id, c.scope, c.refused_by, c.occurred_on,
+                                 c.note)  # fmt: skip
         self._check_not_retroactive(
             "a refusal",
-            occurred_on,
+            c.occurred_on,
             consents=list(self.consents.values()),
             withdrawals=self.withdrawals,
             refusals=[*self.refusals.values(), refusal],
         )
-        self.trigger_event(
-            self.ConsentRefused,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            refusal_id=refusal_id,
-            scope=scope,
-            refused_by=refusers,
-            note=note,
-        )
+        self._record(self.ConsentRefused, c, recorded_at)
 
     def _check_not_retroactive(
         self,
@@ -1024,70 +1009,46 @@ class Family(FamilyCore, Aggregate):
                 f"{last.isoformat()}: date it {last.isoformat()} or later"
             )
 
+    @_handles(GiveResearchConsent)
     def give_research_consent(
-        self,
-        *,
-        member_id: MemberId,
-        given_by: Iterable[MemberId],
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
+        self, command: GiveResearchConsent, *, recorded_at: datetime
     ) -> None:
         """Record that a member's answers may be used, pseudonymised, in research.
 
         The member consents for themselves (an adult, or a child from the adult
         age); for a younger child, a guardian does.
         """
-        self._check_command(occurred_on, actor, recorded_at)
-        member = self._research_member(member_id, occurred_on)
-        if member_id in self.research_consents:
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        member = self._research_member(c.member_id, c.occurred_on)
+        if c.member_id in self.research_consents:
             raise RuleViolationError(
                 f"{member.name} has consented to research since "
-                f"{self.research_consents[member_id].isoformat()}"
+                f"{self.research_consents[c.member_id].isoformat()}"
             )
-        givers = self._research_givers("give", member, given_by, occurred_on)
-        self.trigger_event(
-            self.ResearchConsentGiven,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            member_id=member_id,
-            given_by=givers,
-        )
+        self._research_givers("give", member, c.given_by, c.occurred_on)
+        self._record(self.ResearchConsentGiven, c, recorded_at)
 
+    @_handles(WithdrawResearchConsent)
     def withdraw_research_consent(
-        self,
-        *,
-        member_id: MemberId,
-        withdrawn_by: Iterable[MemberId],
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
+        self, command: WithdrawResearchConsent, *, recorded_at: datetime
     ) -> None:
         """Withdraw a member's research consent; later exports leave the member out."""
-        self._check_command(occurred_on, actor, recorded_at, after_end=True)
-        member = self._research_member(member_id, occurred_on, joined=False)
-        since = self.research_consents.get(member_id)
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at, after_end=True)
+        member = self._research_member(c.member_id, c.occurred_on, joined=False)
+        since = self.research_consents.get(c.member_id)
         if since is None:
             raise RuleViolationError(
                 f"{member.name} has no research consent to withdraw"
             )
-        if occurred_on < since:
+        if c.occurred_on < since:
             raise InvalidInputError(
-                f"a withdrawal on {occurred_on.isoformat()} is before the research "
+                f"a withdrawal on {c.occurred_on.isoformat()} is before the research "
                 f"consent was given on {since.isoformat()}"
             )
-        withdrawers = self._research_givers(
-            "withdraw", member, withdrawn_by, occurred_on
-        )
-        self.trigger_event(
-            self.ResearchConsentWithdrawn,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            member_id=member_id,
-            withdrawn_by=withdrawers,
-        )
+        self._research_givers("withdraw", member, c.withdrawn_by, c.occurred_on)
+        self._record(self.ResearchConsentWithdrawn, c, recorded_at)
 
     def _research_member(
         self, member_id: MemberId, on: date, *, joined: bool = True
@@ -1116,29 +1077,25 @@ class Family(FamilyCore, Aggregate):
             )
         return givers
 
+    @_handles(WithdrawConsent)
     def withdraw_consent(
-        self,
-        *,
-        consent_id: ConsentId,
-        withdrawn_by: Iterable[MemberId],
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        reason: str | None = None,
+        self, command: WithdrawConsent, *, recorded_at: datetime
     ) -> None:
         """Withdraw a consent from ``occurred_on``; what happened before stays."""
-        self._check_command(occurred_on, actor, recorded_at, after_end=True)
-        consent = self.consents.get(consent_id)
+        c = command
+        occurred_on = c.occurred_on
+        self._check_command(occurred_on, c.actor, recorded_at, after_end=True)
+        consent = self.consents.get(c.consent_id)
         if consent is None:
-            raise NotFoundError(f"consent {consent_id} does not exist in this family")
-        earlier = self.withdrawals.get(consent_id)
+            raise NotFoundError(f"consent {c.consent_id} does not exist in this family")
+        earlier = self.withdrawals.get(c.consent_id)
         if earlier is not None:
             raise RuleViolationError(
-                f"consent {consent_id} was already withdrawn on "
+                f"consent {c.consent_id} was already withdrawn on "
                 f"{earlier.withdrawn_on.isoformat()}"
             )
-        rules.check_text("reason", reason, required=False)
-        withdrawers = frozenset(withdrawn_by)
+        rules.check_text("reason", c.reason, required=False)
+        withdrawers = c.withdrawn_by
         if not withdrawers & consent.given_by:
             raise RuleViolationError(
                 "only a member who gave the consent can withdraw it: name at least one "
@@ -1161,59 +1118,32 @@ class Family(FamilyCore, Aggregate):
             consents=list(self.consents.values()),
             withdrawals={
                 **self.withdrawals,
-                consent_id: ConsentWithdrawal(
-                    consent_id, occurred_on, withdrawers, reason
+                c.consent_id: ConsentWithdrawal(
+                    c.consent_id, occurred_on, withdrawers, c.reason
                 ),
             },
             refusals=list(self.refusals.values()),
         )
-        self.trigger_event(
-            self.ConsentWithdrawn,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            consent_id=consent_id,
-            withdrawn_by=withdrawers,
-            reason=reason,
-        )
+        self._record(self.ConsentWithdrawn, c, recorded_at)
 
-    def set_goal(
-        self,
-        *,
-        goal_id: GoalId,
-        area: Topic,
-        words: str,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        member_id: MemberId | None = None,
-        target_on: date | None = None,
-    ) -> None:
+    @_handles(SetGoal)
+    def set_goal(self, command: SetGoal, *, recorded_at: datetime) -> None:
         """Set a goal for a member, or for the whole family when ``member_id`` is None."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("goal", goal_id, self.goal_standing)
-        _check_enum("area", area, Topic)
-        rules.check_text("words", words)
-        if member_id is not None:
-            self._member(member_id, occurred_on)
-        if target_on is not None:
-            _check_date("target_on", target_on)
-            if target_on < occurred_on:
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("goal", c.goal_id, self.goal_standing)
+        _check_enum("area", c.area, Topic)
+        rules.check_text("words", c.words)
+        if c.member_id is not None:
+            self._member(c.member_id, c.occurred_on)
+        if c.target_on is not None:
+            _check_date("target_on", c.target_on)
+            if c.target_on < c.occurred_on:
                 raise InvalidInputError(
-                    f"target_on {target_on.isoformat()} is before the goal was set on "
-                    f"{occurred_on.isoformat()}"
+                    f"target_on {c.target_on.isoformat()} is before the goal was set on "
+                    f"{c.occurred_on.isoformat()}"
                 )
-        self.trigger_event(
-            self.GoalSet,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            goal_id=goal_id,
-            area=area,
-            words=words,
-            member_id=member_id,
-            target_on=target_on,
-        )
+        self._record(self.GoalSet, c, recorded_at)
 
     def _active_goal(self, goal_id: GoalId, on: date) -> GoalStanding:
         goal = self.goal_standing.get(goal_id)
@@ -1231,92 +1161,45 @@ class Family(FamilyCore, Aggregate):
             )
         return goal
 
+    @_handles(RecordGoalProgress)
     def record_goal_progress(
-        self,
-        *,
-        goal_id: GoalId,
-        note: str,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        rating: int | None = None,
+        self, command: RecordGoalProgress, *, recorded_at: datetime
     ) -> None:
         """Note progress on an active goal, with the family's 0–10 rating if given."""
-        self._check_command(occurred_on, actor, recorded_at)
-        self._active_goal(goal_id, occurred_on)
-        rules.check_text("note", note)
-        if rating is not None:
-            rules.check_range("rating", rating, 0, 10)
-        self.trigger_event(
-            self.GoalProgressRecorded,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            goal_id=goal_id,
-            note=note,
-            rating=rating,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        self._active_goal(c.goal_id, c.occurred_on)
+        rules.check_text("note", c.note)
+        if c.rating is not None:
+            rules.check_range("rating", c.rating, 0, 10)
+        self._record(self.GoalProgressRecorded, c, recorded_at)
 
-    def achieve_goal(
-        self,
-        *,
-        goal_id: GoalId,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
-    ) -> None:
+    @_handles(AchieveGoal)
+    def achieve_goal(self, command: AchieveGoal, *, recorded_at: datetime) -> None:
         """Mark an active goal achieved."""
-        self._check_command(occurred_on, actor, recorded_at)
-        self._active_goal(goal_id, occurred_on)
-        rules.check_text("note", note, required=False)
-        self.trigger_event(
-            self.GoalAchieved,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            goal_id=goal_id,
-            note=note,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        self._active_goal(c.goal_id, c.occurred_on)
+        rules.check_text("note", c.note, required=False)
+        self._record(self.GoalAchieved, c, recorded_at)
 
-    def drop_goal(
-        self,
-        *,
-        goal_id: GoalId,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        reason: str | None = None,
-    ) -> None:
+    @_handles(DropGoal)
+    def drop_goal(self, command: DropGoal, *, recorded_at: datetime) -> None:
         """Drop an active goal."""
-        self._check_command(occurred_on, actor, recorded_at)
-        self._active_goal(goal_id, occurred_on)
-        rules.check_text("reason", reason, required=False)
-        self.trigger_event(
-            self.GoalDropped,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            goal_id=goal_id,
-            reason=reason,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        self._active_goal(c.goal_id, c.occurred_on)
+        rules.check_text("reason", c.reason, required=False)
+        self._record(self.GoalDropped, c, recorded_at)
 
-    def agree_step(
-        self,
-        *,
-        step_id: StepId,
-        description: str,
-        responsible: Responsible,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        due_on: date | None = None,
-        goal_id: GoalId | None = None,
-    ) -> None:
+    @_handles(AgreeStep)
+    def agree_step(self, command: AgreeStep, *, recorded_at: datetime) -> None:
         """Agree a step of the plan: who does what, by when, towards which goal."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("step", step_id, self.step_standing)
-        rules.check_text("description", description)
+        c = command
+        occurred_on, responsible = c.occurred_on, c.responsible
+        self._check_command(occurred_on, c.actor, recorded_at)
+        rules.check_new_id("step", c.step_id, self.step_standing)
+        rules.check_text("description", c.description)
         if not isinstance(responsible, Responsible):
             raise InvalidInputError(
                 f"responsible must be a Responsible, not {responsible!r}"
@@ -1335,132 +1218,68 @@ class Family(FamilyCore, Aggregate):
                     "only a step for the family names a member: set kind to FAMILY"
                 )
             self._member(responsible.member_id, occurred_on, "responsible member")
-        if goal_id is not None:
-            self._active_goal(goal_id, occurred_on)
-        if due_on is not None:
-            _check_date("due_on", due_on)
-            if due_on < occurred_on:
+        if c.goal_id is not None:
+            self._active_goal(c.goal_id, occurred_on)
+        if c.due_on is not None:
+            _check_date("due_on", c.due_on)
+            if c.due_on < occurred_on:
                 raise InvalidInputError(
-                    f"due_on {due_on.isoformat()} is before the step was agreed on "
+                    f"due_on {c.due_on.isoformat()} is before the step was agreed on "
                     f"{occurred_on.isoformat()}"
                 )
-        self.trigger_event(
-            self.StepAgreed,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            step_id=step_id,
-            description=description,
-            responsible=responsible,
-            due_on=due_on,
-            goal_id=goal_id,
-        )
+        self._record(self.StepAgreed, c, recorded_at)
 
-    def complete_step(
-        self,
-        *,
-        step_id: StepId,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
-    ) -> None:
+    @_handles(CompleteStep)
+    def complete_step(self, command: CompleteStep, *, recorded_at: datetime) -> None:
         """Mark an agreed step completed."""
-        self._check_command(occurred_on, actor, recorded_at)
-        step = self.step_standing.get(step_id)
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        step = self.step_standing.get(c.step_id)
         if step is None:
-            raise NotFoundError(f"step {step_id} does not exist in this family")
+            raise NotFoundError(f"step {c.step_id} does not exist in this family")
         if step.completed_on is not None:
             raise RuleViolationError(
-                f"step {step_id} was already completed on "
+                f"step {c.step_id} was already completed on "
                 f"{step.completed_on.isoformat()}"
             )
-        if occurred_on < step.agreed_on:
+        if c.occurred_on < step.agreed_on:
             raise InvalidInputError(
-                f"{occurred_on.isoformat()} is before step {step_id} was agreed on "
+                f"{c.occurred_on.isoformat()} is before step {c.step_id} was agreed on "
                 f"{step.agreed_on.isoformat()}"
             )
-        rules.check_text("note", note, required=False)
-        self.trigger_event(
-            self.StepCompleted,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            step_id=step_id,
-            note=note,
-        )
+        rules.check_text("note", c.note, required=False)
+        self._record(self.StepCompleted, c, recorded_at)
 
+    @_handles(LinkSectorPlan)
     def link_sector_plan(
-        self,
-        *,
-        sector_plan_id: SectorPlanId,
-        kind: SectorPlanKind,
-        agency: Agency,
-        reference: str,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        member_id: MemberId | None = None,
-        title: str | None = None,
+        self, command: LinkSectorPlan, *, recorded_at: datetime
     ) -> None:
         """Link an agency's own plan so the family plan gathers it."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("sector plan", sector_plan_id, self.sector_plan_ids)
-        _check_enum("kind", kind, SectorPlanKind)
-        rules.check_text("reference", reference)
-        rules.check_text("title", title, required=False)
-        if member_id is not None:
-            self._member(member_id, occurred_on)
-        self.trigger_event(
-            self.SectorPlanLinked,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            sector_plan_id=sector_plan_id,
-            kind=kind,
-            agency=agency,
-            reference=reference,
-            member_id=member_id,
-            title=title,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("sector plan", c.sector_plan_id, self.sector_plan_ids)
+        _check_enum("kind", c.kind, SectorPlanKind)
+        rules.check_text("reference", c.reference)
+        rules.check_text("title", c.title, required=False)
+        if c.member_id is not None:
+            self._member(c.member_id, c.occurred_on)
+        self._record(self.SectorPlanLinked, c, recorded_at)
 
-    def hold_meeting(
-        self,
-        *,
-        meeting_id: MeetingId,
-        participants: Iterable[str],
-        members_present: Iterable[MemberId],
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        agencies_present: Iterable[Agency] = (),
-        decisions: Iterable[str] = (),
-    ) -> None:
+    @_handles(HoldMeeting)
+    def hold_meeting(self, command: HoldMeeting, *, recorded_at: datetime) -> None:
         """Record a meeting: who took part, which members and agencies, what was decided."""
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("meeting", meeting_id, self.meeting_days)
-        participants_t = tuple(participants)
-        decisions_t = tuple(decisions)
-        present = frozenset(members_present)
-        if not participants_t and not present:
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("meeting", c.meeting_id, self.meeting_days)
+        if not c.participants and not c.members_present:
             raise InvalidInputError("a meeting needs at least one participant")
-        for participant in participants_t:
+        for participant in c.participants:
             rules.check_text("participant", participant)
-        for decision in decisions_t:
+        for decision in c.decisions:
             rules.check_text("decision", decision)
-        for member_id in present:
-            self._member(member_id, occurred_on, "member present")
-        self.trigger_event(
-            self.MeetingHeld,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            meeting_id=meeting_id,
-            participants=participants_t,
-            members_present=present,
-            agencies_present=tuple(agencies_present),
-            decisions=decisions_t,
-        )
+        for member_id in c.members_present:
+            self._member(member_id, c.occurred_on, "member present")
+        self._record(self.MeetingHeld, c, recorded_at)
 
     def _check_family_knows(self, knows: FamilyKnows, on: date) -> FamilyKnows:
         """Check how the family knows; fill in the programme's deadline if needed."""
@@ -1504,50 +1323,27 @@ class Family(FamilyCore, Aggregate):
             )
         return knows
 
-    def _check_action(
-        self,
-        kind: OutwardActionKind,
-        agency: Agency,
-        topics: Iterable[Topic],
-        member_ids: Iterable[MemberId],
-        purpose: str,
-        channel: Channel,
-        on: date,
-    ) -> tuple[frozenset[Topic], frozenset[MemberId]]:
-        """Check what every outward action names; return its topics and members."""
-        _check_enum("kind", kind, OutwardActionKind)
-        _check_enum("channel", channel, Channel)
-        if not isinstance(agency, Agency):
-            raise InvalidInputError(f"agency must be an Agency, not {agency!r}")
-        _check_enum("agency kind", agency.kind, AgencyKind)
-        rules.check_text("agency unit", agency.unit, required=False)
-        rules.check_text("purpose", purpose)
-        topics_f = frozenset(topics)
-        members_f = frozenset(member_ids)
-        if not topics_f:
+    def _check_action(self, c: RecordContact | ActUnderLegalDuty) -> None:
+        """Check what every outward action names: its kind, agency, topics and members."""
+        _check_enum("kind", c.kind, OutwardActionKind)
+        _check_enum("channel", c.channel, Channel)
+        if not isinstance(c.agency, Agency):
+            raise InvalidInputError(f"agency must be an Agency, not {c.agency!r}")
+        _check_enum("agency kind", c.agency.kind, AgencyKind)
+        rules.check_text("agency unit", c.agency.unit, required=False)
+        rules.check_text("purpose", c.purpose)
+        if not c.topics:
             raise InvalidInputError("name at least one topic the action is about")
-        if not members_f:
+        if not c.member_ids:
             raise InvalidInputError("name at least one member the action concerns")
-        for topic in topics_f:
+        for topic in c.topics:
             _check_enum("topic", topic, Topic)
-        for member_id in members_f:
-            self._member(member_id, on, "member concerned")
-        return topics_f, members_f
+        for member_id in c.member_ids:
+            self._member(member_id, c.occurred_on, "member concerned")
 
-    def record_outward_action(
-        self,
-        *,
-        action_id: OutwardActionId,
-        kind: OutwardActionKind,
-        agency: Agency,
-        topics: Iterable[Topic],
-        member_ids: Iterable[MemberId],
-        purpose: str,
-        channel: Channel,
-        family_knows: FamilyKnows,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
+    @_handles(RecordContact)
+    def record_contact(
+        self, command: RecordContact, *, recorded_at: datetime
     ) -> Decision:
         """Record an agency contacted, information shared or a referral made.
 
@@ -1555,56 +1351,31 @@ class Family(FamilyCore, Aggregate):
         cover the agency, every topic and every member on ``occurred_on``.
         Returns the decision, with the consent ids that permitted the action.
         """
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("outward action", action_id, self.action_ids)
-        topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
-                                                  channel, occurred_on)  # fmt: skip
-        knows = self._check_family_knows(family_knows, occurred_on)
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("outward action", c.action_id, self.action_ids)
+        self._check_action(c)
+        knows = self._check_family_knows(c.family_knows, c.occurred_on)
         decision = self.decide(
-            kind=kind,
-            agency=agency,
-            topics=topics_f,
-            member_ids=members_f,
-            on=occurred_on,
+            kind=c.kind,
+            agency=c.agency,
+            topics=c.topics,
+            member_ids=c.member_ids,
+            on=c.occurred_on,
         )
         if not decision.permitted:
             raise ConsentRequiredError(
-                f"{kind.value} towards {agency} on {occurred_on.isoformat()} is not "
-                "covered by the family's consent: " + "; ".join(decision.reasons),
+                f"{c.kind.value} towards {c.agency} on {c.occurred_on.isoformat()} is "
+                "not covered by the family's consent: " + "; ".join(decision.reasons),
                 decision.reasons,
             )
-        self.trigger_event(
-            self.AgencyContacted,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            action_id=action_id,
-            kind=kind,
-            agency=agency,
-            topics=topics_f,
-            member_ids=members_f,
-            purpose=purpose,
-            channel=channel,
-            consent_ids=decision.consent_ids,
-            family_knows=knows,
-        )
+        self._record(self.AgencyContacted, c, recorded_at, family_knows=knows,
+                     consent_ids=decision.consent_ids)  # fmt: skip
         return decision
 
+    @_handles(ActUnderLegalDuty)
     def act_under_legal_duty(
-        self,
-        *,
-        action_id: OutwardActionId,
-        kind: OutwardActionKind,
-        agency: Agency,
-        topics: Iterable[Topic],
-        member_ids: Iterable[MemberId],
-        purpose: str,
-        channel: Channel,
-        legal_basis: str,
-        family_knows: FamilyKnows,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
+        self, command: ActUnderLegalDuty, *, recorded_at: datetime
     ) -> None:
         """Record an outward action the law required without the family's consent.
 
@@ -1612,40 +1383,22 @@ class Family(FamilyCore, Aggregate):
         ``legal_basis`` cites the law ("barnevernsloven § 13-2"); the family must
         still know (present, agreed beforehand, or told afterwards).
         """
-        self._check_command(occurred_on, actor, recorded_at)
-        rules.check_new_id("outward action", action_id, self.action_ids)
-        rules.check_text("legal_basis", legal_basis)
-        topics_f, members_f = self._check_action(kind, agency, topics, member_ids, purpose,
-                                                  channel, occurred_on)  # fmt: skip
-        knows = self._check_family_knows(family_knows, occurred_on)
-        self.trigger_event(
-            self.ActedUnderLegalDuty,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            action_id=action_id,
-            kind=kind,
-            agency=agency,
-            topics=topics_f,
-            member_ids=members_f,
-            purpose=purpose,
-            channel=channel,
-            legal_basis=legal_basis,
-            family_knows=knows,
-        )
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("outward action", c.action_id, self.action_ids)
+        rules.check_text("legal_basis", c.legal_basis)
+        self._check_action(c)
+        knows = self._check_family_knows(c.family_knows, c.occurred_on)
+        self._record(self.ActedUnderLegalDuty, c, recorded_at, family_knows=knows)
 
+    @_handles(RecordFamilyInformed)
     def record_family_informed(
-        self,
-        *,
-        action_id: OutwardActionId,
-        channel: Channel,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
+        self, command: RecordFamilyInformed, *, recorded_at: datetime
     ) -> None:
         """Record that the family was told of an action marked "inform afterwards"."""
-        self._check_command(occurred_on, actor, recorded_at, after_end=True)
+        c = command
+        action_id, occurred_on = c.action_id, c.occurred_on
+        self._check_command(occurred_on, c.actor, recorded_at, after_end=True)
         if action_id not in self.action_ids:
             raise NotFoundError(
                 f"outward action {action_id} does not exist in this family"
@@ -1667,25 +1420,18 @@ class Family(FamilyCore, Aggregate):
                 f"{occurred_on.isoformat()} is before the action itself on "
                 f"{taken_on.isoformat()}"
             )
-        _check_enum("channel", channel, Channel)
-        rules.check_text("note", note, required=False)
-        self.trigger_event(
-            self.FamilyInformed,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            action_id=action_id,
-            channel=channel,
-            note=note,
-        )
+        _check_enum("channel", c.channel, Channel)
+        rules.check_text("note", c.note, required=False)
+        self._record(self.FamilyInformed, c, recorded_at)
 
+    @_handles(CompleteSurvey)
     def complete_survey(
-        self, *, survey: Survey, occurred_on: date, actor: Actor, recorded_at: datetime
+        self, command: CompleteSurvey, *, recorded_at: datetime
     ) -> None:
         """Record a completed survey; only one baseline per family."""
-        self._check_command(occurred_on, actor, recorded_at)
-        if not isinstance(survey, Survey):
-            raise InvalidInputError(f"survey must be a Survey, not {survey!r}")
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        survey = c.survey()
         rules.check_new_id("survey", survey.survey_id, self.survey_ids)
         _check_enum("survey kind", survey.kind, SurveyKind)
         if survey.kind is SurveyKind.BASELINE and self.baseline_on is not None:
@@ -1694,45 +1440,32 @@ class Family(FamilyCore, Aggregate):
                 f"{self.baseline_on.isoformat()}): record this one as annual"
             )
         rules.check_survey_date(
-            survey.kind, occurred_on, self.baseline_on, len(self.survey_ids)
+            survey.kind, c.occurred_on, self.baseline_on, len(self.survey_ids)
         )
-        current = self.members_on(occurred_on)
+        current = self.members_on(c.occurred_on)
         adults = {m: v for m, v in current.items() if v.kind is MemberKind.ADULT}
         children = {m: v for m, v in current.items() if v.kind is MemberKind.CHILD}
         rules.check_survey(survey, adults, children)
         self.trigger_event(
             self.SurveyCompleted,
             timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
+            occurred_on=c.occurred_on,
+            actor=c.actor,
             survey=survey,
         )
 
-    def end_follow_up(
-        self,
-        *,
-        reason: EndReason,
-        occurred_on: date,
-        actor: Actor,
-        recorded_at: datetime,
-        note: str | None = None,
-    ) -> None:
+    @_handles(EndFollowUp)
+    def end_follow_up(self, command: EndFollowUp, *, recorded_at: datetime) -> None:
         """End the family's follow-up."""
-        self._check_command(occurred_on, actor, recorded_at)
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
             )
-        _check_enum("reason", reason, EndReason)
-        rules.check_text("note", note, required=False)
-        self.trigger_event(
-            self.FollowUpEnded,
-            timestamp=recorded_at,
-            occurred_on=occurred_on,
-            actor=actor,
-            reason=reason,
-            note=note,
-        )
+        _check_enum("reason", c.reason, EndReason)
+        rules.check_text("note", c.note, required=False)
+        self._record(self.FollowUpEnded, c, recorded_at)
 
 
 def _nested_event_classes(aggregate: type[Family]) -> tuple[type[Family.Event], ...]:

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -30,8 +30,11 @@ from eventsourcing.persistence import IntegrityError
 
 from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.domain.commands import SetGoal
 from familiekoordinering.domain.values import Actor, GoalId, Municipality, Role, Topic
 from familiekoordinering.integrity.ledger import LEDGER_TOPIC
+from familiekoordinering.serialisation import CattrsMapper
+from familiekoordinering.testing.commands import run
 from familiekoordinering.testing.histories import ACTOR, build_history
 from familiekoordinering.views import InMemoryViewStore, ViewProjector
 
@@ -144,7 +147,9 @@ class StoreContract:
         app, _ = programme
         app.views.catch_up()
         reference = InMemoryViewStore()
-        ViewProjector(app._engine, reference).rebuild()
+        engine = app._engine
+        payload = cast(CattrsMapper, engine.mapper).view_payload
+        ViewProjector(engine.ports, reference, payload=payload).rebuild()
         store = app.views._store
         expected = reference.families(reference.active_generation())
         assert store.families(store.active_generation()) == expected
@@ -166,9 +171,21 @@ class StoreContract:
                 app.get_family(family.id, actor=READER),
                 app.get_family(family.id, actor=READER),
             )
-            first.set_goal(goal_id=GoalId(uuid4()), area=Topic.WORK, words="A", **stamp)
-            second.set_goal(
-                goal_id=GoalId(uuid4()), area=Topic.SCHOOL, words="B", **stamp
+            run(
+                first,
+                SetGoal,
+                goal_id=GoalId(uuid4()),
+                area=Topic.WORK,
+                words="A",
+                **stamp,
+            )
+            run(
+                second,
+                SetGoal,
+                goal_id=GoalId(uuid4()),
+                area=Topic.SCHOOL,
+                words="B",
+                **stamp,
             )
             app._engine.save(first)
             with pytest.raises(IntegrityError):

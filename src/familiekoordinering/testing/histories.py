@@ -16,6 +16,23 @@ from typing import Any
 from uuid import uuid4
 
 from familiekoordinering.domain.actions import Channel, FamilyKnows, KnowledgeKind
+from familiekoordinering.domain.commands import (
+    AchieveGoal,
+    AddMember,
+    AgreeStep,
+    AssignCoordinator,
+    CompleteStep,
+    CompleteSurvey,
+    DropGoal,
+    GrantConsent,
+    HoldMeeting,
+    LinkSectorPlan,
+    RecordContact,
+    RecordFamilyInformed,
+    RecordGoalProgress,
+    RefuseConsent,
+    SetGoal,
+)
 from familiekoordinering.domain.consent import (
     ConsentForm,
     ConsentScope,
@@ -55,6 +72,7 @@ from familiekoordinering.domain.values import (
     SurveyId,
     Topic,
 )
+from familiekoordinering.testing.commands import answers, enrol, run
 
 __all__ = ["ACTOR", "START", "build_history", "event_mix"]
 
@@ -117,7 +135,7 @@ class _History:
 
 def _setup(n_events: int, seed: int) -> _History:
     """Enrol the family, assign a coordinator, add members, record consents."""
-    family = Family.enrol(
+    family = enrol(
         family_id=FamilyId(uuid4()),
         municipality="4204",
         label="Hansen",
@@ -130,15 +148,21 @@ def _setup(n_events: int, seed: int) -> _History:
         referral_note="Henvist fra oppfølgingstjenesten etter samtale med mor",
     )
     h = _History(family, random.Random(seed), _SPAN_DAYS / n_events, [], [])
-    family.assign_coordinator(
-        coordinator_id="k.nilsen", coordinator_name="Kari Nilsen", **h.stamp()
+    run(
+        family,
+        AssignCoordinator,
+        coordinator_id="k.nilsen",
+        coordinator_name="Kari Nilsen",
+        **h.stamp(),
     )
     for name, born in (
         ("Anne Hansen", date(1989, 4, 2)),
         ("Per Hansen", date(1986, 11, 30)),
     ):
         mid = MemberId(uuid4())
-        family.add_member(
+        run(
+            family,
+            AddMember,
             member_id=mid,
             name=name,
             birth_date=born,
@@ -152,7 +176,9 @@ def _setup(n_events: int, seed: int) -> _History:
         ("Sofie", date(2021, 5, 23)),
     ):
         mid = MemberId(uuid4())
-        family.add_member(
+        run(
+            family,
+            AddMember,
             member_id=mid,
             name=name,
             birth_date=born,
@@ -182,7 +208,9 @@ def _setup(n_events: int, seed: int) -> _History:
             "Helse og trivsel",
         ),
     ):
-        family.grant_consent(
+        run(
+            family,
+            GrantConsent,
             consent_id=ConsentId(uuid4()),
             scope=ConsentScope(Agency(agency), frozenset(topics), members),
             # The children sign too: they decide about school, leisure and health
@@ -192,7 +220,9 @@ def _setup(n_events: int, seed: int) -> _History:
             purpose=purpose,
             **h.stamp(),
         )
-    family.refuse_consent(
+    run(
+        family,
+        RefuseConsent,
         refusal_id=RefusalId(uuid4()),
         scope=ConsentScope(
             Agency(AgencyKind.CHILD_WELFARE), frozenset({Topic.PARENTING}), everyone
@@ -229,7 +259,7 @@ def _survey(h: _History) -> None:
         well_being=tuple(WellBeingAnswer(m, rng.randint(3, 9)) for m in h.members),
         note="Kartlegging gjennomført hjemme hos familien",
     )
-    h.family.complete_survey(survey=survey, **h.stamp())
+    run(h.family, CompleteSurvey, **answers(survey), **h.stamp())
 
 
 def _contact(h: _History) -> None:
@@ -250,7 +280,9 @@ def _contact(h: _History) -> None:
     else:
         knows = FamilyKnows.inform_afterwards()
     action_id = OutwardActionId(uuid4())
-    h.family.record_outward_action(
+    run(
+        h.family,
+        RecordContact,
         action_id=action_id,
         kind=rng.choice(list(OutwardActionKind)),
         agency=agency,
@@ -285,7 +317,9 @@ def _step(h: _History) -> None:
         responsible = Responsible(ResponsibleKind.AGENCY, agency=Agency(AgencyKind.NAV))
     step_id = StepId(uuid4())
     on = h.on()
-    h.family.agree_step(
+    run(
+        h.family,
+        AgreeStep,
         step_id=step_id,
         description=rng.choice(
             [
@@ -308,7 +342,9 @@ def _record_one(h: _History, what: str) -> None:
     if what == "contact":
         _contact(h)
     elif what == "progress" and h.active_goals:
-        family.record_goal_progress(
+        run(
+            family,
+            RecordGoalProgress,
             goal_id=rng.choice(h.active_goals),
             note=rng.choice(
                 [
@@ -323,12 +359,18 @@ def _record_one(h: _History, what: str) -> None:
     elif what == "agree_step":
         _step(h)
     elif what == "complete_step" and h.open_steps:
-        family.complete_step(
-            step_id=h.open_steps.pop(0), note="Gjennomført som avtalt", **h.stamp()
+        run(
+            family,
+            CompleteStep,
+            step_id=h.open_steps.pop(0),
+            note="Gjennomført som avtalt",
+            **h.stamp(),
         )
     elif what == "meeting":
         meeting_id = MeetingId(uuid4())
-        family.hold_meeting(
+        run(
+            family,
+            HoldMeeting,
             meeting_id=meeting_id,
             participants=["Kari Nilsen (koordinator)", "NAV-veileder"],
             members_present=h.adults,
@@ -338,12 +380,18 @@ def _record_one(h: _History, what: str) -> None:
         )
         h.meetings.append(meeting_id)
     elif what == "informed" and h.to_inform:
-        family.record_family_informed(
-            action_id=h.to_inform.pop(0), channel=Channel.IN_PERSON, **h.stamp()
+        run(
+            family,
+            RecordFamilyInformed,
+            action_id=h.to_inform.pop(0),
+            channel=Channel.IN_PERSON,
+            **h.stamp(),
         )
     elif what == "set_goal" and len(h.active_goals) < 8:
         goal_id = GoalId(uuid4())
-        family.set_goal(
+        run(
+            family,
+            SetGoal,
             goal_id=goal_id,
             area=rng.choice([Topic.ECONOMY, Topic.WORK, Topic.LEISURE, Topic.SCHOOL]),
             words=rng.choice(
@@ -361,11 +409,19 @@ def _record_one(h: _History, what: str) -> None:
     elif what == "close_goal" and len(h.active_goals) > 2:
         goal_id = h.active_goals.pop(0)
         if rng.random() < 0.7:
-            family.achieve_goal(goal_id=goal_id, note="Målet er nådd", **h.stamp())
+            run(family, AchieveGoal, goal_id=goal_id, note="Målet er nådd", **h.stamp())
         else:
-            family.drop_goal(goal_id=goal_id, reason="Ikke lenger viktig", **h.stamp())
+            run(
+                family,
+                DropGoal,
+                goal_id=goal_id,
+                reason="Ikke lenger viktig",
+                **h.stamp(),
+            )
     elif what == "sector_plan":
-        family.link_sector_plan(
+        run(
+            family,
+            LinkSectorPlan,
             sector_plan_id=SectorPlanId(uuid4()),
             kind=SectorPlanKind.NAV_ACTIVITY_PLAN,
             agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
@@ -375,7 +431,9 @@ def _record_one(h: _History, what: str) -> None:
             **h.stamp(),
         )
     elif what == "consent":
-        family.grant_consent(
+        run(
+            family,
+            GrantConsent,
             consent_id=ConsentId(uuid4()),
             scope=ConsentScope(
                 Agency(AgencyKind.LEISURE),
@@ -407,7 +465,9 @@ def build_history(n_events: int, *, seed: int = 2026) -> Family:
             _survey(h)
             h.next_survey_on = h.on() + timedelta(days=365)
         elif not handed_over and h.family.version >= n_events // 2:
-            h.family.assign_coordinator(
+            run(
+                h.family,
+                AssignCoordinator,
                 coordinator_id="t.berg",
                 coordinator_name="Tone Berg",
                 note="Overlevering ved permisjon",
