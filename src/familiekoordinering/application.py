@@ -56,7 +56,6 @@ from familiekoordinering.domain.commands import (
     WithdrawResearchConsent,
 )
 from familiekoordinering.engine import Engine
-from familiekoordinering.ports import MemoryPorts
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.services.auditing import Audits
 from familiekoordinering.services.commanding import (
@@ -160,7 +159,7 @@ class FamilyCoordination:
             payload=cast(CattrsMapper, engine.mapper).view_payload,
             # A folding process (SQLite's rebuild) opens the log anew from this.
             reopen=None
-            if isinstance(engine.ports, MemoryPorts)
+            if engine.in_memory
             else functools.partial(
                 open_view_log, self.store, engine.master_key, dict(engine.env)
             ),

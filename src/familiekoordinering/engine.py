@@ -30,6 +30,7 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import (
+    Aggregate,
     OriginatorVersionError,
     Snapshot,
     datetime_now_with_tzinfo,
@@ -43,7 +44,6 @@ from eventsourcing.persistence import (
     Recording,
     Transcoder,
 )
-from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment
 
 from familiekoordinering.domain.family import Family
@@ -245,9 +245,7 @@ class Engine(Application[UUID]):
         # An unencrypted process looks at the ledger before each save, so that
         # it stops writing in the clear once another process turns encryption on.
         self._ledger_seen = (
-            None
-            if self.encrypted or isinstance(self.factory, POPOFactory)
-            else self._ledger_version()
+            None if self.encrypted or self.in_memory else self._ledger_version()
         )
         self._ledger_next_look = time.monotonic() + self.LEDGER_LOOK_SECONDS
         if self.keyring is not None:
@@ -274,13 +272,18 @@ class Engine(Application[UUID]):
             )
         return ports
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the store is eventsourcing's in-memory one (it writes no file)."""
+        return isinstance(self.ports, MemoryPorts)
+
     def _check_protection(self, encryption: bool | None, demo: bool) -> bool:
         """Compare what the store declares with how it was opened; declare a new one.
 
         Returns whether personal data written from now on is sealed.
         """
         keyed = self.master_key is not None
-        if isinstance(self.factory, POPOFactory):
+        if self.in_memory:
             return keyed  # in memory: nothing is written to any file
         try:
             ledger = self.ledger()
@@ -551,13 +554,23 @@ class Engine(Application[UUID]):
         if getattr(self, "_ledger_seen", None) is not None:
             self._refuse_if_encrypted_since()
         # Collected here, as eventsourcing's save would, so that the events and
-        # aggregates saved are known for the snapshots taken after it.
+        # aggregates saved are known for the snapshots taken after it. A
+        # family (or the ledger) is an Aggregate: collected without
+        # eventsourcing's runtime-protocol checks, which cost more than the
+        # rest of a save's bookkeeping; only the events go on to its save.
         saving: ProcessingEvent[UUID] = ProcessingEvent()
-        saving.collect_events(*objs)
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                saving.events.extend(obj.collect_events())
+                saving.aggregates[obj.id] = obj
+            else:
+                saving.collect_events(obj)
         try:
-            recordings = super().save(
-                *saving.events, *saving.aggregates.values(), **kwargs
-            )
+            recordings = super().save(*saving.events, **kwargs)
+            cache = self.repository.cache
+            if cache is not None and not self.repository.fastforward:
+                for aggregate in saving.aggregates.values():
+                    cache.put(aggregate.id, aggregate)  # as eventsourcing's save does
             self._snapshot_saved(saving)
             return recordings
         except IntegrityError as e:

@@ -41,7 +41,6 @@ from familiekoordinering.integrity import (
     is_chained,
     split_chained,
 )
-from familiekoordinering.ports import MemoryPorts
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.services.reading import Reader, replay, unknown
 from familiekoordinering.verification import Integrity
@@ -64,7 +63,7 @@ class Audits:
         ports = engine.ports
         opener = (
             None
-            if isinstance(ports, MemoryPorts)  # nothing to open in another process
+            if engine.in_memory  # nothing to open in another process
             else functools.partial(
                 _open_integrity, self.store, engine.master_key, dict(engine.env)
             )
