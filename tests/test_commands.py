@@ -16,6 +16,7 @@ from familiekoordinering.domain.commands import (
     COMMANDS,
     Command,
     EnrolFamily,
+    HoldMeeting,
     RecordContact,
     SetGoal,
 )
@@ -114,3 +115,63 @@ def test_ids_left_out_are_made_and_ids_given_are_kept() -> None:
     with pytest.raises(InvalidInputError, match="ids are UUIDs"):
         SetGoal(area=Topic.WORK, words="x", occurred_on=START, actor=COORDINATOR,
                 goal_id="not-a-uuid")  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_subclass_override_of_a_command_or_query_runs_on_every_call() -> None:
+    calls: list[str] = []
+
+    class Audited(FamilyCoordination):
+        def add_member(self, family_id: Any, **fields: Any) -> Any:  # type: ignore[override]
+            calls.append("add_member")
+            return super().add_member(family_id, **fields)
+
+        def get_family(self, family_id: Any, **fields: Any) -> Any:  # type: ignore[override]
+            calls.append("get_family")
+            return super().get_family(family_id, **fields)
+
+    app = Audited()
+    family = EnrolledFamily(app)  # adds three members
+    app.get_family(family.id, actor=COORDINATOR)
+    app.get_family(family.id, actor=COORDINATOR)
+    assert calls == ["add_member"] * 3 + ["get_family"] * 2
+
+
+def test_a_query_called_on_the_class_takes_the_app() -> None:
+    app = FamilyCoordination()
+    family = EnrolledFamily(app)
+    assert (
+        FamilyCoordination.get_family(app, family.id, actor=COORDINATOR).id == family.id
+    )
+    assert list(inspect.signature(FamilyCoordination.get_family).parameters)[:2] == [
+        "self",
+        "family_id",
+    ]
+
+
+def test_retries_set_on_the_app_hold_for_its_next_command() -> None:
+    app = FamilyCoordination()
+    app.retries = 0
+    assert app._commands.retries == 0
+
+
+def test_an_app_is_freed_without_the_garbage_collector() -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        app = FamilyCoordination()
+        EnrolledFamily(app)
+        app.get_family  # noqa: B018 - a bound query, as apps use them
+        freed = weakref.ref(app)
+        del app
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("text", ["Kari", b"Kari", {"Kari": 1}])
+def test_a_text_or_a_mapping_is_not_taken_for_a_collection(text: object) -> None:
+    with pytest.raises(InvalidInputError, match="as a list or a set"):
+        HoldMeeting(participants=text, members_present=[], occurred_on=START,  # type: ignore[arg-type]
+                    actor=COORDINATOR)  # fmt: skip

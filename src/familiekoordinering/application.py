@@ -135,15 +135,23 @@ class FamilyCoordination:
         """The store, as given."""
         self.clock = clock
         """The clock that stamps when things are recorded."""
-        self.retries = retries
-        """How many times a command runs again after losing a race."""
         self.encrypted = self._engine.encrypted
         """Whether personal data written from now on is sealed."""
         self._reader = Reader(self._engine)
         self._commands = Commands(self._reader, retries=retries)
         self._records = Records(self._reader)
         self._audits = Audits(self._reader, store=str(self.store))
-        self._erasures = Erasures(self._reader, wait=self.DEFAULT_ERASURE_WAIT)
+        cls = type(self)  # read when an erasure runs, so a change of it holds
+        self._erasures = Erasures(self._reader, wait=lambda: cls.DEFAULT_ERASURE_WAIT)
+
+    @property
+    def retries(self) -> int:
+        """How many times a command runs again after losing a race."""
+        return self._commands.retries
+
+    @retries.setter
+    def retries(self, value: int) -> None:
+        self._commands.retries = value
 
     @functools.cached_property
     def views(self) -> Views:
@@ -245,7 +253,7 @@ class FamilyCoordination:
     overdue_notifications = delegated("_records", Records.overdue_notifications)
     """Actions the family should have been told about before ``on`` and was not."""
     timeline = delegated("_records", Records.timeline)
-    """Every event of the family as a readable entry, in ``language`` (nb or en)."""
+    """Every event of the family as a readable entry, in ``language`` (nb, nn, da or en)."""
     report = delegated("_records", Records.report)
     """The family report: a self-contained, printable HTML page for the family."""
     access_entries = delegated("_records", Records.access_entries)

@@ -214,7 +214,8 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_argument("family_id", metavar="FAMILY_ID")
     timeline.add_argument(
         "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value,
-        help="language (default nb, Norwegian Bokmål)",
+        help="language: nb Norwegian Bokmål (default), nn Norwegian Nynorsk, da Danish, "
+        "en English",
     )  # fmt: skip
     timeline.add_argument(
         "--as-of", type=_date, default=None,
@@ -241,8 +242,9 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_force(export)
     export.add_argument(
-        "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value
-    )
+        "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value,
+        help="language of the timeline's words: nb (default), nn, da or en",
+    )  # fmt: skip
 
     erase = commands.add_parser(
         "erase",

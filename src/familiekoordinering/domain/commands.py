@@ -24,7 +24,7 @@ need the family's state run in the family's handler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
@@ -149,36 +149,43 @@ def _survey_id(value: UUID | None) -> SurveyId:
     return SurveyId(_uuid(value))
 
 
+def _items(value: object, what: str) -> Iterable[Any]:
+    """``value`` as an iterable of several items; a text, bytes or a mapping is refused."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"give {what} as a list or a set, not {value!r:.60}")
+    return value
+
+
 def _members(value: Iterable[MemberId]) -> frozenset[MemberId]:
-    return frozenset(value)
+    return frozenset(_items(value, "member ids"))
 
 
 def _topics(value: Iterable[Topic]) -> frozenset[Topic]:
-    return frozenset(value)
+    return frozenset(_items(value, "topics"))
 
 
 def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+    return tuple(_items(value, "texts"))
 
 
 def _agencies(value: Iterable[Agency]) -> tuple[Agency, ...]:
-    return tuple(value)
+    return tuple(_items(value, "agencies"))
 
 
 def _work(value: Iterable[WorkAnswer]) -> tuple[WorkAnswer, ...]:
-    return tuple(value)
+    return tuple(_items(value, "work answers"))
 
 
 def _school(value: Iterable[SchoolAnswer]) -> tuple[SchoolAnswer, ...]:
-    return tuple(value)
+    return tuple(_items(value, "school answers"))
 
 
 def _leisure(value: Iterable[LeisureAnswer]) -> tuple[LeisureAnswer, ...]:
-    return tuple(value)
+    return tuple(_items(value, "leisure answers"))
 
 
 def _well_being(value: Iterable[WellBeingAnswer]) -> tuple[WellBeingAnswer, ...]:
-    return tuple(value)
+    return tuple(_items(value, "well-being answers"))
 
 
 @attrs.frozen(kw_only=True)

@@ -1279,6 +1279,11 @@ class Family(FamilyCore, Aggregate):
             rules.check_text("decision", decision)
         for member_id in c.members_present:
             self._member(member_id, c.occurred_on, "member present")
+        for agency in c.agencies_present:
+            if not isinstance(agency, Agency):
+                raise InvalidInputError(
+                    f"agencies present are Agency values, not {agency!r}"
+                )
         self._record(self.MeetingHeld, c, recorded_at)
 
     def _check_family_knows(self, knows: FamilyKnows, on: date) -> FamilyKnows:

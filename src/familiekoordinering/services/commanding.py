@@ -48,6 +48,7 @@ class Commands:
         self.reader = reader
         self.engine: Engine = reader.engine
         self.retries = retries
+        """How many times a command runs again after losing a race (read at each run)."""
 
     def run(self, family_id: UUID, command: Command[R]) -> R:
         """Load the family, check the actor may, run the command, save; on a race, again.
@@ -61,7 +62,7 @@ class Commands:
             access, assignee = Access.ASSIGN, command.coordinator_id
         else:
             access, assignee = Access.RECORD, None
-        attempt = 0
+        attempt, retries = 0, self.retries
         while True:
             family = self.reader.load(family_id)
             require(command.actor, access, facts(family), assignee=assignee,
@@ -71,7 +72,7 @@ class Commands:
             try:
                 self.engine.save(family)
             except IntegrityError as e:
-                if attempt < self.retries:
+                if attempt < retries:
                     attempt += 1
                     continue
                 raise ConcurrentChangeError(
@@ -142,7 +143,7 @@ class _CommandMethod(Generic[P, R]):
     def __init__(self, command_type: Callable[P, Command[R]]) -> None:
         cls = typing.cast(type[Command[R]], command_type)
         self.command_type = cls
-        self.name = ""
+        self.name = self.qualname = ""
         self.creates_family = cls is EnrolFamily
         init = inspect.signature(cls)
         hints = typing.get_type_hints(
@@ -159,12 +160,14 @@ class _CommandMethod(Generic[P, R]):
         returns = typing.get_type_hints(
             cls.result, globalns=vars(inspect.getmodule(cls))
         ).get("return", Any)
+        returns = None if returns is type(None) else returns
         self.signature = init.replace(parameters=parameters, return_annotation=returns)
         self.hints = hints
         self.__doc__ = cls.__doc__
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
+        self.qualname = f"{owner.__qualname__}.{name}"
 
     def call(
         self, app: _HasCommands, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -180,12 +183,14 @@ class _CommandMethod(Generic[P, R]):
         return app._commands.run(family_id, self.command_type(**given))
 
     def _bound(self, app: _HasCommands) -> Callable[..., R]:
+        # Made on every access, not kept on the app: a subclass's override of
+        # the method, or a patch of the class, stays in force (and the app
+        # holds no reference to itself).
         @functools.wraps(self._unbound())
         def method(*args: Any, **kwargs: Any) -> R:
             return self.call(app, args, kwargs)
 
         method.__signature__ = self.signature  # type: ignore[attr-defined]
-        vars(app)[self.name] = method  # made once per app
         return method
 
     @functools.cache  # noqa: B019 - one per command class, kept for the program's life
@@ -193,7 +198,7 @@ class _CommandMethod(Generic[P, R]):
         def method(app: _HasCommands, /, *args: Any, **kwargs: Any) -> R:
             return self.call(app, args, kwargs)
 
-        method.__name__ = method.__qualname__ = self.name
+        method.__name__, method.__qualname__ = self.name, self.qualname
         method.__doc__ = self.__doc__
         self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
         method.__signature__ = self.signature.replace(  # type: ignore[attr-defined]
@@ -210,7 +215,9 @@ class _FamilyCommand(_CommandMethod[P, R]):
     """A command on one family: ``app.name(family_id, …fields)``."""
 
     @overload
-    def __get__(self, app: None, owner: type[Any]) -> Callable[..., R]: ...
+    def __get__(
+        self, app: None, owner: type[Any]
+    ) -> Callable[Concatenate[Any, UUID, P], R]: ...
     @overload
     def __get__(
         self, app: _HasCommands, owner: type[Any]
@@ -223,7 +230,9 @@ class _Enrolment(_CommandMethod[P, R]):
     """The command that makes a family: ``app.enrol_family(…fields)``."""
 
     @overload
-    def __get__(self, app: None, owner: type[Any]) -> Callable[..., R]: ...
+    def __get__(
+        self, app: None, owner: type[Any]
+    ) -> Callable[Concatenate[Any, P], R]: ...
     @overload
     def __get__(self, app: _HasCommands, owner: type[Any]) -> Callable[P, R]: ...
     def __get__(self, app: _HasCommands | None, owner: type[Any]) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import types
 from collections.abc import Callable
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -28,15 +30,27 @@ class _Delegated(Generic[S, P, R]):
     @overload
     def __get__(
         self, app: None, owner: type[Any]
-    ) -> Callable[Concatenate[S, P], R]: ...
+    ) -> Callable[Concatenate[Any, P], R]: ...
     @overload
     def __get__(self, app: object, owner: type[Any]) -> Callable[P, R]: ...
     def __get__(self, app: object | None, owner: type[Any]) -> Any:
+        # Bound on every access, not kept on the app: a subclass's override or
+        # a patch of the class stays in force.
         if app is None:
-            return self.function
-        method = types.MethodType(self.function, getattr(app, self.service))
-        vars(app)[self.name] = method  # bound once per app
-        return method
+            return self._on_class(owner)
+        return types.MethodType(self.function, getattr(app, self.service))
+
+    def _on_class(self, owner: type[Any]) -> Callable[..., R]:
+        """``Owner.name(app, …)``: the service's method, called with the app's service."""
+        service, function = self.service, self.function
+
+        @functools.wraps(function)
+        def method(app: Any, /, *args: Any, **kwargs: Any) -> R:
+            return function(getattr(app, service), *args, **kwargs)
+
+        method.__qualname__ = f"{owner.__qualname__}.{self.name}"
+        method.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+        return method  # (self, …) as on the service, ``self`` being the app
 
 
 def delegated(

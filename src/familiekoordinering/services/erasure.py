@@ -6,6 +6,7 @@ Retention finds the families whose follow-up ended long enough ago.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import cast
 from uuid import UUID
@@ -35,10 +36,16 @@ DEFAULT_ERASURE_WAIT = 5.0
 class Erasures:
     """Erasure and retention over one store."""
 
-    def __init__(self, reader: Reader, *, wait: float = DEFAULT_ERASURE_WAIT) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        wait: Callable[[], float] = lambda: DEFAULT_ERASURE_WAIT,
+    ) -> None:
         self.reader = reader
         self.engine: Engine = reader.engine
         self.wait = wait
+        """The default wait of :meth:`erase` (read when it runs)."""
 
     def _keyring(self, doing: str) -> Keyring:
         if self.engine.keyring is None:
@@ -116,7 +123,7 @@ class Erasures:
 
     def _purge_keys(self, keyring: Keyring, wait: float | None, done: str) -> None:
         if wait is None:
-            wait = self.wait
+            wait = self.wait()
         if wait < 0:
             raise InvalidInputError(f"wait is {wait}: give 0 or more seconds")
         if not keyring.purge(wait):

@@ -186,7 +186,7 @@ class Records:
         as_of: date | None = None,
         as_recorded: date | datetime | None = None,
     ) -> Timeline:
-        """Every event of the family as a readable entry, in ``language`` (nb or en)."""
+        """Every event of the family as a readable entry, in ``language`` (nb, nn, da or en)."""
         events = self.reader.read_history(family_id, actor, Access.READ_TIMELINE)
         timeline = build_timeline(
             events,

@@ -1,7 +1,8 @@
 """What the family and its coordinator read: the timeline, the report, the access export.
 
 * :func:`build_timeline` — every event as a readable entry (what, when, who,
-  which consent allowed it, how the family knew), in Norwegian Bokmål or English;
+  which consent allowed it, how the family knew), in Norwegian Bokmål, Norwegian
+  Nynorsk, Danish or English;
 * :func:`state_at` — the family as it stood on a date (``as_of``: what was true;
   ``as_recorded``: what the store knew);
 * the family report (HTML) and the access-request export (JSON).

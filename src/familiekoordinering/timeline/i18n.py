@@ -1,9 +1,11 @@
-"""Message catalogues: the timeline and the report in Norwegian Bokmål and English.
+"""Message catalogues: the timeline and the report in four languages.
 
-The texts are gettext messages (English message ids with named
-``{placeholders}``) translated in ``locales/<lang>/LC_MESSAGES/familiekoordinering.po``
-and compiled to ``.mo`` files with Babel (``python scripts/catalogues.py``;
-the tests check the compiled files are current). Bokmål is the default.
+Norwegian Bokmål (``nb``, the default), Norwegian Nynorsk (``nn``), Danish
+(``da``) and English (``en``). The texts are gettext messages (English message
+ids with named ``{placeholders}``) translated in
+``locales/<lang>/LC_MESSAGES/familiekoordinering.po`` and compiled to ``.mo``
+files with Babel (``python scripts/catalogues.py``; the tests check the
+compiled files are current).
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class Language(enum.StrEnum):
     """Norwegian Bokmål (the default)."""
     EN = "en"
     """English."""
+    NN = "nn"
+    """Norwegian Nynorsk."""
+    DA = "da"
+    """Danish."""
 
 
 LANGUAGES = tuple(Language)
@@ -43,7 +49,7 @@ DEFAULT_LANGUAGE = Language.NB
 def translations(
     language: Language | str = DEFAULT_LANGUAGE,
 ) -> gettext.GNUTranslations:
-    """The compiled catalogue of ``language`` (``nb`` or ``en``)."""
+    """The compiled catalogue of ``language`` (``nb``, ``nn``, ``da`` or ``en``)."""
     try:
         lang = Language(language)
     except ValueError:

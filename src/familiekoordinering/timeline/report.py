@@ -18,7 +18,6 @@ from familiekoordinering.domain.actions import KnowledgeKind
 from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.integrity.checkpoint import Fingerprint
 from familiekoordinering.timeline.entries import Timeline, _Words
-from familiekoordinering.timeline.i18n import Language
 
 __all__ = ["render_report"]
 
@@ -217,7 +216,7 @@ def render_report(
             f"{e(entry.what)}{late}<br><span class='small'>{e(w('recorded {when} by {who}', when=entry.recorded_at.strftime('%Y-%m-%d'), who=entry.who))}</span></li>"  # noqa: E501
         )
     add("</ol>")
-    lang = "nb" if timeline.language is Language.NB else "en"
+    lang = timeline.language.value
     title = e(w("Your family coordination: {label}", label=family.label))
     page = (
         f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
