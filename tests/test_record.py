@@ -98,6 +98,15 @@ def _examples_in_order() -> list[Family.Event]:
     return sorted(EXAMPLES.values(), key=lambda e: e.originator_version)
 
 
+# The golden snapshots were taken of the examples up to version 22; later
+# examples (FollowUpExtended, 23) are events of a newer library.
+SNAPSHOT_VERSION = 22
+
+
+def _snapshotted_examples() -> list[Family.Event]:
+    return [e for e in _examples_in_order() if e.originator_version <= SNAPSHOT_VERSION]
+
+
 def _replayed(events: list[Family.Event]) -> Family:
     family = None
     for event in events:
@@ -156,12 +165,12 @@ def test_a_version_1_snapshot_reads_as_the_family_its_events_give_today() -> Non
     assert "outward_actions" in golden["state"]["state"]  # the whole record, then
     snapshot = mapper.to_domain_event(_stored_snapshot(golden))
     upcast = snapshot.mutate(None)
-    assert vars(upcast) == vars(_replayed(_examples_in_order()))
+    assert vars(upcast) == vars(_replayed(_snapshotted_examples()))
 
 
 def test_the_version_2_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
     golden = json.loads((GOLDEN / "Family.v2.json").read_text())
-    snapshot = Snapshot.take(_replayed(_examples_in_order()))
+    snapshot = Snapshot.take(_replayed(_snapshotted_examples()))
     taken = Snapshot(
         originator_id=snapshot.originator_id,
         originator_version=snapshot.originator_version,
@@ -173,7 +182,7 @@ def test_the_version_2_snapshot_is_stored_exactly_as_the_golden_payload() -> Non
     expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
     assert stored.state.decode() == expected
     read = mapper.to_domain_event(_stored_snapshot(golden))
-    assert vars(read.mutate(None)) == vars(_replayed(_examples_in_order()))
+    assert vars(read.mutate(None)) == vars(_replayed(_snapshotted_examples()))
 
 
 def test_a_snapshot_of_a_newer_class_version_is_refused_naming_it() -> None:

@@ -42,6 +42,7 @@ from familiekoordinering.domain.commands import (
     DropGoal,
     EndFollowUp,
     EnrolFamily,
+    ExtendFollowUp,
     GiveResearchConsent,
     GrantConsent,
     HoldMeeting,
@@ -235,6 +236,8 @@ class FamilyCoordination:
     """Record that the family was told of an action afterwards."""
     complete_survey = command_method(CompleteSurvey)
     """Record a completed survey; return its id."""
+    extend_follow_up = command_method(ExtendFollowUp)
+    """Extend the follow-up beyond its planned end: until when, why, who decided."""
     end_follow_up = command_method(EndFollowUp)
     """End the family's follow-up."""
 

@@ -43,7 +43,7 @@ from familiekoordinering.domain.consent import (
     decide,
 )
 from familiekoordinering.domain.events import Interpretation, interpreted
-from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.family import CLOSING, RIGHTS_AFTER_THE_END, Family
 from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.domain.values import Member, MemberId
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
@@ -83,6 +83,9 @@ class FindingKind(enum.StrEnum):
     """Stored before chaining began, with no chain start recorded over it."""
     FINGERPRINT_MISMATCH = "fingerprint_mismatch"
     """The family's history is not the one its fingerprint was taken of."""
+    OUTSIDE_PROGRAMME_PERIOD = "outside_programme_period"
+    """Recorded for a day after the programme's planned end (without an extension
+    recorded before it) or after the follow-up ended."""
     STORE_UNENCRYPTED = "store_unencrypted"
     """The store was declared unencrypted (``encryption=False``): personal data
     written while it was is in the clear. A note, not a violation."""
@@ -104,6 +107,7 @@ _VIOLATIONS = frozenset(
         FindingKind.UNKNOWN_MEMBER,
         FindingKind.UNREADABLE_EVENT,
         FindingKind.FINGERPRINT_MISMATCH,
+        FindingKind.OUTSIDE_PROGRAMME_PERIOD,
         *_OF_BREAK.values(),
     }
 )
@@ -205,10 +209,23 @@ class _History:
     actions: list[Family.AgencyContacted] = attrs.field(factory=list)
     duties: list[Family.ActedUnderLegalDuty] = attrs.field(factory=list)
     informed: dict[UUID, date] = attrs.field(factory=dict)
+    planned_end: date | None = None
+    """The programme's planned end, as extended so far."""
+    ended_on: date | None = None
+    outside: list[Finding] = attrs.field(factory=list)
 
 
 def _enrolled(history: _History, event: Any, position: int) -> None:
     history.ages = event.programme.consent_ages
+    history.planned_end = event.planned_end_on
+
+
+def _extended(history: _History, event: Any, position: int) -> None:
+    history.planned_end = event.until
+
+
+def _ended(history: _History, event: Any, position: int) -> None:
+    history.ended_on = event.occurred_on
 
 
 def _member_added(history: _History, event: Any, position: int) -> None:
@@ -291,9 +308,38 @@ _READS: dict[type[Family.Event], Callable[[_History, Any, int], None]] = interpr
         Family.AgencyContacted: _contacted,
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
+        Family.FollowUpExtended: _extended,
+        Family.FollowUpEnded: _ended,
     },
 )
 """What the audit takes from each event it is concerned by (with its position)."""
+
+
+def _outside(history: _History, event: Family.Event) -> Finding | None:
+    """A finding if ``event`` is dated outside the programme's period as it stood."""
+    kind, on = type(event), event.occurred_on
+    if kind in RIGHTS_AFTER_THE_END:
+        return None
+    if history.ended_on is not None and on > history.ended_on:
+        why = f"after the follow-up ended on {history.ended_on.isoformat()}"
+    elif (
+        history.planned_end is not None
+        and on > history.planned_end
+        and kind not in CLOSING
+    ):
+        why = (
+            f"after the programme's planned end on {history.planned_end.isoformat()}, "
+            "with no extension recorded before it"
+        )
+    else:
+        return None
+    return Finding(
+        FindingKind.OUTSIDE_PROGRAMME_PERIOD,
+        history.family_id,
+        event.originator_version,
+        on,
+        f"{kind.__name__} for {on.isoformat()} is {why}",
+    )
 
 
 def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, int]:
@@ -301,6 +347,9 @@ def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, in
     count = 0
     for event in events:
         count += 1
+        outside = _outside(history, event)
+        if outside is not None:
+            history.outside.append(outside)
         read = _READS.get(type(event))
         if read is not None:
             read(history, event, event.originator_version)
@@ -415,6 +464,7 @@ def audit_history(
         *([] if erased else _uncovered(history)),
         *_notifications(history, on),
         *_duties(history),
+        *history.outside,
     ]
     findings.sort(key=lambda f: (f.version, f.kind.value))
     return findings, count

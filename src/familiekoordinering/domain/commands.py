@@ -81,6 +81,7 @@ __all__ = [
     "DropGoal",
     "EndFollowUp",
     "EnrolFamily",
+    "ExtendFollowUp",
     "GiveResearchConsent",
     "GrantConsent",
     "HoldMeeting",
@@ -568,6 +569,26 @@ class CompleteSurvey(Command[SurveyId]):
 
 
 @attrs.frozen(kw_only=True)
+class ExtendFollowUp(Command[None]):
+    """Extend the follow-up beyond its planned end, until ``until``.
+
+    Nothing may be recorded after the programme's planned end (Brøndby's one
+    year is "a starting point", Nye mønstre's five years a frame) unless the
+    follow-up was extended: who decided (``decided_by``, e.g. "Team lead Kari
+    Nilsen"), why (``reason``) and until when. ``until`` must be after the
+    current planned end; an extension may be recorded after that end has
+    passed.
+    """
+
+    until: date
+    reason: str
+    decided_by: str
+
+    def result(self) -> None:
+        """Nothing."""
+
+
+@attrs.frozen(kw_only=True)
 class EndFollowUp(Command[None]):
     """End the family's follow-up."""
 
@@ -600,6 +621,7 @@ COMMANDS: tuple[type[Command[Any]], ...] = (
     ActUnderLegalDuty,
     RecordFamilyInformed,
     CompleteSurvey,
+    ExtendFollowUp,
     EndFollowUp,
 )
 """Every command, in the order the application lists them."""

@@ -123,7 +123,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _declare(Family.ActedUnderLegalDuty, _ACCESS),
     _declare(Family.FamilyInformed, _ACCESS),
     _declare(Family.SurveyCompleted, _AUDIT, _ACCESS),
-    _declare(Family.FollowUpEnded, _AUDIT, _ACCESS),
+    _declare(Family.FollowUpExtended, _ACCESS),
+    _declare(Family.FollowUpEnded, _ACCESS),
     _declare(Family.ResearchConsentGiven, _AUDIT, _ACCESS),
     _declare(Family.ResearchConsentWithdrawn, _AUDIT, _ACCESS),
 )

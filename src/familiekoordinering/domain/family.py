@@ -39,6 +39,7 @@ from familiekoordinering.domain.commands import (
     DropGoal,
     EndFollowUp,
     EnrolFamily,
+    ExtendFollowUp,
     GiveResearchConsent,
     GrantConsent,
     HoldMeeting,
@@ -111,6 +112,8 @@ from familiekoordinering.errors import (
 )
 
 __all__ = [
+    "CLOSING",
+    "RIGHTS_AFTER_THE_END",
     "CompletedSurvey",
     "CoordinatorAssignment",
     "EndReason",
@@ -569,6 +572,19 @@ class Family(FamilyCore, Aggregate):
             family: Family = aggregate
             family.research_consents.pop(self.member_id, None)
 
+    class FollowUpExtended(Event):
+        """The follow-up was extended beyond its planned end: until when, why, who decided."""
+
+        TOPIC = f"{_TOPIC}.FollowUpExtended"
+        until: date
+        reason: PersonalText
+        decided_by: PersonalText
+
+        def apply(self, aggregate: Any) -> None:
+            """Move the planned end to ``until``."""
+            family: FamilyCore = aggregate
+            family.planned_end_on = self.until
+
     class FollowUpEnded(Event):
         """The family's follow-up ended."""
 
@@ -744,11 +760,15 @@ class Family(FamilyCore, Aggregate):
         recorded_at: datetime,
         *,
         after_end: bool = False,
+        after_planned_end: bool = False,
     ) -> None:
         """Checks every command shares: actor, a date within the follow-up.
 
         ``occurred_on`` is not after the day it is recorded, not before the
-        enrolment and, unless ``after_end``, not after the follow-up ended.
+        enrolment and, unless ``after_end``, neither after the follow-up ended
+        nor, unless ``after_planned_end`` too, after the programme's planned
+        end (as extended): the family's rights (to withdraw, to refuse, to be
+        told) outlive the follow-up; the work with the family does not.
         """
         rules.check_actor(actor)
         _check_date("occurred_on", occurred_on)
@@ -766,6 +786,12 @@ class Family(FamilyCore, Aggregate):
             raise FollowUpEndedError(
                 f"the family's follow-up ended on {self.ended.ended_on.isoformat()}; "
                 f"nothing can be recorded for {occurred_on.isoformat()}"
+            )
+        if not (after_end or after_planned_end) and occurred_on > self.planned_end_on:
+            raise FollowUpEndedError(
+                f"{occurred_on.isoformat()} is after the programme's planned end on "
+                f"{self.planned_end_on.isoformat()}: extend the follow-up first (who "
+                "decided, why, until when: extend_follow_up), or end it"
             )
 
     def _member(self, member_id: MemberId, on: date, what: str = "member") -> Member:
@@ -1459,11 +1485,33 @@ class Family(FamilyCore, Aggregate):
             survey=survey,
         )
 
+    @_handles(ExtendFollowUp)
+    def extend_follow_up(
+        self, command: ExtendFollowUp, *, recorded_at: datetime
+    ) -> None:
+        """Extend the follow-up beyond its planned end (see :class:`ExtendFollowUp`)."""
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at, after_planned_end=True)
+        _check_date("until", c.until)
+        rules.check_text("reason", c.reason)
+        rules.check_text("decided_by", c.decided_by)
+        if c.until <= self.planned_end_on:
+            raise InvalidInputError(
+                f"until is {c.until.isoformat()}: an extension runs past the planned "
+                f"end on {self.planned_end_on.isoformat()}"
+            )
+        if c.until <= c.occurred_on:
+            raise InvalidInputError(
+                f"until is {c.until.isoformat()}, not after the day the extension "
+                f"was decided ({c.occurred_on.isoformat()})"
+            )
+        self._record(self.FollowUpExtended, c, recorded_at)
+
     @_handles(EndFollowUp)
     def end_follow_up(self, command: EndFollowUp, *, recorded_at: datetime) -> None:
-        """End the family's follow-up."""
+        """End the family's follow-up (on or after its planned end, too)."""
         c = command
-        self._check_command(c.occurred_on, c.actor, recorded_at)
+        self._check_command(c.occurred_on, c.actor, recorded_at, after_planned_end=True)
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
@@ -1492,6 +1540,25 @@ def _nested_event_classes(aggregate: type[Family]) -> tuple[type[Family.Event], 
 
 
 Family.EVENT_CLASSES = _nested_event_classes(Family)
+
+RIGHTS_AFTER_THE_END: frozenset[type[Family.Event]] = frozenset(
+    {
+        Family.ConsentRefused,
+        Family.ConsentWithdrawn,
+        Family.ResearchConsentWithdrawn,
+        Family.FamilyInformed,
+    }
+)
+"""What may be recorded after the follow-up ended, and after its planned end.
+
+The family's rights (to refuse, to withdraw, to be told) outlive the work with
+it; the commands that record these pass ``after_end`` to the date check, and
+the audit reports any other event dated outside the programme's period.
+"""
+CLOSING: frozenset[type[Family.Event]] = frozenset(
+    {Family.FollowUpExtended, Family.FollowUpEnded}
+)
+"""What may be recorded after the planned end (not after the end): extend or end."""
 
 
 def _check_date(name: str, value: object) -> None:

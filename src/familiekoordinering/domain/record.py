@@ -251,6 +251,7 @@ _RECORDS: dict[type[Family.Event], Callable[[FamilyRecord, Any], None]] = interp
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.FollowUpExtended: _as_the_family,
         Family.FollowUpEnded: _as_the_family,
         Family.ResearchConsentGiven: _as_the_family,
         Family.ResearchConsentWithdrawn: _as_the_family,

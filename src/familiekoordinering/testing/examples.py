@@ -182,6 +182,11 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
             note=None,
         ),
     ),
+    "FollowUpExtended": _base(
+        Family.FollowUpExtended, 23, until=date(2031, 9, 1),
+        reason="Kari starts work in May; half a year more to settle",
+        decided_by="Team lead Tone Berg",
+    ),
     "FollowUpEnded": _base(
         Family.FollowUpEnded, 19, reason=EndReason.COMPLETED, note="Five years done"
     ),

@@ -448,6 +448,15 @@ def _survey(e: Any, w: _Words) -> str:
     return w("Survey of the family's situation ({kind})", kind=w.word(e.survey.kind))
 
 
+def _extended(e: Any, w: _Words) -> str:
+    return w(
+        "The follow-up was extended until {until}: {reason} (decided by {who})",
+        until=e.until.isoformat(),
+        reason=e.reason,
+        who=e.decided_by,
+    )
+
+
 def _ended(e: Any, w: _Words) -> str:
     return w("The follow-up ended ({reason})", reason=w.word(e.reason))
 
@@ -490,6 +499,7 @@ _SENTENCES: dict[type[Family.Event], _Sentence] = interpreted(
         Family.ActedUnderLegalDuty: _outward,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.FollowUpExtended: _extended,
         Family.FollowUpEnded: _ended,
         Family.ResearchConsentGiven: _research_given,
         Family.ResearchConsentWithdrawn: _research_withdrawn,

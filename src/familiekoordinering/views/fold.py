@@ -311,6 +311,10 @@ def _survey(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("put", "survey", f, survey["survey_id"], data)]
 
 
+def _extended(f: str, p: dict[str, Any], on: str) -> _Ops:
+    return [("set", "family", f, "", {"planned_end_on": p["until"]})]
+
+
 def _ended(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("set", "family", f, "", {"ended": {"on": on, "reason": p["reason"]}})]
 
@@ -345,6 +349,7 @@ _BY_EVENT: dict[type[Family.Event], _Fold] = interpreted(
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.FollowUpExtended: _extended,
         Family.FollowUpEnded: _ended,
         Family.ResearchConsentGiven: _research_given,
         Family.ResearchConsentWithdrawn: _research_withdrawn,
