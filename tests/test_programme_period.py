@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,15 @@ from familiekoordinering import (
     Topic,
 )
 from familiekoordinering.audit import FindingKind, audit_history
-from familiekoordinering.domain.commands import RecordContact
+from familiekoordinering.domain.commands import EndFollowUp, RecordContact
 from familiekoordinering.domain.core import EndReason
-from familiekoordinering.errors import FollowUpEndedError, InvalidInputError
+from familiekoordinering.errors import (
+    FollowUpEndedError,
+    InvalidInputError,
+    RuleViolationError,
+)
 from familiekoordinering.testing.commands import run
-from tests.conftest import AUDITOR, COORDINATOR, LEAD, EnrolledFamily, FixedClock
+from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily, FixedClock
 
 pytestmark = pytest.mark.application
 
@@ -205,3 +210,51 @@ def test_the_timeline_tells_the_extension_in_every_language(
     assert words in last
     assert "Kari starts work in May" in last
     assert "Team lead Tone Berg" in last
+
+
+def test_the_follow_up_cannot_end_before_something_already_recorded(
+    family: EnrolledFamily,
+) -> None:
+    _contact(family, date(2027, 5, 10))
+    before = _stored(family.app)
+    with pytest.raises(RuleViolationError, match="2027-05-10, after it"):
+        family.app.end_follow_up(family.id, reason=EndReason.COMPLETED,
+                                 occurred_on=date(2027, 5, 9), actor=COORDINATOR)  # fmt: skip
+    assert _stored(family.app) == before
+    family.app.end_follow_up(family.id, reason=EndReason.COMPLETED,
+                             occurred_on=date(2027, 5, 10), actor=COORDINATOR)  # fmt: skip
+
+
+def test_the_newest_day_survives_a_snapshot_and_a_reload(tmp_path: Path) -> None:
+    app = FamilyCoordination(tmp_path / "s.db", encryption=False, snapshot_interval=2,
+                             cache_size=0, clock=FixedClock())  # fmt: skip
+    family = EnrolledFamily(app)
+    _contact(family, date(2027, 5, 10))
+    family.app.set_goal(family.id, area=Topic.WORK, words="Jobb", occurred_on=START,
+                        actor=COORDINATOR)  # fmt: skip
+    app.close()
+    reopened = FamilyCoordination(tmp_path / "s.db", cache_size=0, clock=FixedClock())
+    assert reopened.get_family(family.id, actor=LEAD).latest_on == date(2027, 5, 10)
+    with pytest.raises(RuleViolationError, match="after it"):
+        reopened.end_follow_up(family.id, reason=EndReason.COMPLETED,
+                               occurred_on=date(2027, 1, 1), actor=COORDINATOR)  # fmt: skip
+    reopened.close()
+
+
+def test_the_audit_reports_an_end_dated_before_work_recorded_earlier(
+    family: EnrolledFamily,
+) -> None:
+    """An end recorded before the rule, dated before a contact stored before it."""
+    app = family.app
+    _contact(family, date(2027, 5, 10))
+    loaded = app._reader.load(family.id)
+    loaded.latest_on = date.min  # in memory only: the rule is passed by
+    run(loaded, EndFollowUp, reason=EndReason.COMPLETED, occurred_on=date(2027, 5, 1),
+        actor=COORDINATOR, recorded_at=app._engine.now())  # fmt: skip
+    app._engine.save(loaded)
+    report = app.audit(family.id, on=date(2027, 6, 1), actor=AUDITOR)
+    outside = [
+        f for f in report.findings if f.kind is FindingKind.OUTSIDE_PROGRAMME_PERIOD
+    ]
+    assert [f.occurred_on for f in outside] == [date(2027, 5, 10)]
+    assert "after the follow-up ended on 2027-05-01" in outside[0].message

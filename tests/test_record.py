@@ -168,9 +168,16 @@ def test_a_version_1_snapshot_reads_as_the_family_its_events_give_today() -> Non
     assert vars(upcast) == vars(_replayed(_snapshotted_examples()))
 
 
-def test_the_version_2_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+def test_a_version_2_snapshot_reads_as_the_family_its_events_give_today() -> None:
     golden = json.loads((GOLDEN / "Family.v2.json").read_text())
-    snapshot = Snapshot.take(_replayed(_snapshotted_examples()))
+    assert "latest_on" not in golden["state"]["state"]
+    read = mapper.to_domain_event(_stored_snapshot(golden))
+    assert vars(read.mutate(None)) == vars(_replayed(_snapshotted_examples()))
+
+
+def test_the_version_3_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+    golden = json.loads((GOLDEN / "Family.v3.json").read_text())
+    snapshot = Snapshot.take(_replayed(_examples_in_order()))
     taken = Snapshot(
         originator_id=snapshot.originator_id,
         originator_version=snapshot.originator_version,
@@ -182,13 +189,23 @@ def test_the_version_2_snapshot_is_stored_exactly_as_the_golden_payload() -> Non
     expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
     assert stored.state.decode() == expected
     read = mapper.to_domain_event(_stored_snapshot(golden))
-    assert vars(read.mutate(None)) == vars(_replayed(_snapshotted_examples()))
+    assert vars(read.mutate(None)) == vars(_replayed(_examples_in_order()))
+
+
+def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:
+    golden = json.loads((GOLDEN / "Family.v2.json").read_text())
+    state = golden["state"]["state"]
+    state["meeting_days"] = {"00000000-0000-4000-8000-0000000000b3": "2027-05-04"}
+    state["actions_taken"][0]["days"] = ["2026-03-02", "2027-08-09"]
+    state["planned_end_on"] = "2031-03-01"  # a plan, not a day anything happened
+    read = mapper.to_domain_event(_stored_snapshot(golden)).mutate(None)
+    assert read.latest_on == date(2027, 8, 9)
 
 
 def test_a_snapshot_of_a_newer_class_version_is_refused_naming_it() -> None:
-    golden = json.loads((GOLDEN / "Family.v2.json").read_text())
-    golden["state"]["state"]["class_version"] = 3
-    with pytest.raises(Exception, match="class_version 3 of Family"):
+    golden = json.loads((GOLDEN / "Family.v3.json").read_text())
+    golden["state"]["state"]["class_version"] = 4
+    with pytest.raises(Exception, match="class_version 4 of Family"):
         mapper.to_domain_event(_stored_snapshot(golden))
 
 
@@ -211,7 +228,7 @@ def test_a_store_holding_a_version_1_snapshot_loads_the_family_and_goes_on(
                  occurred_on=date(2026, 3, 3), actor=COORDINATOR)  # fmt: skip
     app._engine.take_snapshot(family_id)
     (newest,) = app._engine.snapshots.get(family_id, desc=True, limit=1)
-    assert newest.state["class_version"] == 2
+    assert newest.state["class_version"] == 3
     assert vars(app.get_family(family_id, actor=LEAD)) == vars(
         _replayed(list(app.family_history(family_id, actor=LEAD)))
     )

@@ -316,43 +316,63 @@ _READS: dict[type[Family.Event], Callable[[_History, Any, int], None]] = interpr
 
 
 def _outside(history: _History, event: Family.Event) -> Finding | None:
-    """A finding if ``event`` is dated outside the programme's period as it stood."""
+    """A finding if ``event`` is dated after the planned end as it stood when recorded."""
     kind, on = type(event), event.occurred_on
-    if kind in RIGHTS_AFTER_THE_END:
-        return None
-    if history.ended_on is not None and on > history.ended_on:
-        why = f"after the follow-up ended on {history.ended_on.isoformat()}"
-    elif (
-        history.planned_end is not None
-        and on > history.planned_end
-        and kind not in CLOSING
+    if (
+        kind in RIGHTS_AFTER_THE_END
+        or kind in CLOSING
+        or history.planned_end is None
+        or on <= history.planned_end
     ):
-        why = (
-            f"after the programme's planned end on {history.planned_end.isoformat()}, "
-            "with no extension recorded before it"
-        )
-    else:
         return None
+    return _outside_finding(
+        history, event,
+        f"after the programme's planned end on {history.planned_end.isoformat()}, "
+        "with no extension recorded before it",
+    )  # fmt: skip
+
+
+def _after_the_end(history: _History, events: list[Family.Event]) -> Iterator[Finding]:
+    """A finding for each event dated after the follow-up's end, recorded before it or after."""
+    ended_on = history.ended_on
+    if ended_on is None:
+        return
+    for event in events:
+        kind = type(event)
+        if kind in RIGHTS_AFTER_THE_END or kind is Family.FollowUpEnded:
+            continue
+        if event.occurred_on > ended_on:
+            why = f"after the follow-up ended on {ended_on.isoformat()}"
+            yield _outside_finding(history, event, why)
+
+
+def _outside_finding(history: _History, event: Family.Event, why: str) -> Finding:
     return Finding(
         FindingKind.OUTSIDE_PROGRAMME_PERIOD,
         history.family_id,
         event.originator_version,
-        on,
-        f"{kind.__name__} for {on.isoformat()} is {why}",
+        event.occurred_on,
+        f"{type(event).__name__} for {event.occurred_on.isoformat()} is {why}",
     )
 
 
 def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, int]:
     history = _History(family_id)
     count = 0
+    seen: list[Family.Event] = []
     for event in events:
         count += 1
+        seen.append(event)
         outside = _outside(history, event)
         if outside is not None:
             history.outside.append(outside)
         read = _READS.get(type(event))
         if read is not None:
             read(history, event, event.originator_version)
+    flagged = {f.version for f in history.outside}
+    history.outside += [
+        f for f in _after_the_end(history, seen) if f.version not in flagged
+    ]
     return history, count
 
 

@@ -167,8 +167,9 @@ class Family(FamilyCore, Aggregate):
 
     TOPIC = "familiekoordinering:Family"
     """The aggregate's permanent stored topic (independent of the module path)."""
-    class_version = 2
-    """Version 2 keeps only decision state; a version 1 snapshot is upcast."""
+    class_version = 3
+    """Version 3 keeps the newest day recorded (``latest_on``); version 2 only
+    decision state. Older snapshots are upcast."""
 
     goal_standing: dict[GoalId, GoalStanding]
     """Where each of the plan's goals stands."""
@@ -190,6 +191,8 @@ class Family(FamilyCore, Aggregate):
     """Completed surveys."""
     baseline_on: date | None
     """The day of the baseline survey, if there was one."""
+    latest_on: date
+    """The newest day anything recorded for the family happened (``occurred_on``)."""
     # ------------------------------------------------------------------ events
 
     class Event(Aggregate.Event):
@@ -202,6 +205,13 @@ class Family(FamilyCore, Aggregate):
         def recorded_at(self) -> datetime:
             """When the event was recorded (the store's timestamp)."""
             return self.timestamp
+
+        def mutate(self, aggregate: Any) -> Any:
+            """Apply the event; its day becomes the family's ``latest_on`` if it is newer."""
+            family = super().mutate(aggregate)
+            if family is not None and self.occurred_on > family.latest_on:
+                family.latest_on = self.occurred_on
+            return family
 
     class Enrolled(Event, Aggregate.Created):
         """The family was enrolled in a programme; ``occurred_on`` is the start date."""
@@ -614,6 +624,7 @@ class Family(FamilyCore, Aggregate):
         self.informed = {}
         self.survey_ids = set()
         self.baseline_on = None
+        self.latest_on = date.min
 
     @classmethod
     def enrol(cls, command: EnrolFamily, *, recorded_at: datetime) -> Family:
@@ -748,6 +759,39 @@ class Family(FamilyCore, Aggregate):
             ),
             None,
         )
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Bring a version 2 snapshot's stored state to version 3, in place.
+
+        ``latest_on`` is the newest day the version 2 state kept: enrolment,
+        members joining and leaving, coordinators, consents, withdrawals,
+        refusals, research consents, goals set and closed, steps agreed and
+        completed, meetings, consented actions, notices, the baseline survey
+        and the end. The days of annual surveys, progress notes and linked
+        plans were not kept; the events after the snapshot bring it up to
+        date, and the next snapshot keeps it.
+        """
+        days: list[object] = [state["started_on"], state.get("baseline_on")]
+        days += state["member_since"].values()
+        days += state["departed"].values()
+        days += [c["from_on"] for c in state["coordinators"]]
+        days += [c["given_on"] for c in state["consents"].values()]
+        days += [w["withdrawn_on"] for w in state["withdrawals"].values()]
+        days += [r["refused_on"] for r in state["refusals"].values()]
+        days += state["research_consents"].values()
+        for goal in state["goal_standing"].values():
+            days += [goal["set_on"], goal["closed_on"]]
+        for step in state["step_standing"].values():
+            days += [step["agreed_on"], step["completed_on"]]
+        days += state["meeting_days"].values()
+        for taken in state["actions_taken"]:
+            days += taken["days"]
+        days += state["informed"].values()
+        days += state["notices_owed"].values()
+        if state.get("ended"):
+            days.append(state["ended"]["ended_on"])
+        state["latest_on"] = max(d for d in days if isinstance(d, str))
 
     # ---------------------------------------------------------------- queries
 
@@ -1515,6 +1559,12 @@ class Family(FamilyCore, Aggregate):
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
+            )
+        if c.occurred_on < self.latest_on:
+            raise RuleViolationError(
+                f"the follow-up cannot end on {c.occurred_on.isoformat()}: something was "
+                f"recorded for {self.latest_on.isoformat()}, after it; end it on "
+                f"{self.latest_on.isoformat()} or later"
             )
         _check_enum("reason", c.reason, EndReason)
         rules.check_text("note", c.note, required=False)
