@@ -24,6 +24,7 @@ from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
+from familiekoordinering.domain.programme import Jurisdiction
 from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import (
     ERASED_DATE,
@@ -210,15 +211,32 @@ class _Words:
     """Translation of messages and of the library's enum values, for one family."""
 
     def __init__(self, language: Language, family: FamilyRecord) -> None:
-        self.gettext = translations(language).gettext
+        catalogue = translations(language)
+        self.gettext = catalogue.gettext
+        self.pgettext = catalogue.pgettext
         self.family = family
+        # A programme's jurisdiction names its own services and plans: a
+        # Danish family was referred by the job centre, not by NAV.
+        self.context = (
+            family.programme.jurisdiction.name.lower()
+            if family.programme.jurisdiction is not Jurisdiction.NORWAY
+            else None
+        )
 
     def __call__(self, message: str, **values: Any) -> str:
         return self.gettext(message).format(**values)
 
     def word(self, value: Any) -> str:
-        """An enum value (topic, agency kind, channel, role, …) in the language."""
+        """An enum value (topic, agency kind, channel, role, …) in the language.
+
+        As the family's programme's jurisdiction names it, where it has a
+        name of its own (message context ``denmark``), else as in Norway.
+        """
         raw = str(getattr(value, "value", value)).replace("_", " ")
+        if self.context is not None:
+            own = self.pgettext(self.context, raw)
+            if own != raw:
+                return own
         return self.gettext(raw)
 
     def words(self, values: Iterable[Any]) -> str:
