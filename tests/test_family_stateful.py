@@ -158,6 +158,7 @@ class ConsentMachine(RuleBasedStateMachine):
             referral=ReferralSource.OTHER, eligibility=Eligibility(1, 2, 3),
             occurred_on=START, actor=LEAD,
         )  # fmt: skip
+        self.planned_end = Programme.nye_monstre().planned_end(START)
         self.app.assign_coordinator(
             self.family_id, coordinator_id=COORDINATOR.user_id,
             coordinator_name="Kristin Lund", occurred_on=START, actor=LEAD,
@@ -186,7 +187,15 @@ class ConsentMachine(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([0, 1, 30, 200, 365]))
     def time_passes(self, days: int) -> None:
-        self.today += timedelta(days=days)
+        """Time moves on; past the programme's planned end, the follow-up is extended."""
+        day = self.today + timedelta(days=days)
+        if day > self.planned_end:
+            self.planned_end = day + timedelta(days=5 * 365)
+            self.app.extend_follow_up(
+                self.family_id, until=self.planned_end, reason="Still needed",
+                decided_by="Team lead", occurred_on=self.today, actor=LEAD,
+            )  # fmt: skip
+        self.today = day
 
     @rule()
     def add_adult(self) -> None:

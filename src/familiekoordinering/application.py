@@ -23,6 +23,7 @@ clock stamps when it was recorded, and ids the caller leaves out are made.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +61,7 @@ from familiekoordinering.engine import Engine
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.services.auditing import Audits
 from familiekoordinering.services.commanding import (
+    CaseloadInViews,
     Commands,
     ConcurrentChangeError,
     command_method,
@@ -139,7 +141,8 @@ class FamilyCoordination:
         self.encrypted = self._engine.encrypted
         """Whether personal data written from now on is sealed."""
         self._reader = Reader(self._engine)
-        self._commands = Commands(self._reader, retries=retries)
+        self._commands = Commands(self._reader, retries=retries,
+                                  caseload_of=CaseloadInViews(weakref.ref(self)))  # fmt: skip
         self._records = Records(self._reader)
         self._audits = Audits(self._reader, store=str(self.store))
         cls = type(self)  # read when an erasure runs, so a change of it holds

@@ -265,12 +265,16 @@ class AssignCoordinator(Command[None]):
     """Assign the family's coordinator, or hand it over to another.
 
     A team lead assigns and hands over; a coordinator may only take on, as
-    ``coordinator_id``, a family that has no coordinator yet.
+    ``coordinator_id``, a family that has no coordinator yet. Where the
+    programme sets a caseload (Brøndby: 25 families), a coordinator who
+    already follows that many is refused unless ``over_caseload`` says why
+    (and who allowed it); the family's record then shows the override.
     """
 
     coordinator_id: str
     coordinator_name: str
     note: str | None = None
+    over_caseload: str | None = None
 
     def result(self) -> None:
         """Nothing."""

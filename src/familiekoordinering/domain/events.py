@@ -68,7 +68,7 @@ class Interpretation(enum.Enum):
     """The timeline's sentence, in every language."""
     AUDIT = "familiekoordinering.audit"
     """What the audit rebuilds to judge outward actions."""
-    ACCESS = "familiekoordinering.application"
+    ACCESS = "familiekoordinering.services.reading"
     """The access policy's facts, read from the events without replaying them."""
 
 
@@ -108,6 +108,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _declare(Family.MemberAdded),
     _declare(Family.MemberLeft, _AUDIT),
     _declare(Family.CoordinatorAssigned, _AUDIT),
+    _declare(
+        Family.CaseloadExceeded,
+        _AUDIT,
+        _ACCESS,
+    ),
     _declare(Family.ConsentGranted, _ACCESS),
     _declare(Family.ConsentRefused, _ACCESS),
     _declare(Family.ConsentWithdrawn, _ACCESS),

@@ -293,6 +293,19 @@ class Family(FamilyCore, Aggregate):
                 )
             )
 
+    class CaseloadExceeded(Event):
+        """A coordinator took the family on beyond the programme's caseload, and why."""
+
+        TOPIC = f"{_TOPIC}.CaseloadExceeded"
+        coordinator_id: str
+        families: int
+        """How many other families the coordinator followed then."""
+        limit: int
+        reason: PersonalText
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing the family's rules decide with changes: it is on the record."""
+
     class ConsentGranted(Event):
         """Members gave a consent (an entry of the cooperation agreement)."""
 
@@ -851,25 +864,31 @@ class Family(FamilyCore, Aggregate):
             )
         return member
 
-    def handle(self, command: Command[Any], *, recorded_at: datetime) -> object:
+    def handle(
+        self, command: Command[Any], *, recorded_at: datetime, **facts: Any
+    ) -> object:
         """Run ``command`` against the family: its rules, then the one event it records.
 
         Each command class has one handler among the methods below (marked
         ``@_handles``); it raises, recording nothing, when a rule refuses.
-        ``recorded_at`` is when the application records it.
+        ``recorded_at`` is when the application records it; ``facts`` are what
+        a handler needs from beyond the family (an assignment: the
+        coordinator's ``caseload``).
         """
         handler = _HANDLERS.get(type(command))
         if handler is None:
             raise InvalidInputError(
                 f"{type(command).__name__} is not a command a family handles"
             )
-        return handler(self, command, recorded_at=recorded_at)
+        return handler(self, command, recorded_at=recorded_at, **facts)
 
     def _record(
         self,
         event_class: type[Family.Event],
         command: Command[Any],
         recorded_at: datetime,
+        *,
+        leave_out: tuple[str, ...] = (),
         **given: Any,
     ) -> None:
         """Trigger ``event_class`` with the command's fields, by name (``given`` replace some).
@@ -878,9 +897,8 @@ class Family(FamilyCore, Aggregate):
         over without another line; a command field the event lacks is a
         ``TypeError`` at once, never silently dropped.
         """
-        self.trigger_event(
-            event_class, timestamp=recorded_at, **{**_fields(command), **given}
-        )
+        fields = _fields(command, leave_out=leave_out)
+        self.trigger_event(event_class, timestamp=recorded_at, **{**fields, **given})
 
     @_handles(AddMember)
     def add_member(self, command: AddMember, *, recorded_at: datetime) -> None:
@@ -912,9 +930,18 @@ class Family(FamilyCore, Aggregate):
 
     @_handles(AssignCoordinator)
     def assign_coordinator(
-        self, command: AssignCoordinator, *, recorded_at: datetime
+        self,
+        command: AssignCoordinator,
+        *,
+        recorded_at: datetime,
+        caseload: int | None = None,
     ) -> None:
-        """Assign a coordinator, or hand the family over to a new one."""
+        """Assign a coordinator, or hand the family over to a new one.
+
+        ``caseload`` is how many other families the coordinator follows now
+        (the application counts them; None where the programme sets no
+        caseload): see :func:`~familiekoordinering.domain.rules.check_caseload`.
+        """
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         rules.check_text("coordinator_id", c.coordinator_id)
@@ -931,7 +958,21 @@ class Family(FamilyCore, Aggregate):
                     f"a handover on {c.occurred_on.isoformat()} is before the current "
                     f"coordinator started on {current.from_on.isoformat()}"
                 )
-        self._record(self.CoordinatorAssigned, c, recorded_at)
+        limit = self.programme.max_caseload
+        over = rules.check_caseload(
+            c.coordinator_name, caseload or 0, None if caseload is None else limit,
+            c.over_caseload,
+        )  # fmt: skip
+        # The override is recorded as its own event, below.
+        self._record(
+            self.CoordinatorAssigned, c, recorded_at, leave_out=("over_caseload",)
+        )
+        if over and c.over_caseload is not None and limit is not None:
+            self.trigger_event(
+                self.CaseloadExceeded, timestamp=recorded_at, occurred_on=c.occurred_on,
+                actor=c.actor, coordinator_id=c.coordinator_id, families=caseload,
+                limit=limit, reason=c.over_caseload,
+            )  # fmt: skip
 
     def _check_scope(self, scope: ConsentScope, on: date) -> None:
         if not isinstance(scope, ConsentScope):

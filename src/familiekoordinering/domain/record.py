@@ -236,6 +236,7 @@ _RECORDS: dict[type[Family.Event], Callable[[FamilyRecord, Any], None]] = interp
         Family.MemberAdded: _as_the_family,
         Family.MemberLeft: _as_the_family,
         Family.CoordinatorAssigned: _as_the_family,
+        Family.CaseloadExceeded: _as_the_family,
         Family.ConsentGranted: _as_the_family,
         Family.ConsentRefused: _as_the_family,
         Family.ConsentWithdrawn: _as_the_family,

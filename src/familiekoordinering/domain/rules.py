@@ -42,6 +42,7 @@ __all__ = [
     "MAX_TEXT",
     "check_actor",
     "check_adult",
+    "check_caseload",
     "check_eligibility",
     "check_enrolment_date",
     "check_member",
@@ -138,6 +139,39 @@ def check_not_after_recording(name: str, on: date, recorded_at: datetime) -> Non
             f"{recorded_at.isoformat(timespec='minutes')}): an event cannot be dated "
             f"in the future; give the day it happened, {latest.isoformat()} or earlier"
         )
+
+
+def check_caseload(
+    coordinator: str, families: int, limit: int | None, over_caseload: str | None
+) -> bool:
+    """Whether taking on one more family goes beyond the programme's caseload.
+
+    ``families`` is how many other families the coordinator follows now. At
+    the limit the assignment is refused unless ``over_caseload`` says why (and
+    who allowed it); then this returns True, and the family records it. An
+    ``over_caseload`` given below the limit, or where the programme sets none,
+    is refused too: an override is recorded only when it overrides something.
+    """
+    if limit is None or families < limit:
+        if over_caseload is not None:
+            raise InvalidInputError(
+                f"over_caseload is given, but {coordinator} follows {families} "
+                + (
+                    "families and the programme sets no caseload"
+                    if limit is None
+                    else f"families, fewer than the programme's caseload of {limit}"
+                )
+                + ": leave it out"
+            )
+        return False
+    if over_caseload is None:
+        raise RuleViolationError(
+            f"{coordinator} already follows {families} families, and the programme's "
+            f"caseload is {limit}: hand a family over first, or give over_caseload "
+            "(why, and who allowed it) to take this one on beyond it"
+        )
+    check_text("over_caseload", over_caseload)
+    return True
 
 
 def check_enrolment_date(on: date, programme: Programme) -> None:

@@ -350,12 +350,20 @@ class Audits:
                            access_seq=access_head[0] if access_head else 0,
                            actor=actor, recorded_at=now)  # fmt: skip
         self.engine.save(ledger)
-        if self.engine.snapshots is not None:
+        snapshots = self.engine.snapshots
+        if snapshots is not None:
             for family_id in self.integrity.unchained_snapshot_families():
                 # From the events themselves, not through the unchained snapshot.
                 family = replay(None, self.reader.history(family_id))
-                if family is not None:
-                    self.engine.snapshots.put([Snapshot.take(family)])
+                newest = snapshots.recorder.select_events(family_id, desc=True, limit=1)
+                if family is None or (
+                    newest and newest[0].originator_version >= family.version
+                ):
+                    # Its unchained snapshot is of its newest event: loads replay
+                    # the events (an unchained snapshot is never read) until the
+                    # family's next snapshot, taken chained.
+                    continue
+                snapshots.put([Snapshot.take(family)])
         return position
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
+import weakref
 from collections.abc import Callable
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 from uuid import UUID
 
+import attrs
 from eventsourcing.persistence import IntegrityError
 
 from familiekoordinering.access import Access, require
@@ -30,8 +32,15 @@ from familiekoordinering.errors import (
 )
 from familiekoordinering.integrity import LEDGER_ID
 from familiekoordinering.services.reading import Reader, facts, unknown
+from familiekoordinering.views import Views
 
-__all__ = ["Commands", "ConcurrentChangeError", "command_method", "enrolment_method"]
+__all__ = [
+    "CaseloadInViews",
+    "Commands",
+    "ConcurrentChangeError",
+    "command_method",
+    "enrolment_method",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,11 +53,19 @@ class ConcurrentChangeError(FamiliekoordineringError):
 class Commands:
     """Runs commands against the families of one store."""
 
-    def __init__(self, reader: Reader, *, retries: int) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        retries: int,
+        caseload_of: Callable[[str, str, UUID], int] = lambda *_: 0,
+    ) -> None:
         self.reader = reader
         self.engine: Engine = reader.engine
         self.retries = retries
         """How many times a command runs again after losing a race (read at each run)."""
+        self.caseload_of = caseload_of
+        """How many families (coordinator, municipality, not this one) a coordinator follows."""
 
     def run(self, family_id: UUID, command: Command[R]) -> R:
         """Load the family, check the actor may, run the command, save; on a race, again.
@@ -68,7 +85,8 @@ class Commands:
             require(command.actor, access, facts(family), assignee=assignee,
                     unknown=unknown(family_id))  # fmt: skip
             self._refuse_erased(family_id)
-            family.handle(command, recorded_at=self.engine.now())
+            beyond = self._facts_for(command, family)
+            family.handle(command, recorded_at=self.engine.now(), **beyond)
             try:
                 self.engine.save(family)
             except IntegrityError as e:
@@ -86,6 +104,15 @@ class Commands:
             # still fast-forwarded from the store on every read).
             self.engine.repository.cache.put(family.id, family)
         return command.result()
+
+    def _facts_for(self, command: Command[Any], family: Family) -> dict[str, Any]:
+        """What a command's handler needs from beyond the family."""
+        if isinstance(command, AssignCoordinator) and family.programme.max_caseload:
+            count = self.caseload_of(
+                command.coordinator_id, family.municipality, family.id
+            )
+            return {"caseload": count}
+        return {}
 
     def _refuse_erased(self, family_id: UUID) -> None:
         keyring = self.engine.keyring
@@ -130,6 +157,28 @@ class Commands:
                 return True
             keyring = self.engine.keyring
             return keyring is not None and keyring.store.get(family_id) is not None
+
+
+class _HasViews(Protocol):
+    @property
+    def views(self) -> Views: ...
+
+
+@attrs.frozen
+class CaseloadInViews:
+    """Counts a coordinator's families in an app's views (the app held weakly: no cycle)."""
+
+    app: weakref.ref[_HasViews]
+
+    def __call__(self, coordinator_id: str, municipality: str, family_id: UUID) -> int:
+        """How many of the municipality's families the coordinator follows, less this one."""
+        app = self.app()
+        if app is None:
+            raise ReferenceError("the application these commands ran for is gone")
+        views = app.views
+        return views.active_families_of(
+            coordinator_id, municipality, excluding=family_id
+        )
 
 
 class _HasCommands(Protocol):

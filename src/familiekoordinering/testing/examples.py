@@ -182,6 +182,10 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
             note=None,
         ),
     ),
+    "CaseloadExceeded": _base(
+        Family.CaseloadExceeded, 24, coordinator_id="k-lund", families=25, limit=25,
+        reason="Agreed with team lead Tone Berg until a colleague is back in March",
+    ),
     "FollowUpExtended": _base(
         Family.FollowUpExtended, 23, until=date(2031, 9, 1),
         reason="Kari starts work in May; half a year more to settle",

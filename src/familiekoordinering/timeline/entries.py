@@ -466,6 +466,16 @@ def _survey(e: Any, w: _Words) -> str:
     return w("Survey of the family's situation ({kind})", kind=w.word(e.survey.kind))
 
 
+def _over_caseload(e: Any, w: _Words) -> str:
+    return w(
+        "The coordinator took on the family beyond the programme's caseload of "
+        "{limit} families (following {families} others): {reason}",
+        limit=e.limit,
+        families=e.families,
+        reason=e.reason,
+    )
+
+
 def _extended(e: Any, w: _Words) -> str:
     return w(
         "The follow-up was extended until {until}: {reason} (decided by {who})",
@@ -518,6 +528,7 @@ _SENTENCES: dict[type[Family.Event], _Sentence] = interpreted(
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
         Family.FollowUpExtended: _extended,
+        Family.CaseloadExceeded: _over_caseload,
         Family.FollowUpEnded: _ended,
         Family.ResearchConsentGiven: _research_given,
         Family.ResearchConsentWithdrawn: _research_withdrawn,

@@ -178,6 +178,10 @@ def _coordinator(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("set", "family", f, "", {"coordinator": coordinator})]
 
 
+def _nothing(f: str, p: dict[str, Any], on: str) -> _Ops:
+    return []  # on the family's record and timeline; no view shows it
+
+
 def _consent_granted(f: str, p: dict[str, Any], on: str) -> _Ops:
     scope = p["scope"]
     data = {
@@ -334,6 +338,7 @@ _BY_EVENT: dict[type[Family.Event], _Fold] = interpreted(
         Family.MemberAdded: _member_added,
         Family.MemberLeft: _member_left,
         Family.CoordinatorAssigned: _coordinator,
+        Family.CaseloadExceeded: _nothing,
         Family.ConsentGranted: _consent_granted,
         Family.ConsentRefused: _consent_refused,
         Family.ConsentWithdrawn: _consent_withdrawn,

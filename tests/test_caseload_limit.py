@@ -1,0 +1,133 @@
+"""A programme's caseload is checked on assignment: refused, or overridden on the record."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from familiekoordinering import (
+    Actor,
+    Eligibility,
+    EndReason,
+    Family,
+    FamilyCoordination,
+    Jurisdiction,
+    Municipality,
+    Programme,
+    ProgrammeKind,
+    ReferralSource,
+    Role,
+)
+from familiekoordinering.domain.values import FamilyId
+from familiekoordinering.errors import InvalidInputError, RuleViolationError
+from tests.conftest import FixedClock
+
+pytestmark = pytest.mark.application
+
+ON = date(2026, 2, 2)
+LEAD = Actor("t-holm", Role.TEAM_LEAD, Municipality("153"))
+PILOT = Programme(
+    kind=ProgrammeKind.CUSTOM, name="Pilot", jurisdiction=Jurisdiction.DENMARK,
+    duration_months=12, survey_interval_months=12, max_caseload=2,
+)  # fmt: skip
+
+
+def _family(app: FamilyCoordination, programme: Programme = PILOT,
+            lead: Actor = LEAD) -> FamilyId:  # fmt: skip
+    return app.enrol_family(
+        municipality=lead.municipality, label="Jensen", programme=programme,
+        referral=ReferralSource.NAV, eligibility=Eligibility(210_000, 330_000, 3),
+        occurred_on=ON, actor=lead,
+    )  # fmt: skip
+
+
+def _assign(app: FamilyCoordination, family_id: FamilyId, *, lead: Actor = LEAD,
+            over_caseload: str | None = None, coordinator: str = "m-lund") -> None:  # fmt: skip
+    app.assign_coordinator(family_id, coordinator_id=coordinator,
+                           coordinator_name="Maja Lund", occurred_on=ON, actor=lead,
+                           over_caseload=over_caseload)  # fmt: skip
+
+
+def _stored(app: FamilyCoordination) -> int:
+    return len(app._engine.recorder.select_notifications(start=1, limit=100_000))
+
+
+@pytest.fixture
+def app() -> FamilyCoordination:
+    return FamilyCoordination(clock=FixedClock())
+
+
+def test_a_coordinator_at_the_caseload_is_refused_a_family_and_nothing_is_stored(
+    app: FamilyCoordination,
+) -> None:
+    for _ in range(2):
+        _assign(app, _family(app))
+    third = _family(app)
+    before = _stored(app)
+    with pytest.raises(RuleViolationError, match="already follows 2 families"):
+        _assign(app, third)
+    assert _stored(app) == before
+    assert app.get_family(third, actor=LEAD).coordinator is None
+
+
+def test_an_override_says_why_and_stands_on_the_family_s_record(
+    app: FamilyCoordination,
+) -> None:
+    for _ in range(2):
+        _assign(app, _family(app))
+    third = _family(app)
+    _assign(app, third, over_caseload="Agreed with Tine Holm until March")
+    events = app.family_history(third, actor=LEAD)
+    assert [type(e).__name__ for e in events[-2:]] == [
+        "CoordinatorAssigned",
+        "CaseloadExceeded",
+    ]
+    over = events[-1]
+    assert isinstance(over, Family.CaseloadExceeded)
+    assert (over.coordinator_id, over.families, over.limit) == ("m-lund", 2, 2)
+    assert over.reason == "Agreed with Tine Holm until March"
+    text = app.timeline(third, actor=LEAD, language="da").entries[-1].what
+    assert "ud over programmets grænse på 2 familier" in text
+    assert "Agreed with Tine Holm until March" in text
+
+
+def test_an_override_below_the_caseload_or_without_one_is_refused(
+    app: FamilyCoordination,
+) -> None:
+    first = _family(app)
+    with pytest.raises(
+        InvalidInputError, match="fewer than the programme's caseload of 2"
+    ):
+        _assign(app, first, over_caseload="Just in case")
+    norwegian = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
+    other = _family(app, Programme.nye_monstre(), norwegian)
+    with pytest.raises(InvalidInputError, match="sets no caseload"):
+        _assign(app, other, lead=norwegian, over_caseload="Just in case")
+
+
+def test_ended_families_and_other_coordinators_families_do_not_count(
+    app: FamilyCoordination,
+) -> None:
+    first, second = _family(app), _family(app)
+    _assign(app, first)
+    _assign(app, second)
+    app.end_follow_up(first, reason=EndReason.COMPLETED, occurred_on=ON, actor=LEAD)
+    _assign(app, _family(app))  # one ended: two active, with this one
+    _assign(app, _family(app), coordinator="o-berg")
+
+
+def test_another_municipality_s_families_do_not_count(app: FamilyCoordination) -> None:
+    elsewhere = Actor("t-lead", Role.TEAM_LEAD, Municipality("101"))
+    for _ in range(2):
+        _assign(app, _family(app, lead=elsewhere), lead=elsewhere)
+    _assign(app, _family(app))
+
+
+def test_a_handover_counts_against_the_new_coordinator(app: FamilyCoordination) -> None:
+    for _ in range(2):
+        _assign(app, _family(app))
+    family = _family(app)
+    _assign(app, family, coordinator="o-berg")
+    with pytest.raises(RuleViolationError, match="already follows 2 families"):
+        _assign(app, family)
