@@ -50,7 +50,7 @@ import attrs
 from familiekoordinering import __version__
 from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.audit import AuditReport
-from familiekoordinering.demo import DemoClock, build_demo
+from familiekoordinering.demo import DemoClock, build_demo, rehearse_demo
 from familiekoordinering.domain.rules import check_municipality
 from familiekoordinering.domain.values import (
     Actor,
@@ -761,6 +761,8 @@ def _demo(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--families is {args.families}: give 1 to 10000")
     if not 1 <= args.years <= 5:
         raise InvalidInputError(f"--years is {args.years}: give 1 to 5")
+    # Rehearsed in memory first: a demo the library refuses makes no store and no key.
+    rehearse_demo(clock, families=args.families, years=args.years, seed=args.seed)
     beside = _beside(store)
     if _key_file(args) is None and beside is not None and not Path(store).exists():
         # A new demo store is encrypted like a real one and marked as a demo:
@@ -776,7 +778,12 @@ def _demo(args: argparse.Namespace) -> int:
         _note(f"the store already holds families; adding the demo for seed {args.seed}")
     try:
         report = build_demo(
-            app, clock, families=args.families, years=args.years, seed=args.seed
+            app,
+            clock,
+            families=args.families,
+            years=args.years,
+            seed=args.seed,
+            rehearse=False,
         )
     except DuplicateIdError:
         raise DuplicateIdError(
@@ -787,8 +794,15 @@ def _demo(args: argparse.Namespace) -> int:
         f"Enrolled {len(report.family_ids)} families followed for {args.years} "
         f"year(s): {report.events} events stored in {app.store}."
     )
-    for line in report.refused:
-        _print(f"Refused as it should be (nothing stored): {visible(line)}")
+    if report.refused:  # one line, however many families showed it
+        _print(
+            f"Refused as it should be (nothing stored): {visible(report.refused[0])}"
+            + (
+                f" (and {len(report.refused) - 1} more)"
+                if len(report.refused) > 1
+                else ""
+            )
+        )
     lead = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
     family = app.get_family(report.family_ids[0], actor=lead)
     last_day = max(e.occurred_on for e in app.family_history(family.id, actor=lead))

@@ -1,26 +1,42 @@
 """A realistic, reproducible programme for trying the library and its tools.
 
-:func:`build_demo` enrols several families and follows them for some years
-through the public application API: members, a coordinator (and a handover),
-consents with an exclusion, a refusal and a withdrawal, goals with progress,
-steps, sector plans, meetings, contacts (one told afterwards), surveys every
-year and, for some, the end of follow-up. It also tries one contact that no
-consent covers and reports that it was refused. The same seed gives the same
-families, ids, dates and timestamps.
+:func:`build_demo` enrols families of *Nye mønstre* and follows them for some
+years through the public application API: members (siblings born well apart),
+a coordinator (and a handover), consents with an exclusion, a refusal and a
+withdrawal, goals with progress, steps, sector plans, meetings, contacts (one
+told afterwards), surveys every year and, for some, the end of follow-up;
+followed for the programme's five years, each family ends it (some after an
+extension). It also tries one contact that no consent covers and reports that
+it was refused. The same seed gives the same families, ids, dates and
+timestamps.
+
+The demo keeps the library's rules, at any size and seed: who consents for a
+child about what is asked of the domain on the day
+(:func:`~familiekoordinering.domain.capacity.entitled`, with the programme's
+``consent_ages``); nothing is dated after the programme's planned end unless
+the follow-up was extended first; a follow-up ends after everything recorded
+for the family. The coordinator's own words (decisions, purposes, notes,
+steps, reasons) are Norwegian Bokmål, from the phrase lists in this module,
+and records are stamped at varied times of the working day.
+
+Nothing is written if the library refuses a step: the demo is first rehearsed
+in a store in memory (:func:`rehearse_demo`).
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
 from uuid import UUID
 
 import attrs
 
 from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.domain.actions import Channel, FamilyKnows
+from familiekoordinering.domain.capacity import ConsentAges, entitled, research_say
 from familiekoordinering.domain.consent import ConsentForm, ConsentScope
 from familiekoordinering.domain.family import EndReason
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind, SectorPlanKind
@@ -47,22 +63,31 @@ from familiekoordinering.domain.values import (
     AgencyKind,
     FamilyId,
     GoalId,
+    Member,
     MemberId,
     MemberKind,
     Municipality,
     Role,
     StepId,
     Topic,
+    age_on,
 )
 from familiekoordinering.errors import ConsentRequiredError, InvalidInputError
 
-__all__ = ["DemoClock", "DemoReport", "build_demo"]
+__all__ = ["DemoClock", "DemoReport", "build_demo", "rehearse_demo"]
 
 Story = Generator[tuple[date, int], None, None]
 """A family's story: yields (day, days recorded late) before each step."""
 
 DEMO_START = date(2021, 1, 4)
-"""The first enrolment date of the demo programme."""
+"""The first enrolment date of the demo programme (a Monday)."""
+ENROLMENT_DAYS = 730
+"""Families are enrolled three weeks apart, or closer, so that all are in within two years."""
+WORKING_HOURS = (time(7), time(14, 30))
+"""Records are stamped between these times (UTC): 08:00–15:30 in Norway in
+winter, 09:00–16:30 in summer, so always within the working day."""
+CASELOAD = 20
+"""Families per coordinator: a large demo has more coordinators than the first three."""
 
 _SURNAMES = [
     "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen",
@@ -75,19 +100,160 @@ _COORDINATORS = [
     ("e-said", "Elias Said"),
     ("m-dahl", "Mette Dahl"),
 ]
+_MORE_FIRST_NAMES = [
+    "Hanne", "Jon", "Leila", "Sindre", "Tone", "Aksel", "Randi", "Omar", "Siri", "Petter",
+]  # fmt: skip
+_MORE_SURNAMES = [
+    "Bakke", "Moen", "Strand", "Eide", "Solberg", "Aas", "Vik", "Holm", "Lie", "Sand",
+]  # fmt: skip
+_LEAD = ("t-lead", "Hilde Brekke")
+"""The demo's team lead: user id and name."""
+
+PHRASES: Final[Mapping[str, tuple[str, ...]]] = {
+    # The first meeting's decisions, and the consents' purposes.
+    "plan_decision": (
+        "Vi lager samarbeidsavtale og familieplan",
+        "Samarbeidsavtalen er gjennomgått og signert",
+        "Familien og koordinator lager planen sammen",
+    ),
+    "nav_decision": (
+        "Koordinator spør NAV om bostøtte",
+        "Sjekke med NAV om familien har rett til bostøtte",
+    ),
+    "nav_purpose": (
+        "Praktisk hjelp med økonomi, arbeid og bolig",
+        "Hjelp til å få orden på økonomi, arbeid og bolig",
+    ),
+    "school_purpose": (
+        "Følge opp barnas skolegang, trivsel og fritid",
+        "Samarbeid med skolen om barnas hverdag",
+    ),
+    "own_school_purpose": (
+        "{child} har fylt {age} år og samtykker selv til kontakt med skolen",
+    ),
+    "refusal_note": (
+        "Familien ønsker ikke at barnevernet involveres",
+        "Foreldrene vil ikke ha barnevernet inn i saken nå",
+    ),
+    # Goals, in the family's own words, and the steps agreed.
+    "work_goal": (
+        "Jeg vil ha en jobb jeg kan leve av",
+        "Jeg vil komme i fast arbeid",
+        "Jeg vil ta fagbrev og få meg jobb",
+    ),
+    "economy_goal": (
+        "Vi vil ha oversikt over regningene",
+        "Vi vil slippe å få inkassobrev",
+        "Vi vil klare oss uten forbrukslån",
+    ),
+    "housing_step": ("søke om bostøtte", "søke Husbanken om bostøtte"),
+    # A child's leisure goal, its first step, how it went and how it goes; one
+    # activity per family, the same position in each list.
+    "leisure_goal": (
+        "Jeg vil spille fotball med venner",
+        "Jeg vil lære å svømme",
+        "Jeg vil spille i korps",
+        "Jeg vil gå på dans",
+    ),
+    "leisure_step": (
+        "bli med på første fotballtrening",
+        "bli med på første svømmetime",
+        "bli med på første korpsøvelse",
+        "bli med på første dansetime",
+    ),
+    "leisure_done": (
+        "Var med på første trening",
+        "Var med i bassenget første gang",
+        "Var med på første øvelse",
+        "Var med på første time",
+    ),
+    "leisure_progress": (
+        "Spiller fotball hver tirsdag",
+        "Svømmer hver torsdag",
+        "Øver med korpset hver mandag",
+        "Danser hver onsdag",
+    ),
+    # Contacts and telling the family.
+    "nav_contact_purpose": (
+        "Spørre om bostøtte familien kan ha rett til",
+        "Avklare om familien har rett til bostøtte",
+    ),
+    "school_contact_purpose": (
+        "Avtale et møte om leksehjelp for {child}",
+        "Be om et møte med kontaktlæreren om leksehjelp",
+    ),
+    "informed_note": (
+        "Ringte {adult} og fortalte om møtet med skolen",
+        "Fortalte {adult} om kontakten med skolen",
+    ),
+    "refused_purpose": ("Drøfte foreldrerollen",),
+    "year_contact_purpose": (
+        "Følge opp aktivitetsplanen",
+        "Oppfølging av aktivitetsplanen i NAV",
+    ),
+    # The yearly meeting, and progress on the goals.
+    "year_decision": (
+        "År {year}: vi går gjennom planen sammen",
+        "Oppfølgingsmøte år {year}: planen justeres",
+    ),
+    "nav_participant": ("NAV-veileder",),
+    "economy_progress": (
+        "Regningene er sortert sammen med koordinator",
+        "Har fått oversikt over regningene",
+    ),
+    "work_progress": (
+        "Har begynt på et arbeidsrettet kurs",
+        "Er i arbeidspraksis tre dager i uka",
+    ),
+    "budget_progress": (
+        "Færre betalinger og et budsjett som holder",
+        "Betaler regningene i tide hver måned",
+    ),
+    # Handover, withdrawal, extension and the end.
+    "handover_note": (
+        "Overlevering: forrige koordinator har byttet team",
+        "Ny koordinator etter omorganisering i teamet",
+    ),
+    "withdraw_reason": (
+        "Familien vil heller ha kontakten med skolen selv",
+        "Foreldrene ønsker å snakke med skolen selv",
+    ),
+    "extension_reason": (
+        "{adult} har nettopp begynt i jobb, og familien trenger støtte et halvår til",
+        "Familien skal flytte og trenger oppfølging gjennom flyttingen",
+    ),
+    "extension_decided_by": ("teamleder {lead}",),
+    "closing_decision": (
+        "Planlegge avslutningen av oppfølgingen",
+        "Avtale hvem familien kan kontakte etter avslutningen",
+    ),
+    "moved_note": (
+        "Familien har flyttet til en annen kommune",
+        "Familien flyttet, og oppfølgingen avsluttes her",
+    ),
+    "completed_note": (
+        "Familien har gjennomført programmet",
+        "Oppfølgingen avsluttes som planlagt",
+    ),
+}
+"""The coordinator's own words in the demo, in Bokmål: each text the demo
+records is one of these, its ``{fields}`` filled in with names and numbers."""
 
 
 class DemoClock:
     """A clock for reproducible demos: "now" is set by the demo as it goes."""
 
     def __init__(self) -> None:
-        self._now = datetime.combine(DEMO_START, time(9), tzinfo=UTC)
+        self._now = datetime.combine(DEMO_START, WORKING_HOURS[0], tzinfo=UTC)
 
-    def at(self, day: date, late_days: int = 0) -> None:
-        """Move "now" to 09:00 on ``day`` plus ``late_days``; it never goes back."""
+    def at(self, day: date, late_days: int = 0, time_of_day: time = time(9)) -> None:
+        """Move "now" to ``time_of_day`` (UTC) on ``day`` plus ``late_days``.
+
+        It never goes back: a time earlier than "now" leaves it where it is.
+        """
         self._now = max(
             self._now,
-            datetime.combine(day + timedelta(days=late_days), time(9), tzinfo=UTC),
+            datetime.combine(day + timedelta(days=late_days), time_of_day, tzinfo=UTC),
         )
 
     def __call__(self) -> datetime:
@@ -95,12 +261,19 @@ class DemoClock:
         self._now += timedelta(seconds=1)
         return self._now
 
+    def copy(self) -> DemoClock:
+        """A clock at the same "now" that moves on its own."""
+        twin = DemoClock()
+        twin._now = self._now
+        return twin
+
 
 @attrs.define
 class DemoReport:
     """What :func:`build_demo` did."""
 
     family_ids: list[FamilyId] = attrs.field(factory=list)
+    """The families, in the order the demo made them up (by enrolment day)."""
     events: int = 0
     refused: list[str] = attrs.field(factory=list)
     lines: list[str] = attrs.field(factory=list)
@@ -111,6 +284,13 @@ def _ids(rng: random.Random) -> Iterator[UUID]:
         yield UUID(int=rng.getrandbits(128), version=4)
 
 
+def _check_sizes(families: int, years: int) -> None:
+    if not 1 <= families <= 10_000:
+        raise InvalidInputError(f"--families is {families}: give 1 to 10000")
+    if not 1 <= years <= 5:
+        raise InvalidInputError(f"--years is {years}: give 1 to 5")
+
+
 def build_demo(
     app: FamilyCoordination,
     clock: DemoClock,
@@ -118,44 +298,208 @@ def build_demo(
     families: int = 3,
     years: int = 3,
     seed: int = 1,
+    rehearse: bool | None = None,
 ) -> DemoReport:
     """Build the demo programme in ``app``; ``app`` must use ``clock``.
 
-    ``families`` families are enrolled a few weeks apart from 2021 and followed
-    for ``years`` years (at most the programme's five).
+    ``families`` families (1 to 10,000) are enrolled from 2021, three weeks
+    apart or, in a large demo, closer so that all are enrolled within two
+    years, and followed for ``years`` years (1 to the programme's five).
+
+    Unless ``rehearse`` is false, the demo is first played in a store in
+    memory (:func:`rehearse_demo`, on a copy of ``clock``): if the library
+    refuses any step, that refusal is raised and nothing is written to
+    ``app``. By default a store in memory is not rehearsed for (it is thrown
+    away anyway); pass ``rehearse=False`` when :func:`rehearse_demo` already
+    ran with the same clock and sizes.
     """
-    if not 1 <= families <= 10_000:
-        raise InvalidInputError(f"--families is {families}: give 1 to 10000")
-    if not 1 <= years <= 5:
-        raise InvalidInputError(f"--years is {years}: give 1 to 5")
+    _check_sizes(families, years)
     if app.clock is not clock:
         raise InvalidInputError("build the application with the demo's clock")
+    if rehearse is None:
+        rehearse = not app._engine.in_memory
+    if rehearse:
+        rehearse_demo(clock, families=families, years=years, seed=seed)
+    return _play(app, clock, families=families, years=years, seed=seed)
+
+
+def rehearse_demo(
+    clock: DemoClock | None = None,
+    *,
+    families: int = 3,
+    years: int = 3,
+    seed: int = 1,
+) -> DemoReport:
+    """Play the demo in a store in memory; raise what the library refused, if anything.
+
+    The rehearsal runs on a copy of ``clock`` (a new :class:`DemoClock` when
+    None) and leaves ``clock`` where it was, so that :func:`build_demo` then
+    records the same steps at the same times. Run it before creating a store
+    for the demo, and a refused demo leaves no store behind.
+    """
+    _check_sizes(families, years)
+    twin = DemoClock() if clock is None else clock.copy()
+    app = FamilyCoordination("memory", clock=twin)
+    try:
+        return _play(app, twin, families=families, years=years, seed=seed)
+    except Exception as refused:
+        refused.add_note(
+            f"refused while rehearsing the demo ({families} families, {years} "
+            f"years, seed {seed}): nothing was written"
+        )
+        raise
+    finally:
+        app.close()
+
+
+def _play(
+    app: FamilyCoordination, clock: DemoClock, *, families: int, years: int, seed: int
+) -> DemoReport:
     rng = random.Random(seed)
+    times = random.Random(seed + 0x0C10C)  # the times of day, apart from the rest
     ids = _ids(rng)
     report = DemoReport()
-    clock_days: dict[int, tuple[date, int]] = {}
+    coordinators = _coordinators(families)
+    enrolled: dict[int, FamilyId] = {}
+    stories = [
+        _demo_family(
+            app, rng, ids, index, families, years, coordinators, enrolled, report
+        )
+        for index in range(families)
+    ]
+    first, last = (t.hour * 60 + t.minute for t in WORKING_HOURS)
     # Each family's story is a generator that yields the day (and how many days
     # late it is recorded) before each step; running the steps in recording
-    # order keeps the store's log in the order a real programme would write it.
-    stories = [
-        _demo_family(app, rng, ids, index, years, report) for index in range(families)
-    ]
-    queue: list[tuple[date, int]] = []
-    for index, story in enumerate(stories):
-        day, late = next(story)
-        heapq.heappush(queue, (day + timedelta(days=late), index))
-        clock_days[index] = (day, late)
-    while queue:
-        _, index = heapq.heappop(queue)
-        day, late = clock_days[index]
-        clock.at(day, late)
+    # order, each at a time of the working day, keeps the store's log in the
+    # order a real programme would write it.
+    queue: list[tuple[date, int, int]] = []
+    pending: dict[int, tuple[date, int, time]] = {}
+
+    def advance(index: int) -> None:
+        """Run the family's next step, if any, and queue the one after it."""
         try:
             day, late = next(stories[index])
         except StopIteration:
-            continue
-        clock_days[index] = (day, late)
-        heapq.heappush(queue, (day + timedelta(days=late), index))
+            return
+        minute = times.randrange(first, last + 1)
+        pending[index] = (day, late, time(minute // 60, minute % 60))
+        heapq.heappush(queue, (day + timedelta(days=late), minute, index))
+
+    for index in range(families):
+        advance(index)
+    while queue:
+        _, _, index = heapq.heappop(queue)
+        day, late, time_of_day = pending.pop(index)
+        clock.at(day, late, time_of_day)
+        advance(index)
+    report.family_ids = [enrolled[index] for index in range(families)]
     return report
+
+
+def _coordinators(families: int) -> list[tuple[str, str]]:
+    """The coordinators (user id, name): the first three, and more for a large demo."""
+    wanted = max(len(_COORDINATORS), -(-families // CASELOAD))
+    found = list(_COORDINATORS)
+    for n in range(wanted - len(found)):
+        first = _MORE_FIRST_NAMES[n % len(_MORE_FIRST_NAMES)]
+        last = _MORE_SURNAMES[n // len(_MORE_FIRST_NAMES) % len(_MORE_SURNAMES)]
+        round_ = n // (len(_MORE_FIRST_NAMES) * len(_MORE_SURNAMES))
+        user_id = f"{first[0].lower()}-{last.lower()}{round_ + 1 if round_ else ''}"
+        found.append((user_id, f"{first} {last}"))
+    return found
+
+
+def _workday(day: date) -> date:
+    """``day``, or the Monday after it when it falls on a weekend."""
+    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+
+
+def _workday_before(day: date) -> date:
+    """``day``, or the Friday before it when it falls on a weekend."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def _on_day(month: date, day: int) -> date:
+    """A day of ``month`` (its 1st to 28th)."""
+    return month.replace(day=day)
+
+
+def _enrolment_day(rng: random.Random, index: int, families: int) -> date:
+    """When family ``index`` is enrolled: in order, all within two years."""
+    if 21 * families <= ENROLMENT_DAYS:  # three weeks apart, on a Monday
+        return DEMO_START + timedelta(weeks=3 * index + rng.randrange(3))
+    return _workday(DEMO_START + timedelta(days=index * ENROLMENT_DAYS // families))
+
+
+def _birth_dates(
+    rng: random.Random, start: date, adults: int, children: int
+) -> tuple[list[date], list[date]]:
+    """Plausible birth dates: parents first, then children, oldest first.
+
+    Siblings are born 16 to 48 months apart; the oldest child is 6 to 17 on
+    ``start`` and the youngest is born before it; the parents were 19 to 38
+    when the oldest was born.
+    """
+    gaps = [rng.randrange(16, 49) for _ in range(children - 1)]
+    oldest = rng.randrange(max(6 * 12, sum(gaps) + 3), 17 * 12 + 7)  # months
+    month = add_months(start.replace(day=1), -oldest)
+    kids = [_on_day(month, rng.randrange(1, 29))]
+    for gap in gaps:
+        month = add_months(month, gap)
+        kids.append(_on_day(month, rng.randrange(1, 29)))
+    parent = rng.randrange(19 * 12 + 1, 39 * 12)  # months old at the oldest's birth
+    parents: list[date] = []
+    for _ in range(adults):
+        born = add_months(kids[0].replace(day=1), -parent)
+        parents.append(_on_day(born, rng.randrange(1, 29)))
+        parent = max(19 * 12 + 1, parent + rng.randrange(-36, 73))
+    return parents, kids
+
+
+def _givers(
+    members: Mapping[MemberId, Member],
+    covered: Iterable[MemberId],
+    topics: Iterable[Topic],
+    on: date,
+    ages: ConsentAges,
+) -> list[MemberId]:
+    """Who gives a consent (or a refusal) about ``topics`` for ``covered`` on ``on``.
+
+    The domain says who decides for each member about each topic on the day
+    (:func:`~familiekoordinering.domain.capacity.entitled`: an adult, or a
+    child old enough, alone; otherwise a guardian). Someone already giving it
+    counts for every pair they decide; otherwise the first of those entitled,
+    in the family's order (adults first), gives it too.
+    """
+    order = list(members)
+    givers: set[MemberId] = set()
+    for member_id in covered:
+        for topic in sorted(topics):
+            deciders = entitled(members[member_id], topic, on, ages)
+            if not deciders & givers:
+                givers.add(next(m for m in order if m in deciders))
+    return [m for m in order if m in givers]
+
+
+def _research_giver(
+    members: Mapping[MemberId, Member], member_id: MemberId, on: date, ages: ConsentAges
+) -> list[MemberId]:
+    """Who gives research consent for the member on ``on``: one of those the domain names."""
+    say = research_say(members[member_id], on, ages)
+    return [next(m for m in members if m in say)]
+
+
+class _Words:
+    """The coordinator's words for one family: one phrase of each list, kept."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._chosen: dict[str, str] = {}
+
+    def __call__(self, key: str, **fields: object) -> str:
+        if key not in self._chosen:
+            self._chosen[key] = self._rng.choice(PHRASES[key])
+        return self._chosen[key].format(**fields)
 
 
 def _demo_family(
@@ -163,23 +507,29 @@ def _demo_family(
     rng: random.Random,
     ids: Iterator[UUID],
     index: int,
+    families: int,
     years: int,
+    coordinators: list[tuple[str, str]],
+    enrolled: dict[int, FamilyId],
     report: DemoReport,
 ) -> Story:
     municipality = Municipality("4204")
-    coordinator_id, coordinator_name = _COORDINATORS[index % len(_COORDINATORS)]
+    programme = Programme.nye_monstre()
+    ages = programme.consent_ages
+    coordinator_id, coordinator_name = coordinators[index % len(coordinators)]
     coordinator = Actor(coordinator_id, Role.COORDINATOR, municipality)
-    lead = Actor("t-lead", Role.TEAM_LEAD, municipality)
-    start = DEMO_START + timedelta(weeks=3 * index + rng.randrange(3))
-    day = start
-    yield (day, 0)
+    lead = Actor(_LEAD[0], Role.TEAM_LEAD, municipality)
+    start = _enrolment_day(rng, index, families)
+    planned_end = programme.planned_end(start)
+    yield (start, 0)
+    say = _Words(rng)
     surname = rng.choice(_SURNAMES)
     threshold = 380_000 + 40_000 * rng.randrange(3)
     fid = app.enrol_family(
         family_id=next(ids),
         municipality=municipality,
         label=surname,
-        programme=Programme.nye_monstre(),
+        programme=programme,
         referral=rng.choice(list(ReferralSource)),
         eligibility=Eligibility(
             household_income=int(threshold * rng.uniform(0.45, 0.95)),
@@ -189,7 +539,7 @@ def _demo_family(
         occurred_on=start,
         actor=lead,
     )
-    report.family_ids.append(fid)
+    enrolled[index] = fid
     app.assign_coordinator(
         fid,
         coordinator_id=coordinator_id,
@@ -198,98 +548,114 @@ def _demo_family(
         actor=lead,
     )
 
+    # The family: one or two parents and one to three children, oldest first.
+    members: dict[MemberId, Member] = {}
+    parents, kids = _birth_dates(
+        rng, start, adults=1 + (rng.random() < 0.5), children=1 + rng.randrange(3)
+    )
     adults: list[MemberId] = []
-    for a in range(1 + (rng.random() < 0.5)):
-        adults.append(
-            app.add_member(
-                fid,
-                member_id=next(ids),
-                name=f"{_ADULT_NAMES[(2 * index + a) % len(_ADULT_NAMES)]} {surname}",
-                birth_date=date(1978 + rng.randrange(15), rng.randrange(1, 13), 15),
-                kind=MemberKind.ADULT,
-                occurred_on=start,
-                actor=coordinator,
-            )
+    for a, born in enumerate(parents):
+        name = f"{_ADULT_NAMES[(2 * index + a) % len(_ADULT_NAMES)]} {surname}"
+        member_id = app.add_member(
+            fid,
+            member_id=next(ids),
+            name=name,
+            birth_date=born,
+            kind=MemberKind.ADULT,
+            occurred_on=start,
+            actor=coordinator,
         )
+        members[member_id] = Member(member_id, name, born, MemberKind.ADULT)
+        adults.append(member_id)
     children: list[MemberId] = []
-    for c in range(1 + rng.randrange(3)):
-        children.append(
-            app.add_member(
-                fid,
-                member_id=next(ids),
-                name=f"{_CHILD_NAMES[(3 * index + c) % len(_CHILD_NAMES)]} {surname}",
-                birth_date=date(2008 + rng.randrange(12), rng.randrange(1, 13), 1),
-                kind=MemberKind.CHILD,
-                guardian_ids=adults,
-                occurred_on=start,
-                actor=coordinator,
-            )
+    for c, born in enumerate(kids):
+        name = f"{_CHILD_NAMES[(3 * index + c) % len(_CHILD_NAMES)]} {surname}"
+        member_id = app.add_member(
+            fid,
+            member_id=next(ids),
+            name=name,
+            birth_date=born,
+            kind=MemberKind.CHILD,
+            guardian_ids=adults,
+            occurred_on=start,
+            actor=coordinator,
         )
-    everyone = frozenset(adults + children)
+        members[member_id] = Member(
+            member_id, name, born, MemberKind.CHILD, frozenset(adults)
+        )
+        children.append(member_id)
+    everyone = adults + children
+    first_name = members[adults[0]].name.split()[0]
+    oldest = members[children[0]]
 
-    # The cooperation agreement: NAV for economy and work but not the parenting
-    # role; school for the children; a refusal of child welfare in some families.
-    day = start + timedelta(days=7)
+    # The cooperation agreement: NAV for economy, work and housing but not the
+    # parenting role; school for the children; a refusal of child welfare in
+    # some families. Who gives each is who decides on the day.
+    day = _workday(start + timedelta(days=7))
     yield (day, 0)
     start_meeting = app.hold_meeting(
         fid,
         meeting_id=next(ids),
         participants=[coordinator_name],
         members_present=adults,
-        decisions=["Make the cooperation agreement", "Ask NAV about housing allowance"],
+        decisions=[say("plan_decision"), say("nav_decision")],
         occurred_on=day,
         actor=coordinator,
     )
+    nav_topics = frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING})
     app.grant_consent(
         fid,
         consent_id=next(ids),
         scope=ConsentScope(
             agency=Agency(AgencyKind.NAV),
-            topics=frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING}),
-            member_ids=everyone,
+            topics=nav_topics,
+            member_ids=frozenset(everyone),
             excluded_topics=frozenset({Topic.PARENTING}),
         ),
-        given_by=adults,
+        given_by=_givers(members, everyone, nav_topics, day, ages),
         form=ConsentForm.WRITTEN,
-        purpose="Practical help with economy, work and housing",
+        purpose=say("nav_purpose"),
         occurred_on=day,
         actor=coordinator,
     )
     if index % 3 != 1:  # most families also say yes to research, separately
-        for member in adults + children:
+        for member in everyone:
             app.give_research_consent(
                 fid,
                 member,
-                given_by=[member] if member in adults else adults[:1],
+                given_by=_research_giver(members, member, day, ages),
                 occurred_on=day,
                 actor=coordinator,
             )
+    school_topics = frozenset({Topic.SCHOOL, Topic.WELL_BEING, Topic.LEISURE})
+    school_givers = _givers(members, children, school_topics, day, ages)
     school = app.grant_consent(
         fid,
         consent_id=next(ids),
         scope=ConsentScope(
             agency=Agency(AgencyKind.SCHOOL),
-            topics=frozenset({Topic.SCHOOL, Topic.WELL_BEING, Topic.LEISURE}),
+            topics=school_topics,
             member_ids=frozenset(children),
         ),
-        given_by=adults[:1],
+        given_by=school_givers,
         form=ConsentForm.MINUTED_ORAL,
-        purpose="Follow the children's school and well-being",
+        purpose=say("school_purpose"),
         valid_until=add_months(day, 36),
         occurred_on=day,
         actor=coordinator,
     )
     if index % 2 == 0:
+        parenting = frozenset({Topic.PARENTING})
         app.refuse_consent(
             fid,
             refusal_id=next(ids),
             scope=ConsentScope(
                 agency=Agency(AgencyKind.CHILD_WELFARE),
-                topics=frozenset({Topic.PARENTING}),
-                member_ids=everyone,
+                topics=parenting,
+                member_ids=frozenset(everyone),
             ),
-            refused_by=adults,
-            note="The family does not want child welfare involved",
+            refused_by=_givers(members, everyone, parenting, day, ages),
+            note=say("refusal_note"),
             occurred_on=day,
             actor=coordinator,
         )
@@ -299,7 +665,7 @@ def _demo_family(
         fid,
         goal_id=next(ids),
         area=Topic.WORK,
-        words="Jeg vil ha en jobb jeg kan leve av",
+        words=say("work_goal"),
         member_id=adults[0],
         target_on=add_months(day, 24),
         occurred_on=day,
@@ -309,33 +675,34 @@ def _demo_family(
         fid,
         goal_id=next(ids),
         area=Topic.ECONOMY,
-        words="Vi vil ha oversikt over regningene",
+        words=say("economy_goal"),
         occurred_on=day,
         actor=coordinator,
     )
+    activity = rng.randrange(len(PHRASES["leisure_goal"]))
     leisure_goal = app.set_goal(
         fid,
         goal_id=next(ids),
         area=Topic.LEISURE,
-        words="Jeg vil spille fotball med venner",
-        member_id=children[0],
+        words=PHRASES["leisure_goal"][activity],
+        member_id=oldest.member_id,
         occurred_on=day,
         actor=coordinator,
     )
     apply_step = app.agree_step(
         fid,
         step_id=next(ids),
-        description="apply for housing allowance (bostøtte)",
+        description=say("housing_step"),
         responsible=Responsible(ResponsibleKind.FAMILY, member_id=adults[0]),
         due_on=day + timedelta(days=30),
         goal_id=economy_goal,
         occurred_on=day,
         actor=coordinator,
     )
-    football_step = app.agree_step(
+    leisure_step = app.agree_step(
         fid,
         step_id=next(ids),
-        description="go along to the first football practice",
+        description=PHRASES["leisure_step"][activity],
         responsible=Responsible(ResponsibleKind.COORDINATOR),
         due_on=day + timedelta(days=21),
         goal_id=leisure_goal,
@@ -355,7 +722,7 @@ def _demo_family(
 
     # Contacts: agreed at the start meeting, with the family present, and one
     # the family is told about afterwards (recorded two days late).
-    day += timedelta(days=3)
+    day = _workday(day + timedelta(days=3))
     yield (day, 0)
     app.record_contact(
         fid,
@@ -363,38 +730,63 @@ def _demo_family(
         agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
         topics=[Topic.ECONOMY, Topic.HOUSING],
         member_ids=adults,
-        purpose="Ask about housing allowance the family is entitled to",
+        purpose=say("nav_contact_purpose"),
         channel=Channel.PHONE,
         family_knows=FamilyKnows.agreed_beforehand(start_meeting),
         occurred_on=day,
         actor=coordinator,
     )
-    day += timedelta(days=10)
-    yield (day, 2)
+    day = _workday(day + timedelta(days=10))
+    yield (day, (_workday(day + timedelta(days=2)) - day).days)
+    if not entitled(oldest, Topic.SCHOOL, day, ages) & set(school_givers):
+        # The oldest child now decides about school alone, and says yes too.
+        app.grant_consent(
+            fid,
+            consent_id=next(ids),
+            scope=ConsentScope(
+                agency=Agency(AgencyKind.SCHOOL),
+                topics=frozenset({Topic.SCHOOL}),
+                member_ids=frozenset({oldest.member_id}),
+            ),
+            given_by=_givers(members, [oldest.member_id], [Topic.SCHOOL], day, ages),
+            form=ConsentForm.MINUTED_ORAL,
+            purpose=say(
+                "own_school_purpose",
+                child=oldest.name.split()[0],
+                age=age_on(oldest.birth_date, day),
+            ),
+            valid_until=add_months(day, 36),
+            occurred_on=day,
+            actor=coordinator,
+        )
     told_later = app.record_contact(
         fid,
         action_id=next(ids),
         agency=Agency(AgencyKind.SCHOOL, "Lund skole"),
         topics=[Topic.SCHOOL],
-        member_ids=children[:1],
-        purpose="Arrange a meeting about homework support",
+        member_ids=[oldest.member_id],
+        purpose=say("school_contact_purpose", child=oldest.name.split()[0]),
         channel=Channel.EMAIL,
         family_knows=FamilyKnows.inform_afterwards(),
         occurred_on=day,
         actor=coordinator,
     )
-    day += timedelta(days=4)
+    day = _workday(day + timedelta(days=4))
     yield (day, 0)
     app.record_family_informed(
         fid,
         told_later,
         channel=Channel.PHONE,
-        note="Told the mother about the school meeting",
+        note=say("informed_note", adult=first_name),
         occurred_on=day,
         actor=coordinator,
     )
     app.complete_step(
-        fid, football_step, occurred_on=day, actor=coordinator, note="Went along"
+        fid,
+        leisure_step,
+        occurred_on=day,
+        actor=coordinator,
+        note=PHRASES["leisure_done"][activity],
     )
 
     # A contact no consent covers is refused, and nothing is stored.
@@ -403,8 +795,8 @@ def _demo_family(
             fid,
             agency=Agency(AgencyKind.NAV),
             topics=[Topic.PARENTING],
-            member_ids=children[:1],
-            purpose="Discuss the parenting situation",
+            member_ids=[oldest.member_id],
+            purpose=say("refused_purpose"),
             channel=Channel.PHONE,
             family_knows=FamilyKnows.present(),
             occurred_on=day,
@@ -413,55 +805,166 @@ def _demo_family(
     except ConsentRequiredError as refused:
         report.refused.append(f"{surname}: {refused}")
 
+    last_day = day
     for year in range(years):
         year_start = add_months(start, 12 * year)
-        yield from _demo_year(
+        year_story = _demo_year(
             app,
             rng,
             ids,
             fid,
             year,
             year_start,
+            members,
             adults,
             children,
             coordinator,
+            coordinator_name,
+            say,
+            activity,
             (work_goal, economy_goal, leisure_goal, apply_step),
         )
+        for last_day, late in year_story:
+            yield (last_day, late)
         if year == 1 and index % 3 == 1:
-            handover = add_months(start, 18)
-            yield (handover, 0)
-            new_id, new_name = _COORDINATORS[(index + 1) % len(_COORDINATORS)]
+            last_day = _workday(add_months(start, 18))
+            yield (last_day, 0)
+            coordinator_id, coordinator_name = coordinators[
+                (index + 1) % len(coordinators)
+            ]
             app.assign_coordinator(
                 fid,
-                coordinator_id=new_id,
-                coordinator_name=new_name,
-                note="Handover: previous coordinator changed team",
-                occurred_on=handover,
+                coordinator_id=coordinator_id,
+                coordinator_name=coordinator_name,
+                note=say("handover_note"),
+                occurred_on=last_day,
                 actor=lead,
             )
-            coordinator = Actor(new_id, Role.COORDINATOR, municipality)
+            coordinator = Actor(coordinator_id, Role.COORDINATOR, municipality)
         if year == 1 and index % 3 == 2:
-            withdrawn_on = add_months(start, 20)
-            yield (withdrawn_on, 0)
+            last_day = _workday(add_months(start, 20))
+            yield (last_day, 0)
             app.withdraw_consent(
                 fid,
                 school,
-                withdrawn_by=adults[:1],
-                reason="The family wants to talk to the school themselves",
-                occurred_on=withdrawn_on,
+                withdrawn_by=school_givers[:1],
+                reason=say("withdraw_reason"),
+                occurred_on=last_day,
                 actor=coordinator,
             )
+
+    # The end: some families move away; followed for the programme's five
+    # years, the others end it, some after an extension decided in time.
     if index % 4 == 3 and years >= 2:
-        ended_on = add_months(start, 12 * years) - timedelta(days=10)
+        ended_on = _workday_before(add_months(start, 12 * years) - timedelta(days=10))
+        ended_on = max(ended_on, last_day)
         yield (ended_on, 0)
         app.end_follow_up(
             fid,
             reason=EndReason.MOVED_AWAY,
-            note="The family moved to another municipality",
+            note=say("moved_note"),
+            occurred_on=ended_on,
+            actor=lead,
+        )
+    elif years == 5:
+        until = planned_end
+        if index % 4 == 1:
+            until = add_months(start, 66) - timedelta(days=1)
+            decided = _workday(add_months(start, 57))
+            yield (decided, 0)
+            app.extend_follow_up(
+                fid,
+                until=until,
+                reason=say("extension_reason", adult=first_name),
+                decided_by=say("extension_decided_by", lead=_LEAD[1]),
+                occurred_on=decided,
+                actor=lead,
+            )
+            meeting_day = _workday(add_months(start, 61))
+            yield (meeting_day, 0)
+            app.hold_meeting(
+                fid,
+                meeting_id=next(ids),
+                participants=[coordinator_name],
+                members_present=adults,
+                decisions=[say("closing_decision")],
+                occurred_on=meeting_day,
+                actor=coordinator,
+            )
+        exit_day = _workday(add_months(until + timedelta(days=1), -2))
+        yield (exit_day, 0)
+        app.complete_survey(
+            fid,
+            **_survey(
+                rng, ids, SurveyKind.EXIT, years, exit_day, members, adults, children
+            ),
+            occurred_on=exit_day,
+            actor=coordinator,
+        )
+        ended_on = max(_workday_before(until), exit_day)
+        yield (ended_on, 0)
+        app.end_follow_up(
+            fid,
+            reason=EndReason.COMPLETED,
+            note=say("completed_note"),
             occurred_on=ended_on,
             actor=lead,
         )
     report.events += app.get_family(fid, actor=lead).version
+
+
+def _survey(
+    rng: random.Random,
+    ids: Iterator[UUID],
+    kind: SurveyKind,
+    year: int,
+    on: date,
+    members: Mapping[MemberId, Member],
+    adults: list[MemberId],
+    children: list[MemberId],
+) -> dict[str, Any]:
+    """A survey's answers in the family's ``year``-th year: things slowly get better."""
+    progress = min(1.0, 0.25 * year + rng.random() * 0.3)
+    return {
+        "survey_id": next(ids),
+        "kind": kind,
+        "housing": Housing(
+            persons_per_room=round(2.0 - progress * 0.8, 1),
+            standard=2 + round(progress * 2),
+            moves_last_12_months=max(0, 2 - year),
+        ),
+        "economy": Economy(
+            household_income=int(300_000 * (1 + progress * 0.5)),
+            eu60_threshold=400_000,
+            debt=int(120_000 * (1 - progress)),
+            payments_per_month=max(1, 7 - 2 * year),
+            benefits_not_claimed=(
+                frozenset({Benefit.HOUSING_ALLOWANCE}) if year == 0 else frozenset()
+            ),
+        ),
+        "work": [
+            WorkAnswer(
+                m,
+                WorkStatus.UNEMPLOYED
+                if year == 0
+                else WorkStatus.WORK_ORIENTED_ACTIVITY,
+            )
+            for m in adults
+        ],
+        # School is asked of the children of school age.
+        "school": [
+            SchoolAnswer(
+                c, mastery=2 + min(year, 3), absence_days=12 - 2 * min(year, 5)
+            )
+            for c in children
+            if age_on(members[c].birth_date, on) >= 6
+        ],
+        "leisure": [LeisureAnswer(c, activities=min(year, 2)) for c in children],
+        "well_being": [
+            WellBeingAnswer(m, ladder=min(10, 4 + year + rng.randrange(2)))
+            for m in adults + children
+        ],
+    }
 
 
 def _demo_year(
@@ -471,9 +974,13 @@ def _demo_year(
     fid: FamilyId,
     year: int,
     year_start: date,
+    members: Mapping[MemberId, Member],
     adults: list[MemberId],
     children: list[MemberId],
     coordinator: Actor,
+    coordinator_name: str,
+    say: _Words,
+    activity: int,
     plan: tuple[UUID, UUID, UUID, UUID],
 ) -> Story:
     work_goal, economy_goal, leisure_goal, apply_step = (
@@ -482,57 +989,32 @@ def _demo_year(
         GoalId(plan[2]),
         StepId(plan[3]),
     )
-    survey_day = year_start + timedelta(days=30)
+    survey_day = _workday(year_start + timedelta(days=rng.randrange(21, 41)))
     yield (survey_day, 0)
-    progress = min(1.0, 0.25 * year + rng.random() * 0.3)
     app.complete_survey(
         fid,
-        survey_id=next(ids),
-        kind=SurveyKind.BASELINE if year == 0 else SurveyKind.ANNUAL,
-        housing=Housing(
-            persons_per_room=round(2.0 - progress * 0.8, 1),
-            standard=2 + round(progress * 2),
-            moves_last_12_months=max(0, 2 - year),
+        **_survey(
+            rng,
+            ids,
+            SurveyKind.BASELINE if year == 0 else SurveyKind.ANNUAL,
+            year,
+            survey_day,
+            members,
+            adults,
+            children,
         ),
-        economy=Economy(
-            household_income=int(300_000 * (1 + progress * 0.5)),
-            eu60_threshold=400_000,
-            debt=int(120_000 * (1 - progress)),
-            payments_per_month=max(1, 7 - 2 * year),
-            benefits_not_claimed=(
-                frozenset({Benefit.HOUSING_ALLOWANCE}) if year == 0 else frozenset()
-            ),
-        ),
-        work=[
-            WorkAnswer(
-                m,
-                WorkStatus.UNEMPLOYED
-                if year == 0
-                else WorkStatus.WORK_ORIENTED_ACTIVITY,
-            )
-            for m in adults
-        ],
-        school=[
-            SchoolAnswer(c, mastery=2 + min(year, 3), absence_days=12 - 2 * year)
-            for c in children
-        ],
-        leisure=[LeisureAnswer(c, activities=min(year, 2)) for c in children],
-        well_being=[
-            WellBeingAnswer(m, ladder=min(10, 4 + year + rng.randrange(2)))
-            for m in adults + children
-        ],
         occurred_on=survey_day,
         actor=coordinator,
     )
-    meeting_day = survey_day + timedelta(days=7)
+    meeting_day = _workday(survey_day + timedelta(days=rng.randrange(5, 11)))
     yield (meeting_day, 0)
     app.hold_meeting(
         fid,
         meeting_id=next(ids),
-        participants=[f"{coordinator.user_id}", "NAV veileder"],
+        participants=[coordinator_name, say("nav_participant")],
         members_present=adults,
         agencies_present=[Agency(AgencyKind.NAV, "NAV Kristiansand")],
-        decisions=[f"Year {year + 1}: review the plan together"],
+        decisions=[say("year_decision", year=year + 1)],
         occurred_on=meeting_day,
         actor=coordinator,
     )
@@ -540,7 +1022,7 @@ def _demo_year(
         app.record_goal_progress(
             fid,
             economy_goal,
-            note="Bills sorted with the coordinator",
+            note=say("economy_progress"),
             rating=4,
             occurred_on=meeting_day,
             actor=coordinator,
@@ -549,7 +1031,7 @@ def _demo_year(
         app.record_goal_progress(
             fid,
             leisure_goal,
-            note="Plays football every Tuesday",
+            note=PHRASES["leisure_progress"][activity],
             rating=8,
             occurred_on=meeting_day,
             actor=coordinator,
@@ -558,7 +1040,7 @@ def _demo_year(
         app.record_goal_progress(
             fid,
             work_goal,
-            note="Started a work-oriented course",
+            note=say("work_progress"),
             rating=6,
             occurred_on=meeting_day,
             actor=coordinator,
@@ -568,12 +1050,12 @@ def _demo_year(
         app.record_goal_progress(
             fid,
             economy_goal,
-            note="Fewer payments, a budget that holds",
+            note=say("budget_progress"),
             rating=7,
             occurred_on=meeting_day,
             actor=coordinator,
         )
-    contact_day = meeting_day + timedelta(days=30)
+    contact_day = _workday(meeting_day + timedelta(days=rng.randrange(21, 43)))
     yield (contact_day, 0)
     app.record_contact(
         fid,
@@ -581,7 +1063,7 @@ def _demo_year(
         agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
         topics=[Topic.WORK],
         member_ids=adults[:1],
-        purpose="Follow up the activity plan",
+        purpose=say("year_contact_purpose"),
         channel=Channel.MEETING,
         family_knows=FamilyKnows.present(),
         occurred_on=contact_day,
