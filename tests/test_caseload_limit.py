@@ -18,6 +18,7 @@ from familiekoordinering import (
     ProgrammeKind,
     ReferralSource,
     Role,
+    new_master_key,
 )
 from familiekoordinering.domain.values import FamilyId
 from familiekoordinering.errors import InvalidInputError, RuleViolationError
@@ -131,3 +132,12 @@ def test_a_handover_counts_against_the_new_coordinator(app: FamilyCoordination) 
     _assign(app, family, coordinator="o-berg")
     with pytest.raises(RuleViolationError, match="already follows 2 families"):
         _assign(app, family)
+
+
+def test_an_erased_family_holds_no_place_in_the_caseload() -> None:
+    app = FamilyCoordination(clock=FixedClock(), master_key=new_master_key())
+    first, second = _family(app), _family(app)
+    _assign(app, first)
+    _assign(app, second)
+    app.erase(first, actor=LEAD)
+    _assign(app, _family(app))

@@ -258,3 +258,30 @@ def test_the_audit_reports_an_end_dated_before_work_recorded_earlier(
     ]
     assert [f.occurred_on for f in outside] == [date(2027, 5, 10)]
     assert "after the follow-up ended on 2027-05-01" in outside[0].message
+
+
+def test_the_family_s_rights_after_the_end_do_not_push_the_end_back(
+    family: EnrolledFamily,
+) -> None:
+    app = family.app
+    _contact(family, date(2030, 6, 1))
+    app.withdraw_consent(family.id, family.nav_consent, withdrawn_by=[family.kari],
+                         occurred_on=AFTER + timedelta(days=100), actor=COORDINATOR)  # fmt: skip
+    assert app.get_family(family.id, actor=LEAD).latest_on == date(2030, 6, 1)
+    app.end_follow_up(family.id, reason=EndReason.COMPLETED, occurred_on=PLANNED_END,
+                      actor=COORDINATOR)  # fmt: skip
+
+
+def test_an_ended_follow_up_is_not_extended_even_dated_before_its_end(
+    family: EnrolledFamily,
+) -> None:
+    app = family.app
+    app.end_follow_up(family.id, reason=EndReason.COMPLETED, occurred_on=AFTER + timedelta(days=30),
+                      actor=COORDINATOR)  # fmt: skip
+    before = _stored(app)
+    with pytest.raises(FollowUpEndedError, match="is not extended"):
+        app.extend_follow_up(
+            family.id, until=date(2031, 6, 1), reason="r", decided_by="d",
+            occurred_on=AFTER + timedelta(days=25), actor=LEAD,
+        )  # fmt: skip
+    assert _stored(app) == before

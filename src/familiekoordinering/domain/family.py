@@ -192,7 +192,8 @@ class Family(FamilyCore, Aggregate):
     baseline_on: date | None
     """The day of the baseline survey, if there was one."""
     latest_on: date
-    """The newest day anything recorded for the family happened (``occurred_on``)."""
+    """The newest day of the work recorded for the family (``occurred_on``): not
+    counting the family's rights after the end, an extension or the end."""
     # ------------------------------------------------------------------ events
 
     class Event(Aggregate.Event):
@@ -207,9 +208,18 @@ class Family(FamilyCore, Aggregate):
             return self.timestamp
 
         def mutate(self, aggregate: Any) -> Any:
-            """Apply the event; its day becomes the family's ``latest_on`` if it is newer."""
+            """Apply the event; a day of the work becomes ``latest_on`` if it is newer.
+
+            The family's rights after the end (:data:`RIGHTS_AFTER_THE_END`)
+            and the extension and end themselves (:data:`CLOSING`) are not
+            the work, and do not move it.
+            """
             family = super().mutate(aggregate)
-            if family is not None and self.occurred_on > family.latest_on:
+            if (
+                family is not None
+                and self.occurred_on > family.latest_on
+                and type(self) not in _NOT_WORK
+            ):
                 family.latest_on = self.occurred_on
             return family
 
@@ -777,11 +787,12 @@ class Family(FamilyCore, Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """Bring a version 2 snapshot's stored state to version 3, in place.
 
-        ``latest_on`` is the newest day the version 2 state kept: enrolment,
-        members joining and leaving, coordinators, consents, withdrawals,
-        refusals, research consents, goals set and closed, steps agreed and
-        completed, meetings, consented actions, notices, the baseline survey
-        and the end. The days of annual surveys, progress notes and linked
+        ``latest_on`` is the newest day of the work the version 2 state kept:
+        enrolment, members joining and leaving, coordinators, consents given,
+        research consents, goals set and closed, steps agreed and completed,
+        meetings, consented actions, notices owed and the baseline survey
+        (not withdrawals, refusals, telling the family afterwards or the end,
+        which are not the work). The days of annual surveys, progress notes and linked
         plans were not kept; the events after the snapshot bring it up to
         date, and the next snapshot keeps it.
         """
@@ -790,8 +801,6 @@ class Family(FamilyCore, Aggregate):
         days += state["departed"].values()
         days += [c["from_on"] for c in state["coordinators"]]
         days += [c["given_on"] for c in state["consents"].values()]
-        days += [w["withdrawn_on"] for w in state["withdrawals"].values()]
-        days += [r["refused_on"] for r in state["refusals"].values()]
         days += state["research_consents"].values()
         for goal in state["goal_standing"].values():
             days += [goal["set_on"], goal["closed_on"]]
@@ -800,10 +809,7 @@ class Family(FamilyCore, Aggregate):
         days += state["meeting_days"].values()
         for taken in state["actions_taken"]:
             days += taken["days"]
-        days += state["informed"].values()
         days += state["notices_owed"].values()
-        if state.get("ended"):
-            days.append(state["ended"]["ended_on"])
         state["latest_on"] = max(d for d in days if isinstance(d, str))
 
     # ---------------------------------------------------------------- queries
@@ -1577,6 +1583,11 @@ class Family(FamilyCore, Aggregate):
         """Extend the follow-up beyond its planned end (see :class:`ExtendFollowUp`)."""
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at, after_planned_end=True)
+        if self.ended is not None:
+            raise FollowUpEndedError(
+                f"the follow-up ended on {self.ended.ended_on.isoformat()}: an ended "
+                "follow-up is not extended (enrol the family again if it needs more)"
+            )
         _check_date("until", c.until)
         rules.check_text("reason", c.reason)
         rules.check_text("decided_by", c.decided_by)
@@ -1650,6 +1661,7 @@ CLOSING: frozenset[type[Family.Event]] = frozenset(
     {Family.FollowUpExtended, Family.FollowUpEnded}
 )
 """What may be recorded after the planned end (not after the end): extend or end."""
+_NOT_WORK = RIGHTS_AFTER_THE_END | CLOSING
 
 
 def _check_date(name: str, value: object) -> None:

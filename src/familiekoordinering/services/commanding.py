@@ -163,6 +163,9 @@ class _HasViews(Protocol):
     @property
     def views(self) -> Views: ...
 
+    @property
+    def _reader(self) -> Reader: ...
+
 
 @attrs.frozen
 class CaseloadInViews:
@@ -176,9 +179,11 @@ class CaseloadInViews:
         if app is None:
             raise ReferenceError("the application these commands ran for is gone")
         views = app.views
-        return views.active_families_of(
+        ids = views.active_family_ids_of(
             coordinator_id, municipality, excluding=family_id
         )
+        # An erased family can be neither ended nor handed over: it holds no place.
+        return sum(1 for fid in ids if app._reader.erasure(fid) is None)
 
 
 class _HasCommands(Protocol):

@@ -363,24 +363,24 @@ class Views:
         )
         return sorted(entries, key=lambda e: (e.planned_end_on, e.family_id))
 
-    def active_families_of(
+    def active_family_ids_of(
         self, coordinator_id: str, municipality: str, *, excluding: UUID
-    ) -> int:
-        """How many of the municipality's families the coordinator follows now.
+    ) -> list[UUID]:
+        """The ids of the municipality's families the coordinator follows now.
 
         Families not ended, ``excluding`` one; for the caseload rule on an
         assignment (ids only, no personal data: not a read of a family, so
-        not logged). The views catch up first, so the count holds what was
+        not logged). The views catch up first, so the ids hold what was
         recorded just before.
         """
         generation = self._ready(True, None, 0.0)
-        return sum(
-            1
+        return [
+            _uuid(doc["family_id"])
             for doc in self._store.families(
                 generation, coordinator_id=coordinator_id, municipality=municipality
             )
             if not doc.get("ended") and str(doc["family_id"]) != str(excluding)
-        )
+        ]
 
     def outcomes(
         self,
