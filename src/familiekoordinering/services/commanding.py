@@ -8,8 +8,8 @@ parameters are declared once, on the class.
 
 from __future__ import annotations
 
-import functools
 import inspect
+import types
 import typing
 import weakref
 from collections.abc import Callable
@@ -222,6 +222,7 @@ class _CommandMethod(Generic[P, R]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
         self.qualname = f"{owner.__qualname__}.{name}"
+        self._unbound = self._make_unbound()
 
     def call(
         self, app: _HasCommands, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -237,18 +238,14 @@ class _CommandMethod(Generic[P, R]):
         return app._commands.run(family_id, self.command_type(**given))
 
     def _bound(self, app: _HasCommands) -> Callable[..., R]:
-        # Made on every access, not kept on the app: a subclass's override of
+        # Bound on every access, not kept on the app: a subclass's override of
         # the method, or a patch of the class, stays in force (and the app
         # holds no reference to itself).
-        @functools.wraps(self._unbound())
-        def method(*args: Any, **kwargs: Any) -> R:
-            return self.call(app, args, kwargs)
+        return types.MethodType(self._unbound, app)
 
-        method.__signature__ = self.signature  # type: ignore[attr-defined]
-        return method
+    def _make_unbound(self) -> Callable[..., R]:
+        """The method as the class holds it: ``(self, family_id, …fields)``."""
 
-    @functools.cache  # noqa: B019 - one per command class, kept for the program's life
-    def _unbound(self) -> Callable[..., R]:
         def method(app: _HasCommands, /, *args: Any, **kwargs: Any) -> R:
             return self.call(app, args, kwargs)
 
@@ -277,7 +274,7 @@ class _FamilyCommand(_CommandMethod[P, R]):
         self, app: _HasCommands, owner: type[Any]
     ) -> Callable[Concatenate[UUID, P], R]: ...
     def __get__(self, app: _HasCommands | None, owner: type[Any]) -> Any:
-        return self._unbound() if app is None else self._bound(app)
+        return self._unbound if app is None else self._bound(app)
 
 
 class _Enrolment(_CommandMethod[P, R]):
@@ -290,7 +287,7 @@ class _Enrolment(_CommandMethod[P, R]):
     @overload
     def __get__(self, app: _HasCommands, owner: type[Any]) -> Callable[P, R]: ...
     def __get__(self, app: _HasCommands | None, owner: type[Any]) -> Any:
-        return self._unbound() if app is None else self._bound(app)
+        return self._unbound if app is None else self._bound(app)
 
 
 def enrolment_method(command_type: Callable[P, EnrolFamily]) -> _Enrolment[P, FamilyId]:
