@@ -58,14 +58,14 @@ class Commands:
         reader: Reader,
         *,
         retries: int,
-        caseload_of: Callable[[str, str, UUID], int] = lambda *_: 0,
+        caseload_of: Callable[[str, str, UUID], list[UUID]] = lambda *_: [],
     ) -> None:
         self.reader = reader
         self.engine: Engine = reader.engine
         self.retries = retries
         """How many times a command runs again after losing a race (read at each run)."""
         self.caseload_of = caseload_of
-        """How many families (coordinator, municipality, not this one) a coordinator follows."""
+        """The families a coordinator follows in a municipality, less this one."""
 
     def run(self, family_id: UUID, command: Command[R]) -> R:
         """Load the family, check the actor may, run the command, save; on a race, again.
@@ -108,10 +108,11 @@ class Commands:
     def _facts_for(self, command: Command[Any], family: Family) -> dict[str, Any]:
         """What a command's handler needs from beyond the family."""
         if isinstance(command, AssignCoordinator) and family.programme.max_caseload:
-            count = self.caseload_of(
+            ids = self.caseload_of(
                 command.coordinator_id, family.municipality, family.id
             )
-            return {"caseload": count}
+            # An erased family can be neither ended nor handed over: it holds no place.
+            return {"caseload": sum(1 for i in ids if self.reader.erasure(i) is None)}
         return {}
 
     def _refuse_erased(self, family_id: UUID) -> None:
@@ -163,27 +164,23 @@ class _HasViews(Protocol):
     @property
     def views(self) -> Views: ...
 
-    @property
-    def _reader(self) -> Reader: ...
-
 
 @attrs.frozen
 class CaseloadInViews:
-    """Counts a coordinator's families in an app's views (the app held weakly: no cycle)."""
+    """Lists a coordinator's families from an app's views (the app held weakly: no cycle)."""
 
     app: weakref.ref[_HasViews]
 
-    def __call__(self, coordinator_id: str, municipality: str, family_id: UUID) -> int:
-        """How many of the municipality's families the coordinator follows, less this one."""
+    def __call__(
+        self, coordinator_id: str, municipality: str, family_id: UUID
+    ) -> list[UUID]:
+        """The municipality's active families the coordinator follows, less this one."""
         app = self.app()
         if app is None:
             raise ReferenceError("the application these commands ran for is gone")
-        views = app.views
-        ids = views.active_family_ids_of(
+        return app.views.active_family_ids_of(
             coordinator_id, municipality, excluding=family_id
         )
-        # An erased family can be neither ended nor handed over: it holds no place.
-        return sum(1 for fid in ids if app._reader.erasure(fid) is None)
 
 
 class _HasCommands(Protocol):
