@@ -822,17 +822,19 @@ class Family(FamilyCore, Aggregate):
         actor: Actor,
         recorded_at: datetime,
         *,
-        after_end: bool = False,
-        after_planned_end: bool = False,
+        records: type[Family.Event] | None = None,
     ) -> None:
         """Checks every command shares: actor, a date within the follow-up.
 
         ``occurred_on`` is not after the day it is recorded, not before the
-        enrolment and, unless ``after_end``, neither after the follow-up ended
-        nor, unless ``after_planned_end`` too, after the programme's planned
-        end (as extended): the family's rights (to withdraw, to refuse, to be
-        told) outlive the follow-up; the work with the family does not.
+        enrolment, and within the programme's period as the event the command
+        ``records`` may be: the family's rights (:data:`RIGHTS_AFTER_THE_END`:
+        to refuse, to withdraw, to be told) outlive the follow-up; extending
+        and ending it (:data:`CLOSING`) may follow the planned end, not the
+        end; the work with the family (anything else) follows neither.
         """
+        after_end = records in RIGHTS_AFTER_THE_END
+        after_planned_end = after_end or records in CLOSING
         rules.check_actor(actor)
         _check_date("occurred_on", occurred_on)
         rules.check_not_after_recording("occurred_on", occurred_on, recorded_at)
@@ -850,7 +852,7 @@ class Family(FamilyCore, Aggregate):
                 f"the family's follow-up ended on {self.ended.ended_on.isoformat()}; "
                 f"nothing can be recorded for {occurred_on.isoformat()}"
             )
-        if not (after_end or after_planned_end) and occurred_on > self.planned_end_on:
+        if not after_planned_end and occurred_on > self.planned_end_on:
             raise FollowUpEndedError(
                 f"{occurred_on.isoformat()} is after the programme's planned end on "
                 f"{self.planned_end_on.isoformat()}: extend the follow-up first (who "
@@ -1068,7 +1070,9 @@ class Family(FamilyCore, Aggregate):
     def refuse_consent(self, command: RefuseConsent, *, recorded_at: datetime) -> None:
         """Record that members refused a consent (they said no to this scope)."""
         c = command
-        self._check_command(c.occurred_on, c.actor, recorded_at, after_end=True)
+        self._check_command(
+            c.occurred_on, c.actor, recorded_at, records=self.ConsentRefused
+        )
         rules.check_new_id("refusal", c.refusal_id, self.refusals)
         rules.check_text("note", c.note, required=False)
         self._check_scope(c.scope, c.occurred_on)
@@ -1152,7 +1156,9 @@ class Family(FamilyCore, Aggregate):
     ) -> None:
         """Withdraw a member's research consent; later exports leave the member out."""
         c = command
-        self._check_command(c.occurred_on, c.actor, recorded_at, after_end=True)
+        self._check_command(
+            c.occurred_on, c.actor, recorded_at, records=self.ResearchConsentWithdrawn
+        )
         member = self._research_member(c.member_id, c.occurred_on, joined=False)
         since = self.research_consents.get(c.member_id)
         if since is None:
@@ -1201,7 +1207,9 @@ class Family(FamilyCore, Aggregate):
         """Withdraw a consent from ``occurred_on``; what happened before stays."""
         c = command
         occurred_on = c.occurred_on
-        self._check_command(occurred_on, c.actor, recorded_at, after_end=True)
+        self._check_command(
+            occurred_on, c.actor, recorded_at, records=self.ConsentWithdrawn
+        )
         consent = self.consents.get(c.consent_id)
         if consent is None:
             raise NotFoundError(f"consent {c.consent_id} does not exist in this family")
@@ -1520,7 +1528,9 @@ class Family(FamilyCore, Aggregate):
         """Record that the family was told of an action marked "inform afterwards"."""
         c = command
         action_id, occurred_on = c.action_id, c.occurred_on
-        self._check_command(occurred_on, c.actor, recorded_at, after_end=True)
+        self._check_command(
+            occurred_on, c.actor, recorded_at, records=self.FamilyInformed
+        )
         if action_id not in self.action_ids:
             raise NotFoundError(
                 f"outward action {action_id} does not exist in this family"
@@ -1582,7 +1592,9 @@ class Family(FamilyCore, Aggregate):
     ) -> None:
         """Extend the follow-up beyond its planned end (see :class:`ExtendFollowUp`)."""
         c = command
-        self._check_command(c.occurred_on, c.actor, recorded_at, after_planned_end=True)
+        self._check_command(
+            c.occurred_on, c.actor, recorded_at, records=self.FollowUpExtended
+        )
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up ended on {self.ended.ended_on.isoformat()}: an ended "
@@ -1607,7 +1619,9 @@ class Family(FamilyCore, Aggregate):
     def end_follow_up(self, command: EndFollowUp, *, recorded_at: datetime) -> None:
         """End the family's follow-up (on or after its planned end, too)."""
         c = command
-        self._check_command(c.occurred_on, c.actor, recorded_at, after_planned_end=True)
+        self._check_command(
+            c.occurred_on, c.actor, recorded_at, records=self.FollowUpEnded
+        )
         if self.ended is not None:
             raise FollowUpEndedError(
                 f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
@@ -1654,8 +1668,9 @@ RIGHTS_AFTER_THE_END: frozenset[type[Family.Event]] = frozenset(
 """What may be recorded after the follow-up ended, and after its planned end.
 
 The family's rights (to refuse, to withdraw, to be told) outlive the work with
-it; the commands that record these pass ``after_end`` to the date check, and
-the audit reports any other event dated outside the programme's period.
+it. The commands' date check (``Family._check_command``) and the audit read
+this one set: any other event dated outside the programme's period is
+refused when recorded, and reported by the audit if it is stored anyway.
 """
 CLOSING: frozenset[type[Family.Event]] = frozenset(
     {Family.FollowUpExtended, Family.FollowUpEnded}
