@@ -25,6 +25,7 @@ from familiekoordinering import (
     Family,
     FamilyKnows,
     Housing,
+    InvestmentDecision,
     KnowledgeKind,
     LeisureAnswer,
     Member,
@@ -43,6 +44,7 @@ from familiekoordinering import (
     Survey,
     SurveyId,
     SurveyKind,
+    TeamMemberId,
     Topic,
     WellBeingAnswer,
     WorkAnswer,
@@ -186,6 +188,15 @@ surveys = st.builds(
 progresses = st.builds(
     Progress, on=dates, note=free_texts, rating=st.none() | st.integers(0, 10)
 )
+investment_decisions = st.builds(
+    InvestmentDecision,
+    what=free_texts,
+    decided_by=st.uuids().map(TeamMemberId),
+    authority=free_texts,
+    carried_out_by=st.uuids().map(TeamMemberId),
+    due_on=dates,
+    member_ids=st.frozensets(member_ids, max_size=3),
+)
 consent_ages = st.builds(
     ConsentAges,
     adult_age=st.integers(15, 25),
@@ -214,6 +225,7 @@ _FIELD_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
     WellBeingAnswer: well_being_answers,
     Progress: progresses,
     ConsentAges: consent_ages,
+    InvestmentDecision: investment_decisions,
 }
 
 

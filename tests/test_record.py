@@ -27,10 +27,12 @@ from familiekoordinering import (
     FamilyCoordination,
     FamilyRecord,
     GoalStanding,
+    OutwardActionKind,
     StepStanding,
     SurveyKind,
     Topic,
 )
+from familiekoordinering.domain.investment import TeamMember
 from familiekoordinering.protection.sealing import SEALED, collecting, seal_values
 from familiekoordinering.serialisation import CattrsMapper, converter
 from familiekoordinering.testing.examples import AT, EXAMPLES
@@ -65,7 +67,16 @@ def assert_record_agrees(family: Family, record: FamilyRecord) -> None:
         for step_id, step in record.steps.items()
     }
     assert family.sector_plan_ids == set(record.sector_plans)
-    assert family.meeting_days == {m: v.held_on for m, v in record.meetings.items()}
+    assert family.meeting_days == {
+        **{m: v.held_on for m, v in record.meetings.items()},
+        **{m: v.held_on for m, v in record.investment_meetings.items()},
+    }
+    assert family.team == {
+        t: TeamMember(m.agency, m.may_decide, m.joined_on)
+        for t, m in record.team_members.items()
+    }
+    assert family.investment_ids == set(record.investments)
+    assert family.gain_ids == set(record.gains)
     assert family.action_ids == set(record.outward_actions)
     assert family.notices_owed == {
         a.action_id: a.occurred_on for a in record.open_notifications()
@@ -79,6 +90,15 @@ def assert_record_agrees(family: Family, record: FamilyRecord) -> None:
         (a.kind, a.agency, a.topics, a.member_ids, a.occurred_on)
         for a in record.outward_actions.values()
         if a.legal_basis is None
+    ] + [
+        (
+            OutwardActionKind.SHARE_INFORMATION,
+            m.agency,
+            m.topics,
+            m.member_ids,
+            m.joined_on,
+        )
+        for m in record.team_members.values()
     ]
     assert Counter(taken) == Counter(
         (t.kind, t.agency, t.topics, t.member_ids, day)
@@ -179,9 +199,22 @@ def test_a_version_2_snapshot_reads_as_the_family_its_events_give_today() -> Non
     assert vars(read.mutate(None)) == vars(_replayed(_snapshotted_examples()))
 
 
-def test_the_version_3_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+def test_a_version_3_snapshot_reads_as_the_family_its_events_give_today() -> None:
     golden = json.loads((GOLDEN / "Family.v3.json").read_text())
-    snapshot = Snapshot.take(_replayed(_snapshotted_examples(V3_SNAPSHOT_VERSION)))
+    assert "team" not in golden["state"]["state"]
+    read = mapper.to_domain_event(_stored_snapshot(golden))
+    assert vars(read.mutate(None)) == vars(
+        _replayed(_snapshotted_examples(V3_SNAPSHOT_VERSION))
+    )
+
+
+# The version 4 golden snapshot was taken of the examples up to version 28
+# (the investment team's events included).
+V4_SNAPSHOT_VERSION = 28
+
+
+def _stored_snapshot_of(upto: int) -> StoredEvent:
+    snapshot = Snapshot.take(_replayed(_snapshotted_examples(upto)))
     taken = Snapshot(
         originator_id=snapshot.originator_id,
         originator_version=snapshot.originator_version,
@@ -189,13 +222,18 @@ def test_the_version_3_snapshot_is_stored_exactly_as_the_golden_payload() -> Non
         topic=snapshot.topic,
         state=snapshot.state,
     )
-    stored = mapper.to_stored_event(taken)
+    return mapper.to_stored_event(taken)
+
+
+def test_the_version_4_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+    golden = json.loads((GOLDEN / "Family.v4.json").read_text())
+    stored = _stored_snapshot_of(V4_SNAPSHOT_VERSION)
     expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
     assert stored.state.decode() == expected
     read = mapper.to_domain_event(_stored_snapshot(golden))
-    assert vars(read.mutate(None)) == vars(
-        _replayed(_snapshotted_examples(V3_SNAPSHOT_VERSION))
-    )
+    family = read.mutate(None)
+    assert vars(family) == vars(_replayed(_snapshotted_examples(V4_SNAPSHOT_VERSION)))
+    assert family.team and family.investment_ids and family.gain_ids
 
 
 def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:
@@ -209,9 +247,9 @@ def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:
 
 
 def test_a_snapshot_of_a_newer_class_version_is_refused_naming_it() -> None:
-    golden = json.loads((GOLDEN / "Family.v3.json").read_text())
-    golden["state"]["state"]["class_version"] = 4
-    with pytest.raises(Exception, match="class_version 4 of Family"):
+    golden = json.loads((GOLDEN / "Family.v4.json").read_text())
+    golden["state"]["state"]["class_version"] = 5
+    with pytest.raises(Exception, match="class_version 5 of Family"):
         mapper.to_domain_event(_stored_snapshot(golden))
 
 
@@ -234,7 +272,7 @@ def test_a_store_holding_a_version_1_snapshot_loads_the_family_and_goes_on(
                  occurred_on=date(2026, 3, 3), actor=COORDINATOR)  # fmt: skip
     app._engine.take_snapshot(family_id)
     (newest,) = app._engine.snapshots.get(family_id, desc=True, limit=1)
-    assert newest.state["class_version"] == 3
+    assert newest.state["class_version"] == 4
     assert vars(app.get_family(family_id, actor=LEAD)) == vars(
         _replayed(list(app.family_history(family_id, actor=LEAD)))
     )

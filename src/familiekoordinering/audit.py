@@ -208,6 +208,7 @@ class _History:
     refusals: list[tuple[int, ConsentRefusal]] = attrs.field(factory=list)
     actions: list[Family.AgencyContacted] = attrs.field(factory=list)
     duties: list[Family.ActedUnderLegalDuty] = attrs.field(factory=list)
+    team_joins: list[Family.TeamMemberJoined] = attrs.field(factory=list)
     informed: dict[UUID, date] = attrs.field(factory=dict)
     planned_end: date | None = None
     """The programme's planned end, as extended so far."""
@@ -289,6 +290,10 @@ def _contacted(history: _History, event: Any, position: int) -> None:
     history.actions.append(event)
 
 
+def _team_joined(history: _History, event: Any, position: int) -> None:
+    history.team_joins.append(event)
+
+
 def _legal_duty(history: _History, event: Any, position: int) -> None:
     history.duties.append(event)
 
@@ -308,6 +313,7 @@ _READS: dict[type[Family.Event], Callable[[_History, Any, int], None]] = interpr
         Family.AgencyContacted: _contacted,
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
+        Family.TeamMemberJoined: _team_joined,
         Family.FollowUpExtended: _extended,
         Family.FollowUpEnded: _ended,
     },
@@ -376,8 +382,19 @@ def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, in
     return history, count
 
 
+def _what_was_shared(action: Family.AgencyContacted | Family.TeamMemberJoined) -> str:
+    if isinstance(action, Family.TeamMemberJoined):
+        return f"joining the investment team as {action.role}"
+    return action.purpose
+
+
 def _uncovered(history: _History) -> Iterator[Finding]:
-    for action in history.actions:
+    """Consented actions (contacts, and team members joining) their consents did not cover."""
+    actions: list[Family.AgencyContacted | Family.TeamMemberJoined] = [
+        *history.actions,
+        *history.team_joins,
+    ]
+    for action in actions:
         unknown = sorted(str(m) for m in action.member_ids if m not in history.members)
         if unknown:
             yield Finding(
@@ -420,7 +437,8 @@ def _uncovered(history: _History) -> Iterator[Finding]:
                 history.family_id,
                 position,
                 day,
-                f"{action.kind.value} towards {action.agency} ({action.purpose}) was not "
+                f"{action.kind.value} towards {action.agency} "
+                f"({_what_was_shared(action)}) was not "
                 f"covered by consent: {'; '.join(decision.reasons)}",
             )
 

@@ -38,6 +38,11 @@ from familiekoordinering.domain.consent import (
     OutwardActionKind,
 )
 from familiekoordinering.domain.core import EndReason
+from familiekoordinering.domain.investment import (
+    GainKind,
+    InvestmentDecision,
+    InvestmentKind,
+)
 from familiekoordinering.domain.plan import Responsible, SectorPlanKind
 from familiekoordinering.domain.programme import Eligibility, Programme, ReferralSource
 from familiekoordinering.domain.survey import (
@@ -55,7 +60,9 @@ from familiekoordinering.domain.values import (
     Agency,
     ConsentId,
     FamilyId,
+    GainId,
     GoalId,
+    InvestmentId,
     MeetingId,
     MemberId,
     MemberKind,
@@ -64,6 +71,7 @@ from familiekoordinering.domain.values import (
     SectorPlanId,
     StepId,
     SurveyId,
+    TeamMemberId,
     Topic,
 )
 from familiekoordinering.errors import InvalidInputError
@@ -76,6 +84,7 @@ __all__ = [
     "AgreeStep",
     "AssignCoordinator",
     "Command",
+    "CommitInvestment",
     "CompleteStep",
     "CompleteSurvey",
     "DropGoal",
@@ -84,10 +93,13 @@ __all__ = [
     "ExtendFollowUp",
     "GiveResearchConsent",
     "GrantConsent",
+    "HoldInvestmentMeeting",
     "HoldMeeting",
+    "JoinInvestmentTeam",
     "LinkSectorPlan",
     "RecordContact",
     "RecordFamilyInformed",
+    "RecordGain",
     "RecordGoalProgress",
     "RecordMemberLeft",
     "RefuseConsent",
@@ -148,6 +160,26 @@ def _action_id(value: UUID | None) -> OutwardActionId:
 
 def _survey_id(value: UUID | None) -> SurveyId:
     return SurveyId(_uuid(value))
+
+
+def _team_member_id(value: UUID | None) -> TeamMemberId:
+    return TeamMemberId(_uuid(value))
+
+
+def _investment_id(value: UUID | None) -> InvestmentId:
+    return InvestmentId(_uuid(value))
+
+
+def _gain_id(value: UUID | None) -> GainId:
+    return GainId(_uuid(value))
+
+
+def _team(value: Iterable[TeamMemberId]) -> frozenset[TeamMemberId]:
+    return frozenset(_items(value, "team member ids"))
+
+
+def _decisions(value: Iterable[InvestmentDecision]) -> tuple[InvestmentDecision, ...]:
+    return tuple(_items(value, "decisions"))
 
 
 def _items(value: object, what: str) -> Iterable[Any]:
@@ -603,6 +635,97 @@ class EndFollowUp(Command[None]):
         """Nothing."""
 
 
+@attrs.frozen(kw_only=True)
+class JoinInvestmentTeam(Command[TeamMemberId]):
+    """Add an actor to the family's investment team; return the team member's id.
+
+    ``person`` is who sits in the team for ``agency`` (public, voluntary or
+    private), ``role`` what they bring, ``may_decide`` whether they have
+    authority to decide for their agency. The team shares the family's
+    information on ``topics`` about ``member_ids`` with the agency, so the
+    family's consents must cover that sharing on ``occurred_on``.
+    """
+
+    agency: Agency
+    person: str
+    role: str
+    may_decide: bool
+    topics: frozenset[Topic] = attrs.field(converter=_topics)
+    member_ids: frozenset[MemberId] = attrs.field(converter=_members)
+    team_member_id: TeamMemberId = attrs.field(default=None, converter=_team_member_id)
+
+    creates: ClassVar[str | None] = "team_member_id"
+
+    def result(self) -> TeamMemberId:
+        """The new team member's id."""
+        return self.team_member_id
+
+
+@attrs.frozen(kw_only=True)
+class HoldInvestmentMeeting(Command[MeetingId]):
+    """Record an investment meeting and its decisions; return the meeting's id.
+
+    The citizen is present at every meeting: a meeting without a family
+    member present, or with a decision about an adult who is not there, is
+    refused (see :func:`~familiekoordinering.domain.investment.check_meeting`).
+    """
+
+    team_present: frozenset[TeamMemberId] = attrs.field(converter=_team)
+    members_present: frozenset[MemberId] = attrs.field(converter=_members)
+    decisions: tuple[InvestmentDecision, ...] = attrs.field(
+        default=(), converter=_decisions
+    )
+    meeting_id: MeetingId = attrs.field(default=None, converter=_meeting_id)
+
+    creates: ClassVar[str | None] = "meeting_id"
+
+    def result(self) -> MeetingId:
+        """The new meeting's id."""
+        return self.meeting_id
+
+
+@attrs.frozen(kw_only=True)
+class CommitInvestment(Command[InvestmentId]):
+    """Record what one team member's agency puts in; return the investment's id.
+
+    ``amount`` counts ``kind``'s unit (kroner, staff hours, places, homes);
+    ``what`` says what it is ("arbeidstrening, tre måneder").
+    """
+
+    team_member_id: TeamMemberId
+    kind: InvestmentKind
+    amount: int
+    what: str
+    investment_id: InvestmentId = attrs.field(default=None, converter=_investment_id)
+
+    creates: ClassVar[str | None] = "investment_id"
+
+    def result(self) -> InvestmentId:
+        """The new investment's id."""
+        return self.investment_id
+
+
+@attrs.frozen(kw_only=True)
+class RecordGain(Command[GainId]):
+    """Record a gain for a member (into work, a stable home, …); return its id.
+
+    ``yearly_value``, if known, is the estimated yearly gain in kroner (for
+    example benefits no longer paid); ``note`` says what changed.
+    """
+
+    member_id: MemberId
+    kind: GainKind
+    note: str
+    yearly_value: int | None = None
+    gain_id: GainId = attrs.field(default=None, converter=_gain_id)
+
+    creates: ClassVar[str | None] = "gain_id"
+
+    def result(self) -> GainId:
+        """The new gain's id."""
+        return self.gain_id
+
+
 COMMANDS: tuple[type[Command[Any]], ...] = (
     EnrolFamily,
     AddMember,
@@ -625,6 +748,10 @@ COMMANDS: tuple[type[Command[Any]], ...] = (
     ActUnderLegalDuty,
     RecordFamilyInformed,
     CompleteSurvey,
+    JoinInvestmentTeam,
+    HoldInvestmentMeeting,
+    CommitInvestment,
+    RecordGain,
     ExtendFollowUp,
     EndFollowUp,
 )

@@ -21,6 +21,7 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from familiekoordinering.domain import rules
+from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.actions import (
     Channel,
     FamilyKnows,
@@ -34,6 +35,7 @@ from familiekoordinering.domain.commands import (
     AgreeStep,
     AssignCoordinator,
     Command,
+    CommitInvestment,
     CompleteStep,
     CompleteSurvey,
     DropGoal,
@@ -42,10 +44,13 @@ from familiekoordinering.domain.commands import (
     ExtendFollowUp,
     GiveResearchConsent,
     GrantConsent,
+    HoldInvestmentMeeting,
     HoldMeeting,
+    JoinInvestmentTeam,
     LinkSectorPlan,
     RecordContact,
     RecordFamilyInformed,
+    RecordGain,
     RecordGoalProgress,
     RecordMemberLeft,
     RefuseConsent,
@@ -70,6 +75,13 @@ from familiekoordinering.domain.core import (
     FamilyCore,
     FollowUpEnd,
 )
+from familiekoordinering.domain.investment import (
+    GainKind,
+    InvestmentDecision,
+    InvestmentKind,
+    TeamMember,
+    check_meeting,
+)
 from familiekoordinering.domain.plan import (
     GoalStatus,
     Responsible,
@@ -88,7 +100,9 @@ from familiekoordinering.domain.values import (
     Agency,
     AgencyKind,
     ConsentId,
+    GainId,
     GoalId,
+    InvestmentId,
     MeetingId,
     Member,
     MemberId,
@@ -101,6 +115,7 @@ from familiekoordinering.domain.values import (
     SectorPlanId,
     StepId,
     SurveyId,
+    TeamMemberId,
     Topic,
 )
 from familiekoordinering.errors import (
@@ -167,9 +182,10 @@ class Family(FamilyCore, Aggregate):
 
     TOPIC = "familiekoordinering:Family"
     """The aggregate's permanent stored topic (independent of the module path)."""
-    class_version = 3
-    """Version 3 keeps the newest day recorded (``latest_on``); version 2 only
-    decision state. Older snapshots are upcast."""
+    class_version = 4
+    """Version 4 keeps the investment team (``team``, ``investment_ids``,
+    ``gain_ids``); version 3 the newest day recorded (``latest_on``); version 2
+    only decision state. Older snapshots are upcast."""
 
     goal_standing: dict[GoalId, GoalStanding]
     """Where each of the plan's goals stands."""
@@ -194,6 +210,12 @@ class Family(FamilyCore, Aggregate):
     latest_on: date
     """The newest day of the work recorded for the family (``occurred_on``): not
     counting the family's rights after the end, an extension or the end."""
+    team: dict[TeamMemberId, TeamMember]
+    """The family's investment team (Asker's model): who, for which agency."""
+    investment_ids: set[InvestmentId]
+    """What the team's actors put in."""
+    gain_ids: set[GainId]
+    """The investment's gains recorded."""
     # ------------------------------------------------------------------ events
 
     class Event(Aggregate.Event):
@@ -605,6 +627,83 @@ class Family(FamilyCore, Aggregate):
             family: Family = aggregate
             family.research_consents.pop(self.member_id, None)
 
+    class TeamMemberJoined(Event):
+        """An actor joined the family's investment team (Asker's *investeringsteam*).
+
+        Joining shares the family's information on ``topics`` about
+        ``member_ids`` with ``agency``: ``consent_ids`` are the consents that
+        covered it on ``occurred_on``.
+        """
+
+        TOPIC = f"{_TOPIC}.TeamMemberJoined"
+        team_member_id: TeamMemberId
+        agency: Agency
+        person: PersonalText
+        role: PersonalText
+        may_decide: bool
+        topics: frozenset[Topic]
+        member_ids: frozenset[MemberId]
+        consent_ids: tuple[ConsentId, ...]
+
+        @property
+        def kind(self) -> OutwardActionKind:
+            """What joining the team does towards the agency: it shares information."""
+            return OutwardActionKind.SHARE_INFORMATION
+
+        def apply(self, aggregate: Any) -> None:
+            """Add the member to the team; note the sharing among the actions taken."""
+            family: Family = aggregate
+            family.team[self.team_member_id] = TeamMember(
+                self.agency, self.may_decide, self.occurred_on
+            )
+            family._note_taken(
+                self.kind, self.agency, self.topics, self.member_ids, self.occurred_on
+            )
+
+    class InvestmentMeetingHeld(Event):
+        """An investment meeting was held with the citizen present; what it decided."""
+
+        TOPIC = f"{_TOPIC}.InvestmentMeetingHeld"
+        meeting_id: MeetingId
+        team_present: frozenset[TeamMemberId]
+        members_present: frozenset[MemberId]
+        decisions: tuple[InvestmentDecision, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            """Note the meeting's day."""
+            family: Family = aggregate
+            family.meeting_days[self.meeting_id] = self.occurred_on
+
+    class InvestmentCommitted(Event):
+        """What one team member's agency puts into the investment."""
+
+        TOPIC = f"{_TOPIC}.InvestmentCommitted"
+        investment_id: InvestmentId
+        team_member_id: TeamMemberId
+        kind: InvestmentKind
+        amount: int
+        what: PersonalText
+
+        def apply(self, aggregate: Any) -> None:
+            """Note the investment."""
+            family: Family = aggregate
+            family.investment_ids.add(self.investment_id)
+
+    class GainRecorded(Event):
+        """A gain of the investment for a member: into work, education or a stable home."""
+
+        TOPIC = f"{_TOPIC}.GainRecorded"
+        gain_id: GainId
+        member_id: MemberId
+        kind: GainKind
+        note: PersonalText
+        yearly_value: int | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Note the gain."""
+            family: Family = aggregate
+            family.gain_ids.add(self.gain_id)
+
     class FollowUpExtended(Event):
         """The follow-up was extended beyond its planned end: until when, why, who decided."""
 
@@ -648,6 +747,9 @@ class Family(FamilyCore, Aggregate):
         self.survey_ids = set()
         self.baseline_on = None
         self.latest_on = date.min
+        self.team = {}
+        self.investment_ids = set()
+        self.gain_ids = set()
 
     @classmethod
     def enrol(cls, command: EnrolFamily, *, recorded_at: datetime) -> Family:
@@ -811,6 +913,16 @@ class Family(FamilyCore, Aggregate):
             days += taken["days"]
         days += state["notices_owed"].values()
         state["latest_on"] = max(d for d in days if isinstance(d, str))
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Bring a version 3 snapshot's stored state to version 4, in place.
+
+        Version 3 stores came before the investment team: the family had none.
+        """
+        state["team"] = {}
+        state["investment_ids"] = []
+        state["gain_ids"] = []
 
     # ---------------------------------------------------------------- queries
 
@@ -1585,6 +1697,126 @@ class Family(FamilyCore, Aggregate):
             actor=c.actor,
             survey=survey,
         )
+
+    @_handles(JoinInvestmentTeam)
+    def join_investment_team(
+        self, command: JoinInvestmentTeam, *, recorded_at: datetime
+    ) -> Decision:
+        """Add an actor to the investment team, if the family's consent covers it.
+
+        Refused with :class:`ConsentRequiredError` unless the family's consents
+        cover sharing information with the agency on every topic about every
+        member named, on ``occurred_on``. Returns the decision.
+        """
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("team member", c.team_member_id, self.team)
+        if not isinstance(c.agency, Agency):
+            raise InvalidInputError(f"agency must be an Agency, not {c.agency!r}")
+        _check_enum("agency kind", c.agency.kind, AgencyKind)
+        rules.check_text("agency unit", c.agency.unit, required=False)
+        rules.check_text("person", c.person)
+        rules.check_text("role", c.role)
+        if not isinstance(c.may_decide, bool):
+            raise InvalidInputError(
+                f"may_decide is True or False (whether they may decide for their "
+                f"agency), not {c.may_decide!r}"
+            )
+        if not c.topics:
+            raise InvalidInputError("name at least one topic the team member works on")
+        if not c.member_ids:
+            raise InvalidInputError(
+                "name at least one member the team member works with"
+            )
+        for topic in c.topics:
+            _check_enum("topic", topic, Topic)
+        for member_id in c.member_ids:
+            self._member(member_id, c.occurred_on, "member concerned")
+        decision = self.decide(
+            kind=OutwardActionKind.SHARE_INFORMATION,
+            agency=c.agency,
+            topics=c.topics,
+            member_ids=c.member_ids,
+            on=c.occurred_on,
+        )
+        if not decision.permitted:
+            raise ConsentRequiredError(
+                f"{c.agency} cannot join the investment team on "
+                f"{c.occurred_on.isoformat()}: sharing the family's information with "
+                "it is not covered by the family's consent: "
+                + "; ".join(decision.reasons),
+                decision.reasons,
+            )
+        self._record(self.TeamMemberJoined, c, recorded_at,
+                     consent_ids=decision.consent_ids)  # fmt: skip
+        return decision
+
+    def _team_member(self, team_member_id: TeamMemberId, on: date) -> TeamMember:
+        member = self.team.get(team_member_id)
+        if member is None or member.joined_on > on:
+            raise NotFoundError(
+                f"{team_member_id} is not on the family's investment team on "
+                f"{on.isoformat()}: add them with join_investment_team first"
+            )
+        return member
+
+    @_handles(HoldInvestmentMeeting)
+    def hold_investment_meeting(
+        self, command: HoldInvestmentMeeting, *, recorded_at: datetime
+    ) -> None:
+        """Record an investment meeting: never without the citizen (see :func:`check_meeting`)."""
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("meeting", c.meeting_id, self.meeting_days)
+        present = [
+            self._member(m, c.occurred_on, "member present") for m in c.members_present
+        ]
+        concerned: dict[MemberId, Member] = {}
+        for decision in c.decisions:
+            if isinstance(decision, InvestmentDecision):
+                rules.check_text("decision", decision.what)
+                rules.check_text("authority", decision.authority)
+                for member_id in decision.member_ids:
+                    concerned[member_id] = self._member(
+                        member_id, c.occurred_on, "member the decision concerns"
+                    )
+        team = {t: m for t, m in self.team.items() if m.joined_on <= c.occurred_on}
+        check_meeting(
+            on=c.occurred_on,
+            team=team,
+            team_present=c.team_present,
+            present=present,
+            concerned=concerned,
+            decisions=c.decisions,
+        )
+        self._record(self.InvestmentMeetingHeld, c, recorded_at)
+
+    @_handles(CommitInvestment)
+    def commit_investment(
+        self, command: CommitInvestment, *, recorded_at: datetime
+    ) -> None:
+        """Record what a team member's agency puts in."""
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("investment", c.investment_id, self.investment_ids)
+        self._team_member(c.team_member_id, c.occurred_on)
+        _check_enum("kind", c.kind, InvestmentKind)
+        v.check_whole_number("amount", c.amount, 1, 10**9)
+        rules.check_text("what", c.what)
+        self._record(self.InvestmentCommitted, c, recorded_at)
+
+    @_handles(RecordGain)
+    def record_gain(self, command: RecordGain, *, recorded_at: datetime) -> None:
+        """Record a gain of the investment for a member."""
+        c = command
+        self._check_command(c.occurred_on, c.actor, recorded_at)
+        rules.check_new_id("gain", c.gain_id, self.gain_ids)
+        self._member(c.member_id, c.occurred_on)
+        _check_enum("kind", c.kind, GainKind)
+        rules.check_text("note", c.note)
+        if c.yearly_value is not None:
+            v.check_whole_number("yearly_value", c.yearly_value, 0, 10**9)
+        self._record(self.GainRecorded, c, recorded_at)
 
     @_handles(ExtendFollowUp)
     def extend_follow_up(

@@ -33,6 +33,7 @@ class ProgrammeKind(enum.StrEnum):
 
     NYE_MONSTRE = "nye_monstre"
     BRONDBY = "brondby"
+    ASKER = "asker"
     CUSTOM = "custom"
 
 
@@ -42,9 +43,10 @@ class Programme:
 
     Programme length, survey interval, the deadline for telling a family about
     an action afterwards, the caseload and the ages from which children consent
-    for themselves are settings, not constants. Use :meth:`nye_monstre` or
-    :meth:`brondby` for the built-in profiles. The consent ages default to the
-    jurisdiction's profile (:meth:`ConsentAges.for_jurisdiction`).
+    for themselves are settings, not constants. Use :meth:`nye_monstre`,
+    :meth:`brondby` or :meth:`asker` for the built-in profiles. The consent
+    ages default to the jurisdiction's profile
+    (:meth:`ConsentAges.for_jurisdiction`).
 
     Follow-up lasts 1 to 240 months, surveys come every 1 to 120 months, the
     family is told of an action within 0 to 90 days, and a caseload, if set, is
@@ -100,6 +102,25 @@ class Programme:
             duration_months=12,
             survey_interval_months=12,
             max_caseload=25,
+        )
+
+    @classmethod
+    def asker(cls) -> Programme:
+        """Asker velferdslab: an investment team around a young adult or a family.
+
+        Three years as a starting point (the investment leader follows the
+        gains over time; extend the follow-up where they need longer), a
+        survey every year. The team, its meetings, the investments and gains
+        are recorded with the investment commands
+        (:meth:`~familiekoordinering.FamilyCoordination.join_investment_team`
+        and the rest); the unit may be one young adult aged 18 to 25.
+        """
+        return cls(
+            kind=ProgrammeKind.ASKER,
+            name="Asker velferdslab",
+            jurisdiction=Jurisdiction.NORWAY,
+            duration_months=36,
+            survey_interval_months=12,
         )
 
     def planned_end(self, start: date) -> date:

@@ -21,6 +21,12 @@ from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.core import CompletedSurvey, FamilyCore
 from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.investment import (
+    Gain,
+    Investment,
+    InvestmentMeeting,
+    TeamMembership,
+)
 from familiekoordinering.domain.plan import (
     Goal,
     GoalStatus,
@@ -32,12 +38,15 @@ from familiekoordinering.domain.plan import (
 )
 from familiekoordinering.domain.validation import loads_stored_history
 from familiekoordinering.domain.values import (
+    GainId,
     GoalId,
+    InvestmentId,
     MeetingId,
     OutwardActionId,
     SectorPlanId,
     StepId,
     SurveyId,
+    TeamMemberId,
 )
 
 __all__ = ["FamilyRecord"]
@@ -73,6 +82,14 @@ class FamilyRecord(FamilyCore):
     """Every outward action, with when the family was told (if afterwards)."""
     surveys: dict[SurveyId, CompletedSurvey]
     """Completed surveys."""
+    team_members: dict[TeamMemberId, TeamMembership]
+    """The investment team (Asker's model), by team member."""
+    investment_meetings: dict[MeetingId, InvestmentMeeting]
+    """Investment meetings held, with their decisions."""
+    investments: dict[InvestmentId, Investment]
+    """What the team's actors put in."""
+    gains: dict[GainId, Gain]
+    """The investment's gains."""
 
     def __init__(self, enrolled: Family.Enrolled) -> None:
         """Start the record from the family's enrolment."""
@@ -83,6 +100,10 @@ class FamilyRecord(FamilyCore):
         self.meetings = {}
         self.outward_actions = {}
         self.surveys = {}
+        self.team_members = {}
+        self.investment_meetings = {}
+        self.investments = {}
+        self.gains = {}
         self.id = enrolled.originator_id
         self.created_on = enrolled.timestamp
         self._stamp(enrolled)
@@ -223,6 +244,31 @@ def _survey(r: FamilyRecord, e: Any) -> None:
     r.surveys[e.survey.survey_id] = CompletedSurvey(e.occurred_on, e.survey)
 
 
+def _team_joined(r: FamilyRecord, e: Any) -> None:
+    r.team_members[e.team_member_id] = TeamMembership(
+        e.team_member_id, e.agency, e.person, e.role, e.may_decide, e.topics,
+        e.member_ids, e.occurred_on,
+    )  # fmt: skip
+
+
+def _investment_meeting(r: FamilyRecord, e: Any) -> None:
+    r.investment_meetings[e.meeting_id] = InvestmentMeeting(
+        e.meeting_id, e.team_present, e.members_present, e.decisions, e.occurred_on
+    )
+
+
+def _investment(r: FamilyRecord, e: Any) -> None:
+    r.investments[e.investment_id] = Investment(
+        e.investment_id, e.team_member_id, e.kind, e.amount, e.what, e.occurred_on
+    )
+
+
+def _gain(r: FamilyRecord, e: Any) -> None:
+    r.gains[e.gain_id] = Gain(
+        e.gain_id, e.member_id, e.kind, e.note, e.yearly_value, e.occurred_on
+    )
+
+
 def _as_the_family(r: FamilyRecord, e: Any) -> None:
     # The family, its members, coordinators and consents: the aggregate's own
     # events change them the same way (see FamilyCore).
@@ -252,6 +298,10 @@ _RECORDS: dict[type[Family.Event], Callable[[FamilyRecord, Any], None]] = interp
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.TeamMemberJoined: _team_joined,
+        Family.InvestmentMeetingHeld: _investment_meeting,
+        Family.InvestmentCommitted: _investment,
+        Family.GainRecorded: _gain,
         Family.FollowUpExtended: _as_the_family,
         Family.FollowUpEnded: _as_the_family,
         Family.ResearchConsentGiven: _as_the_family,

@@ -31,7 +31,9 @@ __all__ = [
     "AgencyKind",
     "ConsentId",
     "FamilyId",
+    "GainId",
     "GoalId",
+    "InvestmentId",
     "MeetingId",
     "Member",
     "MemberId",
@@ -43,6 +45,7 @@ __all__ = [
     "SectorPlanId",
     "StepId",
     "SurveyId",
+    "TeamMemberId",
     "Topic",
 ]
 
@@ -66,6 +69,12 @@ OutwardActionId = NewType("OutwardActionId", UUID)
 """Identifies an outward action (an agency contacted, information shared, a referral)."""
 SurveyId = NewType("SurveyId", UUID)
 """Identifies a completed survey (kartlegging)."""
+TeamMemberId = NewType("TeamMemberId", UUID)
+"""Identifies a member of a family's investment team (Asker's *investeringsteam*)."""
+InvestmentId = NewType("InvestmentId", UUID)
+"""Identifies what one actor of the investment team put in."""
+GainId = NewType("GainId", UUID)
+"""Identifies a gain recorded for the investment (*gevinst*)."""
 
 
 @attrs.frozen
@@ -146,6 +155,7 @@ class AgencyKind(enum.StrEnum):
     HOUSING_OFFICE = "housing_office"
     LEISURE = "leisure"
     VOLUNTEER = "volunteer"
+    PRIVATE = "private"
     OTHER = "other"
 
 

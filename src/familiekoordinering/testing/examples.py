@@ -29,7 +29,10 @@ from familiekoordinering import (
     EndReason,
     Family,
     FamilyKnows,
+    GainKind,
     Housing,
+    InvestmentDecision,
+    InvestmentKind,
     LeisureAnswer,
     MemberId,
     MemberKind,
@@ -45,6 +48,7 @@ from familiekoordinering import (
     Survey,
     SurveyId,
     SurveyKind,
+    TeamMemberId,
     Topic,
     WellBeingAnswer,
     WorkAnswer,
@@ -62,6 +66,7 @@ ACTOR = Actor("k-lund", Role.COORDINATOR, Municipality("4204"))
 ON = date(2026, 3, 2)
 AT = datetime(2026, 3, 2, 10, 15, 30, 123456, tzinfo=UTC)
 NAV = Agency(AgencyKind.NAV, "NAV Kristiansand")
+TEAM_NAV = TeamMemberId(UUID("00000000-0000-4000-8000-0000000000b8"))
 
 
 def _base(cls: type[Family.Event], version: int, **fields: Any) -> Family.Event:
@@ -185,6 +190,34 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
     "CaseloadExceeded": _base(
         Family.CaseloadExceeded, 24, coordinator_id="k-lund", families=25, limit=25,
         reason="Agreed with team lead Tone Berg until a colleague is back in March",
+    ),
+    "TeamMemberJoined": _base(
+        Family.TeamMemberJoined, 25, team_member_id=TEAM_NAV, agency=NAV,
+        person="Ola Haugen", role="veileder for arbeid og aktivitet", may_decide=True,
+        topics=frozenset({Topic.WORK}), member_ids=frozenset({KARI}), consent_ids=(CONSENT,),
+    ),
+    "InvestmentMeetingHeld": _base(
+        Family.InvestmentMeetingHeld, 26,
+        meeting_id=UUID("00000000-0000-4000-8000-0000000000b5"),
+        team_present=frozenset({TEAM_NAV}), members_present=frozenset({KARI}),
+        decisions=(
+            InvestmentDecision(
+                what="Arbeidstrening i tre måneder", decided_by=TEAM_NAV,
+                authority="NAV-loven § 14 a (arbeidsrettet oppfølging)",
+                carried_out_by=TEAM_NAV, due_on=date(2026, 4, 1),
+                member_ids=frozenset({KARI}),
+            ),
+        ),
+    ),
+    "InvestmentCommitted": _base(
+        Family.InvestmentCommitted, 27,
+        investment_id=UUID("00000000-0000-4000-8000-0000000000b6"), team_member_id=TEAM_NAV,
+        kind=InvestmentKind.STAFF_HOURS, amount=40, what="Jobbspesialist, tre måneder",
+    ),
+    "GainRecorded": _base(
+        Family.GainRecorded, 28, gain_id=UUID("00000000-0000-4000-8000-0000000000b7"),
+        member_id=KARI, kind=GainKind.WORK, note="Fast jobb i 60 % stilling",
+        yearly_value=120_000,
     ),
     "FollowUpExtended": _base(
         Family.FollowUpExtended, 23, until=date(2031, 9, 1),

@@ -23,6 +23,7 @@ from familiekoordinering.domain.actions import KnowledgeKind, OutwardAction
 from familiekoordinering.domain.consent import ConsentScope
 from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.investment import GainKind, InvestmentKind
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
 from familiekoordinering.domain.programme import Jurisdiction
 from familiekoordinering.domain.record import FamilyRecord
@@ -476,6 +477,75 @@ def _over_caseload(e: Any, w: _Words) -> str:
     )
 
 
+def _team_joined(e: Any, w: _Words) -> str:
+    message = (
+        "{person} ({agency}) joined the investment team as {role}, with authority "
+        "to decide"
+        if e.may_decide
+        else "{person} ({agency}) joined the investment team as {role}"
+    )
+    return w(message, person=e.person, agency=w.agency(e.agency), role=e.role)
+
+
+def _team_member(w: _Words, team_member_id: Any) -> str:
+    member = w.family.team_members.get(team_member_id)
+    return member.person if member else str(team_member_id)[:8]
+
+
+def _investment_meeting(e: Any, w: _Words) -> str:
+    team = ", ".join(sorted(_team_member(w, t) for t in e.team_present))
+    text = w(
+        "Investment meeting; present: {names}; from the team: {team}",
+        names=w.names(e.members_present),
+        team=team,
+    )
+    for d in e.decisions:
+        text += "; " + w(
+            "decided by {decider} ({authority}): {what}, carried out by {doer} by "
+            "{date}",
+            decider=_team_member(w, d.decided_by),
+            authority=d.authority,
+            what=d.what,
+            doer=_team_member(w, d.carried_out_by),
+            date=d.due_on.isoformat(),
+        )
+    return text
+
+
+_INVESTMENT_UNITS = {
+    InvestmentKind.MONEY: "Investment from {agency}: {what}; {amount} kroner",
+    InvestmentKind.STAFF_HOURS: "Investment from {agency}: {what}; {amount} hours",
+    InvestmentKind.PLACE: "Investment from {agency}: {what}; places: {amount}",
+    InvestmentKind.HOUSING: "Investment from {agency}: {what}; homes: {amount}",
+}
+
+
+def _investment(e: Any, w: _Words) -> str:
+    member = w.family.team_members.get(e.team_member_id)
+    agency = w.agency(member.agency) if member else str(e.team_member_id)[:8]
+    return w(_INVESTMENT_UNITS[e.kind], agency=agency, what=e.what, amount=e.amount)
+
+
+_GAINS = {
+    GainKind.WORK: "into work",
+    GainKind.EDUCATION: "into education",
+    GainKind.STABLE_HOUSING: "a stable home",
+    GainKind.HEALTH: "better health",
+    GainKind.FEWER_BENEFITS: "less need for benefits",
+}
+
+
+def _gain(e: Any, w: _Words) -> str:
+    values = {"name": w.member(e.member_id), "gain": w(_GAINS[e.kind]), "note": e.note}
+    if e.yearly_value is None:
+        return w("Gain for {name}: {gain} ({note})", **values)
+    return w(
+        "Gain for {name}: {gain} ({note}); about {value} kroner a year",
+        value=e.yearly_value,
+        **values,
+    )
+
+
 def _extended(e: Any, w: _Words) -> str:
     return w(
         "The follow-up was extended until {until}: {reason} (decided by {who})",
@@ -527,6 +597,10 @@ _SENTENCES: dict[type[Family.Event], _Sentence] = interpreted(
         Family.ActedUnderLegalDuty: _outward,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.TeamMemberJoined: _team_joined,
+        Family.InvestmentMeetingHeld: _investment_meeting,
+        Family.InvestmentCommitted: _investment,
+        Family.GainRecorded: _gain,
         Family.FollowUpExtended: _extended,
         Family.CaseloadExceeded: _over_caseload,
         Family.FollowUpEnded: _ended,

@@ -67,6 +67,9 @@ KINDS = (
     "refusal",
     "notice",
     "survey",
+    "team_member",
+    "investment",
+    "gain",
 )
 """The kinds of row a family's views are made of."""
 
@@ -315,6 +318,39 @@ def _survey(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("put", "survey", f, survey["survey_id"], data)]
 
 
+def _team_joined(f: str, p: dict[str, Any], on: str) -> _Ops:
+    data = {
+        "agency": p["agency"],
+        "person": p["person"],
+        "role": p["role"],
+        "may_decide": p["may_decide"],
+        "joined_on": on,
+    }
+    return [("put", "team_member", f, p["team_member_id"], data)]
+
+
+def _investment(f: str, p: dict[str, Any], on: str) -> _Ops:
+    data = {
+        "team_member_id": p["team_member_id"],
+        "kind": p["kind"],
+        "amount": p["amount"],
+        "what": p["what"],
+        "committed_on": on,
+    }
+    return [("put", "investment", f, p["investment_id"], data)]
+
+
+def _gain(f: str, p: dict[str, Any], on: str) -> _Ops:
+    data = {
+        "member_id": p["member_id"],
+        "kind": p["kind"],
+        "yearly_value": p["yearly_value"],
+        "note": p["note"],
+        "recorded_on": on,
+    }
+    return [("put", "gain", f, p["gain_id"], data)]
+
+
 def _extended(f: str, p: dict[str, Any], on: str) -> _Ops:
     return [("set", "family", f, "", {"planned_end_on": p["until"]})]
 
@@ -354,6 +390,10 @@ _BY_EVENT: dict[type[Family.Event], _Fold] = interpreted(
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
         Family.SurveyCompleted: _survey,
+        Family.TeamMemberJoined: _team_joined,
+        Family.InvestmentMeetingHeld: _meeting,
+        Family.InvestmentCommitted: _investment,
+        Family.GainRecorded: _gain,
         Family.FollowUpExtended: _extended,
         Family.FollowUpEnded: _ended,
         Family.ResearchConsentGiven: _research_given,
@@ -395,6 +435,9 @@ def assemble(
         "refusals": [],
         "notices": {},
         "surveys": [],
+        "team": {},
+        "investments": {},
+        "gains": {},
     }
     plural = {
         "member": "members",
@@ -403,6 +446,9 @@ def assemble(
         "sector_plan": "sector_plans",
         "consent": "consents",
         "notice": "notices",
+        "team_member": "team",
+        "investment": "investments",
+        "gain": "gains",
     }
     found = False
     for kind, key, data in rows:

@@ -31,10 +31,12 @@ __all__ = [
     "CaseloadEntry",
     "OutcomeGroup",
     "PermittedAction",
+    "PortfolioYear",
     "caseload_entry",
     "consent_register",
     "outcomes",
     "plan_of",
+    "portfolio",
 ]
 
 
@@ -295,4 +297,77 @@ def outcomes(docs: Iterable[Document], *, k: int = DEFAULT_K) -> list[OutcomeGro
             latest=_withheld(),
         )
         for (municipality, programme, year), members in sorted(groups.items())
+    ]
+
+
+@attrs.frozen
+class PortfolioYear:
+    """One year of a municipality's investments (Asker's model) and their gains. No names.
+
+    ``invested`` is, per investment kind (``money`` in kroner, ``staff_hours``,
+    ``place``, ``housing``), the amount each kind of agency put in that year;
+    ``gains`` counts the gains recorded that year by kind, and
+    ``yearly_value`` adds up their estimated yearly value in kroner. A year
+    with fewer than ``k`` families with an investment team is withheld:
+    ``families`` is the text ``"<k"`` and the figures are empty.
+    """
+
+    municipality: str
+    year: int
+    families: int | str
+    invested: dict[str, dict[str, int]]
+    gains: dict[str, int]
+    yearly_value: int | None
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the year has fewer than ``k`` families, so no figures."""
+        return isinstance(self.families, str)
+
+
+def portfolio(docs: Iterable[Document], *, k: int = DEFAULT_K) -> list[PortfolioYear]:
+    """The investment portfolio per municipality and calendar year (see :class:`PortfolioYear`).
+
+    A family counts in a year when something was put in for it, or a gain
+    recorded, that year. No figure is shown for fewer than ``k`` families.
+    """
+    check_k(k)
+    years: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def year_of(doc: Document, on: str) -> dict[str, Any]:
+        key = (doc["municipality"], date.fromisoformat(on).year)
+        entry = years.setdefault(
+            key,
+            {"families": set(), "invested": defaultdict(dict), "gains": {}, "value": 0},
+        )
+        entry["families"].add(str(doc["family_id"]))
+        return entry
+
+    for doc in docs:
+        team = doc.get("team", {})
+        for investment in doc.get("investments", {}).values():
+            entry = year_of(doc, investment["committed_on"])
+            member = team.get(investment["team_member_id"])
+            agency = member["agency"]["kind"] if member else "other"
+            by_agency = entry["invested"][investment["kind"]]
+            by_agency[agency] = by_agency.get(agency, 0) + investment["amount"]
+        for gain in doc.get("gains", {}).values():
+            entry = year_of(doc, gain["recorded_on"])
+            entry["gains"][gain["kind"]] = entry["gains"].get(gain["kind"], 0) + 1
+            entry["value"] += gain["yearly_value"] or 0
+    return [
+        PortfolioYear(
+            municipality=municipality,
+            year=year,
+            families=len(entry["families"]),
+            invested={
+                kind: dict(sorted(a.items()))
+                for kind, a in sorted(entry["invested"].items())
+            },
+            gains=dict(sorted(entry["gains"].items())),
+            yearly_value=entry["value"],
+        )
+        if len(entry["families"]) >= k
+        else PortfolioYear(municipality, year, f"<{k}", {}, {}, None)
+        for (municipality, year), entry in sorted(years.items())
     ]
