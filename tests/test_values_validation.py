@@ -52,6 +52,7 @@ from familiekoordinering import (
     Goal,
     Housing,
     InvalidInputError,
+    InvestmentDecision,
     Jurisdiction,
     KnowledgeKind,
     LeisureAnswer,
@@ -185,6 +186,14 @@ VALID: dict[type[Any], dict[str, Any]] = {
         "agencies_present": (NAV,),
         "decisions": ("Apply\nfor support",),
     },
+    InvestmentDecision: {
+        "what": "Arbeidstrening",
+        "decided_by": ID,
+        "authority": "NAV-loven § 14 a",
+        "carried_out_by": ID,
+        "due_on": DAY,
+        "member_ids": frozenset({ID}),
+    },
     Housing: {"persons_per_room": 1.5, "standard": 3, "moves_last_12_months": 0},
     Economy: {
         "household_income": 250_000,
@@ -241,6 +250,10 @@ NOT_BUILT_BY_CALLERS = {
     "Checkpoint": "made by the application, read back from its own file",
     "Fingerprint": "made by the application",
     "Erasure": "made by the application when it erases",
+    "TeamMembership": "the family's record, built from its events",
+    "InvestmentMeeting": "the family's record, built from its events",
+    "Investment": "the family's record, built from its events",
+    "Gain": "the family's record, built from its events",
 }
 """Public attrs classes that only the library builds (so not checked here)."""
 
@@ -550,6 +563,26 @@ REFUSALS: list[tuple[type[Any], dict[str, Any], str]] = [
         Meeting,
         {"agencies_present": ("nav",)},
         r"meeting\.agencies_present\[0\] must be an Agency",
+    ),
+    (
+        InvestmentDecision,
+        {"member_ids": [ID]},
+        r"decision\.member_ids must be a frozenset",
+    ),
+    (
+        InvestmentDecision,
+        {"what": "ok\x07"},
+        r"decision\.what holds the control character U\+0007",
+    ),
+    (
+        InvestmentDecision,
+        {"decided_by": "nav"},
+        r"decision\.decided_by must be an id \(a UUID\)",
+    ),
+    (
+        InvestmentDecision,
+        {"due_on": "2026-03-02"},
+        r"decision\.due_on must be a date",
     ),
     # The survey.
     (

@@ -106,7 +106,7 @@ class InvestmentDecision:
     )
     due_on: date = attrs.field(validator=v.day("decision.due_on"))
     member_ids: frozenset[MemberId] = attrs.field(
-        converter=frozenset, validator=v.set_of("decision.member_ids", UUID)
+        validator=v.set_of("decision.member_ids", UUID)
     )
 
 

@@ -39,10 +39,12 @@ from familiekoordinering.views.queries import (
     CaseloadEntry,
     OutcomeGroup,
     PermittedAction,
+    PortfolioYear,
     caseload_entry,
     consent_register,
     outcomes,
     plan_of,
+    portfolio,
 )
 from familiekoordinering.views.store import (
     InMemoryViewStore,
@@ -64,6 +66,7 @@ __all__ = [
     "OpenSealed",
     "OutcomeGroup",
     "PermittedAction",
+    "PortfolioYear",
     "UnreadableEventError",
     "ViewConflictError",
     "ViewProjector",
@@ -407,6 +410,30 @@ class Views:
         docs = self._store.families(generation, municipality=municipality)
         return outcomes(docs, k=k)
 
+    def portfolio(
+        self,
+        *,
+        actor: Actor,
+        municipality: str | None = None,
+        catch_up: bool = False,
+        wait_for: int | None = None,
+        timeout: float = 5.0,
+        k: int = 5,
+    ) -> list[PortfolioYear]:
+        """The municipality's investments and gains per year (Asker's model). No names.
+
+        What each kind of agency put in, and the gains recorded with their
+        estimated yearly value, per calendar year (see :class:`PortfolioYear`).
+        ``municipality`` defaults to the actor's; as with :meth:`outcomes`, a
+        year with fewer than ``k`` families is withheld, and the read is
+        anonymous: not logged as a read of any family's data.
+        """
+        municipality = municipality or actor.municipality
+        require(actor, Access.READ_STATISTICS, municipality=municipality)
+        generation = self._ready(catch_up, wait_for, timeout)
+        docs = self._store.families(generation, municipality=municipality)
+        return portfolio(docs, k=k)
+
 
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -418,5 +445,12 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-for _name in ("document", "plan", "consent_register", "caseload", "outcomes"):
+for _name in (
+    "document",
+    "plan",
+    "consent_register",
+    "caseload",
+    "outcomes",
+    "portfolio",
+):
     setattr(Views, _name, checked(getattr(Views, _name)))
