@@ -8,7 +8,9 @@ catalogue covers every event, and the API reference covers every public name.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import re
 import subprocess
@@ -94,6 +96,25 @@ def test_every_python_block_on_the_page_runs_in_order(
                 f"failed:\n{traceback.format_exc()}",
                 pytrace=False,
             )
+
+
+SHOWS_WHAT_IT_PRINTS = ("programmes.md", "programme-asker.md")
+"""Pages whose ```text blocks are, in order, exactly what their code prints."""
+
+
+@pytest.mark.parametrize("name", SHOWS_WHAT_IT_PRINTS)
+def test_the_page_shows_exactly_what_its_code_prints(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (DOCS / name).read_text("utf-8")
+    namespace: dict[str, object] = {"__name__": f"docs.{name}"}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for block in python_blocks(text):
+            exec(compile(block.code, name, "exec"), namespace)
+    shown = "".join(re.findall(r"^```text\n(.*?)^```", text, re.S | re.M))
+    assert printed.getvalue() == shown
 
 
 def test_the_site_builds_strictly_with_the_generated_event_catalogue(
