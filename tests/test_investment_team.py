@@ -130,6 +130,7 @@ def test_a_young_adult_on_her_own_is_a_unit_with_a_team_a_meeting_and_gains(
     assert meeting.decisions[0].decided_by == unit.nav
     assert [g.kind for g in record.gains.values()] == [GainKind.WORK]
     nb = app.timeline(unit.id, actor=LEAD, language="nb").render_text()
+    assert "Hanne Vik ble investeringsleder" in nb
     assert "Ola Haugen (NAV Asker) ble med i investeringsteamet" in nb
     assert "med myndighet til å ta beslutninger" in nb
     assert "Ola Haugen besluttet (NAV-loven § 14 a): Arbeidstrening" in nb

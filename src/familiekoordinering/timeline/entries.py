@@ -25,7 +25,7 @@ from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.investment import GainKind, InvestmentKind
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind
-from familiekoordinering.domain.programme import Jurisdiction
+from familiekoordinering.domain.programme import Jurisdiction, ProgrammeKind
 from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import (
     ERASED_DATE,
@@ -350,6 +350,8 @@ def _member_left(e: Any, w: _Words) -> str:
 
 
 def _coordinator(e: Any, w: _Words) -> str:
+    if w.family.programme.kind is ProgrammeKind.ASKER:  # Asker's investeringsleder
+        return w("{name} became the investment leader", name=e.coordinator_name)
     return w("{name} became the family's coordinator", name=e.coordinator_name)
 
 
