@@ -32,8 +32,9 @@ import attrs
 import familiekoordinering as fk
 from familiekoordinering import (
     Family,
+    Inquiry,
 )
-from familiekoordinering.testing.examples import EXAMPLES, golden_document
+from familiekoordinering.testing.examples import STORED_EXAMPLES, golden_document
 
 PAGE = "events.md"
 BASE_FIELDS = frozenset({"originator_id", "originator_version"})
@@ -64,7 +65,7 @@ def example_payloads() -> dict[type[Any], tuple[str, dict[str, Any]]]:
     what the store keeps.
     """
     out: dict[type[Any], tuple[str, dict[str, Any]]] = {}
-    for event in EXAMPLES.values():
+    for event in STORED_EXAMPLES.values():
         document = golden_document(event)
         out[type(event)] = (document["topic"], document["state"])
     return out
@@ -177,6 +178,52 @@ def _table(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> st
 # ---------------------------------------------------------------------------- page
 
 
+def _event_section(
+    cls: type[Any],
+    examples: dict[type[Any], tuple[str, dict[str, Any]]],
+    value_types: dict[str, type[Any]],
+) -> list[str]:
+    """One event class's section: its topic, docstring, fields and example payload."""
+    out: list[str] = []
+    add = out.append
+    add(f"### {cls.__name__}\n")
+    add(f"Stored topic: `{cls.TOPIC}`\n")
+    add(_docstring(cls) + "\n")
+    own = [(n, t) for n, t in _fields(cls) if n not in ENVELOPE]
+    rows = []
+    for name, tp in own:
+        note = CREATED_FIELD_MEANING.get(name)
+        rows.append(
+            (
+                f"`{name}`",
+                format_type(tp),
+                stored_as(tp) + (f". {note}" if note else ""),
+            )
+        )
+        for nested in _walk_types(tp):
+            if isinstance(nested, type) and (
+                attrs.has(nested) or issubclass(nested, enum.Enum)
+            ):
+                value_types.setdefault(nested.__name__, nested)
+    if rows:
+        add("Fields (besides the envelope):\n")
+        add(_table(rows, ("Field", "Type", "Stored as")) + "\n")
+    example = examples.get(cls)
+    if example is None:
+        add(
+            '!!! warning "No example yet"\n'
+            "    Add this event to the scenario in `docs/gen_event_catalogue.py`.\n"
+        )
+    else:
+        topic, payload = example
+        if topic != cls.TOPIC:  # pragma: no cover - a guard for the docs build
+            msg = f"{cls.__name__} is stored as {topic!r}, not its TOPIC {cls.TOPIC!r}"
+            raise RuntimeError(msg)
+        add("Example stored payload:\n")
+        add("```json\n" + json.dumps(payload, indent=2, ensure_ascii=False) + "\n```\n")
+    return out
+
+
 def render() -> str:
     """The whole catalogue page as Markdown."""
     examples = example_payloads()
@@ -236,45 +283,33 @@ def render() -> str:
         + "\n"
     )
     for cls in Family.EVENT_CLASSES:
-        add(f"### {cls.__name__}\n")
-        add(f"Stored topic: `{cls.TOPIC}`\n")
-        add(_docstring(cls) + "\n")
-        own = [(n, t) for n, t in _fields(cls) if n not in ENVELOPE]
-        rows = []
-        for name, tp in own:
-            note = CREATED_FIELD_MEANING.get(name)
-            rows.append(
+        out += _event_section(cls, examples, value_types)
+    add("## Inquiries\n")
+    add(
+        "An inquiry to a competence team (Drammen's *henvendelser*, see "
+        "[the Drammen page](programme-drammen.md)) is stored in a stream of its "
+        f"own, as one of these {len(Inquiry.EVENT_CLASSES)} events, with the same "
+        "envelope as a family's event.\n"
+    )
+    add(
+        _table(
+            [
                 (
-                    f"`{name}`",
-                    format_type(tp),
-                    stored_as(tp) + (f". {note}" if note else ""),
+                    f"[{cls.__name__}](#{cls.__name__.lower()})",
+                    f"`{cls.TOPIC}`",
+                    _docstring(cls)
+                    .split("\n\n")[0]
+                    .replace("\n", " ")
+                    .replace("|", "\\|"),
                 )
-            )
-            for nested in _walk_types(tp):
-                if isinstance(nested, type) and (
-                    attrs.has(nested) or issubclass(nested, enum.Enum)
-                ):
-                    value_types.setdefault(nested.__name__, nested)
-        if rows:
-            add("Fields (besides the envelope):\n")
-            add(_table(rows, ("Field", "Type", "Stored as")) + "\n")
-        example = examples.get(cls)
-        if example is None:
-            add(
-                '!!! warning "No example yet"\n'
-                "    Add this event to the scenario in `docs/gen_event_catalogue.py`.\n"
-            )
-        else:
-            topic, payload = example
-            if topic != cls.TOPIC:  # pragma: no cover - a guard for the docs build
-                msg = f"{cls.__name__} is stored as {topic!r}, not its TOPIC {cls.TOPIC!r}"
-                raise RuntimeError(msg)
-            add("Example stored payload:\n")
-            add(
-                "```json\n"
-                + json.dumps(payload, indent=2, ensure_ascii=False)
-                + "\n```\n"
-            )
+                for cls in Inquiry.EVENT_CLASSES
+            ],
+            ("Event", "Stored topic", "What happened"),
+        )
+        + "\n"
+    )
+    for cls in Inquiry.EVENT_CLASSES:
+        out += _event_section(cls, examples, value_types)
     for tp in _walk_types(hints["actor"]):
         if isinstance(tp, type) and (attrs.has(tp) or issubclass(tp, enum.Enum)):
             value_types.setdefault(tp.__name__, tp)

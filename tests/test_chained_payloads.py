@@ -21,7 +21,9 @@ from eventsourcing.persistence import StoredEvent
 
 from familiekoordinering.integrity import chain_key, split_chained
 from familiekoordinering.serialisation import CattrsMapper
-from familiekoordinering.testing.examples import EXAMPLES
+from familiekoordinering.testing.examples import (  # families' and inquiries'
+    STORED_EXAMPLES as EXAMPLES,
+)
 
 pytestmark = pytest.mark.domain
 

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from familiekoordinering import Family
+from familiekoordinering import Family, Inquiry
 from familiekoordinering.serialisation import CattrsMapper
-from familiekoordinering.testing.examples import EXAMPLES, golden_path
+from familiekoordinering.testing.examples import (  # families' and inquiries'
+    STORED_EXAMPLES as EXAMPLES,
+)
+from familiekoordinering.testing.examples import golden_path
 
 pytestmark = pytest.mark.domain
 
@@ -25,7 +28,8 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_every_event_type_has_a_golden_example() -> None:
-    assert sorted(EXAMPLES) == sorted(cls.__name__ for cls in Family.EVENT_CLASSES)
+    classes = (*Family.EVENT_CLASSES, *Inquiry.EVENT_CLASSES)
+    assert sorted(EXAMPLES) == sorted(cls.__name__ for cls in classes)
     assert sorted(p.name for p in GOLDEN.glob("*.json")) == sorted(
         golden_path(GOLDEN, name).name for name in EXAMPLES
     )

@@ -233,7 +233,9 @@ def test_the_version_4_snapshot_is_stored_exactly_as_the_golden_payload() -> Non
     read = mapper.to_domain_event(_stored_snapshot(golden))
     family = read.mutate(None)
     assert vars(family) == vars(_replayed(_snapshotted_examples(V4_SNAPSHOT_VERSION)))
-    assert family.team and family.investment_ids and family.gain_ids
+    assert family.team
+    assert family.investment_ids
+    assert family.gain_ids
 
 
 def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:

@@ -24,7 +24,10 @@ from eventsourcing.persistence import StoredEvent
 from familiekoordinering.protection import InMemoryKeyStore, Keyring
 from familiekoordinering.protection.sealing import SEALED, seal_values, unseal_values
 from familiekoordinering.serialisation import CattrsMapper
-from familiekoordinering.testing.examples import EXAMPLES
+from familiekoordinering.testing.examples import INQUIRY_EXAMPLES
+from familiekoordinering.testing.examples import (  # families' and inquiries'
+    STORED_EXAMPLES as EXAMPLES,
+)
 
 pytestmark = pytest.mark.domain
 
@@ -117,6 +120,8 @@ def _units_and_bases(node: Any, path: tuple[str, ...] = ()) -> list[tuple[str, .
 SEALED_SINCE_V2 = sorted(
     name for name in EXAMPLES if _units_and_bases(_golden(name)["state"])
 )
+WRITTEN_BEFORE_V2 = sorted(set(SEALED_SINCE_V2) - set(INQUIRY_EXAMPLES))
+"""The event types that were stored in the older form (inquiries came later)."""
 
 
 def test_units_and_legal_bases_are_sealed() -> None:
@@ -131,7 +136,7 @@ def test_units_and_legal_bases_are_sealed() -> None:
             assert isinstance(golden["sealed_values"][node], str)
 
 
-@pytest.mark.parametrize("name", SEALED_SINCE_V2)
+@pytest.mark.parametrize("name", WRITTEN_BEFORE_V2)
 def test_the_older_sealed_form_with_units_in_the_clear_still_reads(name: str) -> None:
     """The upcast: an event sealed before units and legal bases were."""
     event, golden = EXAMPLES[name], _golden(name)

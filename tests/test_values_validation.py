@@ -254,6 +254,8 @@ NOT_BUILT_BY_CALLERS = {
     "InvestmentMeeting": "the family's record, built from its events",
     "Investment": "the family's record, built from its events",
     "Gain": "the family's record, built from its events",
+    "InquiryReport": "the answer of inquiries()",
+    "FlaggedInquiry": "part of the answer of inquiries()",
 }
 """Public attrs classes that only the library builds (so not checked here)."""
 

@@ -48,6 +48,17 @@ from familiekoordinering.domain.core import (
     FollowUpEnd,
 )
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.inquiry import (
+    FlaggedInquiry,
+    Inquiry,
+    InquiryId,
+    InquiryOutcome,
+    InquiryReport,
+    InquirySource,
+    InquiryWork,
+    InquiryWorkId,
+    inquiry_report,
+)
 from familiekoordinering.domain.investment import (
     Gain,
     GainKind,
@@ -182,6 +193,7 @@ __all__ = [
     "FamilyRecord",
     "FamilySummary",
     "Fingerprint",
+    "FlaggedInquiry",
     "FollowUpEnd",
     "FollowUpEndedError",
     "Gain",
@@ -192,6 +204,13 @@ __all__ = [
     "GoalStanding",
     "GoalStatus",
     "Housing",
+    "Inquiry",
+    "InquiryId",
+    "InquiryOutcome",
+    "InquiryReport",
+    "InquirySource",
+    "InquiryWork",
+    "InquiryWorkId",
     "InvalidInputError",
     "Investment",
     "InvestmentDecision",
@@ -246,6 +265,7 @@ __all__ = [
     "age_on",
     "decide",
     "entitled",
+    "inquiry_report",
     "load_master_key",
     "new_master_key",
 ]

@@ -14,6 +14,8 @@ role services that do the work (:mod:`familiekoordinering.services`):
   logged reads, timeline, report, exports, lists;
 - the audit (:class:`~familiekoordinering.services.auditing.Audits`) and
   erasure and retention (:class:`~familiekoordinering.services.erasure.Erasures`);
+- inquiries to a competence team
+  (:class:`~familiekoordinering.services.inquiries.Inquiries`);
 - the read models (:class:`~familiekoordinering.views.Views`).
 
 Every command names the actor and the date the thing happened; the engine's
@@ -38,6 +40,7 @@ from familiekoordinering.domain.commands import (
     AddMember,
     AgreeStep,
     AssignCoordinator,
+    CommitInvestment,
     CompleteStep,
     CompleteSurvey,
     DropGoal,
@@ -46,10 +49,13 @@ from familiekoordinering.domain.commands import (
     ExtendFollowUp,
     GiveResearchConsent,
     GrantConsent,
+    HoldInvestmentMeeting,
     HoldMeeting,
+    JoinInvestmentTeam,
     LinkSectorPlan,
     RecordContact,
     RecordFamilyInformed,
+    RecordGain,
     RecordGoalProgress,
     RecordMemberLeft,
     RefuseConsent,
@@ -69,6 +75,7 @@ from familiekoordinering.services.commanding import (
 )
 from familiekoordinering.services.delegation import delegated
 from familiekoordinering.services.erasure import DEFAULT_ERASURE_WAIT, Erasures
+from familiekoordinering.services.inquiries import Inquiries
 from familiekoordinering.services.reading import Reader, facts
 from familiekoordinering.services.records import FamilySummary, Records
 from familiekoordinering.views import Views
@@ -147,6 +154,8 @@ class FamilyCoordination:
         self._audits = Audits(self._reader, store=str(self.store))
         cls = type(self)  # read when an erasure runs, so a change of it holds
         self._erasures = Erasures(self._reader, wait=lambda: cls.DEFAULT_ERASURE_WAIT)
+        commands = self._commands  # its retries are read at each run, as for families
+        self._inquiries = Inquiries(self._reader, retries=lambda: commands.retries)
 
     @property
     def retries(self) -> int:
@@ -239,6 +248,14 @@ class FamilyCoordination:
     """Record that the family was told of an action afterwards."""
     complete_survey = command_method(CompleteSurvey)
     """Record a completed survey; return its id."""
+    join_investment_team = command_method(JoinInvestmentTeam)
+    """Add an actor to the investment team, if the family's consents cover it; return its id."""
+    hold_investment_meeting = command_method(HoldInvestmentMeeting)
+    """Record an investment meeting (never without the citizen); return its id."""
+    commit_investment = command_method(CommitInvestment)
+    """Record what a team member's agency puts in; return its id."""
+    record_gain = command_method(RecordGain)
+    """Record a gain of the investment for a member; return its id."""
     extend_follow_up = command_method(ExtendFollowUp)
     """Extend the follow-up beyond its planned end: until when, why, who decided."""
     end_follow_up = command_method(EndFollowUp)
@@ -294,3 +311,20 @@ class FamilyCoordination:
     """Remove destroyed keys' old bytes from the store's files."""
     due_for_erasure = delegated("_erasures", Erasures.due_for_erasure)
     """Families whose follow-up ended more than ``years`` years before ``on``."""
+
+    # ------------------------------------------- inquiries (services.inquiries)
+
+    receive_inquiry = delegated("_inquiries", Inquiries.receive_inquiry)
+    """Record an inquiry (*henvendelse*) to the competence team; return its id."""
+    identify_inquiry = delegated("_inquiries", Inquiries.identify_inquiry)
+    """Record that the family consented to be named in an inquiry."""
+    record_inquiry_work = delegated("_inquiries", Inquiries.record_inquiry_work)
+    """Record advice, mapping, a home visit or a service connected; return its id."""
+    link_inquiry = delegated("_inquiries", Inquiries.link_inquiry)
+    """Link an identified inquiry to the family's enrolment."""
+    close_inquiry = delegated("_inquiries", Inquiries.close_inquiry)
+    """Close an inquiry with its outcome, once."""
+    get_inquiry = delegated("_inquiries", Inquiries.get_inquiry)
+    """The inquiry as it stands now; the read is logged."""
+    inquiries = delegated("_inquiries", Inquiries.inquiries)
+    """The year's report of the actor's municipality's inquiries: counts, no names."""

@@ -7,5 +7,7 @@ Each has one responsibility over one store's engine:
 - :mod:`.commanding` — running commands: load → authorise → domain → save → retry;
 - :mod:`.records` — the family's record: logged reads, timeline, report, exports;
 - :mod:`.auditing` — verification and the audit, checkpoints, chain starts;
-- :mod:`.erasure` — erasure (crypto-shredding) and retention.
+- :mod:`.erasure` — erasure (crypto-shredding) and retention;
+- :mod:`.inquiries` — inquiries to a competence team: commands, a logged read,
+  the year's report.
 """

@@ -29,6 +29,7 @@ from familiekoordinering.audit import (
 )
 from familiekoordinering.checks import checked
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.inquiry import INQUIRY_TOPIC
 from familiekoordinering.domain.values import Actor, FamilyId
 from familiekoordinering.engine import Engine, reading_the_store
 from familiekoordinering.errors import InvalidInputError, RuleViolationError, StoreError
@@ -239,7 +240,8 @@ class Audits:
         Works when the rest of the family cannot be read; None when the
         enrolment is not intact (its digest fails, or it is not one), so that
         whose family it is cannot be trusted. Raises :class:`NotFoundError`
-        when the store holds nothing of the family.
+        when the store holds nothing of the family, or an intact inquiry
+        (:mod:`~familiekoordinering.domain.inquiry`) under that id.
         """
         if family_id == LEDGER_ID:
             raise unknown(family_id)  # the store's own ledger is no family
@@ -260,6 +262,9 @@ class Audits:
                     )
                     == chained.digest
                 )
+            if intact and first[0].topic.startswith(INQUIRY_TOPIC):
+                # An inquiry is no family: the whole store's audit verifies its chain.
+                raise unknown(family_id)
             return str(json.loads(data)["municipality"]) if intact else None
         except (ValueError, KeyError, TypeError):
             return None

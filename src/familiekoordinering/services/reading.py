@@ -81,7 +81,8 @@ class Reader:
         self.engine.fresh(family_id)
         with reading_the_store(self.failures):
             events = list(self.engine.events.get(family_id))
-        if not events:
+        if not events or not isinstance(events[0], Family.Event):
+            # Nothing stored, or another aggregate's history (an inquiry's).
             raise unknown(family_id)
         return events  # type: ignore[return-value]
 

@@ -54,6 +54,12 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.domain.inquiry import (
+    Inquiry,
+    InquiryOutcome,
+    InquirySource,
+    InquiryWork,
+)
 from familiekoordinering.serialisation import CattrsMapper
 
 FAMILY = UUID("00000000-0000-4000-8000-000000000001")
@@ -236,7 +242,61 @@ EXAMPLES: dict[str, Family.Event] = {  # one per event type, by class name
 }  # fmt: skip
 
 
-__all__ = ["EXAMPLES", "golden_document", "golden_path", "write_missing"]
+INQUIRY = UUID("00000000-0000-4000-8000-000000000002")
+ADVISER = Actor("a-rad", Role.COORDINATOR, Municipality("3301"))
+
+
+def _inquiry(cls: type[Inquiry.Event], version: int, **fields: Any) -> Inquiry.Event:
+    return cls(  # type: ignore[call-arg]
+        originator_id=INQUIRY,
+        originator_version=version,
+        timestamp=AT,
+        occurred_on=ON,
+        actor=ADVISER,
+        **fields,
+    )
+
+
+INQUIRY_EXAMPLES: dict[str, Inquiry.Event] = {  # one per inquiry event type
+    "InquiryReceived": _inquiry(
+        Inquiry.InquiryReceived, 1,
+        originator_topic=Inquiry.TOPIC,
+        municipality="3301",
+        source=InquirySource.SCHOOL,
+        topics=frozenset({Topic.SCHOOL, Topic.ECONOMY}),
+        service=Agency(AgencyKind.SCHOOL, "Fjell skole"),
+    ),
+    "InquiryIdentified": _inquiry(
+        Inquiry.InquiryIdentified, 2, given_by="Kari Hansen", form=ConsentForm.WRITTEN,
+    ),
+    "InquiryWorkRecorded": _inquiry(
+        Inquiry.InquiryWorkRecorded, 3,
+        work_id=UUID("00000000-0000-4000-8000-0000000000a2"),
+        kind=InquiryWork.SERVICE_CONNECTED,
+        service=Agency(AgencyKind.VOLUNTEER, "Kirkens Bymisjon"),
+        note="Leksehjelp to kvelder i uka",
+    ),
+    "InquiryLinked": _inquiry(Inquiry.InquiryLinked, 4, family_id=FAMILY),
+    "InquiryClosed": _inquiry(
+        Inquiry.InquiryClosed, 5, outcome=InquiryOutcome.ENROLLED
+    ),
+}  # fmt: skip
+"""One example of each :class:`Inquiry` event type, in one inquiry's order."""
+
+STORED_EXAMPLES: dict[str, Family.Event | Inquiry.Event] = {
+    **EXAMPLES,
+    **INQUIRY_EXAMPLES,
+}
+"""Every stored event type's example (families' and inquiries'): the golden payloads'."""
+
+__all__ = [
+    "EXAMPLES",
+    "INQUIRY_EXAMPLES",
+    "STORED_EXAMPLES",
+    "golden_document",
+    "golden_path",
+    "write_missing",
+]
 
 
 def golden_path(directory: Path, name: str) -> Path:
@@ -244,7 +304,7 @@ def golden_path(directory: Path, name: str) -> Path:
     return directory / f"{name}.v1.json"
 
 
-def golden_document(event: Family.Event) -> dict[str, Any]:
+def golden_document(event: Family.Event | Inquiry.Event) -> dict[str, Any]:
     """The stored form of ``event`` as a JSON document: topic, id, version, state."""
     stored = CattrsMapper().to_stored_event(event)
     return {
@@ -258,7 +318,7 @@ def golden_document(event: Family.Event) -> dict[str, Any]:
 def write_missing(directory: Path) -> list[Path]:
     """Write golden files for examples that have none in ``directory``; overwrite none."""
     written = []
-    for name, event in EXAMPLES.items():
+    for name, event in STORED_EXAMPLES.items():
         path = golden_path(directory, name)
         if path.exists():
             continue

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from familiekoordinering.domain.inquiry import INQUIRY_TOPIC
 from familiekoordinering.errors import FamiliekoordineringError
 from familiekoordinering.integrity.ledger import LEDGER_TOPIC
 from familiekoordinering.views.fold import Operation, operations
@@ -289,6 +290,8 @@ def fold_rows(
 ) -> list[Operation]:
     """The row operations of a batch of notifications (``payload`` decodes one).
 
+    The store's ledger and the inquiries (:mod:`familiekoordinering.domain.inquiry`)
+    are no family's: their events are passed over by their topics, undecoded.
     Raises :class:`UnreadableEventError`, naming the family and the position,
     for any event that cannot be folded: nothing is skipped silently.
     """
@@ -296,6 +299,8 @@ def fold_rows(
     for notification_id, family_id, version, topic, state in rows:
         if topic.startswith(LEDGER_TOPIC):
             continue  # the store's own ledger, not a family's event
+        if topic.startswith(INQUIRY_TOPIC):
+            continue  # an inquiry's (domain.inquiry): no family's views hold it
         try:
             ops += operations(
                 family_id, topic, payload(topic, state, family_id, version)
