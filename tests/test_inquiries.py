@@ -24,15 +24,18 @@ from uuid import UUID
 import pytest
 
 from familiekoordinering import (
+    ERASED_TEXT,
     AccessDeniedError,
     Actor,
     Agency,
     AgencyKind,
+    ConfigurationError,
     ConsentForm,
     ConsentRequiredError,
     DuplicateIdError,
     Eligibility,
     FamilyCoordination,
+    FamilyErasedError,
     InquiryId,
     InquiryOutcome,
     InquirySource,
@@ -192,6 +195,39 @@ def test_an_encrypted_store_keeps_the_name_and_the_note_out_of_the_file(
     events = again._engine.events.get(inquiry)  # through the sealing mapper
     identified = [e for e in events if type(e).__name__ == "InquiryIdentified"]
     assert identified[0].given_by == NAME
+
+
+def test_an_inquiry_s_personal_data_is_erased_and_its_counts_stay(
+    open_app: Callable[..., FamilyCoordination],
+) -> None:
+    app = open_app(master_key=new_master_key())
+    inquiry = a_whole_inquiry(app)
+    with pytest.raises(NotFoundError):
+        app.erase_inquiry(inquiry, actor=ELSEWHERE)  # another municipality's
+    with pytest.raises(AccessDeniedError):
+        app.erase_inquiry(inquiry, actor=ADVISER)  # a coordinator may not erase
+    erasure = app.erase_inquiry(inquiry, actor=LEAD)
+    assert erasure.family_id == inquiry
+    events = app._engine.events.get(inquiry)
+    identified = [e for e in events if type(e).__name__ == "InquiryIdentified"]
+    assert identified[0].given_by == ERASED_TEXT
+    report = app.inquiries(actor=ADVISER, year=2026, on=date(2026, 12, 1))
+    assert (report.received, report.identified, report.linked) == (1, 1, 1)
+    with pytest.raises(FamilyErasedError, match="erased already"):
+        app.erase_inquiry(inquiry, actor=LEAD)
+    with pytest.raises(FamilyErasedError, match=r"inquiry .* was erased"):
+        app.record_inquiry_work(
+            inquiry, kind=InquiryWork.ADVICE, occurred_on=CAME + timedelta(5),
+            actor=ADVISER,
+        )  # fmt: skip
+
+
+def test_an_inquiry_is_erased_only_in_a_store_that_encrypts(
+    sqlite_app: FamilyCoordination,
+) -> None:
+    inquiry = receive(sqlite_app)
+    with pytest.raises(ConfigurationError, match="erasing an inquiry needs encryption"):
+        sqlite_app.erase_inquiry(inquiry, actor=LEAD)
 
 
 # ----------------------------------------------------------------- the rules

@@ -155,7 +155,9 @@ class FamilyCoordination:
         cls = type(self)  # read when an erasure runs, so a change of it holds
         self._erasures = Erasures(self._reader, wait=lambda: cls.DEFAULT_ERASURE_WAIT)
         commands = self._commands  # its retries are read at each run, as for families
-        self._inquiries = Inquiries(self._reader, retries=lambda: commands.retries)
+        self._inquiries = Inquiries(
+            self._reader, self._erasures, retries=lambda: commands.retries
+        )
 
     @property
     def retries(self) -> int:
@@ -324,6 +326,8 @@ class FamilyCoordination:
     """Link an identified inquiry to the family's enrolment."""
     close_inquiry = delegated("_inquiries", Inquiries.close_inquiry)
     """Close an inquiry with its outcome, once."""
+    erase_inquiry = delegated("_inquiries", Inquiries.erase_inquiry)
+    """Erase an inquiry's personal data by destroying its key (crypto-shredding)."""
     get_inquiry = delegated("_inquiries", Inquiries.get_inquiry)
     """The inquiry as it stands now; the read is logged."""
     inquiries = delegated("_inquiries", Inquiries.inquiries)

@@ -47,7 +47,8 @@ class Erasures:
         self.wait = wait
         """The default wait of :meth:`erase` (read when it runs)."""
 
-    def _keyring(self, doing: str) -> Keyring:
+    def keyring(self, doing: str) -> Keyring:
+        """The store's keyring; refused when the store does not encrypt."""
         if self.engine.keyring is None:
             raise ConfigurationError(
                 f"{doing} needs encryption: open the store with the master key "
@@ -82,27 +83,45 @@ class Erasures:
         events were stored before encryption was turned on (their personal
         data is not sealed).
         """
-        keyring = self._keyring("erasing a family")
+        keyring = self.keyring("erasing a family")
         family = self.reader.load(family_id)
         require(actor, Access.ERASE, facts(family), unknown=unknown(family_id))
-        done = keyring.erasure(family.id)
+        return self.shred(keyring, family.id, "family", actor=actor, wait=wait)
+
+    def shred(
+        self,
+        keyring: Keyring,
+        originator_id: UUID,
+        what: str,
+        *,
+        actor: Actor,
+        wait: float | None,
+    ) -> Erasure:
+        """Destroy the key of ``originator_id`` (a ``what``: a family or an inquiry).
+
+        The caller has loaded it and checked that ``actor`` may erase it; the
+        rest is :meth:`erase`'s: refused if erased already or if some of its
+        events hold personal data in the clear, then the key destroyed, the
+        cached copies forgotten and the old bytes purged.
+        """
+        done = keyring.erasure(originator_id)
         if done is not None:
             raise FamilyErasedError(
-                f"family {family.id} was erased already, on "
+                f"{what} {originator_id} was erased already, on "
                 f"{done.erased_at:%Y-%m-%d} by {done.erased_by}"
             )
-        clear = self._clear_personal_events(family.id)
+        clear = self._clear_personal_events(originator_id)
         if clear:
             raise RuleViolationError(
-                f"{len(clear)} event(s) of family {family.id} (versions "
+                f"{len(clear)} event(s) of {what} {originator_id} (versions "
                 f"{', '.join(map(str, clear[:5]))}{'…' if len(clear) > 5 else ''}) "
                 "were stored before encryption was turned on: destroying the key "
                 "would not erase their personal data"
             )
-        erasure = Erasure(family.id, self.engine.now(), actor.user_id)
+        erasure = Erasure(originator_id, self.engine.now(), actor.user_id)
         keyring.erase(erasure)
-        self.engine.fresh(family.id)
-        self._purge_keys(keyring, wait, f"family {family.id}'s key is destroyed")
+        self.engine.fresh(originator_id)
+        self._purge_keys(keyring, wait, f"{what} {originator_id}'s key is destroyed")
         return erasure
 
     @checked
@@ -116,7 +135,7 @@ class Erasures:
         """
         require(actor, Access.ERASE, municipality=actor.municipality)
         self._purge_keys(
-            self._keyring("finishing erasures"),
+            self.keyring("finishing erasures"),
             wait,
             "the erased families' keys are destroyed",
         )

@@ -45,11 +45,14 @@ from familiekoordinering.domain.values import Actor, Agency, Topic
 from familiekoordinering.engine import Engine, reading_the_store
 from familiekoordinering.errors import (
     DuplicateIdError,
+    FamilyErasedError,
     InvalidInputError,
     NotFoundError,
 )
 from familiekoordinering.integrity import LEDGER_ID
+from familiekoordinering.protection import Erasure
 from familiekoordinering.services.commanding import ConcurrentChangeError
+from familiekoordinering.services.erasure import Erasures
 from familiekoordinering.services.reading import Reader, unknown
 
 __all__ = ["Inquiries", "unknown_inquiry"]
@@ -76,9 +79,12 @@ def _replay(inquiry: Inquiry | None, events: Iterable[Any]) -> Inquiry | None:
 class Inquiries:
     """The inquiries of one store: commands, a logged read, the yearly report."""
 
-    def __init__(self, reader: Reader, *, retries: Callable[[], int]) -> None:
+    def __init__(
+        self, reader: Reader, erasures: Erasures, *, retries: Callable[[], int]
+    ) -> None:
         self.reader = reader
         self.engine: Engine = reader.engine
+        self.erasures = erasures
         self._retries = retries
 
     # ------------------------------------------------------------ reading
@@ -114,6 +120,7 @@ class Inquiries:
         while True:
             inquiry = self._load(inquiry_id)
             self._require(actor, Access.RECORD, inquiry)
+            self._refuse_erased(inquiry.id)
             act(inquiry)
             try:
                 self.engine.save(inquiry)
@@ -129,6 +136,36 @@ class Inquiries:
             break
         if self.engine.repository.cache is not None:
             self.engine.repository.cache.put(inquiry.id, inquiry)
+
+    def _refuse_erased(self, inquiry_id: UUID) -> None:
+        keyring = self.engine.keyring
+        erasure = None if keyring is None else keyring.erasure(inquiry_id)
+        if erasure is not None:
+            raise FamilyErasedError(
+                f"inquiry {inquiry_id}'s personal data was erased on "
+                f"{erasure.erased_at:%Y-%m-%d} by {erasure.erased_by}: nothing more "
+                "can be recorded for it"
+            )
+
+    @checked
+    def erase_inquiry(
+        self, inquiry_id: UUID, *, actor: Actor, wait: float | None = None
+    ) -> Erasure:
+        """Erase an inquiry's personal data by destroying its key (crypto-shredding).
+
+        As :meth:`~familiekoordinering.FamilyCoordination.erase` does for a
+        family: who consented, the notes and the units connected become
+        unreadable everywhere at once; the source, topics, work kinds, dates
+        and outcome stay, so the yearly report is unchanged; the store refuses
+        anything more for the inquiry. Only someone who may erase a family of
+        the inquiry's municipality may.
+        """
+        keyring = self.erasures.keyring("erasing an inquiry")
+        inquiry = self._load(inquiry_id)
+        self._require(actor, Access.ERASE, inquiry)
+        return self.erasures.shred(
+            keyring, inquiry.id, "inquiry", actor=actor, wait=wait
+        )
 
     # ----------------------------------------------------------- commands
 
