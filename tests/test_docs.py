@@ -98,7 +98,7 @@ def test_every_python_block_on_the_page_runs_in_order(
             )
 
 
-SHOWS_WHAT_IT_PRINTS = ("programmes.md", "programme-asker.md")
+SHOWS_WHAT_IT_PRINTS = ("programmes.md", "programme-asker.md", "programme-drammen.md")
 """Pages whose ```text blocks are, in order, exactly what their code prints."""
 
 
