@@ -34,6 +34,7 @@ from familiekoordinering import (
     Family,
     Inquiry,
 )
+from familiekoordinering.domain.caseload import Caseload
 from familiekoordinering.testing.examples import STORED_EXAMPLES, golden_document
 
 PAGE = "events.md"
@@ -309,6 +310,17 @@ def render() -> str:
         + "\n"
     )
     for cls in Inquiry.EVENT_CLASSES:
+        out += _event_section(cls, examples, value_types)
+    add("## Caseloads\n")
+    add(
+        "Where a programme sets a caseload, every assignment it counts also records, "
+        "in the same save, that the coordinator took on the family, on the "
+        "coordinator's caseload (a stream of its own per coordinator and "
+        "municipality): two assignments racing in two processes then conflict, and "
+        "the one that runs again counts the other's family "
+        "(`familiekoordinering.domain.caseload`). It holds ids and counts only.\n"
+    )
+    for cls in (Caseload.Started, Caseload.FamilyTakenOn):
         out += _event_section(cls, examples, value_types)
     for tp in _walk_types(hints["actor"]):
         if isinstance(tp, type) and (attrs.has(tp) or issubclass(tp, enum.Enum)):

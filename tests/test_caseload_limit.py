@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from datetime import date
+from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -141,3 +146,111 @@ def test_an_erased_family_holds_no_place_in_the_caseload() -> None:
     _assign(app, second)
     app.erase(first, actor=LEAD)
     _assign(app, _family(app))
+
+
+# ------------------------------------------------ two processes, one coordinator
+
+
+def _interleaved(other: FamilyCoordination, family_id: FamilyId,
+                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Let ``other`` assign ``family_id`` to m-lund after the next count, before its save."""
+    state = {"first": True}
+    handle = Family.handle
+
+    def interfered(family: Family, command: object, **kwargs: object) -> object:
+        if state["first"] and "caseload" in kwargs:
+            state["first"] = False
+            _assign(other, family_id)
+        return handle(family, command, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Family, "handle", interfered)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_processes_cannot_both_take_the_last_place(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    store = (
+        str(tmp_path / "store.db")
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    first = FamilyCoordination(store, cache_size=0, encryption=False)
+    second = FamilyCoordination(store, cache_size=0, encryption=False)
+    one, two, three = (_family(first) for _ in range(3))
+    _assign(first, one)  # m-lund follows one; the caseload is 2
+    # The first process counts one family and is about to take on a second;
+    # meanwhile the second process takes on a second too. The first one's save
+    # conflicts on m-lund's caseload, runs again, counts two: refused.
+    _interleaved(second, three, monkeypatch)
+    with pytest.raises(RuleViolationError, match="already follows 2 families"):
+        _assign(first, two)
+    assert set(first.views.active_family_ids_of("m-lund", "153", excluding=uuid4())) == {
+        one, three,
+    }  # fmt: skip
+    assert not first.get_family(two, actor=LEAD).coordinators
+    # Every caseload event is chained with the rest: the store's audit verifies.
+    auditor = Actor("r-revisor", Role.AUDITOR, Municipality("153"))
+    assert first.audit(on=ON, actor=auditor).breaks == ()
+
+
+RACER = """
+import sys
+from datetime import date
+from uuid import UUID
+from familiekoordinering import Actor, FamilyCoordination, Municipality, Role
+from familiekoordinering.errors import RuleViolationError
+store, family_id, ready, go = sys.argv[1], UUID(sys.argv[2]), sys.argv[3], sys.argv[4]
+app = FamilyCoordination(store, encryption=False)
+app.views.catch_up()
+open(ready, "w").close()
+import os, time
+while not os.path.exists(go):
+    time.sleep(0.001)
+try:
+    app.assign_coordinator(family_id, coordinator_id="m-lund", coordinator_name="Maja Lund",
+                           occurred_on=date(2026, 2, 2),
+                           actor=Actor("t-holm", Role.TEAM_LEAD, Municipality("153")))
+    print("assigned")
+except RuleViolationError:
+    print("refused")
+"""
+
+
+def test_four_processes_racing_for_two_places_fill_exactly_two(tmp_path: Path) -> None:
+    store = str(tmp_path / "store.db")
+    app = FamilyCoordination(store, encryption=False)
+    families = [_family(app) for _ in range(4)]
+    go = tmp_path / "go"
+    racers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                RACER,
+                store,
+                str(f),
+                str(tmp_path / f"ready{i}"),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i, f in enumerate(families)
+    ]
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"ready{i}").exists() for i in range(4)):
+        for racer in racers:
+            assert racer.poll() is None, racer.communicate()[1]  # died starting
+        assert time.monotonic() < deadline, "the racers did not start"
+        time.sleep(0.01)
+    go.touch()
+    said = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        said.append(out.strip())
+    assert sorted(said) == ["assigned", "assigned", "refused", "refused"]
+    assert len(app.views.active_family_ids_of("m-lund", "153", excluding=uuid4())) == 2

@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from familiekoordinering import Family, Inquiry
+from familiekoordinering.domain.caseload import Caseload
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import (  # families' and inquiries'
     STORED_EXAMPLES as EXAMPLES,
@@ -29,7 +30,10 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def test_every_event_type_has_a_golden_example() -> None:
     classes = (*Family.EVENT_CLASSES, *Inquiry.EVENT_CLASSES)
-    assert sorted(EXAMPLES) == sorted(cls.__name__ for cls in classes)
+    caseload = [
+        f"Caseload{c.__name__}" for c in (Caseload.Started, Caseload.FamilyTakenOn)
+    ]
+    assert sorted(EXAMPLES) == sorted([*(cls.__name__ for cls in classes), *caseload])
     assert sorted(p.name for p in GOLDEN.glob("*.json")) == sorted(
         golden_path(GOLDEN, name).name for name in EXAMPLES
     )

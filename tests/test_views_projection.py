@@ -13,7 +13,7 @@ from familiekoordinering import FamilyCoordination, StepStatus
 from familiekoordinering.demo import DemoClock, build_demo
 from familiekoordinering.views import InMemoryViewStore, ViewProjector, ViewsBehindError
 from familiekoordinering.views.store import ViewStore
-from tests.conftest import LEAD
+from tests.conftest import LEAD, EnrolledFamily
 
 pytestmark = pytest.mark.application
 
@@ -152,3 +152,33 @@ def test_an_event_the_views_cannot_read_stops_them_naming_family_and_position() 
         UnreadableEventError, match=f"event {version + 1} of family {family_id}"
     ):
         app.views.catch_up()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_batch_another_process_folded_first_is_passed_over_not_raised(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    store = (
+        str(tmp_path / "store.db")
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    first = FamilyCoordination(store, encryption=False)
+    second = FamilyCoordination(store, encryption=False)
+    family = EnrolledFamily(first)
+    views = first.views._projector.store
+    commit = views.commit
+    raced = []
+
+    def after_the_other(*args: object) -> None:
+        if not raced:  # the other process catches up between our read and commit
+            raced.append(second.views.catch_up())
+        commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views, "commit", after_the_other)
+    first.views.catch_up()  # its first commit conflicts: passed over, not raised
+    assert raced
+    assert raced[0] > 0
+    assert first.views.status().behind == 0
+    assert first.views.plan(family.id, actor=LEAD)["label"] == "Hansen"

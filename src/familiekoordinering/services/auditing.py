@@ -28,6 +28,7 @@ from familiekoordinering.audit import (
     fingerprint_findings,
 )
 from familiekoordinering.checks import checked
+from familiekoordinering.domain.caseload import CASELOAD_TOPIC
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.inquiry import INQUIRY_TOPIC
 from familiekoordinering.domain.values import Actor, FamilyId
@@ -262,8 +263,9 @@ class Audits:
                     )
                     == chained.digest
                 )
-            if intact and first[0].topic.startswith(INQUIRY_TOPIC):
-                # An inquiry is no family: the whole store's audit verifies its chain.
+            if intact and first[0].topic.startswith((INQUIRY_TOPIC, CASELOAD_TOPIC)):
+                # An inquiry or a caseload is no family: the whole store's audit
+                # verifies its chain.
                 raise unknown(family_id)
             return str(json.loads(data)["municipality"]) if intact else None
         except (ValueError, KeyError, TypeError):

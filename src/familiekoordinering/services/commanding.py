@@ -17,10 +17,12 @@ from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, over
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from familiekoordinering.access import Access, require
 from familiekoordinering.checks import check_arguments
+from familiekoordinering.domain.caseload import Caseload, caseload_id
 from familiekoordinering.domain.commands import AssignCoordinator, Command, EnrolFamily
 from familiekoordinering.domain.family import Family
 from familiekoordinering.domain.values import FamilyId
@@ -85,10 +87,20 @@ class Commands:
             require(command.actor, access, facts(family), assignee=assignee,
                     unknown=unknown(family_id))  # fmt: skip
             self._refuse_erased(family_id)
+            # The coordinator's caseload is read before the count: an assignment
+            # stored meanwhile makes this one's save conflict (domain.caseload).
+            caseload = self._caseload(command, family)
             beyond = self._facts_for(command, family)
-            family.handle(command, recorded_at=self.engine.now(), **beyond)
+            recorded_at = self.engine.now()
+            family.handle(command, recorded_at=recorded_at, **beyond)
+            if caseload is not None:
+                caseload.take_on(
+                    FamilyId(family.id), beyond["caseload"],
+                    occurred_on=command.occurred_on, actor=command.actor,
+                    recorded_at=recorded_at,
+                )  # fmt: skip
             try:
-                self.engine.save(family)
+                self.engine.save(family, *([caseload] if caseload else []))
             except IntegrityError as e:
                 if attempt < retries:
                     attempt += 1
@@ -114,6 +126,32 @@ class Commands:
             # An erased family can be neither ended nor handed over: it holds no place.
             return {"caseload": sum(1 for i in ids if self.reader.erasure(i) is None)}
         return {}
+
+    def _caseload(self, command: Command[Any], family: Family) -> Caseload | None:
+        """The caseload of the coordinator an assignment counts for, or None.
+
+        Saved with the assignment, in the same transaction as the family's
+        event, it makes two assignments of one coordinator that race in two
+        processes conflict: one is stored, the other runs again and counts the
+        first one's family (see :mod:`~familiekoordinering.domain.caseload`).
+        """
+        if not (
+            isinstance(command, AssignCoordinator) and family.programme.max_caseload
+        ):
+            return None
+        caseload: Caseload
+        with reading_the_store(self.engine.ports.store_failures):
+            try:
+                caseload = self.engine.repository.get(
+                    caseload_id(family.municipality, command.coordinator_id)
+                )
+            except AggregateNotFoundError:
+                caseload = Caseload.start(
+                    family.municipality, command.coordinator_id,
+                    occurred_on=command.occurred_on, actor=command.actor,
+                    recorded_at=self.engine.now(),
+                )  # fmt: skip
+        return caseload
 
     def _refuse_erased(self, family_id: UUID) -> None:
         keyring = self.engine.keyring

@@ -54,6 +54,7 @@ from familiekoordinering import (
     WorkAnswer,
     WorkStatus,
 )
+from familiekoordinering.domain.caseload import Caseload, caseload_id
 from familiekoordinering.domain.inquiry import (
     Inquiry,
     InquiryOutcome,
@@ -283,13 +284,39 @@ INQUIRY_EXAMPLES: dict[str, Inquiry.Event] = {  # one per inquiry event type
 }  # fmt: skip
 """One example of each :class:`Inquiry` event type, in one inquiry's order."""
 
-STORED_EXAMPLES: dict[str, Family.Event | Inquiry.Event] = {
+_CASELOAD = caseload_id("153", "m-lund")
+_HOLM = Actor("t-holm", Role.TEAM_LEAD, Municipality("153"))
+
+
+def _caseload(cls: type[Caseload.Event], version: int, **fields: Any) -> Caseload.Event:
+    make: Any = cls
+    event: Caseload.Event = make(
+        originator_id=_CASELOAD, originator_version=version, timestamp=AT,
+        occurred_on=ON, actor=_HOLM, **fields,
+    )  # fmt: skip
+    return event
+
+
+CASELOAD_EXAMPLES: dict[str, Caseload.Event] = {  # one per caseload event type
+    "CaseloadStarted": _caseload(
+        Caseload.Started, 1, originator_topic=Caseload.TOPIC,
+        municipality=Municipality("153"), coordinator_id="m-lund",
+    ),
+    "CaseloadFamilyTakenOn": _caseload(
+        Caseload.FamilyTakenOn, 2, family_id=FAMILY, others=24
+    ),
+}  # fmt: skip
+"""One example of each :class:`~familiekoordinering.domain.caseload.Caseload` event type."""
+
+STORED_EXAMPLES: dict[str, Family.Event | Inquiry.Event | Caseload.Event] = {
     **EXAMPLES,
     **INQUIRY_EXAMPLES,
+    **CASELOAD_EXAMPLES,
 }
-"""Every stored event type's example (families' and inquiries'): the golden payloads'."""
+"""Every stored event type's example (families', inquiries', caseloads'): the goldens'."""
 
 __all__ = [
+    "CASELOAD_EXAMPLES",
     "EXAMPLES",
     "INQUIRY_EXAMPLES",
     "STORED_EXAMPLES",
@@ -304,7 +331,9 @@ def golden_path(directory: Path, name: str) -> Path:
     return directory / f"{name}.v1.json"
 
 
-def golden_document(event: Family.Event | Inquiry.Event) -> dict[str, Any]:
+def golden_document(
+    event: Family.Event | Inquiry.Event | Caseload.Event,
+) -> dict[str, Any]:
     """The stored form of ``event`` as a JSON document: topic, id, version, state."""
     stored = CattrsMapper().to_stored_event(event)
     return {

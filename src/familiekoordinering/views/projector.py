@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from familiekoordinering.domain.caseload import CASELOAD_TOPIC
 from familiekoordinering.domain.inquiry import INQUIRY_TOPIC
 from familiekoordinering.errors import FamiliekoordineringError
 from familiekoordinering.integrity.ledger import LEDGER_TOPIC
 from familiekoordinering.views.fold import Operation, operations
-from familiekoordinering.views.store import ViewStore
+from familiekoordinering.views.store import ViewConflictError, ViewStore
 
 if TYPE_CHECKING:
     # Types only: the ports module imports the view store, beneath this package.
@@ -175,12 +176,28 @@ class ViewProjector:
     ) -> int:
         done = 0
         while True:
-            count = self._batch(generation, batch_size or self.batch_size)
+            before = self.store.position(generation)
+            try:
+                count = self._batch(generation, batch_size or self.batch_size)
+            except ViewConflictError:
+                # Another worker (a process answering a query with catch_up, or
+                # a projection worker) folded this batch first: go on from
+                # where it got to. Anything else (the generation is gone) raises.
+                if not self._moved_on(generation, before):
+                    raise
+                continue
             done += count
             if progress is not None and count:
                 progress(self.store.position(generation), self.head())
             if count == 0:
                 return done
+
+    def _moved_on(self, generation: int, before: int) -> bool:
+        """Whether ``generation`` stands past ``before`` (another worker's commit)."""
+        try:
+            return self.store.position(generation) > before
+        except FamiliekoordineringError:
+            return False
 
     def _batch(self, generation: int, batch_size: int) -> int:
         """Process one batch into ``generation``; return how many notifications."""
@@ -290,7 +307,8 @@ def fold_rows(
 ) -> list[Operation]:
     """The row operations of a batch of notifications (``payload`` decodes one).
 
-    The store's ledger and the inquiries (:mod:`familiekoordinering.domain.inquiry`)
+    The store's ledger, the inquiries (:mod:`familiekoordinering.domain.inquiry`)
+    and the coordinators' caseloads (:mod:`familiekoordinering.domain.caseload`)
     are no family's: their events are passed over by their topics, undecoded.
     Raises :class:`UnreadableEventError`, naming the family and the position,
     for any event that cannot be folded: nothing is skipped silently.
@@ -301,6 +319,8 @@ def fold_rows(
             continue  # the store's own ledger, not a family's event
         if topic.startswith(INQUIRY_TOPIC):
             continue  # an inquiry's (domain.inquiry): no family's views hold it
+        if topic.startswith(CASELOAD_TOPIC):
+            continue  # a coordinator's caseload (domain.caseload): ids and counts
         try:
             ops += operations(
                 family_id, topic, payload(topic, state, family_id, version)
