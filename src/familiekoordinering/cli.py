@@ -15,7 +15,9 @@ families' personal data is read from ``--master-key-file`` (or
 
 Exit status: 0 done; 1 refused, with one line on standard error saying what to
 fix (``--debug`` shows the traceback); 2 a usage error (and an ``audit`` that
-could not run: its 1 means findings); 3 an internal error, which is a bug.
+could not run: its 1 means findings); 3 an internal error, which is a bug; 4
+(``inquiries`` only) the report was printed and some inquiries are flagged:
+without an outcome after the set number of days.
 Stored text is printed with its control characters made visible (``\x1b``,
 ``\u202e``: see :func:`familiekoordinering.text.visible`), JSON with them
 escaped as ``\uXXXX``. ``erase`` acts on whole family ids: a shortened one
@@ -79,6 +81,7 @@ from familiekoordinering.store import (
 )
 from familiekoordinering.text import json_visible, render_caseload, render_plan, visible
 from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES, Timeline
+from familiekoordinering.timeline.inquiries import render_inquiry_report
 from familiekoordinering.views import ViewStatus
 
 __all__ = ["main"]
@@ -91,6 +94,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_FLAGGED = 4
+"""``inquiries``: the report was printed, and some inquiries are flagged."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Family coordination records: demo, families, plans, timelines.",
         epilog=(
             "Exit status: 0 done; 1 refused (one line on standard error says what "
-            "to fix); 2 a usage error; 3 an internal error, a bug. Stored text is "
+            "to fix); 2 a usage error; 3 an internal error, a bug; 4 'inquiries' "
+            "printed its report and some inquiries are flagged. Stored text is "
             "printed with its control characters made visible (\\x1b, \\u202e)."
         ),
     )
@@ -159,6 +165,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--families", type=int, default=3, help="how many (default 3)")
     demo.add_argument("--years", type=int, default=3, help="years followed, 1-5")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    from familiekoordinering.demo import PROGRAMMES
+
+    demo.add_argument(
+        "--programme",
+        choices=list(PROGRAMMES),
+        default=next(iter(PROGRAMMES)),
+        help="the programme model: nye-monstre (default, Bokmål) or brondby (Danish)",
+    )
 
     commands.add_parser("families", help="one family per line, its id first")
 
@@ -355,6 +369,31 @@ def _parser() -> argparse.ArgumentParser:
         "chain",
         help="start verifying a store written before events were chained (once)",
     )
+
+    inquiries = commands.add_parser(
+        "inquiries",
+        help="the year's inquiries to the competence team of the actor's "
+        "municipality, counted (exit 0: none flagged; 4: some without an outcome "
+        "after the set days)",
+    )
+    inquiries.add_argument(
+        "--year", type=_year, default=None, help="the year (default: this year)"
+    )
+    inquiries.add_argument(
+        "--overdue-days", type=_overdue_days, default=30, metavar="N",
+        help="flag an inquiry without an outcome after N days (default 30)",
+    )  # fmt: skip
+    inquiries.add_argument(
+        "--on", type=_date, default=None, help="judge the flags as of DATE (default today)"
+    )  # fmt: skip
+    inquiries.add_argument(
+        "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value,
+        help="language: nb (default), nn, da or en",
+    )  # fmt: skip
+    inquiries.add_argument(
+        "--format", choices=["text", "json"], default="text",
+        help="text (default) or json",
+    )  # fmt: skip
     return parser
 
 
@@ -395,6 +434,30 @@ def _years(text: str) -> int:
     if not 0 <= value <= 200:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of years from 0 to 200"
+        )
+    return value
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not EARLIEST.year <= value <= LATEST.year:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a year from {EARLIEST.year} to {LATEST.year}"
+        )
+    return value
+
+
+def _overdue_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 3650:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days from 1 to 3650"
         )
     return value
 
@@ -762,7 +825,13 @@ def _demo(args: argparse.Namespace) -> int:
     if not 1 <= args.years <= 5:
         raise InvalidInputError(f"--years is {args.years}: give 1 to 5")
     # Rehearsed in memory first: a demo the library refuses makes no store and no key.
-    rehearse_demo(clock, families=args.families, years=args.years, seed=args.seed)
+    rehearse_demo(
+        clock,
+        families=args.families,
+        years=args.years,
+        seed=args.seed,
+        programme=args.programme,
+    )
     beside = _beside(store)
     if _key_file(args) is None and beside is not None and not Path(store).exists():
         # A new demo store is encrypted like a real one and marked as a demo:
@@ -784,6 +853,7 @@ def _demo(args: argparse.Namespace) -> int:
             years=args.years,
             seed=args.seed,
             rehearse=False,
+            programme=args.programme,
         )
     except DuplicateIdError:
         raise DuplicateIdError(
@@ -803,7 +873,10 @@ def _demo(args: argparse.Namespace) -> int:
                 else ""
             )
         )
-    lead = Actor("t-lead", Role.TEAM_LEAD, Municipality("4204"))
+    from familiekoordinering.demo import PROGRAMMES
+
+    programme = PROGRAMMES[args.programme]
+    lead = programme.lead_actor
     family = app.get_family(report.family_ids[0], actor=lead)
     last_day = max(e.occurred_on for e in app.family_history(family.id, actor=lead))
     print()
@@ -811,11 +884,14 @@ def _demo(args: argparse.Namespace) -> int:
         render_plan(app.views.document(family.id, actor=lead, catch_up=True), last_day)
     )
     print()
-    _print(_timeline_text(app.timeline(family.id, actor=lead)))
+    language = programme.language.value
+    _print(_timeline_text(app.timeline(family.id, actor=lead, language=language)))
     print()
+    actor = f"{lead.user_id}:{lead.role.value}:{lead.municipality}"
+    lang = "" if programme.language is DEFAULT_LANGUAGE else f" --lang {language}"
     print(
-        "Next, as the demo's team lead (--actor t-lead:team_lead:4204): "
-        "familiekoordinering families; familiekoordinering timeline <id>"
+        f"Next, as the demo's team lead (--actor {actor}): "
+        f"familiekoordinering families; familiekoordinering timeline <id>{lang}"
     )
     return EXIT_OK
 
@@ -1112,6 +1188,29 @@ def _retention(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _inquiries(args: argparse.Namespace) -> int:
+    app = _open(args)
+    on = args.on or _today()
+    report = app.inquiries(
+        actor=_actor(args),
+        year=args.year if args.year is not None else on.year,
+        overdue_after_days=args.overdue_days,
+        on=on,
+    )
+    if args.format == "json":
+        print(_json(report.to_json()), end="")
+    else:
+        _print(render_inquiry_report(report, args.lang))
+    if report.flagged:
+        _note(
+            f"{len(report.flagged)} inquiry(ies) of {report.year} without an outcome "
+            f"after more than {report.overdue_after_days} days (exit status "
+            f"{EXIT_FLAGGED})"
+        )
+        return EXIT_FLAGGED
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "chain": _chain,
@@ -1127,6 +1226,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "erase": _erase,
     "retention": _retention,
     "research-export": _research_export,
+    "inquiries": _inquiries,
 }
 
 
