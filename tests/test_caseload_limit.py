@@ -237,7 +237,7 @@ def test_four_processes_racing_for_two_places_fill_exactly_two(tmp_path: Path) -
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for i, f in enumerate(families)
     ]
     deadline = time.monotonic() + 60
