@@ -14,7 +14,6 @@ still the one the batch started from; otherwise nothing is written and
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import threading
@@ -142,7 +141,8 @@ def changes_nothing(op: Operation) -> bool:
     return False
 
 
-_Rows = dict[tuple[str, str, str], dict[str, Any]]
+_Rows = dict[str, dict[tuple[str, str], dict[str, Any]]]
+"""A generation's rows: by family id, then by (kind, key) — a family's rows at hand."""
 _ACTIONS = frozenset({"put", "set", "upd", "del"})
 
 
@@ -209,12 +209,14 @@ class InMemoryViewStore:
     def family(self, generation: int, family_id: str) -> Document | None:
         """One family's document."""
         with self._lock:
-            rows = [
-                (kind, key, copy.deepcopy(data))
-                for (f, kind, key), data in self._rows.get(generation, {}).items()
-                if f == family_id
-            ]
+            rows = self._family_rows(generation, family_id)
         return assemble(family_id, rows)
+
+    def _family_rows(
+        self, generation: int, family_id: str
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        own = self._rows.get(generation, {}).get(family_id, {})
+        return [(kind, key, _copied(data)) for (kind, key), data in own.items()]
 
     def families(
         self,
@@ -225,17 +227,19 @@ class InMemoryViewStore:
     ) -> list[Document]:
         """Documents matching the coordinator and the municipality, if given."""
         with self._lock:
-            ids = [
-                f
-                for (f, kind, _), data in self._rows.get(generation, {}).items()
-                if kind == "family"
-                and (
-                    coordinator_id is None
-                    or (data["coordinator"] or {}).get("id") == coordinator_id
-                )
-                and (municipality is None or data["municipality"] == municipality)
-            ]
-        docs = [self.family(generation, f) for f in sorted(ids)]
+            found = []
+            for f, own in sorted(self._rows.get(generation, {}).items()):
+                data = own.get(("family", ""))
+                if (
+                    data is not None
+                    and (
+                        coordinator_id is None
+                        or (data["coordinator"] or {}).get("id") == coordinator_id
+                    )
+                    and (municipality is None or data["municipality"] == municipality)
+                ):
+                    found.append((f, self._family_rows(generation, f)))
+        docs = [assemble(f, rows) for f, rows in found]
         return [d for d in docs if d is not None]
 
     def worker_lock(self) -> bool:
@@ -246,21 +250,36 @@ class InMemoryViewStore:
         """Nothing to release."""
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a row's JSON-like data (dicts, lists, scalars): deepcopy, faster."""
+    if type(value) is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copied(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_copied(v) for v in value)
+    return value
+
+
 def _apply(rows: _Rows, op: Operation) -> None:
     """One row operation on in-memory rows (an update of a missing row does nothing)."""
     action, kind, family, key = op[0], op[1], op[2], op[3]
-    row_key = (family, kind, key)
+    row_key = (kind, key)
     if action == "put":
-        rows[row_key] = copy.deepcopy(op[4])
+        rows.setdefault(family, {})[row_key] = _copied(op[4])
         return
     if action == "del":
-        rows.pop(row_key, None)
+        own = rows.get(family)
+        if own is not None:
+            own.pop(row_key, None)
+            if not own:
+                del rows[family]
         return
-    row = rows.get(row_key)
+    row = rows.get(family, {}).get(row_key)
     if row is None:
         return
     if action == "set":
-        row.update(copy.deepcopy(op[4]))
+        row.update(_copied(op[4]))
     elif action == "upd":
         for field, value in op[4]["max"].items():
             if row.get(field) is None or row[field] < value:
