@@ -203,6 +203,37 @@ def test_joining_the_team_needs_the_family_s_consent_to_share(unit: YoungAdult) 
     assert unit.stored() == before
 
 
+def test_a_meeting_with_a_member_whose_consent_was_withdrawn_is_refused(
+    unit: YoungAdult,
+) -> None:
+    app = unit.app
+    family = app.get_family(unit.id, actor=LEAD)
+    (nav_consent,) = [c for c in family.consents.values()
+                      if c.scope.agency.kind is AgencyKind.NAV]  # fmt: skip
+    app.withdraw_consent(
+        unit.id, consent_id=nav_consent.consent_id, withdrawn_by=[unit.sara],
+        reason="Vil ikke dele mer med NAV", occurred_on=START + timedelta(days=3),
+        actor=COORDINATOR,
+    )  # fmt: skip
+    before = unit.stored()
+    with pytest.raises(
+        ConsentRequiredError, match="cannot sit in the investment meeting"
+    ):
+        unit.meet(members=[unit.sara], decisions=[])
+    assert unit.stored() == before
+    unit.meet(members=[unit.sara], decisions=[], team=[unit.employer])  # without NAV
+    # Stored anyway (as by an older library or an edit): the audit reports it.
+    events = list(app.family_history(unit.id, actor=LEAD))
+    forged = [e for e in events if type(e).__name__ != "ConsentWithdrawn"]
+    findings, _ = audit_history(unit.id, forged, on=date(2026, 10, 1))
+    assert not [f for f in findings if f.kind is FindingKind.UNCOVERED_ACTION]
+    held = next(e for e in events if type(e).__name__ == "InvestmentMeetingHeld")
+    object.__setattr__(held, "team_present", frozenset({unit.nav, unit.employer}))
+    findings, _ = audit_history(unit.id, events, on=date(2026, 10, 1))
+    (uncovered,) = [f for f in findings if f.kind is FindingKind.UNCOVERED_ACTION]
+    assert "sitting in an investment meeting" in uncovered.message
+
+
 def test_only_team_members_invest_and_only_on_the_team(unit: YoungAdult) -> None:
     with pytest.raises(NotFoundError, match="not on the family's investment team"):
         unit.app.commit_investment(

@@ -72,7 +72,7 @@ def assert_record_agrees(family: Family, record: FamilyRecord) -> None:
         **{m: v.held_on for m, v in record.investment_meetings.items()},
     }
     assert family.team == {
-        t: TeamMember(m.agency, m.may_decide, m.joined_on)
+        t: TeamMember(m.agency, m.may_decide, m.joined_on, m.topics, m.member_ids)
         for t, m in record.team_members.items()
     }
     assert family.investment_ids == set(record.investments)

@@ -39,13 +39,14 @@ from familiekoordinering.domain.consent import (
     Consent,
     ConsentRefusal,
     ConsentWithdrawal,
+    OutwardActionKind,
     ProposedAction,
     decide,
 )
 from familiekoordinering.domain.events import Interpretation, interpreted
 from familiekoordinering.domain.family import CLOSING, RIGHTS_AFTER_THE_END, Family
 from familiekoordinering.domain.validation import loading_stored_history
-from familiekoordinering.domain.values import Member, MemberId
+from familiekoordinering.domain.values import Agency, Member, MemberId, Topic
 from familiekoordinering.integrity.breaks import Break, BreakKind, Ledger
 from familiekoordinering.integrity.checkpoint import Fingerprint
 
@@ -209,6 +210,7 @@ class _History:
     actions: list[Family.AgencyContacted] = attrs.field(factory=list)
     duties: list[Family.ActedUnderLegalDuty] = attrs.field(factory=list)
     team_joins: list[Family.TeamMemberJoined] = attrs.field(factory=list)
+    team_meetings: list[Family.InvestmentMeetingHeld] = attrs.field(factory=list)
     informed: dict[UUID, date] = attrs.field(factory=dict)
     planned_end: date | None = None
     """The programme's planned end, as extended so far."""
@@ -294,6 +296,32 @@ def _team_joined(history: _History, event: Any, position: int) -> None:
     history.team_joins.append(event)
 
 
+def _team_meeting(history: _History, event: Any, position: int) -> None:
+    history.team_meetings.append(event)
+
+
+@attrs.frozen
+class _SharedInMeeting:
+    """What a team member present at an investment meeting was told, judged as an action."""
+
+    agency: Agency
+    topics: frozenset[Topic]
+    member_ids: frozenset[MemberId]
+    occurred_on: date
+    originator_version: int
+    kind: OutwardActionKind = OutwardActionKind.SHARE_INFORMATION
+
+
+def _shared_in_meetings(history: _History) -> Iterator[_SharedInMeeting]:
+    joins = {join.team_member_id: join for join in history.team_joins}
+    for meeting in history.team_meetings:
+        for team_member_id in sorted(meeting.team_present):
+            join = joins.get(team_member_id)
+            if join is not None:
+                yield _SharedInMeeting(join.agency, join.topics, join.member_ids,
+                                       meeting.occurred_on, meeting.originator_version)  # fmt: skip
+
+
 def _legal_duty(history: _History, event: Any, position: int) -> None:
     history.duties.append(event)
 
@@ -314,6 +342,7 @@ _READS: dict[type[Family.Event], Callable[[_History, Any, int], None]] = interpr
         Family.ActedUnderLegalDuty: _legal_duty,
         Family.FamilyInformed: _informed,
         Family.TeamMemberJoined: _team_joined,
+        Family.InvestmentMeetingHeld: _team_meeting,
         Family.FollowUpExtended: _extended,
         Family.FollowUpEnded: _ended,
     },
@@ -382,17 +411,23 @@ def _read(family_id: UUID, events: Iterable[Family.Event]) -> tuple[_History, in
     return history, count
 
 
-def _what_was_shared(action: Family.AgencyContacted | Family.TeamMemberJoined) -> str:
+_Shared = Family.AgencyContacted | Family.TeamMemberJoined | _SharedInMeeting
+
+
+def _what_was_shared(action: _Shared) -> str:
     if isinstance(action, Family.TeamMemberJoined):
         return f"joining the investment team as {action.role}"
+    if isinstance(action, _SharedInMeeting):
+        return "sitting in an investment meeting"
     return action.purpose
 
 
 def _uncovered(history: _History) -> Iterator[Finding]:
     """Consented actions (contacts, and team members joining) their consents did not cover."""
-    actions: list[Family.AgencyContacted | Family.TeamMemberJoined] = [
+    actions: list[_Shared] = [
         *history.actions,
         *history.team_joins,
+        *_shared_in_meetings(history),
     ]
     for action in actions:
         unknown = sorted(str(m) for m in action.member_ids if m not in history.members)

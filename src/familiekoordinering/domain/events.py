@@ -129,7 +129,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _declare(Family.FamilyInformed, _ACCESS),
     _declare(Family.SurveyCompleted, _AUDIT, _ACCESS),
     _declare(Family.TeamMemberJoined, _ACCESS),
-    _declare(Family.InvestmentMeetingHeld, _AUDIT, _ACCESS),
+    _declare(Family.InvestmentMeetingHeld, _ACCESS),
     _declare(Family.InvestmentCommitted, _AUDIT, _ACCESS),
     _declare(Family.GainRecorded, _AUDIT, _ACCESS),
     _declare(Family.FollowUpExtended, _ACCESS),

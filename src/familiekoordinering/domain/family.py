@@ -654,8 +654,9 @@ class Family(FamilyCore, Aggregate):
             """Add the member to the team; note the sharing among the actions taken."""
             family: Family = aggregate
             family.team[self.team_member_id] = TeamMember(
-                self.agency, self.may_decide, self.occurred_on
-            )
+                self.agency, self.may_decide, self.occurred_on, self.topics,
+                self.member_ids,
+            )  # fmt: skip
             family._note_taken(
                 self.kind, self.agency, self.topics, self.member_ids, self.occurred_on
             )
@@ -1751,6 +1752,30 @@ class Family(FamilyCore, Aggregate):
                      consent_ids=decision.consent_ids)  # fmt: skip
         return decision
 
+    def _check_still_shared(self, member: TeamMember | None, on: date) -> None:
+        """Refuse a meeting with a team member the family's consents no longer cover.
+
+        Sitting in a meeting shares again what the member joined to know
+        (their topics, about their members); a withdrawn or expired consent
+        keeps them out. An unknown member is left to :func:`check_meeting`.
+        """
+        if member is None:
+            return
+        decision = self.decide(
+            kind=OutwardActionKind.SHARE_INFORMATION,
+            agency=member.agency,
+            topics=member.topics,
+            member_ids=member.member_ids,
+            on=on,
+        )
+        if not decision.permitted:
+            raise ConsentRequiredError(
+                f"{member.agency} cannot sit in the investment meeting on "
+                f"{on.isoformat()}: the family's consent no longer covers sharing "
+                "with it: " + "; ".join(decision.reasons),
+                decision.reasons,
+            )
+
     def _team_member(self, team_member_id: TeamMemberId, on: date) -> TeamMember:
         member = self.team.get(team_member_id)
         if member is None or member.joined_on > on:
@@ -1781,6 +1806,8 @@ class Family(FamilyCore, Aggregate):
                         member_id, c.occurred_on, "member the decision concerns"
                     )
         team = {t: m for t, m in self.team.items() if m.joined_on <= c.occurred_on}
+        for team_member_id in sorted(c.team_present):
+            self._check_still_shared(team.get(team_member_id), c.occurred_on)
         check_meeting(
             on=c.occurred_on,
             team=team,

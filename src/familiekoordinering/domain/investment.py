@@ -79,11 +79,18 @@ class GainKind(enum.StrEnum):
 
 @attrs.frozen
 class TeamMember:
-    """A member of the family's investment team, as the family knows it."""
+    """A member of the family's investment team, as the family knows it.
+
+    ``topics`` and ``member_ids`` are what the family agreed the member may
+    know about: each meeting they sit in shares that again, so the family's
+    consents must still cover it on the meeting's day.
+    """
 
     agency: Agency
     may_decide: bool
     joined_on: date
+    topics: frozenset[Topic] = frozenset()
+    member_ids: frozenset[MemberId] = frozenset()
 
 
 @attrs.frozen(kw_only=True)
