@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -169,3 +172,54 @@ class EnrolledFamily:
 @pytest.fixture
 def family(app: FamilyCoordination) -> EnrolledFamily:
     return EnrolledFamily(app)
+
+
+# ------------------------------------------- no personal data in any log line
+#
+# Every log line of the whole run is kept (the library's logger at DEBUG) and
+# scanned at the end for the personal data the tests and demos write: the
+# fixture family's names, birth dates and words, and the demos' surnames. A
+# line holding one fails the run, naming it.
+
+
+class _EveryLogLine(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()}")
+
+
+_EVERY_LOG_LINE = _EveryLogLine()
+
+
+def _personal_data() -> re.Pattern[str]:
+    """The personal data the tests and demos write, as one pattern."""
+    from familiekoordinering.demo import PROGRAMMES
+
+    words = {"Kari Hansen", "Ola Hansen", "Emma Hansen", "Kristin Lund",
+             "1988-04-02", "1985-09-30", "2016-02-29",
+             "Practical help with the economy"}  # fmt: skip
+    for demo in PROGRAMMES.values():
+        module = sys.modules[demo.stories.__module__]
+        words |= set(getattr(module, "_SURNAMES", ()))
+    return re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(words)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    library = logging.getLogger("familiekoordinering")
+    library.addHandler(_EVERY_LOG_LINE)
+    library.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    personal = _personal_data()
+    found = [line for line in _EVERY_LOG_LINE.lines if personal.search(line)]
+    if found:
+        sys.stderr.write(
+            f"\n{len(found)} log line(s) hold personal data, e.g.:\n"
+            + "\n".join(found[:5])
+            + "\n"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -14,6 +14,8 @@ Start with :class:`FamilyCoordination`::
 
 from __future__ import annotations
 
+import logging
+
 from familiekoordinering.application import (
     Clock,
     ConcurrentChangeError,
@@ -269,3 +271,7 @@ __all__ = [
     "load_master_key",
     "new_master_key",
 ]
+
+# A library logs, the app decides where to: nothing is printed unless the app
+# configures logging (the "familiekoordinering" logger and its children).
+logging.getLogger(__name__).addHandler(logging.NullHandler())

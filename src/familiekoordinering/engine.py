@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -74,6 +75,9 @@ from familiekoordinering.serialisation import CattrsMapper, JSONBytesTranscoder
 from familiekoordinering.store import store_settings
 
 __all__ = ["Clock", "Engine", "is_store_failure", "reading_the_store"]
+
+_log = logging.getLogger(__name__)
+"""Store failures: the error's class, never the driver's message (it may quote data)."""
 
 Clock = Callable[[], datetime]
 """A function returning the current time, timezone-aware."""
@@ -588,6 +592,8 @@ class Engine(Application[UUID]):
         except Exception as e:
             if not is_store_failure(e, self.ports.store_failures):
                 raise
+            _log.error("the store could not be written (%s): nothing of this change "
+                       "was stored", type(e).__name__)  # fmt: skip
             raise StoreError(
                 f"the store could not be written ({type(e).__name__}: {e}): nothing of "
                 "this change was stored; try again once the store is reachable and "

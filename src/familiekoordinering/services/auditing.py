@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
@@ -48,6 +49,9 @@ from familiekoordinering.services.reading import Reader, replay, unknown
 from familiekoordinering.verification import Integrity
 
 __all__ = ["Audits"]
+
+_log = logging.getLogger(__name__)
+"""Audits run: who, of what, how many findings; never a finding's text."""
 
 
 class Audits:
@@ -163,7 +167,11 @@ class Audits:
                 findings += self._snapshot_findings(fid, events)
             results.append((findings + unreadable, count + len(unreadable)))
         self.reader.log_reads(actor, Access.AUDIT, family_ids, "audit")
-        return combine(on, results, verified=verification.events)
+        report = combine(on, results, verified=verification.events)
+        _log.info("audit by %s of %s: %d events verified, %d findings, %d breaks",
+                  actor.user_id, family_id or f"municipality {actor.municipality}",
+                  report.verified, len(report.findings), len(report.breaks))  # fmt: skip
+        return report
 
     def _protection_findings(self) -> list[Finding]:
         """A note when the store is, or was for a while, not encrypted."""

@@ -9,6 +9,7 @@ parameters are declared once, on the class.
 from __future__ import annotations
 
 import inspect
+import logging
 import types
 import typing
 import weakref
@@ -43,6 +44,9 @@ __all__ = [
     "command_method",
     "enrolment_method",
 ]
+
+_log = logging.getLogger(__name__)
+"""Commands refused (the error class, never its message), races lost and retried."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,7 +96,14 @@ class Commands:
             caseload = self._caseload(command, family)
             beyond = self._facts_for(command, family)
             recorded_at = self.engine.now()
-            family.handle(command, recorded_at=recorded_at, **beyond)
+            try:
+                family.handle(command, recorded_at=recorded_at, **beyond)
+            except FamiliekoordineringError as refused:
+                # The class and the command only: a refusal's message may name
+                # a member or quote the family's words.
+                _log.info("%s refused for family %s: %s", type(command).__name__,
+                          family_id, type(refused).__name__)  # fmt: skip
+                raise
             if caseload is not None:
                 caseload.take_on(
                     FamilyId(family.id), beyond["caseload"],
@@ -104,7 +115,12 @@ class Commands:
             except IntegrityError as e:
                 if attempt < retries:
                     attempt += 1
+                    _log.warning("%s lost a race on family %s: running it again "
+                                 "(attempt %d of %d)", type(command).__name__,
+                                 family_id, attempt + 1, retries + 1)  # fmt: skip
                     continue
+                _log.error("%s on family %s lost %d races: nothing was stored",
+                           type(command).__name__, family_id, attempt + 1)  # fmt: skip
                 raise ConcurrentChangeError(
                     f"family {family_id} was changed by someone else while this command "
                     f"ran ({attempt + 1} attempt(s)): nothing was stored; try again"

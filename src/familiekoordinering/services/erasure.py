@@ -6,6 +6,7 @@ Retention finds the families whose follow-up ended long enough ago.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import cast
@@ -28,6 +29,9 @@ from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.services.reading import Reader, facts, unknown
 
 __all__ = ["DEFAULT_ERASURE_WAIT", "Erasures"]
+
+_log = logging.getLogger(__name__)
+"""Erasures made and left unfinished: ids and user ids, never personal data."""
 
 DEFAULT_ERASURE_WAIT = 5.0
 """How long an erasure waits for readers that hold a destroyed key's old bytes."""
@@ -120,6 +124,8 @@ class Erasures:
             )
         erasure = Erasure(originator_id, self.engine.now(), actor.user_id)
         keyring.erase(erasure)
+        _log.info("%s %s erased by %s: its key is destroyed", what, originator_id,
+                  actor.user_id)  # fmt: skip
         self.engine.fresh(originator_id)
         self._purge_keys(keyring, wait, f"{what} {originator_id}'s key is destroyed")
         return erasure
@@ -146,6 +152,8 @@ class Erasures:
         if wait < 0:
             raise InvalidInputError(f"wait is {wait}: give 0 or more seconds")
         if not keyring.purge(wait):
+            _log.warning("erasure incomplete: a reader held the store's files for "
+                         "over %g s; finish with finish_erasures", wait)  # fmt: skip
             raise ErasureIncompleteError(
                 f"{done} and no personal data of theirs can be read any more, but "
                 f"another connection has been reading the store for over {wait:g} s "

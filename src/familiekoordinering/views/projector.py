@@ -16,6 +16,7 @@ the payload function it is given: it knows no application.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -44,6 +45,9 @@ __all__ = [
     "ViewsBehindError",
     "fold_rows",
 ]
+
+_log = logging.getLogger(__name__)
+"""Projection progress and lag: positions and counts, never a payload."""
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (position reached, head of the log)."""
@@ -185,11 +189,18 @@ class ViewProjector:
                 # where it got to. Anything else (the generation is gone) raises.
                 if not self._moved_on(generation, before):
                     raise
+                _log.debug("views generation %d: batch after %d folded by another "
+                           "worker; going on", generation, before)  # fmt: skip
                 continue
             done += count
             if progress is not None and count:
                 progress(self.store.position(generation), self.head())
             if count == 0:
+                if done:
+                    position, head = self.store.position(generation), self.head()
+                    _log.info("views generation %d folded %d notifications, now at "
+                              "%d of %d (%d behind)", generation, done, position,
+                              head, max(head - position, 0))  # fmt: skip
                 return done
 
     def _moved_on(self, generation: int, before: int) -> bool:
@@ -267,6 +278,8 @@ class ViewProjector:
         many notifications were folded in.
         """
         generation = self.store.new_generation()
+        _log.info("views rebuild started in generation %d (the log is at %d)",
+                  generation, self.head())  # fmt: skip
         # A store may fill a generation faster by itself (the SQLite store folds
         # in a second process while it writes); the rest is caught up below.
         if isinstance(self.store, FillsInParallel):
@@ -278,6 +291,8 @@ class ViewProjector:
         # Events written during the rebuild: one more round, then switch.
         done += self._catch_up(generation, progress, self.rebuild_batch_size)
         self.store.activate(generation)
+        _log.info("views rebuild: generation %d active, %d notifications folded",
+                  generation, done)  # fmt: skip
         return done
 
     def wait(
@@ -293,6 +308,8 @@ class ViewProjector:
             if generation and self.store.position(generation) >= position:
                 return
             if time.monotonic() >= deadline:
+                _log.warning("views behind: at %d, waited %g s for %d",
+                             self.store.position(generation), timeout, position)  # fmt: skip
                 raise ViewsBehindError(
                     f"the views are at {self.store.position(generation)}, not yet at "
                     f"{position}, after {timeout} s: is a projection worker running? "
