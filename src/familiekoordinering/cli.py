@@ -162,7 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser("demo", help="build a realistic demo programme")
-    demo.add_argument("--families", type=int, default=3, help="how many (default 3)")
+    demo.add_argument(
+        "--families",
+        type=int,
+        default=3,
+        help="how many (default 3); for drammen, the inquiries of the first year",
+    )
     demo.add_argument("--years", type=int, default=3, help="years followed, 1-5")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     from familiekoordinering.demo import PROGRAMMES
@@ -171,7 +176,10 @@ def _parser() -> argparse.ArgumentParser:
         "--programme",
         choices=list(PROGRAMMES),
         default=next(iter(PROGRAMMES)),
-        help="the programme model: nye-monstre (default, Bokmål) or brondby (Danish)",
+        help=(
+            "the programme model: nye-monstre (default, Bokmål), brondby (Danish) "
+            "or drammen (a competence team's inquiries, Bokmål)"
+        ),
     )
 
     commands.add_parser("families", help="one family per line, its id first")
@@ -860,6 +868,27 @@ def _demo(args: argparse.Namespace) -> int:
             f"the store {app.store} already holds the demo for seed {args.seed}: "
             "use another --seed or another --store"
         ) from None
+    # A competence team's inquiries (Drammen): the years in numbers.
+    if report.inquiries:
+        from familiekoordinering.demo import PROGRAMMES
+
+        lead = PROGRAMMES[args.programme].lead_actor
+        years = ", ".join(f"{year}: {n}" for year, n in report.inquiries.items())
+        _print(
+            f"Received {len(report.inquiry_ids)} inquiries in {args.years} year(s) "
+            f"({years}), each closed with an outcome; {len(report.family_ids)} "
+            f"families enrolled: {report.events} events stored in {app.store}."
+        )
+        last = max(report.inquiries)
+        print()
+        _print(render_inquiry_report(app.inquiries(actor=lead, year=last), "nb"))
+        print()
+        actor = f"{lead.user_id}:{lead.role.value}:{lead.municipality}"
+        print(
+            f"Next, as the demo's team lead (--actor {actor}): "
+            f"familiekoordinering inquiries --year {last}; familiekoordinering families"
+        )
+        return EXIT_OK
     _print(
         f"Enrolled {len(report.family_ids)} families followed for {args.years} "
         f"year(s): {report.events} events stored in {app.store}."

@@ -112,6 +112,10 @@ class DemoReport:
     events: int = 0
     refused: list[str] = attrs.field(factory=list)
     lines: list[str] = attrs.field(factory=list)
+    inquiry_ids: list[UUID] = attrs.field(factory=list)
+    """The inquiries a competence team received, in the order recorded (Drammen)."""
+    inquiries: dict[int, int] = attrs.field(factory=dict)
+    """How many inquiries were received, by year (empty when the demo has none)."""
 
 
 @attrs.define
@@ -133,8 +137,9 @@ class DemoProgramme:
     """A programme the demo can build: a value chosen by its ``name``.
 
     ``stories`` makes up one story per family (in the order of their
-    enrolment) for a :class:`DemoRun`; it must draw every random choice from
-    the run's ``rng`` and ids, so that the same seed gives the same demo.
+    enrolment), or per inquiry for a competence team, for a :class:`DemoRun`;
+    it must draw every random choice from the run's ``rng`` and ids, so that
+    the same seed gives the same demo.
     """
 
     name: str
@@ -201,14 +206,14 @@ def play(
         pending[index] = (day, late, time(minute // 60, minute % 60))
         heapq.heappush(queue, (day + timedelta(days=late), minute, index))
 
-    for index in range(families):
+    for index in range(len(stories)):  # one per family, or per inquiry
         advance(index)
     while queue:
         _, _, index = heapq.heappop(queue)
         day, late, time_of_day = pending.pop(index)
         clock.at(day, late, time_of_day)
         advance(index)
-    run.report.family_ids = [run.enrolled[index] for index in range(families)]
+    run.report.family_ids = [run.enrolled[index] for index in sorted(run.enrolled)]
     return run.report
 
 
