@@ -28,7 +28,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade 'pip>=25.1'
 if [ "${1:-}" = "--dev" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check \
-        -e '.[sqlite,postgres]' -e adapters/sqlite -e adapters/postgres --group dev
+        -e '.[sqlite,postgres]' -e adapters/sqlite -e 'adapters/postgres[binary]' --group dev
     # The tests start a throwaway PostgreSQL server of their own: they need the
     # server's binaries (Debian's postgresql package), not a running service.
     if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then

@@ -150,7 +150,10 @@ from familiekoordinering.integrity import Checkpoint, Fingerprint
 from familiekoordinering.protection import Erasure, load_master_key, new_master_key
 
 __version__ = "0.1.0"
-"""The library's version; the adapters move in lock-step with it."""
+"""The library's version; the adapters move in lock-step with it.
+
+Written only here: the three distributions' ``pyproject.toml`` read it.
+"""
 
 __all__ = [
     "ERASED_DATE",
