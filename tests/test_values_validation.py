@@ -89,6 +89,7 @@ from familiekoordinering.domain.validation import (
 from familiekoordinering.serialisation import CattrsMapper, converter
 from familiekoordinering.testing.examples import golden_path
 from familiekoordinering.testing.legacy import UnchainedCoordination
+from familiekoordinering.testing.strategies import VALUE_STRATEGIES
 from tests.conftest import AUDITOR, COORDINATOR, KOMMUNE, LEAD, START, FixedClock
 from tests.strategies import _strategy_for
 
@@ -269,6 +270,15 @@ def test_every_public_value_class_is_covered_or_said_to_be_built_by_the_library(
         if inspect.isclass(obj := getattr(familiekoordinering, name)) and attrs.has(obj)
     }
     assert public == {cls.__name__ for cls in VALID} | set(NOT_BUILT_BY_CALLERS)
+
+
+def test_every_value_class_callers_build_has_a_strategy_for_property_tests() -> None:
+    """Apps draw them from familiekoordinering.testing.strategies (see its tests)."""
+    missing = sorted(c.__name__ for c in VALID if c not in VALUE_STRATEGIES)
+    assert not missing, f"add a strategy to testing/strategies.py for: {missing}"
+    assert not {getattr(c, "__name__", "") for c in VALUE_STRATEGIES} & set(
+        NOT_BUILT_BY_CALLERS
+    )
 
 
 @pytest.mark.parametrize("cls", list(VALID), ids=lambda c: c.__name__)

@@ -4,7 +4,11 @@
 aggregate's command methods in memory (every rule is still checked), so that a
 history of thousands of events can be saved at once with ``app.save(family)``:
 five years of a programme, as the benchmarks, the large-save tests and the
-timeline's figures use it.
+timeline's figures use it. Given another programme profile
+(:meth:`~familiekoordinering.Programme.brondby`,
+:meth:`~familiekoordinering.Programme.asker`), the history spans that
+programme's period instead, and under Asker's model it has an investment team,
+its meetings, investments and gains.
 """
 
 from __future__ import annotations
@@ -21,14 +25,18 @@ from familiekoordinering.domain.commands import (
     AddMember,
     AgreeStep,
     AssignCoordinator,
+    CommitInvestment,
     CompleteStep,
     CompleteSurvey,
     DropGoal,
     GrantConsent,
+    HoldInvestmentMeeting,
     HoldMeeting,
+    JoinInvestmentTeam,
     LinkSectorPlan,
     RecordContact,
     RecordFamilyInformed,
+    RecordGain,
     RecordGoalProgress,
     RefuseConsent,
     SetGoal,
@@ -39,8 +47,19 @@ from familiekoordinering.domain.consent import (
     OutwardActionKind,
 )
 from familiekoordinering.domain.family import Family
+from familiekoordinering.domain.investment import (
+    GainKind,
+    InvestmentDecision,
+    InvestmentKind,
+)
 from familiekoordinering.domain.plan import Responsible, ResponsibleKind, SectorPlanKind
-from familiekoordinering.domain.programme import Eligibility, Programme, ReferralSource
+from familiekoordinering.domain.programme import (
+    Eligibility,
+    Jurisdiction,
+    Programme,
+    ProgrammeKind,
+    ReferralSource,
+)
 from familiekoordinering.domain.survey import (
     Benefit,
     Economy,
@@ -70,6 +89,7 @@ from familiekoordinering.domain.values import (
     SectorPlanId,
     StepId,
     SurveyId,
+    TeamMemberId,
     Topic,
 )
 from familiekoordinering.testing.commands import answers, enrol, run
@@ -77,7 +97,8 @@ from familiekoordinering.testing.commands import answers, enrol, run
 __all__ = ["ACTOR", "START", "build_history", "event_mix"]
 
 ACTOR = Actor("k.nilsen", Role.COORDINATOR, Municipality("4204"))
-"""The coordinator who records the history."""
+"""The coordinator who records the history (in Brøndby, one of Brøndby's)."""
+_DANISH_ACTOR = Actor("k.nilsen", Role.COORDINATOR, Municipality("153"))
 START = date(2026, 1, 5)
 """The day the family is enrolled."""
 
@@ -94,7 +115,10 @@ _WEIGHTS: dict[str, int] = {
     "sector_plan": 2,
     "consent": 1,
 }
+_INVESTMENT_WEIGHTS: dict[str, int] = {"investment_meeting": 6, "invest": 3, "gain": 1}
+"""Added to the mix under Asker's model."""
 _SPAN_DAYS = 4 * 365 + 300  # most of the programme's five years
+_MARGIN_DAYS = 65  # the history stops this long before the planned end
 
 
 @dataclass
@@ -106,6 +130,8 @@ class _History:
     days_per_event: float
     adults: list[MemberId]
     children: list[MemberId]
+    actor: Actor = ACTOR
+    team: list[TeamMemberId] = field(default_factory=list)
     active_goals: list[GoalId] = field(default_factory=list)
     open_steps: list[StepId] = field(default_factory=list)
     meetings: list[MeetingId] = field(default_factory=list)
@@ -128,26 +154,43 @@ class _History:
         recorded_at = datetime(on.year, on.month, on.day, 9, tzinfo=UTC)
         return {
             "occurred_on": on,
-            "actor": ACTOR,
+            "actor": self.actor,
             "recorded_at": recorded_at + timedelta(seconds=self.tick),
         }
 
 
-def _setup(n_events: int, seed: int) -> _History:
+def _span_days(programme: Programme) -> int:
+    """Days the history runs: up to shortly before the programme's planned end.
+
+    Nye mønstre's five years give :data:`_SPAN_DAYS` (most of the five years).
+    """
+    return (programme.planned_end(START) - START).days - _MARGIN_DAYS
+
+
+def _setup(n_events: int, seed: int, programme: Programme) -> _History:
     """Enrol the family, assign a coordinator, add members, record consents."""
+    danish = programme.jurisdiction is Jurisdiction.DENMARK
+    actor = _DANISH_ACTOR if danish else ACTOR
     family = enrol(
         family_id=FamilyId(uuid4()),
-        municipality="4204",
+        municipality=actor.municipality,
         label="Hansen",
-        programme=Programme.nye_monstre(),
+        programme=programme,
         referral=ReferralSource.FOLLOW_UP_SERVICE,
         eligibility=Eligibility(250_000, 300_000, 3),
         occurred_on=START,
-        actor=ACTOR,
+        actor=actor,
         recorded_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
         referral_note="Henvist fra oppfølgingstjenesten etter samtale med mor",
     )
-    h = _History(family, random.Random(seed), _SPAN_DAYS / n_events, [], [])
+    h = _History(
+        family,
+        random.Random(seed),
+        _span_days(programme) / n_events,
+        [],
+        [],
+        actor=actor,
+    )
     run(
         family,
         AssignCoordinator,
@@ -231,7 +274,92 @@ def _setup(n_events: int, seed: int) -> _History:
         note="Familien ønsker ikke kontakt med barnevernet nå",
         **h.stamp(),
     )
+    if programme.kind is ProgrammeKind.ASKER:
+        _investment_team(h)
     return h
+
+
+def _investment_team(h: _History) -> None:
+    """Asker's model: NAV (who may decide) and the school join the team."""
+    for agency, person, role, may_decide, topics, members in (
+        (
+            Agency(AgencyKind.NAV, "NAV Asker"),
+            "Nina Veileder",
+            "Arbeid og økonomi",
+            True,
+            {Topic.WORK, Topic.ECONOMY},
+            h.adults,
+        ),
+        (
+            Agency(AgencyKind.SCHOOL, "Lund skole"),
+            "Sara Rektor",
+            "Skolehverdagen",
+            False,
+            {Topic.SCHOOL},
+            h.children[:2],
+        ),
+    ):
+        team_member_id = TeamMemberId(uuid4())
+        run(
+            h.family,
+            JoinInvestmentTeam,
+            team_member_id=team_member_id,
+            agency=agency,
+            person=person,
+            role=role,
+            may_decide=may_decide,
+            topics=topics,
+            member_ids=members,
+            **h.stamp(),
+        )
+        h.team.append(team_member_id)
+
+
+def _investment(h: _History, what: str) -> None:
+    """An investment meeting, an investment put in, or a gain (Asker's model)."""
+    rng, nav = h.rng, h.team[0]
+    if what == "investment_meeting":
+        on = h.on()
+        run(
+            h.family,
+            HoldInvestmentMeeting,
+            meeting_id=MeetingId(uuid4()),
+            team_present=h.team,
+            members_present=h.adults,
+            decisions=[
+                InvestmentDecision(
+                    what=rng.choice(
+                        ["Arbeidstrening, tre måneder", "Hjelp til å søke bolig"]
+                    ),
+                    decided_by=nav,
+                    authority="NAV-loven § 14 a",
+                    carried_out_by=nav,
+                    due_on=on + timedelta(days=rng.randint(14, 90)),
+                    member_ids=frozenset({rng.choice(h.adults)}),
+                )
+            ],
+            **h.stamp(),
+        )
+    elif what == "invest":
+        run(
+            h.family,
+            CommitInvestment,
+            team_member_id=nav,
+            kind=InvestmentKind.STAFF_HOURS,
+            amount=rng.randint(2, 40),
+            what="Oppfølging fra NAV-veileder",
+            **h.stamp(),
+        )
+    else:
+        run(
+            h.family,
+            RecordGain,
+            member_id=rng.choice(h.adults),
+            kind=rng.choice(list(GainKind)),
+            note="Fikk og beholdt jobb",
+            yearly_value=rng.choice([None, 120_000]),
+            **h.stamp(),
+        )
 
 
 def _survey(h: _History) -> None:
@@ -430,6 +558,8 @@ def _record_one(h: _History, what: str) -> None:
             title="Aktivitetsplan",
             **h.stamp(),
         )
+    elif what in _INVESTMENT_WEIGHTS:
+        _investment(h, what)
     elif what == "consent":
         run(
             family,
@@ -447,23 +577,37 @@ def _record_one(h: _History, what: str) -> None:
         )
 
 
-def build_history(n_events: int, *, seed: int = 2026) -> Family:
+def build_history(
+    n_events: int, *, seed: int = 2026, programme: Programme | None = None
+) -> Family:
     """A family with exactly ``n_events`` unsaved events of a realistic mix.
 
     Set-up first (enrolment, coordinator, members, consents, a refusal), then,
     spread over most of five years: contacts, notes of progress, steps, meetings,
     notifications, goals, sector plans, further consents, a survey every year
     and a coordinator handover half-way. The same seed gives the same mix.
+
+    ``programme`` is Nye mønstre unless given. Under another profile the
+    history spans that programme's period up to about two months before its
+    planned end (Brøndby's year, Asker's three years), in a Danish municipality
+    under a Danish programme, with a survey at the programme's interval; under
+    Asker's model the family has an investment team (NAV, who may decide, and
+    the school), and investment meetings, investments and gains join the mix.
     """
     if n_events < 20:
         raise ValueError("a mixed history needs at least 20 events")
-    h = _setup(n_events, seed)
-    kinds, weights = list(_WEIGHTS), list(_WEIGHTS.values())
+    programme = Programme.nye_monstre() if programme is None else programme
+    h = _setup(n_events, seed, programme)
+    mix = dict(_WEIGHTS)
+    if programme.kind is ProgrammeKind.ASKER:
+        mix.update(_INVESTMENT_WEIGHTS)
+    kinds, weights = list(mix), list(mix.values())
+    survey_every = timedelta(days=round(programme.survey_interval_months * 365 / 12))
     handed_over = False
     while h.family.version < n_events:
         if h.on() >= h.next_survey_on:
             _survey(h)
-            h.next_survey_on = h.on() + timedelta(days=365)
+            h.next_survey_on = h.on() + survey_every
         elif not handed_over and h.family.version >= n_events // 2:
             run(
                 h.family,

@@ -17,9 +17,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+try:
+    import pytest
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError as error:  # pragma: no cover - only without the extra
+    raise ImportError(
+        "familiekoordinering.testing.views needs pytest and hypothesis, which the "
+        "'testing' extra installs: pip install 'familiekoordinering[testing]'",
+        name=error.name,
+    ) from error
 
 from familiekoordinering.views.fold import Operation
 from familiekoordinering.views.store import (
