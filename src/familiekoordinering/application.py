@@ -285,6 +285,8 @@ class FamilyCoordination:
     """Every logged read of the family's data, oldest first (this read included)."""
     access_export = delegated("_records", Records.access_export)
     """Everything stored about the family, or one member, as JSON-able data."""
+    fhir_export = delegated("_records", Records.fhir_export)
+    """The family's whole record as a FHIR R5 Bundle, as JSON-able data."""
     fingerprint = delegated("_records", Records.fingerprint)
     """The head of the family's history as a short fingerprint."""
     research_export = delegated("_records", Records.research_export)

@@ -268,6 +268,18 @@ def _parser() -> argparse.ArgumentParser:
         help="language of the timeline's words: nb (default), nn, da or en",
     )  # fmt: skip
 
+    fhir = commands.add_parser(
+        "fhir",
+        help="a family's whole record as a FHIR R5 Bundle (JSON): members, "
+        "follow-up, plan, consents, surveys, contacts and access log",
+    )
+    fhir.add_argument("family_id", metavar="FAMILY_ID")
+    fhir.add_argument(
+        "--output", metavar="PATH", default=None, type=_path,
+        help="write the Bundle to PATH; default: print it",
+    )  # fmt: skip
+    _add_force(fhir)
+
     erase = commands.add_parser(
         "erase",
         help="erase families' personal data by destroying their keys (crypto-shredding)",
@@ -1092,6 +1104,20 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fhir(args: argparse.Namespace) -> int:
+    _check_output(args.output, force=args.force)
+    app = _open(args)
+    family_id = _family_id(app, args.family_id, _actor(args))
+    content = _json(app.fhir_export(family_id, actor=_actor(args)))
+    if args.output:
+        _write(args.output, content.encode("utf-8", errors="backslashreplace"),
+               force=args.force)  # fmt: skip
+        print(f"wrote {visible(args.output)}", file=sys.stderr)
+    else:
+        _print(content, end="")
+    return EXIT_OK
+
+
 def _audit(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = (
@@ -1252,6 +1278,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": _plan,
     "timeline": _timeline,
     "export": _export,
+    "fhir": _fhir,
     "erase": _erase,
     "retention": _retention,
     "research-export": _research_export,

@@ -23,6 +23,7 @@ from familiekoordinering.domain.record import FamilyRecord
 from familiekoordinering.domain.values import Actor, Agency, FamilyId, MemberId, Topic
 from familiekoordinering.engine import reading_the_store
 from familiekoordinering.errors import InvalidInputError, NotFoundError, StoreError
+from familiekoordinering.fhir import fhir_bundle
 from familiekoordinering.integrity import Fingerprint
 from familiekoordinering.protection import Erasure
 from familiekoordinering.research import check_k, research_rows, to_csv
@@ -270,6 +271,24 @@ class Records:
             erased_at=self.reader.erased_at(family_id),
             access_log=self.reader.entries_for(actor, events),
             fingerprint=self.reader.fingerprint_of(events),
+        )
+
+    @checked
+    def fhir_export(self, family_id: UUID, *, actor: Actor) -> dict[str, Any]:
+        """The family's whole record as a FHIR R5 Bundle, as JSON-able data.
+
+        Personal data like the access export: read, checked and logged as it
+        is (an ``access export`` read in the access log, which the Bundle's
+        AuditEvents include). See :func:`familiekoordinering.fhir.fhir_bundle`.
+        """
+        events = self.reader.read_history(family_id, actor, Access.READ_TIMELINE)
+        record = family_at(events)
+        self.reader.logged(actor, Access.READ_TIMELINE, family_id, "access export")
+        return fhir_bundle(
+            record,
+            access_log=self.reader.entries_for(actor, events),
+            erased_at=self.reader.erased_at(family_id),
+            exported_at=self.engine.now(),
         )
 
     @checked
