@@ -42,7 +42,7 @@ from familiekoordinering.demo import (
     rehearse_demo,
 )
 from familiekoordinering.demo.brondby import PHRASES as DANISH_PHRASES
-from familiekoordinering.domain.values import Actor, MemberKind, age_on
+from familiekoordinering.domain.values import Actor, MemberKind, Role, age_on
 from familiekoordinering.errors import RuleViolationError
 from tests.conftest import AUDITOR, LEAD
 
@@ -106,6 +106,7 @@ def test_any_small_demo_builds_and_passes_the_audit(
     assert len(report.family_ids) == families
     assert len(set(report.family_ids)) == families
     audit = app.audit(on=_last_day(clock), actor=AUDITOR)
+    assert audit.families == families
     assert audit.violations == ()
     for family_id in report.family_ids:
         history = app.family_history(family_id, actor=LEAD)
@@ -277,6 +278,7 @@ def test_a_big_demo_builds_and_passes_the_audit() -> None:
 # Brøndby: one year, Danish words and services, at most 25 families each.
 
 BRONDBY_LEAD = PROGRAMMES["brondby"].lead_actor
+BRONDBY_AUDITOR = Actor("r-revisor", Role.AUDITOR, BRONDBY_LEAD.municipality)
 DANISH_PATTERNS = [_pattern(t) for phrases in DANISH_PHRASES.values() for t in phrases]
 # Norwegian words (Bokmål), none of them Danish: none may be in the Danish
 # phrases or in a Brøndby family's Danish timeline; nor may NAV.
@@ -325,7 +327,9 @@ def test_any_small_brondby_demo_builds_and_passes_the_audit(
 ) -> None:
     app, report, clock = _demo(families, years, seed, "brondby")
     assert len(set(report.family_ids)) == len(report.family_ids) == families
-    assert app.audit(on=_last_day(clock), actor=AUDITOR).violations == ()
+    audit = app.audit(on=_last_day(clock), actor=BRONDBY_AUDITOR)
+    assert audit.families == families  # Brøndby's auditor audits Brøndby's
+    assert audit.violations == ()
     for family_id in report.family_ids:
         history = app.family_history(family_id, actor=BRONDBY_LEAD)
         family = app.get_family(family_id, actor=BRONDBY_LEAD)
@@ -413,9 +417,9 @@ def test_the_command_line_builds_the_brondby_demo_in_danish(tmp_path: Path) -> N
             check=False,
         )
 
-    refused = run("demo", "--programme", "asker")
+    refused = run("demo", "--programme", "no-such")
     assert refused.returncode == 2
-    assert "invalid choice: 'asker'" in refused.stderr
+    assert "invalid choice: 'no-such'" in refused.stderr
     assert not (tmp_path / "b.db").exists()
     assert not (tmp_path / "b.db.key").exists()
     built = run("demo", "--programme", "brondby", "--families", "2")
@@ -438,6 +442,8 @@ def test_the_command_line_builds_the_brondby_demo_in_danish(tmp_path: Path) -> N
 def test_a_big_brondby_demo_builds_and_passes_the_audit() -> None:
     app, report, clock = _demo(families=BIG, years=5, seed=BIG, programme="brondby")
     assert len(report.family_ids) == BIG
-    assert app.audit(on=_last_day(clock), actor=AUDITOR).violations == ()
+    audit = app.audit(on=_last_day(clock), actor=BRONDBY_AUDITOR)
+    assert audit.families == BIG
+    assert audit.violations == ()
     assert max(_peak_caseload(app, report).values()) <= 25
     app.close()

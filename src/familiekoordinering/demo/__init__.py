@@ -9,7 +9,19 @@ name (:data:`PROGRAMMES`):
   (:mod:`familiekoordinering.demo.nye_monstre`);
 - ``brondby``: *Familiekoordinator Brøndby*, one year of follow-up (some
   families extended), 20–25 families per coordinator, Danish services and
-  the coordinators writing Danish (:mod:`familiekoordinering.demo.brondby`).
+  the coordinators writing Danish (:mod:`familiekoordinering.demo.brondby`);
+- ``asker``: *Asker velferdslab*, an investment team around each unit (half
+  of them young adults aged 18–25 on their own, the others low-income families
+  with children, some with a child with a disability): investment meetings
+  with the citizen present, decisions by the members with authority, what each
+  actor puts in and the gains, followed for up to the programme's three years
+  (some extended), in Bokmål (:mod:`familiekoordinering.demo.asker`);
+- ``drammen``: Drammen's *Kompetanseteam Levekår*, two advisers taking
+  inquiries (*henvendelser*) from 2021, ``families`` of them in the first year
+  and 5–15 % more every year; most anonymous, some families named with their
+  consent, visited and connected to a service, a few enrolled; every inquiry
+  closed with an outcome within 28 days, none left open at the end
+  (:mod:`familiekoordinering.demo.drammen`).
 
 Members (siblings born well apart), coordinators, consents with an exclusion,
 a refusal and a withdrawal, goals with progress, steps, sector plans,
@@ -47,7 +59,9 @@ from familiekoordinering.demo._common import (
     check_sizes,
     play,
 )
+from familiekoordinering.demo.asker import ASKER
 from familiekoordinering.demo.brondby import BRONDBY
+from familiekoordinering.demo.drammen import DRAMMEN
 from familiekoordinering.demo.nye_monstre import NYE_MONSTRE, PHRASES
 from familiekoordinering.errors import InvalidInputError
 
@@ -65,14 +79,17 @@ __all__ = [
 ]
 
 PROGRAMMES: Final[Mapping[str, DemoProgramme]] = {
-    demo.name: demo for demo in (NYE_MONSTRE, BRONDBY)
+    demo.name: demo for demo in (NYE_MONSTRE, BRONDBY, ASKER, DRAMMEN)
 }
 """The programmes the demo can build, by the name ``demo --programme`` takes;
 the first is the default."""
 
 
 def demo_programme(programme: str | DemoProgramme) -> DemoProgramme:
-    """The demo programme of that name (``nye-monstre``, ``brondby``), or ``programme``."""
+    """The demo programme of that name (``nye-monstre``, ``brondby``, ``asker``, ``drammen``).
+
+    A :class:`DemoProgramme` given is returned as it is.
+    """
     if isinstance(programme, DemoProgramme):
         return programme
     try:
