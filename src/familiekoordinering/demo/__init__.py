@@ -113,12 +113,16 @@ def build_demo(
 ) -> DemoReport:
     """Build the demo ``programme`` in ``app``; ``app`` must use ``clock``.
 
-    ``families`` families (1 to 10,000) are enrolled and followed over
-    ``years`` years (1 to 5). *Nye mønstre* enrols from 2021, three weeks
-    apart or, in a large demo, closer so that all are enrolled within two
-    years, and follows each family for ``years`` years (of the programme's
-    five). Brøndby enrols from 2022 over ``years`` years and follows each
-    family for the programme's one year (some are extended by half a year).
+    ``families`` (1 to 10,000) and ``years`` (1 to 5) size the demo.
+    *Nye mønstre* enrols ``families`` families from 2021, three weeks apart
+    or, in a large demo, closer so that all are enrolled within two years,
+    and follows each family for ``years`` years (of the programme's five).
+    Brøndby enrols from 2022 over ``years`` years and follows each family for
+    the programme's one year (some are extended by half a year). Asker
+    follows each of its ``families`` units for up to ``years`` of the
+    programme's three years (some extended). Drammen receives ``families``
+    inquiries in its first year and 5–15 % more in each of the ``years``
+    years.
 
     Unless ``rehearse`` is false, the demo is first played in a store in
     memory (:func:`rehearse_demo`, on a copy of ``clock``): if the library
