@@ -207,7 +207,7 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
     app.close()
 
     found = cli("audit", "--on", "2026-11-22", cwd=tmp_path)
-    assert found.returncode == 1
+    assert found.returncode == 4  # findings (cli.EXIT_FINDINGS)
     assert "VIOLATION uncovered_action" in found.stdout
     assert "no consent names the agency child_welfare" in found.stdout
     # Written past the library, it carries no digest: the chain names it too.
@@ -218,7 +218,7 @@ def test_the_audit_command_passes_on_the_demo_and_fails_after_a_forged_event(
     only_that_family = cli(
         "audit", str(family_id)[:8], "--on", "2026-11-22", cwd=tmp_path
     )
-    assert only_that_family.returncode == 1
+    assert only_that_family.returncode == 4
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "tomorrow"])

@@ -95,7 +95,7 @@ def test_a_checkpoint_is_written_0600_never_overwritten_and_catches_a_deleted_ne
     family = UUID(family_hex)
     assert cli("audit", "--on", ON, cwd=store).returncode == 0  # a shorter chain
     found = cli("audit", "--on", ON, "--checkpoint", "head.json", cwd=store)
-    assert found.returncode == 1
+    assert found.returncode == 4  # findings (cli.EXIT_FINDINGS)
     assert (
         f"VIOLATION history_truncated: family {family} event {version}" in found.stdout
     )
@@ -125,7 +125,7 @@ def test_the_audit_command_names_family_and_position_of_each_tampering(
         db.execute(change, (rowid,))
         assert db.total_changes == 1
     found = cli("audit", "--on", ON, cwd=store)
-    assert found.returncode == 1, found.stdout
+    assert found.returncode == 4, found.stdout
     assert f"history_{kind}: family {UUID(family_hex)} event {version}" in found.stdout
 
 
@@ -148,21 +148,21 @@ def test_insert_or_replace_in_the_access_log_is_only_a_reported_break(
             (seq,),
         )
     found = cli("audit", "--on", ON, cwd=store)
-    assert found.returncode == 1
+    assert found.returncode == 4
     assert f"access-log row {seq}" in found.stdout
     assert "history_modified" in found.stdout
 
 
-def test_the_audit_exits_2_when_it_cannot_run(store: Path) -> None:
+def test_the_audit_exits_1_when_it_cannot_run(store: Path) -> None:
     refused = cli("audit", "--on", ON, cwd=store, actor="k-lund:coordinator:4204")
-    assert refused.returncode == 2
+    assert refused.returncode == 1  # refused; its findings are 4
     assert "may not audit" in refused.stderr
     (store / "bad.json").write_text("{}")
     unreadable = cli("audit", "--checkpoint", "bad.json", cwd=store)
-    assert unreadable.returncode == 2
+    assert unreadable.returncode == 1
     assert "not a checkpoint" in unreadable.stderr
     malformed = cli("audit", _events(store)[0][1], "--fingerprint", "x", cwd=store)
-    assert malformed.returncode == 2
+    assert malformed.returncode == 1
     assert "is not a fingerprint" in malformed.stderr
 
 
@@ -211,7 +211,7 @@ def test_the_familys_fingerprint_from_its_export_proves_its_history_unchanged(
     changed = cli(
         "audit", family, "--on", ON, "--fingerprint", str(fingerprint), cwd=store
     )
-    assert changed.returncode == 1
+    assert changed.returncode == 4
     assert f"fingerprint_mismatch: family {family} event {fingerprint.version}" in (
         changed.stdout
     )

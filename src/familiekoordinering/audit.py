@@ -177,10 +177,12 @@ class AuditReport:
 
     @property
     def exit_status(self) -> int:
-        """1 when there is any violation, 0 otherwise (for the command line).
+        """1 when there is any violation, 0 otherwise.
 
-        The command line exits 2 when the audit could not run at all (a usage
-        or access error): "findings" and "could not run" never share a status.
+        The command line exits 4 (``familiekoordinering.cli.EXIT_FINDINGS``)
+        when there is any violation, and 1 when the audit could not run at all
+        (an access refusal, an unreadable checkpoint): "findings" and "could
+        not run" never share a status.
         """
         return 1 if self.violations else 0
 

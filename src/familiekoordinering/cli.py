@@ -13,11 +13,16 @@ families' personal data is read from ``--master-key-file`` (or
 ``FAMILIEKOORDINERING_MASTER_KEY_FILE``; for a demo store that
 ``familiekoordinering demo`` created, ``STORE.key`` beside it).
 
-Exit status: 0 done; 1 refused, with one line on standard error saying what to
-fix (``--debug`` shows the traceback); 2 a usage error (and an ``audit`` that
-could not run: its 1 means findings); 3 an internal error, which is a bug; 4
-(``inquiries`` only) the report was printed and some inquiries are flagged:
-without an outcome after the set number of days.
+Exit status, the same for every command: 0 done; 1 refused (access denied,
+not found, a rule or a value refused), with one line on standard error saying
+what to fix (``--debug`` shows the traceback); 2 a usage error (an unknown
+option, a malformed date or number); 3 an internal error, which is a bug; 4 the
+report was printed and holds findings: ``audit`` found violations,
+``retention`` found families due for erasure, ``inquiries`` flagged inquiries
+without an outcome after the set number of days. Every command that lists or
+reports takes ``--format text|json``; the JSON is data for programs (keys in
+English, dates in ISO form, ids as text, never translated), and a command with
+nothing to list says so in text (an empty list in JSON).
 Stored text is printed with its control characters made visible (``\x1b``,
 ``\u202e``: see :func:`familiekoordinering.text.visible`), JSON with them
 escaped as ``\uXXXX``. ``erase`` acts on whole family ids: a shortened one
@@ -32,6 +37,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import enum
 import json
 import math
 import os
@@ -41,8 +47,10 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from copy import copy as shallow_copy
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
@@ -83,6 +91,7 @@ from familiekoordinering.text import json_visible, render_caseload, render_plan,
 from familiekoordinering.timeline import DEFAULT_LANGUAGE, LANGUAGES, Timeline
 from familiekoordinering.timeline.inquiries import render_inquiry_report
 from familiekoordinering.views import ViewStatus
+from familiekoordinering.views.queries import CaseloadEntry, consent_register, plan_of
 
 __all__ = ["main"]
 
@@ -91,10 +100,19 @@ ACTOR_VARIABLE = "FAMILIEKOORDINERING_ACTOR"
 KEY_VARIABLE = "FAMILIEKOORDINERING_MASTER_KEY_FILE"
 
 EXIT_OK = 0
-EXIT_ERROR = 1
+"""Done (a report without findings)."""
+EXIT_REFUSED = 1
+"""Refused: access denied, not found, a rule or a value refused; one line says why."""
+EXIT_ERROR = EXIT_REFUSED
+"""The older name of :data:`EXIT_REFUSED`."""
 EXIT_USAGE = 2
+"""A usage error: an unknown command or option, a malformed date or number."""
 EXIT_INTERNAL = 3
-EXIT_FLAGGED = 4
+"""An internal error: a bug, to be reported."""
+EXIT_FINDINGS = 4
+"""The report was printed and holds findings: ``audit`` violations, ``retention``
+families due for erasure, ``inquiries`` flagged."""
+EXIT_FLAGGED = EXIT_FINDINGS
 """``inquiries``: the report was printed, and some inquiries are flagged."""
 
 
@@ -112,9 +130,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Family coordination records: demo, families, plans, timelines.",
         epilog=(
             "Exit status: 0 done; 1 refused (one line on standard error says what "
-            "to fix); 2 a usage error; 3 an internal error, a bug; 4 'inquiries' "
-            "printed its report and some inquiries are flagged. Stored text is "
-            "printed with its control characters made visible (\\x1b, \\u202e)."
+            "to fix); 2 a usage error; 3 an internal error, a bug; 4 the report "
+            "holds findings (audit: violations; retention: families due for "
+            "erasure; inquiries: some flagged). Every command that lists or "
+            "reports takes --format text|json. Stored text is printed with its "
+            "control characters made visible (\\x1b, \\u202e)."
         ),
     )
     parser.add_argument("--version", action="version", version=__version__)
@@ -177,12 +197,14 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(PROGRAMMES),
         default=next(iter(PROGRAMMES)),
         help=(
-            "the programme model: nye-monstre (default, Bokmål), brondby (Danish) "
-            "or drammen (a competence team's inquiries, Bokmål)"
+            "the programme model: nye-monstre (default, Bokmål), brondby (Danish), "
+            "asker (an investment team, Bokmål) or drammen (a competence team's "
+            "inquiries, Bokmål)"
         ),
     )
 
-    commands.add_parser("families", help="one family per line, its id first")
+    families = commands.add_parser("families", help="one family per line, its id first")
+    _add_format(families)
 
     plan = commands.add_parser(
         "plan", help="a family's plan as it stands (from the views)"
@@ -191,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--on", type=_date, default=None, help="consents in force on DATE"
     )
+    _add_format(plan)
 
     caseload = commands.add_parser(
         "caseload",
@@ -202,6 +225,7 @@ def _parser() -> argparse.ArgumentParser:
         "--on", type=_date, default=None, help="as of DATE (default today)"
     )
     caseload.add_argument("--all", action="store_true", help="include ended follow-ups")
+    _add_format(caseload)
 
     commands.add_parser(
         "migrate",
@@ -222,7 +246,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--batch-size", type=_batch, default=5000, help="events per transaction"
     )
-    actions.add_parser("status", help="each view's position against the log's head")
+    status = actions.add_parser(
+        "status", help="each view's position against the log's head"
+    )
+    _add_format(status)
     rebuild = actions.add_parser(
         "rebuild", help="rebuild from zero beside, then switch"
     )
@@ -335,18 +362,20 @@ def _parser() -> argparse.ArgumentParser:
 
     retention = commands.add_parser(
         "retention",
-        help="families whose follow-up ended more than YEARS ago, not yet erased",
+        help="families whose follow-up ended more than YEARS ago, not yet erased "
+        "(exit 0: none due; 4: some due)",
     )
     retention.add_argument("--years", type=_years, required=True, metavar="YEARS")
     retention.add_argument(
         "--on", type=_date, default=None, help="as of DATE (default: today)"
     )
+    _add_format(retention)
 
     audit = commands.add_parser(
         "audit",
         help="verify the stored history's chains, then check the events: uncovered "
-        "actions, overdue notices, legal duties (exit 0: nothing found; 1: "
-        "findings; 2: could not run)",
+        "actions, overdue notices, legal duties (exit 0: no violation; 4: "
+        "violations found; 1: refused, it could not run)",
     )
     audit.add_argument("family_id", metavar="FAMILY_ID", nargs="?", default=None)
     audit.add_argument(
@@ -370,6 +399,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with FAMILY_ID: prove the family's history up to this fingerprint "
         "(from its report or access export) is unchanged",
     )
+    _add_format(audit)
 
     checkpoint = commands.add_parser(
         "checkpoint",
@@ -410,11 +440,17 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", choices=[x.value for x in LANGUAGES], default=DEFAULT_LANGUAGE.value,
         help="language: nb (default), nn, da or en",
     )  # fmt: skip
-    inquiries.add_argument(
-        "--format", choices=["text", "json"], default="text",
-        help="text (default) or json",
-    )  # fmt: skip
+    _add_format(inquiries)
     return parser
+
+
+def _add_format(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text for a person (default), or json for a program",
+    )
 
 
 def _add_force(command: argparse.ArgumentParser) -> None:
@@ -771,6 +807,22 @@ def _note(text: str) -> None:
     print(f"note: {visible(text)}", file=sys.stderr)
 
 
+def _raw_value(_instance: Any, _field: Any, value: Any) -> Any:
+    """A value as the command line's JSON holds it: dates in ISO form, ids as text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _raw(instance: Any) -> dict[str, Any]:
+    """An attrs value as JSON-able data, its fields by name (see :func:`_raw_value`)."""
+    return attrs.asdict(instance, value_serializer=_raw_value)
+
+
 def _json(data: Any) -> str:
     """JSON as the command line writes it: readable, control characters escaped."""
     return json_visible(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
@@ -835,8 +887,66 @@ def _timeline_text(timeline: Timeline) -> str:
     ).render_text()
 
 
+class _ProgressClock(DemoClock):
+    """The demo's clock, drawing on a terminal how far the demo has come.
+
+    The demo moves its clock once before each step it records
+    (:meth:`DemoClock.at`), the same steps in the rehearsal in memory as in the
+    store. The rehearsal's clock (this clock's :meth:`copy`) counts them;
+    writing the store then shows how many of them are done, as a bar. Drawn on
+    standard error, at most ten times a second; :meth:`end` ends the line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._start("writing")
+        self.rehearsal: _ProgressClock | None = None
+
+    def _start(self, phase: str) -> None:
+        self.phase = phase
+        self.steps = 0
+        self.total: int | None = None
+        self.day: date | None = None
+        self.drawn_at: float | None = None
+
+    def at(self, day: date, late_days: int = 0, time_of_day: time = time(9)) -> None:
+        super().at(day, late_days, time_of_day)
+        self.steps += 1
+        self.day = day + timedelta(days=late_days)
+        now = monotonic()
+        if self.drawn_at is None or now - self.drawn_at >= 0.1:
+            self.drawn_at = now
+            self._draw()
+
+    def _draw(self) -> None:
+        done = (
+            f"{self.steps:,} steps"
+            if self.total is None
+            else f"{_bar(min(self.steps, self.total), self.total)} steps"
+        )
+        day = f", recorded up to {self.day.isoformat()}" if self.day else ""
+        sys.stderr.write(f"\rdemo, {self.phase}: {done}{day}")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        """Draw where the demo stands and end the line, if anything was drawn."""
+        if self.drawn_at is not None:
+            self._draw()
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.drawn_at = None
+
+    def copy(self) -> DemoClock:
+        """A clock at the same "now" that moves on its own: the rehearsal's."""
+        twin = shallow_copy(self)
+        twin._start("rehearsing in memory")
+        self.rehearsal = twin
+        return twin
+
+
 def _demo(args: argparse.Namespace) -> int:
-    clock = DemoClock()
+    # On a terminal, the demo shows its progress on standard error.
+    clock = _ProgressClock() if sys.stderr.isatty() else DemoClock()
     store = _store(args)
     store_settings(store)  # a store that cannot be: refused before a key is written
     # As build_demo checks them, but before a new store and its key are made.
@@ -845,13 +955,18 @@ def _demo(args: argparse.Namespace) -> int:
     if not 1 <= args.years <= 5:
         raise InvalidInputError(f"--years is {args.years}: give 1 to 5")
     # Rehearsed in memory first: a demo the library refuses makes no store and no key.
-    rehearse_demo(
-        clock,
-        families=args.families,
-        years=args.years,
-        seed=args.seed,
-        programme=args.programme,
-    )
+    try:
+        rehearse_demo(
+            clock,
+            families=args.families,
+            years=args.years,
+            seed=args.seed,
+            programme=args.programme,
+        )
+    finally:
+        if isinstance(clock, _ProgressClock) and clock.rehearsal is not None:
+            clock.rehearsal.end()
+            clock.total = clock.rehearsal.steps
     beside = _beside(store)
     if _key_file(args) is None and beside is not None and not Path(store).exists():
         # A new demo store is encrypted like a real one and marked as a demo:
@@ -880,6 +995,9 @@ def _demo(args: argparse.Namespace) -> int:
             f"the store {app.store} already holds the demo for seed {args.seed}: "
             "use another --seed or another --store"
         ) from None
+    finally:
+        if isinstance(clock, _ProgressClock):
+            clock.end()
     # A competence team's inquiries (Drammen): the years in numbers.
     if report.inquiries:
         from familiekoordinering.demo import PROGRAMMES
@@ -939,7 +1057,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _families(args: argparse.Namespace) -> int:
     app = _open(args)
-    for summary in app.list_families(actor=_actor(args)):
+    actor = _actor(args)
+    summaries = app.list_families(actor=actor)
+    if args.format == "json":
+        print(_json({"families": [_raw(s) for s in summaries]}), end="")
+        return EXIT_OK
+    if not summaries:
+        _note(
+            f"no families to list: the store holds none that {actor.user_id} "
+            f"({actor.role.value} in municipality {actor.municipality}) may read"
+        )
+    for summary in summaries:
         ended = f" ended {summary.ended_on.isoformat()}" if summary.ended_on else ""
         _print(
             f"{summary.family_id}  {visible(summary.label):<14} "
@@ -959,8 +1087,23 @@ def _plan(args: argparse.Namespace) -> int:
     app = _open(args)
     family_id = _family_id(app, args.family_id, _actor(args))
     doc = app.views.document(family_id, actor=_actor(args), catch_up=True)
-    _print(render_plan(doc, args.on or _today()))
+    on = args.on or _today()
+    if args.format == "json":
+        print(_json(_plan_json(doc, on)), end="")
+    else:
+        _print(render_plan(doc, on))
     return EXIT_OK
+
+
+def _plan_json(doc: dict[str, Any], on: date) -> dict[str, Any]:
+    """The plan as ``plan`` prints it, as data: the views' plan, consents, notices."""
+    notices = sorted(doc["notices"].items(), key=lambda item: item[1]["inform_by"])
+    return {
+        "on": on.isoformat(),
+        **plan_of(doc),
+        "consents_in_force": [_raw(p) for p in consent_register(doc, on)],
+        "notices": [{"action_id": key, **notice} for key, notice in notices],
+    }
 
 
 def _caseload(args: argparse.Namespace) -> int:
@@ -979,16 +1122,42 @@ def _caseload(args: argparse.Namespace) -> int:
         include_ended=args.all,
         catch_up=True,
     )
+    if args.format == "json":
+        print(_json(_caseload_json(entries, on)), end="")
+        return EXIT_OK
     _print(render_caseload(entries, on))
+    if not entries:
+        _print(
+            "  nothing to list"
+            + ("" if args.all else " (ended follow-ups are left out: --all shows them)")
+        )
     return EXIT_OK
 
 
+def _bar(done: int, total: int, width: int = 40) -> str:
+    """``[####....] done/total``: a progress bar's line, for standard error."""
+    filled = min(width, int(width * done / total)) if total else width
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}"
+
+
+def _caseload_json(entries: Sequence[CaseloadEntry], on: date) -> dict[str, Any]:
+    """The caseload as data: each family's entry, and whether it needs attention."""
+    families = [
+        {
+            **_raw(entry),
+            "consents_expiring": [
+                {"consent_id": consent_id, "valid_until": until.isoformat()}
+                for consent_id, until in entry.consents_expiring
+            ],
+            "needs_attention": entry.needs_attention,
+        }
+        for entry in entries
+    ]
+    return {"on": on.isoformat(), "families": families}
+
+
 def _progress_bar(position: int, head: int) -> None:
-    width = 40
-    done = int(width * position / head) if head else width
-    sys.stderr.write(
-        f"\r[{'#' * done}{'.' * (width - done)}] {position:,}/{head:,} events"
-    )
+    sys.stderr.write(f"\r{_bar(position, head)} events")
     sys.stderr.flush()
 
 
@@ -1015,7 +1184,11 @@ def _projections(args: argparse.Namespace) -> int:
     app = _open(args)
     views = app.views
     if args.action == "status":
-        print(_status_line(views.status()))
+        status = views.status()
+        if args.format == "json":
+            print(_json({**attrs.asdict(status), "behind": status.behind}), end="")
+        else:
+            print(_status_line(status))
         return EXIT_OK
     if args.action == "rebuild":
         views.rebuild_batch_size = args.batch_size
@@ -1139,8 +1312,34 @@ def _audit(args: argparse.Namespace) -> int:
         checkpoint=checkpoint,
         fingerprint=args.fingerprint,
     )
-    _print(_audit_text(report))
-    return report.exit_status
+    if args.format == "json":
+        print(_json(_audit_json(report)), end="")
+    else:
+        _print(_audit_text(report))
+    if report.violations:
+        _note(
+            f"{len(report.violations)} violation(s) found (exit status {EXIT_FINDINGS})"
+        )
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _audit_json(report: AuditReport) -> dict[str, Any]:
+    """The audit's report as data: its counts, and each finding with its kind."""
+    return {
+        "on": report.on.isoformat(),
+        "families": report.families,
+        "events": report.events,
+        "verified": report.verified,
+        "violations": len(report.violations),
+        "breaks": len(report.breaks),
+        "notes": len(report.findings) - len(report.violations),
+        "findings": [
+            {"kind": finding.kind.value, "violation": finding.is_violation}
+            | _raw(finding)
+            for finding in report.findings
+        ],
+    }
 
 
 def _audit_text(report: AuditReport) -> str:
@@ -1236,11 +1435,28 @@ def _research_export(args: argparse.Namespace) -> int:
 
 def _retention(args: argparse.Namespace) -> int:
     app = _open(args)
-    for family_id in app.due_for_erasure(
-        on=args.on or _today(), years=args.years, actor=_actor(args)
-    ):
-        print(family_id)
-    return EXIT_OK
+    actor = _actor(args)
+    on = args.on or _today()
+    due = app.due_for_erasure(on=on, years=args.years, actor=actor)
+    if args.format == "json":
+        data = {"on": on.isoformat(), "years": args.years, "due": [str(f) for f in due]}
+        print(_json(data), end="")
+    else:
+        for family_id in due:
+            print(family_id)
+        if not due:
+            _note(
+                f"no family is due for erasure: none of municipality "
+                f"{actor.municipality} ended its follow-up more than {args.years} "
+                f"year(s) before {on.isoformat()} without being erased"
+            )
+    if not due:
+        return EXIT_OK
+    _note(
+        f"{len(due)} family(ies) due for erasure (exit status {EXIT_FINDINGS}): "
+        "'familiekoordinering erase FAMILY_ID' erases one"
+    )
+    return EXIT_FINDINGS
 
 
 def _inquiries(args: argparse.Namespace) -> int:
@@ -1287,7 +1503,11 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0, 1, 2; 3 is a bug)."""
+    """Run the command line; return the exit status.
+
+    0 done; 1 refused; 2 a usage error; 3 an internal error (a bug); 4 the
+    report holds findings (``audit``, ``retention``, ``inquiries``).
+    """
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, a usage error
@@ -1302,8 +1522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         # One line, whatever the message quotes.
         print(f"familiekoordinering: {visible(str(e))}", file=sys.stderr)
-        # The audit's 1 means "findings": that it could not run is 2.
-        return EXIT_USAGE if args.command == "audit" else EXIT_ERROR
+        return EXIT_REFUSED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:
