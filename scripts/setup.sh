@@ -36,9 +36,10 @@ if [ "${1:-}" = "--dev" ]; then
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     fi
-    # The family report is tested in a real headless browser (Debian's chromium).
+    # The family report and the reference app are tested in a real headless
+    # browser (Debian's chromium; Playwright drives it, with no browser of its own).
     if ! command -v chromium >/dev/null; then
-        echo "setup: installing Debian's chromium (the report's browser test)" >&2
+        echo "setup: installing Debian's chromium (the browser tests)" >&2
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 
 echo "== ruff"
-.venv/bin/ruff check src adapters tests bench docs conftest.py
-.venv/bin/ruff format --check src adapters tests bench docs conftest.py
+.venv/bin/ruff check src adapters tests bench docs examples conftest.py
+.venv/bin/ruff format --check src adapters tests bench docs examples conftest.py
 echo "== mypy --strict"
 .venv/bin/mypy
 echo "== benchmarks (quick: a smoke run; the figures are noisy at this size)"
