@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite: lint, types, a quick benchmark
-# run, and the tests (which also build the docs with warnings as errors).
+# Set everything up and run the whole test suite: lint, types and the tests
+# (which also build the docs with warnings as errors, and run every benchmark
+# at a tiny size: tests/test_bench.py; the figures come from bench/run.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -10,8 +11,6 @@ echo "== ruff"
 .venv/bin/ruff format --check src adapters tests bench docs examples conftest.py
 echo "== mypy --strict"
 .venv/bin/mypy
-echo "== benchmarks (quick: a smoke run; the figures are noisy at this size)"
-.venv/bin/python bench/run.py --quick --json bench/results/ci.json
 export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 echo "== pytest: the domain and application tiers, with no PostgreSQL driver importable"
 mapfile -t lower < <(grep -l -E '^pytestmark = pytest\.mark\.(domain|application)$' \
