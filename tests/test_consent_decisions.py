@@ -7,7 +7,7 @@ reasons as well as the verdict, so that a change to either is a visible one.)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 import attrs
@@ -36,7 +36,7 @@ from familiekoordinering import (
     decide,
     entitled,
 )
-from familiekoordinering.domain.capacity import say_of
+from familiekoordinering.domain.capacity import research_say, say_of
 
 pytestmark = pytest.mark.domain
 
@@ -346,3 +346,41 @@ def test_who_decides_in_words() -> None:
     assert entitled(MEMBERS[KARI], Topic.PARENTING, JAN, norway) == {KARI}
     orphan = Member(STRANGER, "Ola", date(2015, 1, 1), MemberKind.CHILD)
     assert entitled(orphan, Topic.ECONOMY, JAN, norway) == frozenset()
+
+
+# ------------------------------------------- what mutation testing found unpinned
+
+
+def test_a_refusal_is_in_force_from_its_own_day() -> None:
+    """A refusal dated the action's day denies it, as a withdrawal does from its day."""
+    given = [consent(given_on=date(2026, 1, 1))]
+    refused = [refusal(on=date(2026, 2, 2))]
+    assert ask(given, refusals=refused, on=date(2026, 2, 1)).permitted
+    same_day = ask(given, refusals=refused, on=date(2026, 2, 2))
+    assert not same_day.permitted
+    assert same_day.denials[0].code is DenialCode.REFUSED
+
+
+def test_a_child_who_came_of_age_gives_research_consent_alone() -> None:
+    """A member recorded as a child decides about research for themselves once adult."""
+    ages = ConsentAges.norway()
+    emma = MEMBERS[EMMA]  # a CHILD, born 2010-03-01, Kari her guardian
+    assert research_say(emma, date(2028, 2, 29), ages) == frozenset({KARI})
+    assert research_say(emma, date(2029, 6, 1), ages) == frozenset({EMMA})
+
+
+def test_research_say_passes_to_the_child_on_the_adult_age_birthday_itself() -> None:
+    """Not the day after: on the birthday that makes the child adult, the child decides."""
+    ages = ConsentAges.norway()
+    emma = MEMBERS[EMMA]
+    birthday = date(2010 + ages.adult_age, 3, 1)
+    assert research_say(emma, birthday - timedelta(days=1), ages) == frozenset({KARI})
+    assert research_say(emma, birthday, ages) == frozenset({EMMA})
+
+
+def test_an_adult_member_decides_about_research_whatever_the_birth_date_says() -> None:
+    """An ADULT member (a young parent of 17) decides for themselves about research."""
+    young_parent = Member(PER, "Per", date(2009, 6, 1), MemberKind.ADULT)
+    assert research_say(young_parent, date(2026, 6, 1), ConsentAges.norway()) == (
+        frozenset({PER})
+    )
