@@ -384,3 +384,11 @@ def test_an_adult_member_decides_about_research_whatever_the_birth_date_says() -
     assert research_say(young_parent, date(2026, 6, 1), ConsentAges.norway()) == (
         frozenset({PER})
     )
+
+
+def test_own_say_ages_are_kept_in_the_order_of_the_topics_text() -> None:
+    """Whatever order they are given in, the stored form lists the topics by their text."""
+    given = {Topic.WELL_BEING: 15, Topic.HEALTH: 16}  # neither by text nor by age
+    ages = ConsentAges(adult_age=18, own_say_from=given)
+    assert list(ages.own_say_from) == [Topic.HEALTH, Topic.WELL_BEING]
+    assert type(ages.own_say_from) is dict
