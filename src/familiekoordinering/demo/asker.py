@@ -44,10 +44,10 @@ from familiekoordinering.demo._common import (
     Words,
     birth_dates,
     givers,
-    survey,
     workday,
     workday_before,
 )
+from familiekoordinering.demo._story import coordinator, enrol
 from familiekoordinering.domain.capacity import entitled
 from familiekoordinering.domain.consent import (
     ConsentForm,
@@ -74,15 +74,12 @@ from familiekoordinering.domain.survey import (
     WorkStatus,
 )
 from familiekoordinering.domain.values import (
-    Actor,
     Agency,
     AgencyKind,
     GoalId,
-    Member,
     MemberId,
     MemberKind,
     Municipality,
-    Role,
     TeamMemberId,
     Topic,
     age_on,
@@ -615,18 +612,6 @@ class _Plan:
     leader: tuple[str, str]
 
 
-def _made_up(n: int, first_names: list[str], surnames: list[str]) -> tuple[str, str]:
-    """The ``n``-th made-up person: (user id, name), none sharing a user id."""
-    first = first_names[n % len(first_names)]
-    last = surnames[n // len(first_names) % len(surnames)]
-    round_ = n // (len(first_names) * len(surnames))
-    plain = last.lower().replace("ø", "o").replace("æ", "ae").replace("å", "aa")
-    return (
-        f"{first[0].lower()}-{plain}{round_ + 1 if round_ else ''}",
-        f"{first} {last}",
-    )
-
-
 def _plans(run: DemoRun) -> list[_Plan]:
     """Each unit's kind, enrolment, end and investment leader, in order of enrolment."""
     programme = ASKER.programme
@@ -646,11 +631,8 @@ def _plans(run: DemoRun) -> list[_Plan]:
             until = add_months(start, 12 * run.years) - timedelta(days=1)
         else:
             until = programme.planned_end(start)
-        n = index % leaders
-        leader = (
-            _LEADERS[n]
-            if n < len(_LEADERS)
-            else _made_up(n - len(_LEADERS), _MORE_FIRST_NAMES, _MORE_SURNAMES)
+        leader = coordinator(
+            index % leaders, _LEADERS, _MORE_FIRST_NAMES, _MORE_SURNAMES
         )
         plans.append(_Plan(kind, start, until, extended, moved, leader))
     return plans
@@ -691,11 +673,7 @@ def _work_progress(taken: Collection[str]) -> str:
 
 def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
     app, rng, ids = run.app, run.rng, run.ids
-    programme = ASKER.programme
-    ages = programme.consent_ages
-    leader_id, leader_name = plan.leader
-    leader = Actor(leader_id, Role.COORDINATOR, _MUNICIPALITY)
-    lead = ASKER.lead_actor
+    ages = ASKER.programme.consent_ages
     start, until = plan.start, plan.until
     young = plan.kind == "young"
     yield (start, 0)
@@ -707,11 +685,15 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
     adult_count = 1 if young else 1 + (rng.random() < 0.5)
     child_count = 0 if young else 1 + rng.randrange(3)
     threshold = int(single * (1 + 0.5 * (adult_count - 1) + 0.3 * child_count))
-    fid = app.enrol_family(
+    family = enrol(
+        run,
+        index,
+        ASKER,
+        say,
+        plan.leader,
+        start,
         family_id=next(ids),
-        municipality=_MUNICIPALITY,
         label=surname,
-        programme=programme,
         referral=rng.choice(
             (
                 ReferralSource.NAV,
@@ -731,23 +713,12 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
             eu60_threshold=threshold,
             years_in_low_income=rng.randrange(1, 4) if young else rng.randrange(3, 9),
         ),
-        occurred_on=start,
-        actor=lead,
     )
-    run.enrolled[index] = fid
-    app.assign_coordinator(
-        fid,
-        coordinator_id=leader_id,
-        coordinator_name=leader_name,
-        occurred_on=start,
-        actor=lead,
-    )
+    family.economy.update(income=int(threshold * 0.6), eu60_threshold=threshold)
+    fid, leader = family.fid, family.coordinator
 
     # The unit: a young adult of 18 to 25 on their own, or one or two parents
     # and one to three children, oldest first.
-    members: dict[MemberId, Member] = {}
-    adults: list[MemberId] = []
-    children: list[MemberId] = []
     if young:
         months = rng.randrange(18 * 12 + 1, 26 * 12)  # 18 to 25 on the start
         parents = [
@@ -760,38 +731,14 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
             rng, start, adults=adult_count, children=child_count
         )
         given_names = rng.sample(_ADULT_NAMES, len(parents))
-    for given, born in zip(given_names, parents, strict=True):
-        name = f"{given} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.ADULT,
-            occurred_on=start,
-            actor=leader,
-        )
-        members[member_id] = Member(member_id, name, born, MemberKind.ADULT)
-        adults.append(member_id)
-    for given, born in zip(rng.sample(_CHILD_NAMES, len(kids)), kids, strict=True):
-        name = f"{given} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.CHILD,
-            guardian_ids=adults,
-            occurred_on=start,
-            actor=leader,
-        )
-        members[member_id] = Member(
-            member_id, name, born, MemberKind.CHILD, frozenset(adults)
-        )
-        children.append(member_id)
-    everyone = adults + children
+    members = family.members
+    adults = family.add(MemberKind.ADULT, given_names, parents, start)
+    children = family.add(
+        MemberKind.CHILD, rng.sample(_CHILD_NAMES, len(kids)), kids, start
+    )
+    everyone = family.everyone
     citizen = adults[0]
-    name = members[citizen].name.split()[0]
+    name = family.first_name(citizen)
     disabled = rng.choice(children) if plan.kind == "disability" else None
 
     # The team: the unit's consent for each actor, given by whoever decides
@@ -889,15 +836,7 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
     # agreement, who sits in the team, and the citizen's goals.
     day = workday(start + timedelta(days=rng.randrange(2, 9)))
     yield (day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[leader_name],
-        members_present=adults,
-        decisions=[say("intake_decision", name=name), say("intake_next")],
-        occurred_on=day,
-        actor=leader,
-    )
+    family.meeting(day, "intake_decision", "intake_next", name=name)
     money = frozenset({Topic.WORK, Topic.ECONOMY})
     join(
         "nav",
@@ -973,15 +912,8 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
         *((("economy_goal", Topic.ECONOMY, None),) if not young else ()),
         *((("care_goal", Topic.HEALTH, None),) if disabled is not None else ()),
     ):
-        goals[key.removeprefix("family_")] = app.set_goal(
-            fid,
-            goal_id=next(ids),
-            area=area,
-            words=say(key),
-            member_id=member,
-            target_on=min(add_months(day, 24), until),
-            occurred_on=day,
-            actor=leader,
+        goals[key.removeprefix("family_")] = family.goal(
+            day, area, key, member_id=member, target_on=min(add_months(day, 24), until)
         )
     if index % 3 == 0:
         # An actor the unit never agreed to cannot join: refused, nothing stored.
@@ -1175,15 +1107,8 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
             for seat, kind, low, high, step, what in choice.invest:
                 invest(seat, kind, _amount(rng, low, high, step), say(what))
             if choice.what == "activity_plan":
-                app.link_sector_plan(
-                    fid,
-                    sector_plan_id=next(ids),
-                    kind=SectorPlanKind.NAV_ACTIVITY_PLAN,
-                    agency=_NAV,
-                    reference=f"AP-{rng.randrange(10_000, 99_999)}",
-                    member_id=citizen,
-                    occurred_on=day,
-                    actor=leader,
+                family.sector_plan(
+                    day, SectorPlanKind.NAV_ACTIVITY_PLAN, _NAV, "AP", citizen
                 )
         if first:
             if "volunteer" in team:
@@ -1210,31 +1135,32 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
         if year or closing:
             maybe_gain()
 
-    def survey_answers(kind: SurveyKind, year: int) -> dict[str, Any]:
-        answers = survey(
-            rng,
-            ids,
+    def unit_survey(
+        kind: SurveyKind, year: int, note: str, /, **fields: object
+    ) -> None:
+        """A survey of the unit, its debt drawn, with its own housing and work."""
+
+        def adjust(answers: dict[str, Any]) -> None:
+            if young:  # one person in a room or two, or on a friend's sofa at first
+                answers["housing"] = Housing(
+                    persons_per_room=1.0 if year == 0 else 0.5,
+                    standard=2 + min(year, 2),
+                    moves_last_12_months=max(0, 3 - 2 * year),
+                )
+            answers["work"] = [
+                WorkAnswer(a.member_id, status.get(a.member_id, a.status))
+                for a in answers["work"]
+            ]
+
+        family.survey(
+            day,
             kind,
             year,
-            day,
-            members,
-            adults,
-            children,
-            income=int(threshold * 0.6),
-            eu60_threshold=threshold,
+            note,
+            adjust=adjust,
+            note_fields=fields,
             debt=rng.randrange(20, 200) * 1_000,
         )
-        if young:  # one person in a room or two, or on a friend's sofa at first
-            answers["housing"] = Housing(
-                persons_per_room=1.0 if year == 0 else 0.5,
-                standard=2 + min(year, 2),
-                moves_last_12_months=max(0, 3 - 2 * year),
-            )
-        answers["work"] = [
-            WorkAnswer(a.member_id, status.get(a.member_id, a.status))
-            for a in answers["work"]
-        ]
-        return answers
 
     # The first investment meeting, and the baseline survey.
     day = workday(day + timedelta(days=rng.randrange(7, 22)))
@@ -1242,13 +1168,7 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
     meeting(first=True)
     day = max(day, workday(start + timedelta(days=rng.randrange(21, 42))))
     yield (day, 0)
-    app.complete_survey(
-        fid,
-        **survey_answers(SurveyKind.BASELINE, 0),
-        note=say("baseline_note", name=name),
-        occurred_on=day,
-        actor=leader,
-    )
+    unit_survey(SurveyKind.BASELINE, 0, "baseline_note", name=name)
 
     # Investment meetings every one to three months; the first in each new
     # year of follow-up is the year's review, with the survey.
@@ -1264,14 +1184,7 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
         if plan.extended and not extended and next_day > extend_on:
             day = max(day, extend_on)
             yield (day, 0)
-            app.extend_follow_up(
-                fid,
-                until=until,
-                reason=say("extension_reason", name=name),
-                decided_by=say("extension_decided_by", lead=_LEAD[1]),
-                occurred_on=day,
-                actor=lead,
-            )
+            family.extend(day, until, name=name)
             extended = True
         if next_day >= last - timedelta(days=14):
             break
@@ -1298,22 +1211,8 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
         review = year > reviewed
         if review:
             reviewed = year
-            app.hold_meeting(
-                fid,
-                meeting_id=next(ids),
-                participants=[leader_name],
-                members_present=adults,
-                decisions=[say("year_decision", year=year + 1)],
-                occurred_on=day,
-                actor=leader,
-            )
-            app.complete_survey(
-                fid,
-                **survey_answers(SurveyKind.ANNUAL, year),
-                note=say("annual_note", year=year),
-                occurred_on=day,
-                actor=leader,
-            )
+            family.meeting(day, "year_decision", year=year + 1)
+            unit_survey(SurveyKind.ANNUAL, year, "annual_note", year=year)
             housed = {"rental", "larger_rental", "start_loan"} & taken.keys()
             for key, progress in (
                 ("work_goal", _work_progress(taken.keys())),
@@ -1324,63 +1223,36 @@ def _unit(run: DemoRun, index: int, plan: _Plan) -> Story:
                  else "care_progress_waiting"),
             ):  # fmt: skip
                 if key in goals:
-                    app.record_goal_progress(
-                        fid,
+                    family.progress(
+                        day,
                         goals[key],
-                        note=say(progress),
-                        rating=min(10, 3 + 2 * year + rng.randrange(2)),
-                        occurred_on=day,
-                        actor=leader,
+                        say(progress),
+                        min(10, 3 + 2 * year + rng.randrange(2)),
                     )
         meeting(year=year if review else 0)
     if plan.extended and not extended:  # not reached by a meeting
         day = max(day, extend_on)
         yield (day, 0)
-        app.extend_follow_up(
-            fid,
-            until=until,
-            reason=say("extension_reason", name=name),
-            decided_by=say("extension_decided_by", lead=_LEAD[1]),
-            occurred_on=day,
-            actor=lead,
-        )
+        family.extend(day, until, name=name)
 
     # The end: some move away; the others have a closing meeting and a last
     # survey, and the follow-up ends as planned (or as extended).
     if plan.moved:
         day = max(day, moved_day)
         yield (day, 0)
-        app.end_follow_up(
-            fid,
-            reason=EndReason.MOVED_AWAY,
-            note=say("moved_note"),
-            occurred_on=day,
-            actor=lead,
-        )
-        run.report.events += app.get_family(fid, actor=lead).version
+        family.end(day, EndReason.MOVED_AWAY, "moved_note")
+        family.count()
         return
     day = max(day, closing_day)
     yield (day, 0)
     meeting(closing=True)
     day = max(day, workday(end - timedelta(days=rng.randrange(21, 29))))
     yield (day, 0)
-    app.complete_survey(
-        fid,
-        **survey_answers(SurveyKind.EXIT, (day - start).days // 365),
-        note=say("exit_note", name=name),
-        occurred_on=day,
-        actor=leader,
-    )
+    unit_survey(SurveyKind.EXIT, (day - start).days // 365, "exit_note", name=name)
     day = max(day, workday_before(until))
     yield (day, 0)
-    app.end_follow_up(
-        fid,
-        reason=EndReason.COMPLETED,
-        note=say("completed_note", name=name),
-        occurred_on=day,
-        actor=lead,
-    )
-    run.report.events += app.get_family(fid, actor=lead).version
+    family.end(day, EndReason.COMPLETED, "completed_note", name=name)
+    family.count()
 
 
 ASKER: Final = DemoProgramme(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
@@ -34,16 +34,14 @@ from familiekoordinering.demo._common import (
     Words,
     birth_dates,
     givers,
-    research_giver,
-    survey,
     workday,
     workday_before,
 )
+from familiekoordinering.demo._story import coordinator, enrol
 from familiekoordinering.domain.actions import Channel, FamilyKnows
-from familiekoordinering.domain.capacity import entitled
-from familiekoordinering.domain.consent import ConsentForm, ConsentScope
+from familiekoordinering.domain.consent import ConsentForm
 from familiekoordinering.domain.core import EndReason
-from familiekoordinering.domain.plan import Responsible, ResponsibleKind, SectorPlanKind
+from familiekoordinering.domain.plan import SectorPlanKind
 from familiekoordinering.domain.programme import (
     Eligibility,
     Programme,
@@ -52,18 +50,14 @@ from familiekoordinering.domain.programme import (
 )
 from familiekoordinering.domain.survey import SurveyKind
 from familiekoordinering.domain.values import (
-    Actor,
     Agency,
     AgencyKind,
-    Member,
-    MemberId,
     MemberKind,
     Municipality,
-    Role,
+    OutwardActionId,
     Topic,
     age_on,
 )
-from familiekoordinering.errors import ConsentRequiredError
 from familiekoordinering.timeline.i18n import Language
 
 __all__ = ["BRONDBY", "CASELOAD", "PHRASES"]
@@ -329,25 +323,6 @@ def _genitive(name: str) -> str:
     return f"{name}'" if name[-1:].lower() in "sxz" else f"{name}s"
 
 
-def _coordinator(n: int) -> tuple[str, str]:
-    """The ``n``-th coordinator (user id, name): the first three, then made up.
-
-    The made-up first names start with different letters, so that no two
-    coordinators share a user id.
-    """
-    if n < len(_COORDINATORS):
-        return _COORDINATORS[n]
-    n -= len(_COORDINATORS)
-    first = _MORE_FIRST_NAMES[n % len(_MORE_FIRST_NAMES)]
-    last = _MORE_SURNAMES[n // len(_MORE_FIRST_NAMES) % len(_MORE_SURNAMES)]
-    round_ = n // (len(_MORE_FIRST_NAMES) * len(_MORE_SURNAMES))
-    plain = last.lower().replace("ø", "o").replace("æ", "ae").replace("å", "aa")
-    return (
-        f"{first[0].lower()}-{plain}{round_ + 1 if round_ else ''}",
-        f"{first} {last}",
-    )
-
-
 def _plans(run: DemoRun) -> list[_Plan]:
     """Each family's enrolment, end and coordinator, in order of enrolment.
 
@@ -383,7 +358,8 @@ def _plans(run: DemoRun) -> list[_Plan]:
             n = len(active)
             active.append([])
         heapq.heappush(active[n], until)
-        plans.append(_Plan(start, until, extended, index % 4 == 3, _coordinator(n)))
+        found = coordinator(n, _COORDINATORS, _MORE_FIRST_NAMES, _MORE_SURNAMES)
+        plans.append(_Plan(start, until, extended, index % 4 == 3, found))
     return plans
 
 
@@ -393,43 +369,35 @@ def _stories(run: DemoRun) -> list[Story]:
 
 
 def _family(run: DemoRun, index: int, plan: _Plan) -> Story:
-    app, rng, ids = run.app, run.rng, run.ids
-    programme = BRONDBY.programme
-    ages = programme.consent_ages
-    coordinator_id, coordinator_name = plan.coordinator
-    coordinator = Actor(coordinator_id, Role.COORDINATOR, _MUNICIPALITY)
-    lead = BRONDBY.lead_actor
+    rng, ids = run.rng, run.ids
+    ages = BRONDBY.programme.consent_ages
     start = plan.start
     yield (start, 0)
     say = Words(rng, PHRASES)
     surname = rng.choice(_SURNAMES)
     threshold = 230_000 + 40_000 * rng.randrange(4)  # kroner a year
-    fid = app.enrol_family(
+    family = enrol(
+        run,
+        index,
+        BRONDBY,
+        say,
+        plan.coordinator,
+        start,
         family_id=next(ids),
-        municipality=_MUNICIPALITY,
         label=surname,
-        programme=programme,
         referral=rng.choice(_REFERRALS),
         eligibility=Eligibility(
             household_income=int(threshold * rng.uniform(0.45, 0.95)),
             eu60_threshold=threshold,
             years_in_low_income=rng.randrange(2, 9),
         ),
-        occurred_on=start,
-        actor=lead,
     )
-    run.enrolled[index] = fid
-    app.assign_coordinator(
-        fid,
-        coordinator_id=coordinator_id,
-        coordinator_name=coordinator_name,
-        occurred_on=start,
-        actor=lead,
+    family.economy.update(
+        income=int(threshold * 0.7), eu60_threshold=threshold, debt=60_000
     )
 
     # The family: one or two parents and one to four children, oldest first,
     # the oldest 4 to 17.
-    members: dict[MemberId, Member] = {}
     parents, kids = birth_dates(
         rng,
         start,
@@ -437,41 +405,14 @@ def _family(run: DemoRun, index: int, plan: _Plan) -> Story:
         children=1 + rng.randrange(4),
         oldest_from=4,
     )
-    adults: list[MemberId] = []
-    for given, born in zip(
-        rng.sample(_ADULT_NAMES, len(parents)), parents, strict=True
-    ):
-        name = f"{given} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.ADULT,
-            occurred_on=start,
-            actor=coordinator,
-        )
-        members[member_id] = Member(member_id, name, born, MemberKind.ADULT)
-        adults.append(member_id)
-    children: list[MemberId] = []
-    for given, born in zip(rng.sample(_CHILD_NAMES, len(kids)), kids, strict=True):
-        name = f"{given} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.CHILD,
-            guardian_ids=adults,
-            occurred_on=start,
-            actor=coordinator,
-        )
-        members[member_id] = Member(
-            member_id, name, born, MemberKind.CHILD, frozenset(adults)
-        )
-        children.append(member_id)
-    everyone = adults + children
-    adult_name = members[adults[0]].name.split()[0]
+    members = family.members
+    adults = family.add(
+        MemberKind.ADULT, rng.sample(_ADULT_NAMES, len(parents)), parents, start
+    )
+    children = family.add(
+        MemberKind.CHILD, rng.sample(_CHILD_NAMES, len(kids)), kids, start
+    )
+    adult_name = family.first_name(adults[0])
     oldest = members[children[0]]
     oldest_name = oldest.name.split()[0]
 
@@ -502,437 +443,204 @@ def _family(run: DemoRun, index: int, plan: _Plan) -> Story:
     # the family department for the children's handleplan, or a refusal of it.
     # Who gives each is who decides on the day.
     yield (day, 0)
-    start_meeting = app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator_name],
-        members_present=adults,
-        decisions=[say("plan_decision"), say("jobcenter_decision")],
-        occurred_on=day,
-        actor=coordinator,
-    )
-    job_topics = frozenset({Topic.WORK, Topic.ECONOMY})
-    app.grant_consent(
-        fid,
-        consent_id=next(ids),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.NAV),
-            topics=job_topics,
-            member_ids=frozenset(adults),
-            excluded_topics=frozenset({Topic.PARENTING}),
-        ),
-        given_by=givers(members, adults, job_topics, day, ages),
+    start_meeting = family.meeting(day, "plan_decision", "jobcenter_decision")
+    family.consent(
+        day,
+        Agency(AgencyKind.NAV),
+        frozenset({Topic.WORK, Topic.ECONOMY}),
+        adults,
+        "jobcenter_purpose",
         form=ConsentForm.WRITTEN,
-        purpose=say("jobcenter_purpose"),
-        occurred_on=day,
-        actor=coordinator,
+        excluded=frozenset({Topic.PARENTING}),
     )
     if index % 3 != 1:  # most families also say yes to research, separately
-        for member in everyone:
-            app.give_research_consent(
-                fid,
-                member,
-                given_by=research_giver(members, member, day, ages),
-                occurred_on=day,
-                actor=coordinator,
-            )
+        family.research_consents(day)
     place_consents = {}
     for place, covered in ((school, at_school), (day_care, in_day_care)):
         if not covered:
             continue
         place_givers = givers(members, covered, place.topics, day, ages)
-        consent_id = app.grant_consent(
-            fid,
-            consent_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(place.agency.kind),
-                topics=place.topics,
-                member_ids=frozenset(covered),
-            ),
-            given_by=place_givers,
+        consent_id = family.consent(
+            day,
+            Agency(place.agency.kind),
+            place.topics,
+            covered,
+            f"{place.kind}_purpose",
             form=ConsentForm.MINUTED_ORAL,
-            purpose=say(f"{place.kind}_purpose"),
+            given_by=place_givers,
             valid_until=add_months(day, 24),
-            occurred_on=day,
-            actor=coordinator,
         )
         place_consents[place.kind] = (consent_id, place_givers)
-    health_topics = frozenset({Topic.HEALTH, Topic.WELL_BEING})
     if babies:
-        app.grant_consent(
-            fid,
-            consent_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(AgencyKind.HEALTH_STATION),
-                topics=health_topics,
-                member_ids=frozenset(babies),
-            ),
-            given_by=givers(members, babies, health_topics, day, ages),
+        family.consent(
+            day,
+            Agency(AgencyKind.HEALTH_STATION),
+            frozenset({Topic.HEALTH, Topic.WELL_BEING}),
+            babies,
+            "health_visitor_purpose",
             form=ConsentForm.MINUTED_ORAL,
-            purpose=say(
-                "health_visitor_purpose", child=members[babies[0]].name.split()[0]
-            ),
             valid_until=add_months(day, 24),
-            occurred_on=day,
-            actor=coordinator,
+            child=family.first_name(babies[0]),
         )
     family_department = index % 2 == 0
     if family_department:
-        child_topics = frozenset({Topic.WELL_BEING, Topic.SCHOOL})
-        app.grant_consent(
-            fid,
-            consent_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(AgencyKind.CHILD_WELFARE),
-                topics=child_topics,
-                member_ids=frozenset(children),
-                excluded_topics=frozenset({Topic.PARENTING}),
-            ),
-            given_by=givers(members, children, child_topics, day, ages),
+        family.consent(
+            day,
+            Agency(AgencyKind.CHILD_WELFARE),
+            frozenset({Topic.WELL_BEING, Topic.SCHOOL}),
+            children,
+            "family_department_purpose",
             form=ConsentForm.WRITTEN,
-            purpose=say("family_department_purpose"),
-            occurred_on=day,
-            actor=coordinator,
+            excluded=frozenset({Topic.PARENTING}),
         )
     else:
-        parenting = frozenset({Topic.PARENTING})
-        app.refuse_consent(
-            fid,
-            refusal_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(AgencyKind.CHILD_WELFARE),
-                topics=parenting,
-                member_ids=frozenset(everyone),
-            ),
-            refused_by=givers(members, everyone, parenting, day, ages),
-            note=say("refusal_note"),
-            occurred_on=day,
-            actor=coordinator,
+        family.refuse(
+            day,
+            Agency(AgencyKind.CHILD_WELFARE),
+            frozenset({Topic.PARENTING}),
+            "refusal_note",
         )
 
-    # Goals and steps, in the family's own words; the sector plans gathered.
-    work_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.WORK,
-        words=say("work_goal"),
-        member_id=adults[0],
-        target_on=add_months(day, 12),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    economy_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.ECONOMY,
-        words=say("economy_goal"),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    activity = rng.randrange(len(PHRASES["leisure_goal"]))
-    leisure_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.LEISURE,
-        words=PHRASES["leisure_goal"][activity],
-        member_id=oldest.member_id,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    apply_step = app.agree_step(
-        fid,
-        step_id=next(ids),
-        description=say("housing_step"),
-        responsible=Responsible(ResponsibleKind.FAMILY, member_id=adults[0]),
-        due_on=day + timedelta(days=30),
-        goal_id=economy_goal,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    leisure_step = app.agree_step(
-        fid,
-        step_id=next(ids),
-        description=PHRASES["leisure_step"][activity],
-        responsible=Responsible(ResponsibleKind.COORDINATOR),
-        due_on=day + timedelta(days=21),
-        goal_id=leisure_goal,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.link_sector_plan(
-        fid,
-        sector_plan_id=next(ids),
-        kind=SectorPlanKind.NAV_ACTIVITY_PLAN,  # the jobplan
-        agency=_JOBCENTER,
-        reference=f"JP-{rng.randrange(10_000, 99_999)}",
-        member_id=adults[0],
-        occurred_on=day,
-        actor=coordinator,
+    # Goals and steps, in the family's own words; the sector plans gathered:
+    # the jobplan, and the child's handleplan.
+    goals = family.plan(
+        day, work_target=add_months(day, 12), activity_plan=_JOBCENTER, prefix="JP"
     )
     if family_department:
-        app.link_sector_plan(
-            fid,
-            sector_plan_id=next(ids),
-            kind=SectorPlanKind.CHILD_WELFARE_PLAN,  # the child's handleplan
-            agency=_FAMILY_DEPARTMENT,
-            reference=f"HP-{rng.randrange(10_000, 99_999)}",
-            member_id=oldest.member_id,
-            occurred_on=day,
-            actor=coordinator,
+        family.sector_plan(
+            day,
+            SectorPlanKind.CHILD_WELFARE_PLAN,
+            _FAMILY_DEPARTMENT,
+            "HP",
+            oldest.member_id,
         )
 
     # Contacts: agreed at the start meeting, and one the family is told about
     # afterwards (recorded two days late).
     day = workday(day + timedelta(days=3))
     yield (day, 0)
-    app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=_JOBCENTER,
-        topics=[Topic.WORK],
-        member_ids=adults[:1],
-        purpose=say("jobcenter_contact_purpose"),
-        channel=Channel.PHONE,
-        family_knows=FamilyKnows.agreed_beforehand(start_meeting),
-        occurred_on=day,
-        actor=coordinator,
+    family.contact(
+        day,
+        _JOBCENTER,
+        [Topic.WORK],
+        adults[:1],
+        "jobcenter_contact_purpose",
+        Channel.PHONE,
+        FamilyKnows.agreed_beforehand(start_meeting),
     )
 
     def own_say(on: date) -> None:
         """The oldest now decides alone (turned 18) and says yes too, if so."""
         consent_id, place_givers = place_consents[oldest_place.kind]
-        topic = oldest_place.contact_topic
-        if entitled(oldest, topic, on, ages) & set(place_givers):
-            return
-        own_givers = givers(members, [oldest.member_id], [topic], on, ages)
+        own_givers = family.own_consent(
+            on,
+            oldest,
+            Agency(oldest_place.agency.kind),
+            oldest_place.contact_topic,
+            place_givers,
+            f"own_{oldest_place.kind}_purpose",
+            24,
+        )
         place_consents[oldest_place.kind] = (consent_id, place_givers + own_givers)
-        app.grant_consent(
-            fid,
-            consent_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(oldest_place.agency.kind),
-                topics=frozenset({topic}),
-                member_ids=frozenset({oldest.member_id}),
-            ),
-            given_by=own_givers,
-            form=ConsentForm.MINUTED_ORAL,
-            purpose=say(
-                f"own_{oldest_place.kind}_purpose",
-                child=oldest_name,
-                age=age_on(oldest.birth_date, on),
-            ),
-            valid_until=add_months(on, 24),
-            occurred_on=on,
-            actor=coordinator,
+
+    def place_contact(
+        on: date, purpose: str, channel: Channel, knows: FamilyKnows
+    ) -> OutwardActionId:
+        """A contact about the oldest child with the child's school or day care."""
+        return family.contact(
+            on,
+            oldest_place.agency,
+            [oldest_place.contact_topic],
+            [oldest.member_id],
+            f"{oldest_place.kind}_{purpose}",
+            channel,
+            knows,
+            child=oldest_name,
+            child_s=_genitive(oldest_name),
         )
 
     day = workday(day + timedelta(days=10))
     yield (day, (workday(day + timedelta(days=2)) - day).days)
     own_say(day)
-    told_later = app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=oldest_place.agency,
-        topics=[oldest_place.contact_topic],
-        member_ids=[oldest.member_id],
-        purpose=say(
-            f"{oldest_place.kind}_contact_purpose", child_s=_genitive(oldest_name)
-        ),
-        channel=Channel.EMAIL,
-        family_knows=FamilyKnows.inform_afterwards(),
-        occurred_on=day,
-        actor=coordinator,
+    told_later = place_contact(
+        day, "contact_purpose", Channel.EMAIL, FamilyKnows.inform_afterwards()
     )
     day = workday(day + timedelta(days=4))
     yield (day, 0)
-    app.record_family_informed(
-        fid,
-        told_later,
-        channel=Channel.PHONE,
-        note=say("informed_note", adult=adult_name, place=oldest_place.words),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.complete_step(
-        fid,
-        leisure_step,
-        occurred_on=day,
-        actor=coordinator,
-        note=PHRASES["leisure_done"][activity],
-    )
+    family.told(day, told_later, goals, adult=adult_name, place=oldest_place.words)
 
     # A contact no consent covers is refused, and nothing is stored.
-    try:
-        app.record_contact(
-            fid,
-            agency=Agency(AgencyKind.NAV),
-            topics=[Topic.PARENTING],
-            member_ids=[oldest.member_id],
-            purpose=say("refused_purpose"),
-            channel=Channel.PHONE,
-            family_knows=FamilyKnows.present(),
-            occurred_on=day,
-            actor=coordinator,
-        )
-    except ConsentRequiredError as refused:
-        run.report.refused.append(f"{surname}: {refused}")
-
-    def survey_answers(kind: SurveyKind, year: int, on: date) -> dict[str, Any]:
-        return survey(
-            rng,
-            ids,
-            kind,
-            year,
-            on,
-            members,
-            adults,
-            children,
-            income=int(threshold * 0.7),
-            eu60_threshold=threshold,
-            debt=60_000,
-        )
+    family.try_uncovered(day, oldest.member_id)
 
     # The year: the baseline survey, the plan meeting with the job centre.
     day = max(day, workday(start + timedelta(days=rng.randrange(21, 41))))
     yield (day, 0)
-    app.complete_survey(
-        fid,
-        **survey_answers(SurveyKind.BASELINE, 0, day),
-        note=say("baseline_note"),
-        occurred_on=day,
-        actor=coordinator,
-    )
+    family.survey(day, SurveyKind.BASELINE, 0, "baseline_note")
     day = workday(day + timedelta(days=rng.randrange(5, 11)))
     yield (day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator_name, say("jobcenter_participant")],
-        members_present=adults,
-        agencies_present=[_JOBCENTER],
-        decisions=[say("plan_meeting_decision")],
-        occurred_on=day,
-        actor=coordinator,
+    family.meeting(
+        day,
+        "plan_meeting_decision",
+        participant="jobcenter_participant",
+        agency=_JOBCENTER,
     )
-    app.record_goal_progress(
-        fid,
-        economy_goal,
-        note=say("economy_progress"),
-        rating=4,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.complete_step(fid, apply_step, occurred_on=day, actor=coordinator)
-    app.record_goal_progress(
-        fid,
-        leisure_goal,
-        note=PHRASES["leisure_progress"][activity],
-        rating=8,
-        occurred_on=day,
-        actor=coordinator,
-    )
+    family.review(day, goals, 0)
     if babies:
         day = workday(day + timedelta(days=rng.randrange(7, 22)))
         yield (day, 0)
-        app.record_contact(
-            fid,
-            action_id=next(ids),
-            agency=_HEALTH_VISITORS,
-            topics=[Topic.HEALTH],
-            member_ids=babies[:1],
-            purpose=say("health_visitor_contact_purpose"),
-            channel=Channel.PHONE,
-            family_knows=FamilyKnows.present(),
-            occurred_on=day,
-            actor=coordinator,
+        family.contact(
+            day,
+            _HEALTH_VISITORS,
+            [Topic.HEALTH],
+            babies[:1],
+            "health_visitor_contact_purpose",
+            Channel.PHONE,
+            FamilyKnows.present(),
         )
     if family_department:
         day = max(day, workday(add_months(start, 3) - timedelta(days=10)))
         yield (day, 0)
-        app.hold_meeting(
-            fid,
-            meeting_id=next(ids),
-            participants=[coordinator_name, say("family_department_participant")],
-            members_present=adults,
-            agencies_present=[_FAMILY_DEPARTMENT],
-            decisions=[say("network_decision")],
-            occurred_on=day,
-            actor=coordinator,
+        family.meeting(
+            day,
+            "network_decision",
+            participant="family_department_participant",
+            agency=_FAMILY_DEPARTMENT,
         )
     day = max(day, workday(add_months(start, 3) + timedelta(days=rng.randrange(14))))
     yield (day, 0)
-    app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=_JOBCENTER,
-        topics=[Topic.WORK],
-        member_ids=adults[:1],
-        purpose=say("year_contact_purpose"),
-        channel=Channel.MEETING,
-        family_knows=FamilyKnows.present(),
-        occurred_on=day,
-        actor=coordinator,
-    )
+    family.work_meeting(day, _JOBCENTER)
     younger = [c for c in in_day_care if c != oldest.member_id]
     if younger:
         day = workday(day + timedelta(days=rng.randrange(14, 29)))
         yield (day, 0)
-        app.record_contact(
-            fid,
-            action_id=next(ids),
-            agency=day_care.agency,
-            topics=[Topic.WELL_BEING],
-            member_ids=younger[:1],
-            purpose=say(
-                "younger_child_purpose",
-                child_s=_genitive(members[younger[0]].name.split()[0]),
-            ),
-            channel=Channel.MEETING,
-            family_knows=FamilyKnows.present(),
-            occurred_on=day,
-            actor=coordinator,
+        family.contact(
+            day,
+            day_care.agency,
+            [Topic.WELL_BEING],
+            younger[:1],
+            "younger_child_purpose",
+            Channel.MEETING,
+            FamilyKnows.present(),
+            child_s=_genitive(family.first_name(younger[0])),
         )
     day = max(day, workday(add_months(start, 5) + timedelta(days=rng.randrange(14))))
     yield (day, 0)
     own_say(day)
-    app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=oldest_place.agency,
-        topics=[oldest_place.contact_topic],
-        member_ids=[oldest.member_id],
-        purpose=say(
-            f"{oldest_place.kind}_meeting_purpose",
-            child=oldest_name,
-            child_s=_genitive(oldest_name),
-        ),
-        channel=Channel.MEETING,
-        family_knows=FamilyKnows.present(),
-        occurred_on=day,
-        actor=coordinator,
-    )
+    place_contact(day, "meeting_purpose", Channel.MEETING, FamilyKnows.present())
     day = max(day, workday(add_months(start, 6) + timedelta(days=rng.randrange(14))))
     yield (day, 0)
-    app.record_goal_progress(
-        fid,
-        work_goal,
-        note=say("work_progress"),
-        rating=6,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.achieve_goal(fid, leisure_goal, occurred_on=day, actor=coordinator)
+    family.review(day, goals, 1)
     if index % 3 == 2:
         consent_id, place_givers = place_consents[oldest_place.kind]
         day = max(day, workday(add_months(start, 8)))
         yield (day, 0)
-        app.withdraw_consent(
-            fid,
+        run.app.withdraw_consent(
+            family.fid,
             consent_id,
             withdrawn_by=place_givers[:1],
             reason=say("withdraw_reason", place=oldest_place.words),
             occurred_on=day,
-            actor=coordinator,
+            actor=family.coordinator,
         )
 
     # The end: some families move away during the year; the others end it
@@ -941,91 +649,36 @@ def _family(run: DemoRun, index: int, plan: _Plan) -> Story:
     if plan.moved:
         day = max(day, workday_before(add_months(start, 9) + timedelta(days=10)))
         yield (day, 0)
-        app.end_follow_up(
-            fid,
-            reason=EndReason.MOVED_AWAY,
-            note=say("moved_note"),
-            occurred_on=day,
-            actor=lead,
-        )
-        run.report.events += app.get_family(fid, actor=lead).version
+        family.end(day, EndReason.MOVED_AWAY, "moved_note")
+        family.count()
         return
     if plan.extended:
         day = max(day, workday(add_months(start, 10) + timedelta(days=14)))
         yield (day, 0)
-        app.extend_follow_up(
-            fid,
-            until=plan.until,
-            reason=say("extension_reason", adult=adult_name),
-            decided_by=say("extension_decided_by", lead=_LEAD[1]),
-            occurred_on=day,
-            actor=lead,
-        )
+        family.extend(day, plan.until, adult=adult_name)
         day = workday(add_months(start, 12) + timedelta(days=rng.randrange(7, 21)))
         yield (day, 0)
-        app.hold_meeting(
-            fid,
-            meeting_id=next(ids),
-            participants=[coordinator_name, say("jobcenter_participant")],
-            members_present=adults,
-            agencies_present=[_JOBCENTER],
-            decisions=[say("plan_meeting_decision")],
-            occurred_on=day,
-            actor=coordinator,
+        family.meeting(
+            day,
+            "plan_meeting_decision",
+            participant="jobcenter_participant",
+            agency=_JOBCENTER,
         )
-        app.record_goal_progress(
-            fid,
-            economy_goal,
-            note=say("budget_progress"),
-            rating=7,
-            occurred_on=day,
-            actor=coordinator,
-        )
+        family.review(day, goals, 2)
         day = workday(add_months(start, 14) + timedelta(days=rng.randrange(14)))
         yield (day, 0)
-        app.record_contact(
-            fid,
-            action_id=next(ids),
-            agency=_JOBCENTER,
-            topics=[Topic.WORK],
-            member_ids=adults[:1],
-            purpose=say("year_contact_purpose"),
-            channel=Channel.MEETING,
-            family_knows=FamilyKnows.present(),
-            occurred_on=day,
-            actor=coordinator,
-        )
+        family.work_meeting(day, _JOBCENTER)
     end = plan.until + timedelta(days=1)
     day = max(day, workday(end - timedelta(days=rng.randrange(42, 50))))
     yield (day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator_name],
-        members_present=adults,
-        decisions=[say("closing_decision")],
-        occurred_on=day,
-        actor=coordinator,
-    )
+    family.meeting(day, "closing_decision")
     day = max(day, workday(end - timedelta(days=rng.randrange(21, 29))))
     yield (day, 0)
-    app.complete_survey(
-        fid,
-        **survey_answers(SurveyKind.EXIT, 1, day),
-        note=say("exit_note"),
-        occurred_on=day,
-        actor=coordinator,
-    )
+    family.survey(day, SurveyKind.EXIT, 1, "exit_note")
     day = max(day, workday_before(plan.until))
     yield (day, 0)
-    app.end_follow_up(
-        fid,
-        reason=EndReason.COMPLETED,
-        note=say("completed_note"),
-        occurred_on=day,
-        actor=lead,
-    )
-    run.report.events += app.get_family(fid, actor=lead).version
+    family.end(day, EndReason.COMPLETED, "completed_note")
+    family.count()
 
 
 BRONDBY: Final = DemoProgramme(

@@ -48,10 +48,9 @@ from familiekoordinering.demo._common import (
     Story,
     Words,
     birth_dates,
-    givers,
-    survey,
 )
-from familiekoordinering.domain.consent import ConsentForm, ConsentScope
+from familiekoordinering.demo._story import Household, coordinators, enrol
+from familiekoordinering.domain.consent import ConsentForm
 from familiekoordinering.domain.inquiry import (
     InquiryOutcome,
     InquirySource,
@@ -67,9 +66,6 @@ from familiekoordinering.domain.values import (
     Actor,
     Agency,
     AgencyKind,
-    FamilyId,
-    Member,
-    MemberId,
     MemberKind,
     Municipality,
     Role,
@@ -500,31 +496,22 @@ def _plans(run: DemoRun, calendar: _Calendar) -> list[_Plan]:
     return plans
 
 
-def _coordinators(families: int) -> list[tuple[str, str]]:
-    """The family coordinators (user id, name): the first two, more for a large demo."""
-    wanted = max(len(_COORDINATORS), -(-families // _FAMILY_CASELOAD))
-    found = list(_COORDINATORS)
-    for n in range(wanted - len(found)):
-        first = _MORE_FIRST_NAMES[n % len(_MORE_FIRST_NAMES)]
-        last = _MORE_SURNAMES[n // len(_MORE_FIRST_NAMES) % len(_MORE_SURNAMES)]
-        round_ = n // (len(_MORE_FIRST_NAMES) * len(_MORE_SURNAMES))
-        user_id = f"{first[0].lower()}-{last.lower()}{round_ + 1 if round_ else ''}"
-        found.append((user_id, f"{first} {last}"))
-    return found
-
-
 def _stories(run: DemoRun) -> list[Story]:
     calendar = _Calendar(FIRST_YEAR, FIRST_YEAR + run.years)
     plans = _plans(run, calendar)
     enrolled = sum(plan.path is _Path.ENROLLED for plan in plans)
-    coordinators = itertools.cycle(_coordinators(enrolled))  # in turn
+    in_turn = itertools.cycle(
+        coordinators(
+            enrolled, _COORDINATORS, _FAMILY_CASELOAD, _MORE_FIRST_NAMES, _MORE_SURNAMES
+        )
+    )
     return [
         _inquiry(
             run,
             index,
             plan,
             calendar,
-            next(coordinators) if plan.path is _Path.ENROLLED else None,
+            next(in_turn) if plan.path is _Path.ENROLLED else None,
         )
         for index, plan in enumerate(plans)
     ]
@@ -660,22 +647,11 @@ def _inquiry(
     yield (day, 0)
     family = _enrol(run, index, day, coordinator, plan.source, parent, surname,
                     adult_names, child_names)  # fmt: skip
-    app.link_inquiry(inquiry, family_id=family.family_id, occurred_on=day,
+    app.link_inquiry(inquiry, family_id=family.fid, occurred_on=day,
                      actor=adviser)  # fmt: skip
     run.report.events += 1
     close(InquiryOutcome.ENROLLED)
-    yield from _first_meetings(run, family, day, calendar, coordinator, adviser)
-
-
-@attrs.frozen
-class _Family:
-    """An enrolled family: what its first meetings need to know."""
-
-    family_id: FamilyId
-    members: dict[MemberId, Member]
-    adults: list[MemberId]
-    children: list[MemberId]
-    eligibility: Eligibility
+    yield from _first_meetings(family, day, calendar, dict(_ADVISERS)[adviser.user_id])
 
 
 def _enrol(
@@ -688,79 +664,44 @@ def _enrol(
     surname: str,
     adult_names: Sequence[str],
     child_names: Sequence[str],
-) -> _Family:
+) -> Household:
     """Enrol the family (the parent who consented first), assign its coordinator."""
-    app, rng, ids = run.app, run.rng, run.ids
-    lead = DRAMMEN.lead_actor
+    rng, ids = run.rng, run.ids
     threshold = 380_000 + 40_000 * rng.randrange(3)  # kroner a year
     eligibility = Eligibility(
         household_income=int(threshold * rng.uniform(0.45, 0.95)),
         eu60_threshold=threshold,
         years_in_low_income=rng.randrange(3, 9),
     )
-    fid = app.enrol_family(
+    family = enrol(
+        run,
+        index,
+        DRAMMEN,
+        Words(rng, PHRASES),
+        coordinator,
+        day,
         family_id=next(ids),
-        municipality=_MUNICIPALITY,
         label=surname,
-        programme=DRAMMEN.programme,
         referral=_REFERRAL.get(source, ReferralSource.OTHER),
         eligibility=eligibility,
-        occurred_on=day,
-        actor=lead,
     )
-    run.enrolled[index] = fid
-    app.assign_coordinator(
-        fid,
-        coordinator_id=coordinator[0],
-        coordinator_name=coordinator[1],
-        occurred_on=day,
-        actor=lead,
+    family.economy.update(
+        income=eligibility.household_income,
+        eu60_threshold=eligibility.eu60_threshold,
     )
-    coordinating = Actor(coordinator[0], Role.COORDINATOR, _MUNICIPALITY)
     parents, kids = birth_dates(
         rng, day, adults=1 + (rng.random() < 0.5), children=1 + rng.randrange(3)
     )
     others = [name for name in adult_names if name != parent]
-    family = _Family(fid, {}, [], [], eligibility)
-    for n, born in enumerate(parents):
-        name = f"{parent if n == 0 else rng.choice(others)} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.ADULT,
-            occurred_on=day,
-            actor=coordinating,
-        )
-        family.members[member_id] = Member(member_id, name, born, MemberKind.ADULT)
-        family.adults.append(member_id)
-    for given, born in zip(rng.sample(child_names, len(kids)), kids, strict=True):
-        name = f"{given} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.CHILD,
-            guardian_ids=family.adults,
-            occurred_on=day,
-            actor=coordinating,
-        )
-        family.members[member_id] = Member(
-            member_id, name, born, MemberKind.CHILD, frozenset(family.adults)
-        )
-        family.children.append(member_id)
+    # The other parent's name is drawn as they are added.
+    given = (parent if n == 0 else rng.choice(others) for n in range(len(parents)))
+    family.add(MemberKind.ADULT, given, parents, day)
+    family.add(MemberKind.CHILD, rng.sample(child_names, len(kids)), kids, day)
     return family
 
 
 def _first_meetings(
-    run: DemoRun,
-    family: _Family,
-    day: date,
-    calendar: _Calendar,
-    coordinator: tuple[str, str],
-    adviser: Actor,
+    family: Household, day: date, calendar: _Calendar, adviser: str
 ) -> Story:
     """The enrolled family's start meeting, with the adviser, then its plan meeting.
 
@@ -769,81 +710,28 @@ def _first_meetings(
     role) and sets a goal. At the plan meeting NAV is present, and the
     baseline survey is done.
     """
-    app, rng, ids = run.app, run.rng, run.ids
-    fid = family.family_id
-    members, adults, children = family.members, family.adults, family.children
-    everyone = adults + children
-    ages = DRAMMEN.programme.consent_ages
-    say = Words(rng, PHRASES)
-    coordinating = Actor(coordinator[0], Role.COORDINATOR, _MUNICIPALITY)
-
+    rng = family.run.rng
     day = calendar.after(day, rng.randrange(3, 7))
     yield (day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator[1], dict(_ADVISERS)[adviser.user_id]],
-        members_present=adults,
-        decisions=[say("handover_decision"), say("plan_decision")],
-        occurred_on=day,
-        actor=coordinating,
-    )
-    nav_topics = frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING})
-    app.grant_consent(
-        fid,
-        consent_id=next(ids),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.NAV),
-            topics=nav_topics,
-            member_ids=frozenset(everyone),
-            excluded_topics=frozenset({Topic.PARENTING}),
-        ),
-        given_by=givers(members, everyone, nav_topics, day, ages),
+    family.meeting(day, "handover_decision", "plan_decision", others=[adviser])
+    family.consent(
+        day,
+        Agency(AgencyKind.NAV),
+        frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING}),
+        family.everyone,
+        "nav_purpose",
         form=ConsentForm.WRITTEN,
-        purpose=say("nav_purpose"),
-        occurred_on=day,
-        actor=coordinating,
+        excluded=frozenset({Topic.PARENTING}),
     )
-    app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.ECONOMY,
-        words=say("economy_goal"),
-        occurred_on=day,
-        actor=coordinating,
-    )
+    family.goal(day, Topic.ECONOMY, "economy_goal")
 
     day = calendar.after(day, rng.randrange(8, 16))
     yield (day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator[1], say("nav_participant")],
-        members_present=adults,
-        agencies_present=[_NAV],
-        decisions=[say("plan_meeting_decision")],
-        occurred_on=day,
-        actor=coordinating,
+    family.meeting(
+        day, "plan_meeting_decision", participant="nav_participant", agency=_NAV
     )
-    app.complete_survey(
-        fid,
-        **survey(
-            rng,
-            ids,
-            SurveyKind.BASELINE,
-            0,
-            day,
-            members,
-            adults,
-            children,
-            income=family.eligibility.household_income,
-            eu60_threshold=family.eligibility.eu60_threshold,
-        ),
-        note=say("baseline_note"),
-        occurred_on=day,
-        actor=coordinating,
-    )
-    run.report.events += app.get_family(fid, actor=DRAMMEN.lead_actor).version
+    family.survey(day, SurveyKind.BASELINE, 0, "baseline_note")
+    family.count()
 
 
 DRAMMEN: Final = DemoProgramme(

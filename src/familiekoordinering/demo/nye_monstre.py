@@ -14,12 +14,10 @@ coordinator's own words are Norwegian Bokmål, from :data:`PHRASES`.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Final
-from uuid import UUID
 
-from familiekoordinering.application import FamilyCoordination
 from familiekoordinering.demo._common import (
     DEMO_START,
     DemoProgramme,
@@ -28,16 +26,13 @@ from familiekoordinering.demo._common import (
     Words,
     birth_dates,
     givers,
-    research_giver,
-    survey,
     workday,
     workday_before,
 )
+from familiekoordinering.demo._story import FamilyPlan, Household, coordinators, enrol
 from familiekoordinering.domain.actions import Channel, FamilyKnows
-from familiekoordinering.domain.capacity import entitled
-from familiekoordinering.domain.consent import ConsentForm, ConsentScope
+from familiekoordinering.domain.consent import ConsentForm
 from familiekoordinering.domain.core import EndReason
-from familiekoordinering.domain.plan import Responsible, ResponsibleKind, SectorPlanKind
 from familiekoordinering.domain.programme import (
     Eligibility,
     Programme,
@@ -46,21 +41,12 @@ from familiekoordinering.domain.programme import (
 )
 from familiekoordinering.domain.survey import SurveyKind
 from familiekoordinering.domain.values import (
-    Actor,
     Agency,
     AgencyKind,
-    FamilyId,
-    GoalId,
-    Member,
-    MemberId,
     MemberKind,
     Municipality,
-    Role,
-    StepId,
     Topic,
-    age_on,
 )
-from familiekoordinering.errors import ConsentRequiredError
 from familiekoordinering.timeline.i18n import Language
 
 __all__ = ["NYE_MONSTRE", "PHRASES"]
@@ -89,6 +75,7 @@ _MORE_SURNAMES = [
 ]  # fmt: skip
 _LEAD = ("t-lead", "Hilde Brekke")
 """The demo's team lead: user id and name."""
+_NAV = Agency(AgencyKind.NAV, "NAV Kristiansand")
 
 PHRASES: Final[Mapping[str, tuple[str, ...]]] = {
     # The first meeting's decisions, and the consents' purposes.
@@ -222,21 +209,10 @@ records is one of these, its ``{fields}`` filled in with names and numbers."""
 
 
 def _stories(run: DemoRun) -> list[Story]:
-    coordinators = _coordinators(run.families)
-    return [_demo_family(run, index, coordinators) for index in range(run.families)]
-
-
-def _coordinators(families: int) -> list[tuple[str, str]]:
-    """The coordinators (user id, name): the first three, and more for a large demo."""
-    wanted = max(len(_COORDINATORS), -(-families // CASELOAD))
-    found = list(_COORDINATORS)
-    for n in range(wanted - len(found)):
-        first = _MORE_FIRST_NAMES[n % len(_MORE_FIRST_NAMES)]
-        last = _MORE_SURNAMES[n // len(_MORE_FIRST_NAMES) % len(_MORE_SURNAMES)]
-        round_ = n // (len(_MORE_FIRST_NAMES) * len(_MORE_SURNAMES))
-        user_id = f"{first[0].lower()}-{last.lower()}{round_ + 1 if round_ else ''}"
-        found.append((user_id, f"{first} {last}"))
-    return found
+    found = coordinators(
+        run.families, _COORDINATORS, CASELOAD, _MORE_FIRST_NAMES, _MORE_SURNAMES
+    )
+    return [_demo_family(run, index, found) for index in range(run.families)]
 
 
 def _enrolment_day(rng: random.Random, index: int, families: int) -> date:
@@ -249,345 +225,161 @@ def _enrolment_day(rng: random.Random, index: int, families: int) -> date:
 def _demo_family(
     run: DemoRun, index: int, coordinators: list[tuple[str, str]]
 ) -> Story:
-    app, rng, ids, years = run.app, run.rng, run.ids, run.years
-    municipality = Municipality("4204")
-    programme = Programme.nye_monstre()
-    ages = programme.consent_ages
-    coordinator_id, coordinator_name = coordinators[index % len(coordinators)]
-    coordinator = Actor(coordinator_id, Role.COORDINATOR, municipality)
-    lead = Actor(_LEAD[0], Role.TEAM_LEAD, municipality)
+    rng, ids, years = run.rng, run.ids, run.years
     start = _enrolment_day(rng, index, run.families)
-    planned_end = programme.planned_end(start)
+    planned_end = NYE_MONSTRE.programme.planned_end(start)
     yield (start, 0)
     say = Words(rng, PHRASES)
     surname = rng.choice(_SURNAMES)
     threshold = 380_000 + 40_000 * rng.randrange(3)
-    fid = app.enrol_family(
+    family = enrol(
+        run,
+        index,
+        NYE_MONSTRE,
+        say,
+        coordinators[index % len(coordinators)],
+        start,
         family_id=next(ids),
-        municipality=municipality,
         label=surname,
-        programme=programme,
         referral=rng.choice(list(ReferralSource)),
         eligibility=Eligibility(
             household_income=int(threshold * rng.uniform(0.45, 0.95)),
             eu60_threshold=threshold,
             years_in_low_income=rng.randrange(3, 9),
         ),
-        occurred_on=start,
-        actor=lead,
-    )
-    run.enrolled[index] = fid
-    app.assign_coordinator(
-        fid,
-        coordinator_id=coordinator_id,
-        coordinator_name=coordinator_name,
-        occurred_on=start,
-        actor=lead,
     )
 
     # The family: one or two parents and one to three children, oldest first.
-    members: dict[MemberId, Member] = {}
     parents, kids = birth_dates(
         rng, start, adults=1 + (rng.random() < 0.5), children=1 + rng.randrange(3)
     )
-    adults: list[MemberId] = []
-    for a, born in enumerate(parents):
-        name = f"{_ADULT_NAMES[(2 * index + a) % len(_ADULT_NAMES)]} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.ADULT,
-            occurred_on=start,
-            actor=coordinator,
-        )
-        members[member_id] = Member(member_id, name, born, MemberKind.ADULT)
-        adults.append(member_id)
-    children: list[MemberId] = []
-    for c, born in enumerate(kids):
-        name = f"{_CHILD_NAMES[(3 * index + c) % len(_CHILD_NAMES)]} {surname}"
-        member_id = app.add_member(
-            fid,
-            member_id=next(ids),
-            name=name,
-            birth_date=born,
-            kind=MemberKind.CHILD,
-            guardian_ids=adults,
-            occurred_on=start,
-            actor=coordinator,
-        )
-        members[member_id] = Member(
-            member_id, name, born, MemberKind.CHILD, frozenset(adults)
-        )
-        children.append(member_id)
-    everyone = adults + children
-    first_name = members[adults[0]].name.split()[0]
-    oldest = members[children[0]]
+    adults = family.add(
+        MemberKind.ADULT,
+        (
+            _ADULT_NAMES[(2 * index + a) % len(_ADULT_NAMES)]
+            for a in range(len(parents))
+        ),
+        parents,
+        start,
+    )
+    children = family.add(
+        MemberKind.CHILD,
+        (_CHILD_NAMES[(3 * index + c) % len(_CHILD_NAMES)] for c in range(len(kids))),
+        kids,
+        start,
+    )
+    everyone = family.everyone
+    first_name = family.first_name(adults[0])
+    oldest = family.members[children[0]]
 
     # The cooperation agreement: NAV for economy, work and housing but not the
     # parenting role; school for the children; a refusal of child welfare in
     # some families. Who gives each is who decides on the day.
     day = workday(start + timedelta(days=7))
     yield (day, 0)
-    start_meeting = app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator_name],
-        members_present=adults,
-        decisions=[say("plan_decision"), say("nav_decision")],
-        occurred_on=day,
-        actor=coordinator,
-    )
-    nav_topics = frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING})
-    app.grant_consent(
-        fid,
-        consent_id=next(ids),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.NAV),
-            topics=nav_topics,
-            member_ids=frozenset(everyone),
-            excluded_topics=frozenset({Topic.PARENTING}),
-        ),
-        given_by=givers(members, everyone, nav_topics, day, ages),
+    start_meeting = family.meeting(day, "plan_decision", "nav_decision")
+    family.consent(
+        day,
+        Agency(AgencyKind.NAV),
+        frozenset({Topic.ECONOMY, Topic.WORK, Topic.HOUSING}),
+        everyone,
+        "nav_purpose",
         form=ConsentForm.WRITTEN,
-        purpose=say("nav_purpose"),
-        occurred_on=day,
-        actor=coordinator,
+        excluded=frozenset({Topic.PARENTING}),
     )
     if index % 3 != 1:  # most families also say yes to research, separately
-        for member in everyone:
-            app.give_research_consent(
-                fid,
-                member,
-                given_by=research_giver(members, member, day, ages),
-                occurred_on=day,
-                actor=coordinator,
-            )
+        family.research_consents(day)
     school_topics = frozenset({Topic.SCHOOL, Topic.WELL_BEING, Topic.LEISURE})
-    school_givers = givers(members, children, school_topics, day, ages)
-    school = app.grant_consent(
-        fid,
-        consent_id=next(ids),
-        scope=ConsentScope(
-            agency=Agency(AgencyKind.SCHOOL),
-            topics=school_topics,
-            member_ids=frozenset(children),
-        ),
-        given_by=school_givers,
+    ages = NYE_MONSTRE.programme.consent_ages
+    school_givers = givers(family.members, children, school_topics, day, ages)
+    school = family.consent(
+        day,
+        Agency(AgencyKind.SCHOOL),
+        school_topics,
+        children,
+        "school_purpose",
         form=ConsentForm.MINUTED_ORAL,
-        purpose=say("school_purpose"),
+        given_by=school_givers,
         valid_until=add_months(day, 36),
-        occurred_on=day,
-        actor=coordinator,
     )
     if index % 2 == 0:
-        parenting = frozenset({Topic.PARENTING})
-        app.refuse_consent(
-            fid,
-            refusal_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(AgencyKind.CHILD_WELFARE),
-                topics=parenting,
-                member_ids=frozenset(everyone),
-            ),
-            refused_by=givers(members, everyone, parenting, day, ages),
-            note=say("refusal_note"),
-            occurred_on=day,
-            actor=coordinator,
+        family.refuse(
+            day,
+            Agency(AgencyKind.CHILD_WELFARE),
+            frozenset({Topic.PARENTING}),
+            "refusal_note",
         )
 
     # Goals and steps, in the family's own words.
-    work_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.WORK,
-        words=say("work_goal"),
-        member_id=adults[0],
-        target_on=add_months(day, 24),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    economy_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.ECONOMY,
-        words=say("economy_goal"),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    activity = rng.randrange(len(PHRASES["leisure_goal"]))
-    leisure_goal = app.set_goal(
-        fid,
-        goal_id=next(ids),
-        area=Topic.LEISURE,
-        words=PHRASES["leisure_goal"][activity],
-        member_id=oldest.member_id,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    apply_step = app.agree_step(
-        fid,
-        step_id=next(ids),
-        description=say("housing_step"),
-        responsible=Responsible(ResponsibleKind.FAMILY, member_id=adults[0]),
-        due_on=day + timedelta(days=30),
-        goal_id=economy_goal,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    leisure_step = app.agree_step(
-        fid,
-        step_id=next(ids),
-        description=PHRASES["leisure_step"][activity],
-        responsible=Responsible(ResponsibleKind.COORDINATOR),
-        due_on=day + timedelta(days=21),
-        goal_id=leisure_goal,
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.link_sector_plan(
-        fid,
-        sector_plan_id=next(ids),
-        kind=SectorPlanKind.NAV_ACTIVITY_PLAN,
-        agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
-        reference=f"AP-{rng.randrange(10_000, 99_999)}",
-        member_id=adults[0],
-        occurred_on=day,
-        actor=coordinator,
+    plan = family.plan(
+        day, work_target=add_months(day, 24), activity_plan=_NAV, prefix="AP"
     )
 
     # Contacts: agreed at the start meeting, with the family present, and one
     # the family is told about afterwards (recorded two days late).
     day = workday(day + timedelta(days=3))
     yield (day, 0)
-    app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
-        topics=[Topic.ECONOMY, Topic.HOUSING],
-        member_ids=adults,
-        purpose=say("nav_contact_purpose"),
-        channel=Channel.PHONE,
-        family_knows=FamilyKnows.agreed_beforehand(start_meeting),
-        occurred_on=day,
-        actor=coordinator,
+    family.contact(
+        day,
+        _NAV,
+        [Topic.ECONOMY, Topic.HOUSING],
+        adults,
+        "nav_contact_purpose",
+        Channel.PHONE,
+        FamilyKnows.agreed_beforehand(start_meeting),
     )
     day = workday(day + timedelta(days=10))
     yield (day, (workday(day + timedelta(days=2)) - day).days)
-    if not entitled(oldest, Topic.SCHOOL, day, ages) & set(school_givers):
-        # The oldest child now decides about school alone, and says yes too.
-        app.grant_consent(
-            fid,
-            consent_id=next(ids),
-            scope=ConsentScope(
-                agency=Agency(AgencyKind.SCHOOL),
-                topics=frozenset({Topic.SCHOOL}),
-                member_ids=frozenset({oldest.member_id}),
-            ),
-            given_by=givers(members, [oldest.member_id], [Topic.SCHOOL], day, ages),
-            form=ConsentForm.MINUTED_ORAL,
-            purpose=say(
-                "own_school_purpose",
-                child=oldest.name.split()[0],
-                age=age_on(oldest.birth_date, day),
-            ),
-            valid_until=add_months(day, 36),
-            occurred_on=day,
-            actor=coordinator,
-        )
-    told_later = app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=Agency(AgencyKind.SCHOOL, "Lund skole"),
-        topics=[Topic.SCHOOL],
-        member_ids=[oldest.member_id],
-        purpose=say("school_contact_purpose", child=oldest.name.split()[0]),
-        channel=Channel.EMAIL,
-        family_knows=FamilyKnows.inform_afterwards(),
-        occurred_on=day,
-        actor=coordinator,
+    # The oldest child may now decide about school alone, and says yes too.
+    family.own_consent(
+        day,
+        oldest,
+        Agency(AgencyKind.SCHOOL),
+        Topic.SCHOOL,
+        school_givers,
+        "own_school_purpose",
+        36,
+    )
+    told_later = family.contact(
+        day,
+        Agency(AgencyKind.SCHOOL, "Lund skole"),
+        [Topic.SCHOOL],
+        [oldest.member_id],
+        "school_contact_purpose",
+        Channel.EMAIL,
+        FamilyKnows.inform_afterwards(),
+        child=oldest.name.split()[0],
     )
     day = workday(day + timedelta(days=4))
     yield (day, 0)
-    app.record_family_informed(
-        fid,
-        told_later,
-        channel=Channel.PHONE,
-        note=say("informed_note", adult=first_name),
-        occurred_on=day,
-        actor=coordinator,
-    )
-    app.complete_step(
-        fid,
-        leisure_step,
-        occurred_on=day,
-        actor=coordinator,
-        note=PHRASES["leisure_done"][activity],
-    )
+    family.told(day, told_later, plan, adult=first_name)
 
     # A contact no consent covers is refused, and nothing is stored.
-    try:
-        app.record_contact(
-            fid,
-            agency=Agency(AgencyKind.NAV),
-            topics=[Topic.PARENTING],
-            member_ids=[oldest.member_id],
-            purpose=say("refused_purpose"),
-            channel=Channel.PHONE,
-            family_knows=FamilyKnows.present(),
-            occurred_on=day,
-            actor=coordinator,
-        )
-    except ConsentRequiredError as refused:
-        run.report.refused.append(f"{surname}: {refused}")
+    family.try_uncovered(day, oldest.member_id)
 
     last_day = day
     for year in range(years):
         year_start = add_months(start, 12 * year)
-        year_story = _demo_year(
-            app,
-            rng,
-            ids,
-            fid,
-            year,
-            year_start,
-            members,
-            adults,
-            children,
-            coordinator,
-            coordinator_name,
-            say,
-            activity,
-            (work_goal, economy_goal, leisure_goal, apply_step),
-        )
-        for last_day, late in year_story:
+        for last_day, late in _demo_year(family, year, year_start, plan):
             yield (last_day, late)
         if year == 1 and index % 3 == 1:
             last_day = workday(add_months(start, 18))
             yield (last_day, 0)
-            coordinator_id, coordinator_name = coordinators[
-                (index + 1) % len(coordinators)
-            ]
-            app.assign_coordinator(
-                fid,
-                coordinator_id=coordinator_id,
-                coordinator_name=coordinator_name,
-                note=say("handover_note"),
-                occurred_on=last_day,
-                actor=lead,
+            family.assign(
+                last_day,
+                coordinators[(index + 1) % len(coordinators)],
+                note="handover_note",
             )
-            coordinator = Actor(coordinator_id, Role.COORDINATOR, municipality)
         if year == 1 and index % 3 == 2:
             last_day = workday(add_months(start, 20))
             yield (last_day, 0)
-            app.withdraw_consent(
-                fid,
+            run.app.withdraw_consent(
+                family.fid,
                 school,
                 withdrawn_by=school_givers[:1],
                 reason=say("withdraw_reason"),
                 occurred_on=last_day,
-                actor=coordinator,
+                actor=family.coordinator,
             )
 
     # The end: some families move away; followed for the programme's five
@@ -596,162 +388,48 @@ def _demo_family(
         ended_on = workday_before(add_months(start, 12 * years) - timedelta(days=10))
         ended_on = max(ended_on, last_day)
         yield (ended_on, 0)
-        app.end_follow_up(
-            fid,
-            reason=EndReason.MOVED_AWAY,
-            note=say("moved_note"),
-            occurred_on=ended_on,
-            actor=lead,
-        )
+        family.end(ended_on, EndReason.MOVED_AWAY, "moved_note")
     elif years == 5:
         until = planned_end
         if index % 4 == 1:
             until = add_months(start, 66) - timedelta(days=1)
             decided = workday(add_months(start, 57))
             yield (decided, 0)
-            app.extend_follow_up(
-                fid,
-                until=until,
-                reason=say("extension_reason", adult=first_name),
-                decided_by=say("extension_decided_by", lead=_LEAD[1]),
-                occurred_on=decided,
-                actor=lead,
-            )
+            family.extend(decided, until, adult=first_name)
             meeting_day = workday(add_months(start, 61))
             yield (meeting_day, 0)
-            app.hold_meeting(
-                fid,
-                meeting_id=next(ids),
-                participants=[coordinator_name],
-                members_present=adults,
-                decisions=[say("closing_decision")],
-                occurred_on=meeting_day,
-                actor=coordinator,
-            )
+            family.meeting(meeting_day, "closing_decision")
         exit_day = workday(add_months(until + timedelta(days=1), -2))
         yield (exit_day, 0)
-        app.complete_survey(
-            fid,
-            **survey(
-                rng, ids, SurveyKind.EXIT, years, exit_day, members, adults, children
-            ),
-            occurred_on=exit_day,
-            actor=coordinator,
-        )
+        family.survey(exit_day, SurveyKind.EXIT, years)
         ended_on = max(workday_before(until), exit_day)
         yield (ended_on, 0)
-        app.end_follow_up(
-            fid,
-            reason=EndReason.COMPLETED,
-            note=say("completed_note"),
-            occurred_on=ended_on,
-            actor=lead,
-        )
-    run.report.events += app.get_family(fid, actor=lead).version
+        family.end(ended_on, EndReason.COMPLETED, "completed_note")
+    family.count()
 
 
 def _demo_year(
-    app: FamilyCoordination,
-    rng: random.Random,
-    ids: Iterator[UUID],
-    fid: FamilyId,
-    year: int,
-    year_start: date,
-    members: Mapping[MemberId, Member],
-    adults: list[MemberId],
-    children: list[MemberId],
-    coordinator: Actor,
-    coordinator_name: str,
-    say: Words,
-    activity: int,
-    plan: tuple[UUID, UUID, UUID, UUID],
+    family: Household, year: int, year_start: date, plan: FamilyPlan
 ) -> Story:
-    work_goal, economy_goal, leisure_goal, apply_step = (
-        GoalId(plan[0]),
-        GoalId(plan[1]),
-        GoalId(plan[2]),
-        StepId(plan[3]),
-    )
+    rng = family.run.rng
     survey_day = workday(year_start + timedelta(days=rng.randrange(21, 41)))
     yield (survey_day, 0)
-    app.complete_survey(
-        fid,
-        **survey(
-            rng,
-            ids,
-            SurveyKind.BASELINE if year == 0 else SurveyKind.ANNUAL,
-            year,
-            survey_day,
-            members,
-            adults,
-            children,
-        ),
-        occurred_on=survey_day,
-        actor=coordinator,
+    family.survey(
+        survey_day, SurveyKind.BASELINE if year == 0 else SurveyKind.ANNUAL, year
     )
     meeting_day = workday(survey_day + timedelta(days=rng.randrange(5, 11)))
     yield (meeting_day, 0)
-    app.hold_meeting(
-        fid,
-        meeting_id=next(ids),
-        participants=[coordinator_name, say("nav_participant")],
-        members_present=adults,
-        agencies_present=[Agency(AgencyKind.NAV, "NAV Kristiansand")],
-        decisions=[say("year_decision", year=year + 1)],
-        occurred_on=meeting_day,
-        actor=coordinator,
+    family.meeting(
+        meeting_day,
+        "year_decision",
+        participant="nav_participant",
+        agency=_NAV,
+        year=year + 1,
     )
-    if year == 0:
-        app.record_goal_progress(
-            fid,
-            economy_goal,
-            note=say("economy_progress"),
-            rating=4,
-            occurred_on=meeting_day,
-            actor=coordinator,
-        )
-        app.complete_step(fid, apply_step, occurred_on=meeting_day, actor=coordinator)
-        app.record_goal_progress(
-            fid,
-            leisure_goal,
-            note=PHRASES["leisure_progress"][activity],
-            rating=8,
-            occurred_on=meeting_day,
-            actor=coordinator,
-        )
-    elif year == 1:
-        app.record_goal_progress(
-            fid,
-            work_goal,
-            note=say("work_progress"),
-            rating=6,
-            occurred_on=meeting_day,
-            actor=coordinator,
-        )
-        app.achieve_goal(fid, leisure_goal, occurred_on=meeting_day, actor=coordinator)
-    elif year == 2:
-        app.record_goal_progress(
-            fid,
-            economy_goal,
-            note=say("budget_progress"),
-            rating=7,
-            occurred_on=meeting_day,
-            actor=coordinator,
-        )
+    family.review(meeting_day, plan, year)
     contact_day = workday(meeting_day + timedelta(days=rng.randrange(21, 43)))
     yield (contact_day, 0)
-    app.record_contact(
-        fid,
-        action_id=next(ids),
-        agency=Agency(AgencyKind.NAV, "NAV Kristiansand"),
-        topics=[Topic.WORK],
-        member_ids=adults[:1],
-        purpose=say("year_contact_purpose"),
-        channel=Channel.MEETING,
-        family_knows=FamilyKnows.present(),
-        occurred_on=contact_day,
-        actor=coordinator,
-    )
+    family.work_meeting(contact_day, _NAV)
 
 
 NYE_MONSTRE: Final = DemoProgramme(
