@@ -349,3 +349,12 @@ def test_a_decision_about_a_child_with_only_the_child_present_is_refused() -> No
             concerned={_CHILD.member_id: _CHILD},
             decisions=[_decision(frozenset({_CHILD.member_id}))],
         )  # fmt: skip
+
+
+def test_someone_not_on_the_team_present_at_a_meeting_is_refused_by_name() -> None:
+    stranger = TeamMemberId(uuid4())
+    with pytest.raises(RuleViolationError, match=f"{stranger} is not on the family"):
+        check_meeting(
+            on=_ON, team=_TEAM, team_present=[_DECIDER, stranger], present=[_ADULT],
+            concerned={}, decisions=[],
+        )  # fmt: skip
