@@ -180,18 +180,9 @@ class ViewProjector:
     ) -> int:
         done = 0
         while True:
-            before = self.store.position(generation)
-            try:
-                count = self._batch(generation, batch_size or self.batch_size)
-            except ViewConflictError:
-                # Another worker (a process answering a query with catch_up, or
-                # a projection worker) folded this batch first: go on from
-                # where it got to. Anything else (the generation is gone) raises.
-                if not self._moved_on(generation, before):
-                    raise
-                _log.debug("views generation %d: batch after %d folded by another "
-                           "worker; going on", generation, before)  # fmt: skip
-                continue
+            count = self._batch(generation, batch_size or self.batch_size)
+            if count < 0:
+                continue  # another worker folded this batch: go on from there
             done += count
             if progress is not None and count:
                 progress(self.store.position(generation), self.head())
@@ -203,21 +194,31 @@ class ViewProjector:
                               head, max(head - position, 0))  # fmt: skip
                 return done
 
-    def _moved_on(self, generation: int, before: int) -> bool:
-        """Whether ``generation`` stands past ``before`` (another worker's commit)."""
-        try:
-            return self.store.position(generation) > before
-        except FamiliekoordineringError:
-            return False
-
     def _batch(self, generation: int, batch_size: int) -> int:
-        """Process one batch into ``generation``; return how many notifications."""
+        """Process one batch into ``generation``; return how many notifications.
+
+        Returns -1 when another worker (a process answering a query with
+        catch_up, or a projection worker) committed this batch first: the
+        caller goes on from where that one got to. Any other conflict (the
+        generation is gone) raises :class:`ViewConflictError`.
+        """
         expected = self.store.position(generation)
         rows = self._read(expected + 1, batch_size)
         if not rows:
             return 0
         ops = fold_rows(self.log.payload, rows)
-        self.store.commit(generation, expected, rows[-1][0], ops)
+        try:
+            self.store.commit(generation, expected, rows[-1][0], ops)
+        except ViewConflictError:
+            try:
+                moved_on = self.store.position(generation) > expected
+            except FamiliekoordineringError:
+                moved_on = False
+            if not moved_on:
+                raise
+            _log.debug("views generation %d: batch after %d folded by another "
+                       "worker; going on", generation, expected)  # fmt: skip
+            return -1
         return len(rows)
 
     def _read(self, start: int, limit: int) -> Sequence[NotificationRow]:
