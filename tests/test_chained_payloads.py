@@ -11,6 +11,8 @@ they are: see ``test_golden_payloads.py``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sys
 from pathlib import Path
@@ -18,8 +20,10 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import StoredEvent
+from hypothesis import given
+from hypothesis import strategies as st
 
-from familiekoordinering.integrity import chain_key, split_chained
+from familiekoordinering.integrity import ChainKey, chain_key, split_chained
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import (  # families' and inquiries'
     STORED_EXAMPLES as EXAMPLES,
@@ -103,3 +107,19 @@ if __name__ == "__main__":  # python tests/test_chained_payloads.py: write missi
                 json.dumps(_document(name), indent=2, ensure_ascii=False) + "\n"
             )
             sys.stdout.write(f"wrote {path}\n")
+
+
+@given(secret=st.binary(min_size=0, max_size=200), message=st.binary(max_size=2000))
+def test_the_keyed_digest_is_hmac_sha256_for_any_key_and_message(
+    secret: bytes, message: bytes
+) -> None:
+    """The precomputed inner and outer states give exactly RFC 2104's HMAC.
+
+    Keys longer than SHA-256's block (64 bytes) are hashed first; shorter
+    ones padded: both sides of that line are drawn.
+    """
+    expected = hmac.new(secret, message, hashlib.sha256).hexdigest()
+    key = ChainKey(secret)
+    assert key.digest(message) == expected
+    assert key.hexdigest()(message) == expected
+    assert ChainKey().digest(message) == hashlib.sha256(message).hexdigest()

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from hashlib import sha256
-from hmac import digest as hmac_digest
 from typing import Any
 from uuid import UUID
 
@@ -187,7 +185,7 @@ class LogVerifier:
         (32 hex digits, UTF-8) straight from the database, digests stay bytes
         until they are reported, and everything the loop reads is local.
         """
-        secret = self.key.secret
+        digest_of = self.key.hexdigest()
         heads = self._heads
         wanted = self._wanted
         chained_families = self._chained_families
@@ -203,15 +201,14 @@ class LogVerifier:
         event_tag, enrolled = _EVENT, _ENROLLED
         chunk_now = self._chunk
         events, position = self.events, self.position
-        for row in rows:
-            notification_id, family, version, topic, data = row
+        for notification_id, family, version, topic, data in rows:
             try:
                 if (
                     type(version) is not int
                     or type(data) is not bytes
                     or (notification_id <= 0)
                 ):
-                    self._malformed(row)
+                    self._malformed((notification_id, family, version, topic, data))
                     continue
                 if not isinstance(family, bytes):
                     family = family_hex(family)
@@ -248,11 +245,7 @@ class LogVerifier:
                         topic,
                         body,
                     )
-                    if (
-                        sha256(message).hexdigest()
-                        if secret is None
-                        else hmac_digest(secret, message, "sha256").hex()
-                    ).encode() != digest:
+                    if digest_of(message).encode() != digest:
                         self._bad_digest(family, version, topic, body, digest)
                         intact = False
                 else:
@@ -294,7 +287,7 @@ class LogVerifier:
                 position = notification_id
                 events += 1
             except Exception as e:  # a row that breaks the check is a finding
-                self._malformed(row, e)
+                self._malformed((notification_id, family, version, topic, data), e)
         self.events, self.position = events, position
         self._flush(entries)
 
