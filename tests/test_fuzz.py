@@ -14,6 +14,7 @@ import collections.abc
 import contextlib
 import inspect
 import io
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -24,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from familiekoordinering import (
@@ -77,7 +78,19 @@ TEXTS = st.one_of(
     st.just("   "),
     st.just("x" * 4001),
     st.sampled_from(["Kari Hansen", "Søke bostøtte", "NAV"]),
+    st.sampled_from(["Kari\x00Hansen", "bostøtte\ud800", "ok\x1b[31m", "NAV\x85"]),
 )
+MALFORMED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What no stored text holds: control characters (but tab and line breaks), lone surrogates."""
+
+
+def _texts(value: object) -> list[str]:
+    """Every text in an argument (lists and tuples of texts too)."""
+    if type(value) is str:  # not a StrEnum's member
+        return [value]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _texts(v)]
+    return []
 
 
 def _mostly(
@@ -166,6 +179,11 @@ def test_any_command_with_any_arguments_succeeds_or_says_what_to_fix_storing_not
     if refused is not None:
         assert str(refused).strip(), "an error without a message"
         assert _stored(app) == before, f"{name} raised {refused!r} but stored events"
+    else:
+        malformed = [
+            t for v in kwargs.values() for t in _texts(v) if MALFORMED.search(t)
+        ]
+        assert not malformed, f"{name} stored malformed text {malformed!r}"
 
 
 QUERIES = (
@@ -598,3 +616,52 @@ def _topic() -> Any:
     from familiekoordinering import Topic
 
     return Topic.WORK
+
+
+HOSTILE = st.sampled_from(["Kari\x00Hansen", "bostøtte\ud800", "ok\x1b[31m", "NAV\x85"])
+
+
+def _hostile(name: str, tp: Any, family: EnrolledFamily) -> st.SearchStrategy[Any]:
+    """As :func:`_for`, but every text is malformed (a control character, a lone surrogate)."""
+    if tp is str or str(tp) in ("str | None", "typing.Optional[str]"):
+        return HOSTILE
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (collections.abc.Iterable, list, tuple) and args and args[0] is str:
+        return st.lists(HOSTILE, min_size=1, max_size=2)
+    return _for(name, tp, family)
+
+
+TEXT_COMMANDS = tuple(
+    name
+    for name in COMMANDS
+    if any(
+        "str" in str(tp) and p not in ("return", "municipality")
+        for p, tp in typing.get_type_hints(getattr(FamilyCoordination, name)).items()
+    )
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_command_given_malformed_text_refuses_it_storing_nothing(
+    data: st.DataObject,
+) -> None:
+    """Every text argument of every command holds a control character or a lone surrogate.
+
+    Such a command must be refused with the library's own error, nothing
+    stored: it is refused for its text, or for something else first.
+    """
+    app = FamilyCoordination(clock=FixedClock())
+    family = EnrolledFamily(app)
+    name = data.draw(st.sampled_from(TEXT_COMMANDS), label="command")
+    method = getattr(FamilyCoordination, name)
+    kwargs = _arguments(data.draw, method, lambda p, tp: _hostile(p, tp, family))
+    texts = [t for v in kwargs.values() for t in _texts(v)]
+    assume(texts)
+    before = _stored(app)
+    try:
+        getattr(app, name)(**kwargs)
+    except FamiliekoordineringError:
+        assert _stored(app) == before
+    else:
+        raise AssertionError(f"{name} stored malformed text {texts!r}")

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 from eventsourcing.domain import Aggregate
 
-from familiekoordinering.domain import rules
+from familiekoordinering.domain import period, rules
 from familiekoordinering.domain import validation as v
 from familiekoordinering.domain.actions import (
     Channel,
@@ -120,7 +120,6 @@ from familiekoordinering.domain.values import (
 )
 from familiekoordinering.errors import (
     ConsentRequiredError,
-    FollowUpEndedError,
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
@@ -762,10 +761,10 @@ class Family(FamilyCore, Aggregate):
         c = command
         rules.check_actor(c.actor)
         rules.check_municipality(c.municipality)
-        rules.check_text("label", c.label)
+        rules.check_label("label", c.label)
         rules.check_programme(c.programme)
         rules.check_eligibility(c.eligibility)
-        rules.check_text("referral_note", c.referral_note, required=False)
+        rules.check_free_text("referral_note", c.referral_note, required=False)
         _check_enum("referral", c.referral, ReferralSource)
         _check_date("occurred_on", c.occurred_on)
         rules.check_not_after_recording("occurred_on", c.occurred_on, recorded_at)
@@ -951,26 +950,14 @@ class Family(FamilyCore, Aggregate):
         rules.check_actor(actor)
         _check_date("occurred_on", occurred_on)
         rules.check_not_after_recording("occurred_on", occurred_on, recorded_at)
-        if occurred_on < self.started_on:
-            raise InvalidInputError(
-                f"occurred_on {occurred_on.isoformat()} is before the family was "
-                f"enrolled on {self.started_on.isoformat()}: check the date"
-            )
-        if (
-            not after_end
-            and self.ended is not None
-            and occurred_on > self.ended.ended_on
-        ):
-            raise FollowUpEndedError(
-                f"the family's follow-up ended on {self.ended.ended_on.isoformat()}; "
-                f"nothing can be recorded for {occurred_on.isoformat()}"
-            )
-        if not after_planned_end and occurred_on > self.planned_end_on:
-            raise FollowUpEndedError(
-                f"{occurred_on.isoformat()} is after the programme's planned end on "
-                f"{self.planned_end_on.isoformat()}: extend the follow-up first (who "
-                "decided, why, until when: extend_follow_up), or end it"
-            )
+        period.check_within_period(
+            occurred_on,
+            started_on=self.started_on,
+            planned_end_on=self.planned_end_on,
+            ended_on=None if self.ended is None else self.ended.ended_on,
+            after_end_allowed=after_end,
+            after_planned_end_allowed=after_planned_end,
+        )
 
     def _member(self, member_id: MemberId, on: date, what: str = "member") -> Member:
         member = self.members.get(member_id)
@@ -1046,7 +1033,7 @@ class Family(FamilyCore, Aggregate):
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         self._member(c.member_id, c.occurred_on)
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._record(self.MemberLeft, c, recorded_at)
 
     @_handles(AssignCoordinator)
@@ -1065,9 +1052,9 @@ class Family(FamilyCore, Aggregate):
         """
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
-        rules.check_text("coordinator_id", c.coordinator_id)
-        rules.check_text("coordinator_name", c.coordinator_name)
-        rules.check_text("note", c.note, required=False)
+        rules.check_label("coordinator_id", c.coordinator_id)
+        rules.check_label("coordinator_name", c.coordinator_name)
+        rules.check_free_text("note", c.note, required=False)
         current = self.coordinator
         if current is not None:
             if current.coordinator_id == c.coordinator_id:
@@ -1099,7 +1086,7 @@ class Family(FamilyCore, Aggregate):
         if not isinstance(scope, ConsentScope):
             raise InvalidInputError(f"scope must be a ConsentScope, not {scope!r}")
         _check_enum("agency kind", scope.agency.kind, type(scope.agency.kind))
-        rules.check_text("agency unit", scope.agency.unit, required=False)
+        rules.check_label("agency unit", scope.agency.unit, required=False)
         if not scope.topics:
             raise InvalidInputError("a consent scope must name at least one topic")
         if not scope.member_ids:
@@ -1148,7 +1135,7 @@ class Family(FamilyCore, Aggregate):
         self._check_command(occurred_on, c.actor, recorded_at)
         rules.check_new_id("consent", c.consent_id, self.consents)
         _check_enum("form", c.form, ConsentForm)
-        rules.check_text("purpose", c.purpose)
+        rules.check_free_text("purpose", c.purpose)
         valid_from = occurred_on if c.valid_from is None else c.valid_from
         _check_date("valid_from", valid_from)
         if valid_from < occurred_on:
@@ -1187,7 +1174,7 @@ class Family(FamilyCore, Aggregate):
             c.occurred_on, c.actor, recorded_at, records=self.ConsentRefused
         )
         rules.check_new_id("refusal", c.refusal_id, self.refusals)
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._check_scope(c.scope, c.occurred_on)
         if not c.refused_by:
             raise InvalidInputError("name the members who refused")
@@ -1332,7 +1319,7 @@ class Family(FamilyCore, Aggregate):
                 f"consent {c.consent_id} was already withdrawn on "
                 f"{earlier.withdrawn_on.isoformat()}"
             )
-        rules.check_text("reason", c.reason, required=False)
+        rules.check_free_text("reason", c.reason, required=False)
         withdrawers = c.withdrawn_by
         if not withdrawers & consent.given_by:
             raise RuleViolationError(
@@ -1371,7 +1358,7 @@ class Family(FamilyCore, Aggregate):
         self._check_command(c.occurred_on, c.actor, recorded_at)
         rules.check_new_id("goal", c.goal_id, self.goal_standing)
         _check_enum("area", c.area, Topic)
-        rules.check_text("words", c.words)
+        rules.check_free_text("words", c.words)
         if c.member_id is not None:
             self._member(c.member_id, c.occurred_on)
         if c.target_on is not None:
@@ -1407,7 +1394,7 @@ class Family(FamilyCore, Aggregate):
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         self._active_goal(c.goal_id, c.occurred_on)
-        rules.check_text("note", c.note)
+        rules.check_free_text("note", c.note)
         if c.rating is not None:
             rules.check_range("rating", c.rating, 0, 10)
         self._record(self.GoalProgressRecorded, c, recorded_at)
@@ -1418,7 +1405,7 @@ class Family(FamilyCore, Aggregate):
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         self._active_goal(c.goal_id, c.occurred_on)
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._record(self.GoalAchieved, c, recorded_at)
 
     @_handles(DropGoal)
@@ -1427,7 +1414,7 @@ class Family(FamilyCore, Aggregate):
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         self._active_goal(c.goal_id, c.occurred_on)
-        rules.check_text("reason", c.reason, required=False)
+        rules.check_free_text("reason", c.reason, required=False)
         self._record(self.GoalDropped, c, recorded_at)
 
     @_handles(AgreeStep)
@@ -1437,7 +1424,7 @@ class Family(FamilyCore, Aggregate):
         occurred_on, responsible = c.occurred_on, c.responsible
         self._check_command(occurred_on, c.actor, recorded_at)
         rules.check_new_id("step", c.step_id, self.step_standing)
-        rules.check_text("description", c.description)
+        rules.check_free_text("description", c.description)
         if not isinstance(responsible, Responsible):
             raise InvalidInputError(
                 f"responsible must be a Responsible, not {responsible!r}"
@@ -1485,7 +1472,7 @@ class Family(FamilyCore, Aggregate):
                 f"{c.occurred_on.isoformat()} is before step {c.step_id} was agreed on "
                 f"{step.agreed_on.isoformat()}"
             )
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._record(self.StepCompleted, c, recorded_at)
 
     @_handles(LinkSectorPlan)
@@ -1497,8 +1484,8 @@ class Family(FamilyCore, Aggregate):
         self._check_command(c.occurred_on, c.actor, recorded_at)
         rules.check_new_id("sector plan", c.sector_plan_id, self.sector_plan_ids)
         _check_enum("kind", c.kind, SectorPlanKind)
-        rules.check_text("reference", c.reference)
-        rules.check_text("title", c.title, required=False)
+        rules.check_label("reference", c.reference)
+        rules.check_free_text("title", c.title, required=False)
         if c.member_id is not None:
             self._member(c.member_id, c.occurred_on)
         self._record(self.SectorPlanLinked, c, recorded_at)
@@ -1512,9 +1499,9 @@ class Family(FamilyCore, Aggregate):
         if not c.participants and not c.members_present:
             raise InvalidInputError("a meeting needs at least one participant")
         for participant in c.participants:
-            rules.check_text("participant", participant)
+            rules.check_label("participant", participant)
         for decision in c.decisions:
-            rules.check_text("decision", decision)
+            rules.check_free_text("decision", decision)
         for member_id in c.members_present:
             self._member(member_id, c.occurred_on, "member present")
         for agency in c.agencies_present:
@@ -1573,8 +1560,8 @@ class Family(FamilyCore, Aggregate):
         if not isinstance(c.agency, Agency):
             raise InvalidInputError(f"agency must be an Agency, not {c.agency!r}")
         _check_enum("agency kind", c.agency.kind, AgencyKind)
-        rules.check_text("agency unit", c.agency.unit, required=False)
-        rules.check_text("purpose", c.purpose)
+        rules.check_label("agency unit", c.agency.unit, required=False)
+        rules.check_free_text("purpose", c.purpose)
         if not c.topics:
             raise InvalidInputError("name at least one topic the action is about")
         if not c.member_ids:
@@ -1629,7 +1616,7 @@ class Family(FamilyCore, Aggregate):
         c = command
         self._check_command(c.occurred_on, c.actor, recorded_at)
         rules.check_new_id("outward action", c.action_id, self.action_ids)
-        rules.check_text("legal_basis", c.legal_basis)
+        rules.check_free_text("legal_basis", c.legal_basis)
         self._check_action(c)
         knows = self._check_family_knows(c.family_knows, c.occurred_on)
         self._record(self.ActedUnderLegalDuty, c, recorded_at, family_knows=knows)
@@ -1666,7 +1653,7 @@ class Family(FamilyCore, Aggregate):
                 f"{taken_on.isoformat()}"
             )
         _check_enum("channel", c.channel, Channel)
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._record(self.FamilyInformed, c, recorded_at)
 
     @_handles(CompleteSurvey)
@@ -1715,9 +1702,9 @@ class Family(FamilyCore, Aggregate):
         if not isinstance(c.agency, Agency):
             raise InvalidInputError(f"agency must be an Agency, not {c.agency!r}")
         _check_enum("agency kind", c.agency.kind, AgencyKind)
-        rules.check_text("agency unit", c.agency.unit, required=False)
-        rules.check_text("person", c.person)
-        rules.check_text("role", c.role)
+        rules.check_label("agency unit", c.agency.unit, required=False)
+        rules.check_label("person", c.person)
+        rules.check_label("role", c.role)
         if not isinstance(c.may_decide, bool):
             raise InvalidInputError(
                 f"may_decide is True or False (whether they may decide for their "
@@ -1799,8 +1786,8 @@ class Family(FamilyCore, Aggregate):
         concerned: dict[MemberId, Member] = {}
         for decision in c.decisions:
             if isinstance(decision, InvestmentDecision):
-                rules.check_text("decision", decision.what)
-                rules.check_text("authority", decision.authority)
+                rules.check_free_text("decision", decision.what)
+                rules.check_free_text("authority", decision.authority)
                 for member_id in decision.member_ids:
                     concerned[member_id] = self._member(
                         member_id, c.occurred_on, "member the decision concerns"
@@ -1829,7 +1816,7 @@ class Family(FamilyCore, Aggregate):
         self._team_member(c.team_member_id, c.occurred_on)
         _check_enum("kind", c.kind, InvestmentKind)
         v.check_whole_number("amount", c.amount, 1, 10**9)
-        rules.check_text("what", c.what)
+        rules.check_free_text("what", c.what)
         self._record(self.InvestmentCommitted, c, recorded_at)
 
     @_handles(RecordGain)
@@ -1840,7 +1827,7 @@ class Family(FamilyCore, Aggregate):
         rules.check_new_id("gain", c.gain_id, self.gain_ids)
         self._member(c.member_id, c.occurred_on)
         _check_enum("kind", c.kind, GainKind)
-        rules.check_text("note", c.note)
+        rules.check_free_text("note", c.note)
         if c.yearly_value is not None:
             v.check_whole_number("yearly_value", c.yearly_value, 0, 10**9)
         self._record(self.GainRecorded, c, recorded_at)
@@ -1854,24 +1841,13 @@ class Family(FamilyCore, Aggregate):
         self._check_command(
             c.occurred_on, c.actor, recorded_at, records=self.FollowUpExtended
         )
-        if self.ended is not None:
-            raise FollowUpEndedError(
-                f"the follow-up ended on {self.ended.ended_on.isoformat()}: an ended "
-                "follow-up is not extended (enrol the family again if it needs more)"
-            )
+        period.check_extendable(None if self.ended is None else self.ended.ended_on)
         _check_date("until", c.until)
-        rules.check_text("reason", c.reason)
-        rules.check_text("decided_by", c.decided_by)
-        if c.until <= self.planned_end_on:
-            raise InvalidInputError(
-                f"until is {c.until.isoformat()}: an extension runs past the planned "
-                f"end on {self.planned_end_on.isoformat()}"
-            )
-        if c.until <= c.occurred_on:
-            raise InvalidInputError(
-                f"until is {c.until.isoformat()}, not after the day the extension "
-                f"was decided ({c.occurred_on.isoformat()})"
-            )
+        rules.check_free_text("reason", c.reason)
+        rules.check_label("decided_by", c.decided_by)
+        period.check_extension(
+            c.until, c.occurred_on, planned_end_on=self.planned_end_on
+        )
         self._record(self.FollowUpExtended, c, recorded_at)
 
     @_handles(EndFollowUp)
@@ -1881,18 +1857,13 @@ class Family(FamilyCore, Aggregate):
         self._check_command(
             c.occurred_on, c.actor, recorded_at, records=self.FollowUpEnded
         )
-        if self.ended is not None:
-            raise FollowUpEndedError(
-                f"the follow-up already ended on {self.ended.ended_on.isoformat()}"
-            )
-        if c.occurred_on < self.latest_on:
-            raise RuleViolationError(
-                f"the follow-up cannot end on {c.occurred_on.isoformat()}: something was "
-                f"recorded for {self.latest_on.isoformat()}, after it; end it on "
-                f"{self.latest_on.isoformat()} or later"
-            )
+        period.check_ending(
+            c.occurred_on,
+            latest_on=self.latest_on,
+            ended_on=None if self.ended is None else self.ended.ended_on,
+        )
         _check_enum("reason", c.reason, EndReason)
-        rules.check_text("note", c.note, required=False)
+        rules.check_free_text("note", c.note, required=False)
         self._record(self.FollowUpEnded, c, recorded_at)
 
 

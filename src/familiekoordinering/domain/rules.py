@@ -18,6 +18,8 @@ from familiekoordinering.domain.programme import Eligibility, Programme
 from familiekoordinering.domain.survey import Survey, SurveyKind
 from familiekoordinering.domain.validation import (
     MAX_TEXT,
+    check_free_text,
+    check_label,
     check_range,
     check_text,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "check_caseload",
     "check_eligibility",
     "check_enrolment_date",
+    "check_free_text",
+    "check_label",
     "check_member",
     "check_municipality",
     "check_new_id",
@@ -151,6 +155,7 @@ def check_caseload(
     who allowed it); then this returns True, and the family records it. An
     ``over_caseload`` given below the limit, or where the programme sets none,
     is refused too: an override is recorded only when it overrides something.
+    The override is free text (:func:`~familiekoordinering.domain.validation.check_free_text`).
     """
     if limit is None or families < limit:
         if over_caseload is not None:
@@ -170,7 +175,7 @@ def check_caseload(
             f"caseload is {limit}: hand a family over first, or give over_caseload "
             "(why, and who allowed it) to take this one on beyond it"
         )
-    check_text("over_caseload", over_caseload)
+    check_free_text("over_caseload", over_caseload)
     return True
 
 
