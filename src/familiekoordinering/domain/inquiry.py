@@ -205,7 +205,7 @@ def check_work(
             f"only a service connected names a service, not {kind.value}: leave "
             "service out"
         )
-    rules.check_text("note", note, required=False)
+    rules.check_free_text("note", note, required=False)
     if kind in IDENTIFYING_WORK:
         check_identified(f"a {kind.value.replace('_', ' ')}", identified_on, on)
     if note is not None:
@@ -723,6 +723,8 @@ def inquiry_report(
     if isinstance(year, bool) or not isinstance(year, int) or not 1 < year < 9999:
         raise InvalidInputError(f"year is {year!r}: give a year such as 2026")
     _check_days(overdue_after_days)
+    if not isinstance(on, date) or isinstance(on, datetime):
+        raise InvalidInputError(f"on must be a date (datetime.date), not {on!r}")
     mine = [i for i in inquiries if i.municipality == municipality]
     this = [i for i in mine if i.received_on.year == year]
     before = sum(1 for i in mine if i.received_on.year == year - 1)
