@@ -330,8 +330,7 @@ def protect(rows: Iterable[dict[str, Any]], *, k: int = DEFAULT_K) -> Protected:
     """
     check_k(k)
     raw = list(rows)
-    chosen = Protected((), 0, 0)
-    for index, level in enumerate(LEVELS):
+    for index, level in enumerate(LEVELS):  # not empty: the loop sets chosen
         general = [generalise(row, level) for row in raw]
         sizes = Counter(_key(row) for row in general)
         kept = tuple(row for row in general if sizes[_key(row)] >= k)
@@ -350,6 +349,5 @@ def to_csv(rows: Iterable[dict[str, Any]], *, k: int = DEFAULT_K) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in protect(rows, k=k).rows:
-        writer.writerow({c: "" if row[c] is None else row[c] for c in COLUMNS})
+    writer.writerows(protect(rows, k=k).rows)  # csv writes None as an empty cell
     return out.getvalue()
