@@ -72,6 +72,23 @@ ARGUED: dict[str, tuple[str, str]] = {
         "`_explain_uncovered`: `on <= valid_from` for `on < valid_from`: a consent "
         "whose first day is the action's day is in force, as above",
     ),
+    "familiekoordinering.domain.rules.x_check_survey__mutmut_36": (
+        '+    check_text("survey note", survey.note, required=None)',
+        "`check_survey` checking the note with `required=None` instead of "
+        "`required=False`: `check_text` reads `required` only in `if required:`, "
+        "where None is false as False is",
+    ),
+    "familiekoordinering.domain.inquiry.x_check_work__mutmut_16": (
+        '+    rules.check_free_text("note", note, required=None)',
+        "`check_work` checking the note with `required=None` instead of "
+        "`required=False`: `required` is only asked whether it is true, and "
+        "neither is",
+    ),
+    "familiekoordinering.research.x__programme_year__mutmut_17": (
+        "+    return max(months, 1) // 12 + 1",
+        "`_programme_year` clamping the months at 1 instead of 0: only 0 and "
+        "fewer months are clamped, and `0 // 12` and `1 // 12` are both 0",
+    ),
 }
 """Surviving mutants argued equivalent: no input can tell them from the code."""
 
