@@ -89,6 +89,23 @@ ARGUED: dict[str, tuple[str, str]] = {
         "`_programme_year` clamping the months at 1 instead of 0: only 0 and "
         "fewer months are clamped, and `0 // 12` and `1 // 12` are both 0",
     ),
+    "familiekoordinering.integrity.verify.xǁLogVerifierǁ_head_at_checkpoint__mutmut_3": (
+        "+        chunks = {n: d for n, d in self._chunks.items() if n <= self._cp_chunk}",
+        "`LogVerifier._head_at_checkpoint` keeping the checkpoint's own chunk "
+        "(`n <= _cp_chunk` for `n < _cp_chunk`): that chunk is in `_chunks` only "
+        "once closed, and closing it (or merging the part that closed it) sets "
+        "`_cp_partial`, which then replaces it",
+    ),
+    "familiekoordinering.integrity.verify.xǁLogVerifierǁ_malformed__mutmut_19": (
+        '+        family_id = family.replace("-", "").encode("UTF-8", "replace")',
+        '`LogVerifier._malformed` encoding with `"UTF-8"` for `"utf-8"`: codec '
+        "names are looked up case-insensitively, the same codec",
+    ),
+    "familiekoordinering.integrity.verify.x__uuid__mutmut_4": (
+        '+        return UUID(family.decode("LATIN-1"))',
+        '`_uuid` decoding with `"LATIN-1"` for `"latin-1"`: codec names are '
+        "looked up case-insensitively, the same codec",
+    ),
 }
 """Surviving mutants argued equivalent: no input can tell them from the code."""
 

@@ -53,6 +53,14 @@ _PREV_AT = TAIL_LENGTH - len(_PREV_MARK)
 """Where ``_prev``'s value starts, counted from the end."""
 _REORDER_REACH = 16
 """How far from its position a moved event is looked for (only when one is broken)."""
+_FORGED_BARE = (
+    "the event carries no digest, where every event written by this library "
+    "does: it was written beneath the library"
+)
+_BEFORE_CHAINING = (
+    "the event was written before chaining began: run "
+    "'familiekoordinering chain' once to start verification here"
+)
 
 
 class LogVerifier:
@@ -89,7 +97,7 @@ class LogVerifier:
         self._chunks: dict[int, str] = {}
         """Each closed chunk's digest, by chunk number (see :data:`CHUNK_BITS`)."""
         self._chunk: int | None = None
-        self._chunk_hash: Any = None
+        self._chunk_hash: Any  # the open chunk's running digest (set while one is open)
         self._pending: dict[bytes, tuple[int, bytes | None, bytes]] = {}
         self._cp_chunk = (
             (checkpoint.position - 1) >> CHUNK_BITS if checkpoint is not None else None
@@ -104,13 +112,18 @@ class LogVerifier:
         self._chained_families: set[bytes] = set()
         self._newest_snapshot: dict[bytes, int] = {}
         self._unchained_snapshots: list[tuple[bytes, int]] = []
+        self._held: list[tuple[bytes, int]] = []
+        """In a deferred part, the links next to a family's first event (see _link)."""
+        self._provisional: list[int] = []
+        """Where the UNCHAINED events' breaks are: a later part's are INSERTED
+        (see :func:`merge`) if a part before it holds a chained event."""
         if checkpoint is not None:
             for family_id, (version, _) in checkpoint.families.items():
                 self._wanted[family_hex(family_id), version] = None
 
     def __getstate__(self) -> dict[str, Any]:
         """What a worker process hands back (its open chunk closed first)."""
-        self._close_chunk([])
+        self._close_chunk()
         return self.__dict__.copy()
 
     @property
@@ -133,7 +146,7 @@ class LogVerifier:
 
     def want(self, family_id: str | bytes, version: int) -> None:
         """Keep the digest of event ``version`` of the family (see :meth:`digest_at`)."""
-        self._wanted.setdefault((family_hex(family_id), version), None)
+        self._wanted.setdefault((family_hex(family_id), version))
 
     def digest_at(self, family_id: str | bytes, version: int) -> str | None:
         """The digest event ``version`` of the family carries, if wanted and seen."""
@@ -223,12 +236,12 @@ class LogVerifier:
                         self._cp_partial = self._chunk_hash.copy().hexdigest()
                 chunk = (notification_id - 1) >> bits
                 if chunk != chunk_now:
-                    self._close_chunk(entries)
+                    self._flush(entries)
+                    self._close_chunk()
                     self._chunk = chunk_now = chunk
                     self._chunk_hash = self.key.log_hash()
                 # The chain members sit at fixed places at the end (see chain.is_chained).
                 end = len(data)
-                intact = True
                 if (
                     data.startswith(digest_mark, end - digest_tail)
                     and data.startswith(prev_mark, end - tail_length)
@@ -245,9 +258,9 @@ class LogVerifier:
                         topic,
                         body,
                     )
-                    if digest_of(message).encode() != digest:
+                    intact = digest_of(message).encode() == digest
+                    if not intact:
                         self._bad_digest(family, version, topic, body, digest)
-                        intact = False
                 else:
                     digest = self.key.unchained_digest(
                         family, version, topic, data
@@ -256,12 +269,12 @@ class LogVerifier:
                     self.unchained = True
                     # Events written before chaining only ever come before a
                     # family's chained ones, and only up to a chain start.
-                    if (
-                        notification_id > self.chained_from
-                        or family in chained_families
-                    ):
+                    intact = (
+                        notification_id <= self.chained_from
+                        and family not in chained_families
+                    )
+                    if not intact:
                         self._unchained(family, version)
-                        intact = False
                 last = heads.get(family)
                 if last is None:
                     if self.deferred:  # judged against the parts before, in merge()
@@ -270,8 +283,10 @@ class LogVerifier:
                         self._judge_link(family, version, prev)
                     heads[family] = (version, digest)
                 else:
-                    if version != last[0] + 1 or (prev is not None and prev != last[1]):
-                        self._judge_link(family, version, prev)
+                    if version != last[0] + 1:
+                        self._misplaced(family, version, last[0])
+                    elif prev is not None and prev != last[1]:
+                        self._link(family, version)
                     # The next event is judged against this one, even out of
                     # place: one moved event is one break, not a cascade.
                     heads[family] = (version, digest)
@@ -296,22 +311,22 @@ class LogVerifier:
             self._chunk_hash.update(b"".join(entries))
             entries.clear()
 
-    def _close_chunk(self, entries: list[bytes]) -> None:
+    def _close_chunk(self) -> None:
+        """Close the open chunk, if any (its entries flushed)."""
         if self._chunk is None:
             return
-        self._flush(entries)
         digest = self._chunk_hash.hexdigest()
         if self._chunk == self._cp_chunk and self._cp_partial is None:
             self._cp_partial = digest  # nothing after the checkpoint's position here
         self._chunks[self._chunk] = digest
         self._chunk = None
-        self._chunk_hash = None
+        del self._chunk_hash  # (a running digest cannot be pickled)
 
     # ---------------------------------------------------------------- results
 
     def head(self) -> str:
         """The log's digest over every notification fed (its chunks' digests, in order)."""
-        self._close_chunk([])
+        self._close_chunk()
         return self._combine(self._chunks)
 
     def _combine(self, chunks: dict[int, str]) -> str:
@@ -323,7 +338,7 @@ class LogVerifier:
     def _head_at_checkpoint(self) -> tuple[int, str]:
         """Events up to the checkpoint's position, and the log's digest there."""
         assert self._cp_chunk is not None
-        self._close_chunk([])
+        self._close_chunk()
         chunks = {n: d for n, d in self._chunks.items() if n < self._cp_chunk}
         if self._cp_partial is not None:
             chunks[self._cp_chunk] = self._cp_partial
@@ -359,17 +374,16 @@ class LogVerifier:
         ``store_level=False`` when only some families were fed: the checkpoint
         is then held against those families only, not the store's whole log.
         """
-        for family_id, version in self._unchained_snapshots:
-            if self.started:
-                continue  # never read: the library skips snapshots without a digest
-            self._break(
-                BreakKind.UNCHAINED,
-                Ledger.SNAPSHOTS,
-                family_id,
-                version,
-                "the snapshot carries no digest: it was written before chaining "
-                "began; run 'familiekoordinering chain' once",
-            )
+        if not self.started:  # else never read: the library skips them
+            for family_id, version in self._unchained_snapshots:
+                self._break(
+                    BreakKind.UNCHAINED,
+                    Ledger.SNAPSHOTS,
+                    family_id,
+                    version,
+                    "the snapshot carries no digest: it was written before chaining "
+                    "began; run 'familiekoordinering chain' once",
+                )
         for family_id, version, prev in self._snapshots:
             if self._wanted.get((family_id, version)) != prev:
                 self._break(
@@ -508,7 +522,7 @@ class LogVerifier:
         )
 
     def _judge_link(self, family: bytes, version: int, prev: bytes | None) -> None:
-        """Judge how an event follows the family's head so far (the odd cases)."""
+        """Judge how a family's first event (or a later part's) follows its head so far."""
         last = self._heads.get(family)
         if last is None:
             if version != 1:
@@ -522,8 +536,13 @@ class LogVerifier:
                 )
             elif prev is not None and prev != _GENESIS:
                 self._link(family, version)
-            return
-        last_version, last_digest = last
+        elif version != last[0] + 1:
+            self._misplaced(family, version, last[0])
+        elif prev is not None and prev != last[1]:
+            self._link(family, version)
+
+    def _misplaced(self, family: bytes, version: int, last_version: int) -> None:
+        """An event whose version does not follow the family's newest one."""
         if version <= last_version:
             self._break(
                 BreakKind.REORDERED,
@@ -532,7 +551,7 @@ class LogVerifier:
                 version,
                 f"stored after event {last_version} of the same family",
             )
-        elif version > last_version + 1:
+        else:
             self._break(
                 BreakKind.DELETED,
                 Ledger.EVENTS,
@@ -540,8 +559,6 @@ class LogVerifier:
                 last_version + 1,
                 f"{_events(last_version + 1, version - 1)} missing",
             )
-        elif prev is not None and prev != last_digest:
-            self._link(family, version)
 
     def _malformed(self, row: NotificationRow, error: Exception | None = None) -> None:
         """A row that is not as the library writes any row: a break, never a crash."""
@@ -563,27 +580,14 @@ class LogVerifier:
         )
 
     def _unchained(self, family_id: bytes, version: int) -> None:
-        if (
-            self._chained_families
-            or self.chained_from > 0
-            or family_id in self._chained_families
-        ):
+        if self._chained_families or self.chained_from > 0:
             self._break(
-                BreakKind.INSERTED,
-                Ledger.EVENTS,
-                family_id,
-                version,
-                "the event carries no digest, where every event written by this "
-                "library does: it was written beneath the library",
+                BreakKind.INSERTED, Ledger.EVENTS, family_id, version, _FORGED_BARE
             )
         else:
+            self._provisional.append(len(self.breaks))
             self._break(
-                BreakKind.UNCHAINED,
-                Ledger.EVENTS,
-                family_id,
-                version,
-                "the event was written before chaining began: run "
-                "'familiekoordinering chain' once to start verification here",
+                BreakKind.UNCHAINED, Ledger.EVENTS, family_id, version, _BEFORE_CHAINING
             )
 
     def _link(self, family_id: bytes, version: int) -> None:
@@ -591,6 +595,12 @@ class LogVerifier:
             family_id,
             version,
         ) in self._broken:
+            return
+        first = self._pending.get(family_id)
+        if first is not None and first[0] == version - 1:
+            # Next to a family's first event in a later part: reported in
+            # merge(), after that event is judged, unless that broke there.
+            self._held.append((family_id, version))
             return
         self._break(
             BreakKind.MODIFIED,
@@ -650,17 +660,31 @@ def merge(parts: list[LogVerifier]) -> LogVerifier:
     """One verifier of the whole log from verifiers of its consecutive parts.
 
     Every part but the first was ``deferred``: the first event of each family
-    in it is judged here, against the heads the parts before it left.
+    in it is judged here, against the heads the parts before it left, then
+    the links next to those events; and its events without a digest that it
+    took for written before chaining are inserted ones if a part before it
+    holds a chained event. The breaks are those one pass finds.
     """
     whole = parts[0]
-    whole._close_chunk([])
+    whole._close_chunk()
     for part in parts[1:]:
-        part._close_chunk([])
+        part._close_chunk()
         whole._broken |= part._broken
         for family, (version, prev, _) in part._pending.items():
             whole._judge_link(family, version, prev)
+        for family, version in part._held:  # after the first events, as one pass
+            whole._link(family, version)
+        if whole._chained_families:  # as one pass would have judged them
+            for i in part._provisional:
+                bare = part.breaks[i]
+                part.breaks[i] = Break(
+                    BreakKind.INSERTED,
+                    bare.ledger,
+                    bare.family_id,
+                    bare.position,
+                    bare.message.replace(_BEFORE_CHAINING, _FORGED_BARE),
+                )
         whole.breaks += part.breaks
-        whole._broken |= part._broken
         whole._heads.update(part._heads)
         whole._municipalities.update(part._municipalities)
         whole._chained_families |= part._chained_families
