@@ -90,7 +90,7 @@ ARGUED: dict[str, tuple[str, str]] = {
         "fewer months are clamped, and `0 // 12` and `1 // 12` are both 0",
     ),
     "familiekoordinering.integrity.verify.xǁLogVerifierǁ_head_at_checkpoint__mutmut_3": (
-        "+        chunks = {n: d for n, d in self._chunks.items() if n <= self._cp_chunk}",
+        "+    chunks = {n: d for n, d in self._chunks.items() if n <= self._cp_chunk}",
         "`LogVerifier._head_at_checkpoint` keeping the checkpoint's own chunk "
         "(`n <= _cp_chunk` for `n < _cp_chunk`): that chunk is in `_chunks` only "
         "once closed, and closing it (or merging the part that closed it) sets "
