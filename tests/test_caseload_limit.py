@@ -254,3 +254,40 @@ def test_four_processes_racing_for_two_places_fill_exactly_two(tmp_path: Path) -
         said.append(out.strip())
     assert sorted(said) == ["assigned", "assigned", "refused", "refused"]
     assert len(app.views.active_family_ids_of("m-lund", "153", excluding=uuid4())) == 2
+
+
+@pytest.mark.parametrize("replaced_by", ["first catch-up", "rebuild"])
+def test_a_catch_up_whose_generation_another_process_replaced_goes_on_in_the_new_one(
+    tmp_path: Path, replaced_by: str
+) -> None:
+    """Found by the four racing processes: two processes' first catch-ups each
+    made a generation, the second dropped the first's, and the first failed with
+    "generation 1 does not exist". Here the other process steps in between the
+    first's choice of generation and its first batch."""
+    store = str(tmp_path / "store.db")
+    app = FamilyCoordination(store, encryption=False)
+    family_id = _family(app)
+    other = FamilyCoordination(store, encryption=False)
+    projector = app.views._projector
+    read = projector._read
+    stepped_in: list[int] = []
+
+    def interleaved(start: int, limit: int) -> object:
+        if not stepped_in:
+            stepped_in.append(projector.store.active_generation())
+            if replaced_by == "rebuild":
+                other.views.rebuild()
+            else:  # another process that saw no active generation either
+                other.views._projector.store.activate(
+                    other.views._projector.store.new_generation()
+                )
+        return read(start, limit)
+
+    projector._read = interleaved  # type: ignore[method-assign]
+    app.views.catch_up()
+    assert stepped_in == [1]
+    assert projector.store.active_generation() == 2
+    assert projector.store.position(2) == projector.head() > 0
+    assert app.views.plan(family_id, actor=LEAD)["label"]
+    other.close()
+    app.close()

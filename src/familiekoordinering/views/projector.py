@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+_RACES = 5
+"""How often a catch-up looks again for the active generation other processes replaced."""
 """Projection progress and lag: positions and counts, never a payload."""
 
 Progress = Callable[[int, int], None]
@@ -165,15 +167,37 @@ class ViewProjector:
     # ------------------------------------------------------------ processing
 
     def _ensure_active(self) -> int:
-        generation = self.store.active_generation()
-        if generation == 0:
-            generation = self.store.new_generation()
-            self.store.activate(generation)
-        return generation
+        # Processes starting together may each create a first generation; the
+        # last to activate wins (activating drops the older ones), and one
+        # whose generation was dropped before it was activated looks again.
+        for _ in range(_RACES):
+            generation = self.store.active_generation()
+            if generation:
+                return generation
+            self.store.activate(self.store.new_generation())
+        raise ViewConflictError(
+            f"no view generation became active in {_RACES} attempts: other "
+            "processes keep replacing it; try again"
+        )
 
     def catch_up(self, *, progress: Progress | None = None) -> int:
-        """Fold every new event into the active generation; return how many."""
-        return self._catch_up(self._ensure_active(), progress)
+        """Fold every new event into the active generation; return how many.
+
+        When another process activates a newer generation meanwhile (its own
+        first catch-up, or a rebuild), the catch-up goes on in that one.
+        """
+        generation = self._ensure_active()
+        for _ in range(_RACES):
+            try:
+                return self._catch_up(generation, progress)
+            except ViewConflictError:
+                active = self.store.active_generation()
+                if active in (0, generation):
+                    raise
+                _log.debug("views generation %d replaced by %d in another process; "
+                           "going on there", generation, active)  # fmt: skip
+                generation = active
+        return self._catch_up(generation, progress)
 
     def _catch_up(
         self, generation: int, progress: Progress | None, batch_size: int | None = None
