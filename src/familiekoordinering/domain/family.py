@@ -1499,7 +1499,7 @@ class Family(FamilyCore, Aggregate):
         if not c.participants and not c.members_present:
             raise InvalidInputError("a meeting needs at least one participant")
         for participant in c.participants:
-            rules.check_label("participant", participant)
+            rules.check_free_text("participant", participant)
         for decision in c.decisions:
             rules.check_free_text("decision", decision)
         for member_id in c.members_present:
