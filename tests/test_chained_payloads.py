@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from familiekoordinering.integrity import ChainKey, chain_key, split_chained
+from familiekoordinering.integrity import Chained, ChainKey, chain_key, split_chained
 from familiekoordinering.serialisation import CattrsMapper
 from familiekoordinering.testing.examples import (  # families' and inquiries'
     STORED_EXAMPLES as EXAMPLES,
@@ -123,3 +123,44 @@ def test_the_keyed_digest_is_hmac_sha256_for_any_key_and_message(
     assert key.digest(message) == expected
     assert key.hexdigest()(message) == expected
     assert ChainKey().digest(message) == hashlib.sha256(message).hexdigest()
+
+
+@given(
+    secret=st.none() | st.binary(min_size=1, max_size=80),
+    family_id=st.uuids(),
+    version=st.integers(min_value=0, max_value=10**12),
+    topic=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
+        max_size=60,
+    ),
+    members=st.dictionaries(
+        st.text(max_size=10), st.text(max_size=30), min_size=1, max_size=4
+    ),
+    snapshot=st.booleans(),
+)
+def test_a_write_chains_with_the_digest_the_verifier_recomputes(
+    secret: bytes | None,
+    family_id: UUID,
+    version: int,
+    topic: str,
+    members: dict[str, str],
+    snapshot: bool,
+) -> None:
+    """``chain`` formats its message in one step; the verifier builds it in parts.
+
+    Both must give one digest for any id, version, topic (any text, not only
+    a module path) and payload, keyed or not, event or snapshot; and the id
+    and topic given as the verifier reads them (hex and bytes) too.
+    """
+    key = ChainKey(secret)
+    body = json.dumps({**members, "_prev": PREV}, separators=(",", ":")).encode()
+    recompute = key.snapshot_digest if snapshot else key.event_digest
+    expected = recompute(family_id, version, topic, body)
+    stored, digest = key.chain(body, family_id, version, topic, snapshot=snapshot)
+    assert digest == expected
+    assert stored == body[:-1] + b',"_digest":"' + digest.encode() + b'"}'
+    assert split_chained(stored) == Chained(body, PREV, digest)
+    as_read = key.chain(
+        body, family_id.hex.encode(), version, topic.encode(), snapshot=snapshot
+    )
+    assert as_read == (stored, digest)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from familiekoordinering import (
+    Agency,
+    AgencyKind,
+    Channel,
     ConcurrentChangeError,
     Family,
     FamilyCoordination,
+    FamilyKnows,
     Topic,
 )
+from familiekoordinering.integrity import split_chained
 from tests.conftest import AUDITOR, COORDINATOR, LEAD, START, EnrolledFamily
 
 pytestmark = pytest.mark.slow
@@ -129,3 +137,80 @@ def test_two_writer_processes_on_one_postgresql_family_lose_and_duplicate_nothin
     # newer head, so the whole chain verifies.
     assert app.audit(family.id, on=START, actor=AUDITOR).breaks == ()
     assert app.audit(on=START, actor=AUDITOR).breaks == ()
+
+
+def test_threads_writing_at_once_keep_every_familys_chain(tmp_path: Path) -> None:
+    """An app's threads share the heads of its families' chains, without a lock.
+
+    Four threads record on one family (losing races and running again on the
+    newer head), two more on families of their own; the heads they leave one
+    another may name an older event, which only sends a write to the store to
+    read the digest. Every contact is stored once and every chain verifies.
+    """
+    app = FamilyCoordination(tmp_path / "store.db", retries=200, encryption=False)
+    shared, *own = (EnrolledFamily(app) for _ in range(3))
+    before = shared.version
+    n = 15
+    failures: list[BaseException] = []
+
+    def write(family: EnrolledFamily, tag: str) -> None:
+        try:
+            for i in range(n):
+                app.record_contact(
+                    family.id, agency=Agency(AgencyKind.NAV), topics=[Topic.ECONOMY],
+                    member_ids=[family.kari], purpose=f"{tag} {i}",
+                    channel=Channel.PHONE, family_knows=FamilyKnows.present(),
+                    occurred_on=START + timedelta(days=2 + i), actor=COORDINATOR,
+                )  # fmt: skip
+        except BaseException as e:  # reported by the test, not lost in the thread
+            failures.append(e)
+
+    threads = [
+        threading.Thread(target=write, args=(family, tag))
+        for family, tag in [(shared, t) for t in "ABCD"]
+        + list(zip(own, "EF", strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert failures == []
+    history = app.family_history(shared.id, actor=LEAD)
+    assert [e.originator_version for e in history] == list(range(1, before + 4 * n + 1))
+    purposes = [e.purpose for e in history if isinstance(e, Family.AgencyContacted)]
+    assert sorted(purposes) == sorted(f"{tag} {i}" for tag in "ABCD" for i in range(n))
+    assert app.audit(on=START, actor=AUDITOR).breaks == ()
+    app.close()
+
+
+def test_a_head_naming_an_older_event_is_read_again_from_the_store(
+    tmp_path: Path,
+) -> None:
+    """What a slower thread may leave in the shared heads is never chained onto.
+
+    The heads keep one (version, digest) per family; an entry naming another
+    version than the one a write follows (a thread that read the family
+    before another wrote) sends the write to the store for the digest.
+    """
+    app = FamilyCoordination(tmp_path / "store.db", encryption=False)
+    family = EnrolledFamily(app)
+    engine = app._engine
+    newest = family.version
+    stored = engine.recorder.select_events(family.id)
+    digests = [engine.mapper.digest_of(s) for s in stored]
+    assert engine.heads.digest_at(family.id, newest) == digests[-1]
+    engine.heads.remember(family.id, newest - 2, digests[-3])  # a slower thread's
+    assert engine.heads.digest_at(family.id, newest) == digests[-1]  # from the store
+    assert engine.heads.digest_at(family.id, newest - 1) == digests[-2]
+    engine.heads.remember(family.id, newest - 2, digests[-3])
+    app.record_contact(
+        family.id, agency=Agency(AgencyKind.NAV), topics=[Topic.ECONOMY],
+        member_ids=[family.kari], purpose="Etter", channel=Channel.PHONE,
+        family_knows=FamilyKnows.present(), occurred_on=START + timedelta(days=2),
+        actor=COORDINATOR,
+    )  # fmt: skip
+    written = engine.recorder.select_events(family.id)[-1]
+    assert split_chained(written.state) is not None
+    assert split_chained(written.state).prev == digests[-1]  # type: ignore[union-attr]
+    assert app.audit(on=START, actor=AUDITOR).breaks == ()
+    app.close()

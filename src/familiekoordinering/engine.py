@@ -457,6 +457,8 @@ class Engine(Application[UUID]):
         """
         mapper = cast(CattrsMapper, self.mapper)
         self.heads = Heads(self.recorder, mapper)
+        if self.keyring is None:  # no keys to make: no step before each put
+            return ChainedEventStore(mapper, self.recorder, self.heads)
         return _KeyedEventStore(mapper, self.recorder, self.heads, self.keyring)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
@@ -465,6 +467,10 @@ class Engine(Application[UUID]):
         Keys are made (and an erased family refused) as for events.
         """
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        if self.keyring is None:
+            return ChainedSnapshotStore(
+                cast(CattrsMapper, self.mapper), recorder, self.heads
+            )
         return _KeyedSnapshotStore(
             cast(CattrsMapper, self.mapper), recorder, self.heads, self.keyring
         )

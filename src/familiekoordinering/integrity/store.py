@@ -13,7 +13,6 @@ conflicts on its version and is retried like any other lost race.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 from uuid import UUID
@@ -58,7 +57,10 @@ class Heads:
     """The digest of each family's newest event this process knows of.
 
     Bounded: when full it forgets everything and reads heads from the store
-    again as they are needed.
+    again as they are needed. Needs no lock: an entry is only ever used for
+    the version it names (:meth:`digest_at`), and events never change once
+    written, so an entry another thread overwrote with an older version only
+    sends the next write to the store to read the digest.
     """
 
     LIMIT = 65536
@@ -66,24 +68,21 @@ class Heads:
     def __init__(self, recorder: AggregateRecorder, mapper: ChainingMapper) -> None:
         self._recorder = recorder
         self._mapper = mapper
-        self._known: dict[UUID, tuple[int, str]] = {}
-        self._lock = threading.Lock()
+        # Keyed by the id's integer: hashing it is C, a UUID's __hash__ is Python.
+        self._known: dict[int, tuple[int, str]] = {}
 
     def remember(self, family_id: UUID, version: int, digest: str) -> None:
         """Note that event ``version`` of the family has ``digest``."""
-        with self._lock:
-            known = self._known.get(family_id)
-            if known is not None and known[0] > version:
-                return
-            if len(self._known) >= self.LIMIT:
-                self._known.clear()
-            self._known[family_id] = (version, digest)
+        known = self._known
+        if len(known) >= self.LIMIT:
+            known.clear()
+        known[family_id.int] = (version, digest)
 
     def digest_at(self, family_id: UUID, version: int) -> str:
         """The digest of event ``version`` of the family (GENESIS before the first)."""
         if version == 0:
             return GENESIS
-        known = self._known.get(family_id)
+        known = self._known.get(family_id.int)
         if known is not None and known[0] == version:
             return known[1]
         stored = self._recorder.select_events(
@@ -112,22 +111,31 @@ class ChainedEventStore(EventStore[UUID]):
 
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
         """Chain and store the events (atomically, as eventsourcing's ``put``)."""
-        stored_events: list[StoredEvent] = []
-        written: dict[UUID, tuple[int, str]] = {}
-        for event in domain_events:
+        heads, chained = self.heads, self._chaining.to_chained_stored_event
+        if len(domain_events) == 1:  # what a command saves
+            event = domain_events[0]
             family_id, version = event.originator_id, event.originator_version
-            last = written.get(family_id)
-            prev = (
-                last[1]
-                if last is not None and last[0] == version - 1
-                else self.heads.digest_at(family_id, version - 1)
-            )
-            stored, digest = self._chaining.to_chained_stored_event(event, prev)
-            stored_events.append(stored)
-            written[family_id] = (version, digest)
-        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
-        for family_id, (version, digest) in written.items():
-            self.heads.remember(family_id, version, digest)
+            stored, digest = chained(event, heads.digest_at(family_id, version - 1))
+            stored_events = [stored]
+            notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+            heads.remember(family_id, version, digest)
+        else:
+            stored_events = []
+            newest: dict[UUID, tuple[int, str]] = {}
+            for event in domain_events:
+                family_id, version = event.originator_id, event.originator_version
+                last = newest.get(family_id)
+                prev = (
+                    last[1]
+                    if last is not None and last[0] == version - 1
+                    else heads.digest_at(family_id, version - 1)
+                )
+                stored, digest = chained(event, prev)
+                stored_events.append(stored)
+                newest[family_id] = (version, digest)
+            notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+            for family_id, (version, digest) in newest.items():
+                heads.remember(family_id, version, digest)
         if not notification_ids:
             return []
         return [
@@ -159,6 +167,8 @@ class ChainedEventStore(EventStore[UUID]):
         stored = self.recorder.select_events(
             originator_id, gt=gt, lte=lte, desc=desc, limit=limit
         )
+        if not stored:  # a cached family with nothing newer: no generator to run
+            return iter(())
         return self._reading(originator_id, stored, desc)
 
     def _reading(
@@ -167,13 +177,10 @@ class ChainedEventStore(EventStore[UUID]):
         to_domain_event = self._chaining.to_domain_event
         for event in stored:
             yield to_domain_event(event)
-        if stored:
-            newest = stored[0] if desc else stored[-1]
-            self.heads.remember(
-                family_id,
-                newest.originator_version,
-                self._chaining.digest_of(newest),
-            )
+        newest = stored[0] if desc else stored[-1]
+        self.heads.remember(
+            family_id, newest.originator_version, self._chaining.digest_of(newest)
+        )
 
 
 class ChainedSnapshotStore(EventStore[UUID]):
