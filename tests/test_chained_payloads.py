@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import pickle
 import sys
 from pathlib import Path
 from uuid import UUID
@@ -164,3 +165,17 @@ def test_a_write_chains_with_the_digest_the_verifier_recomputes(
         body, family_id.hex.encode(), version, topic.encode(), snapshot=snapshot
     )
     assert as_read == (stored, digest)
+
+
+@pytest.mark.parametrize("secret", [None, b"k" * 32])
+def test_a_chain_key_pickles_to_one_making_the_same_digests(
+    secret: bytes | None,
+) -> None:
+    """The audit's worker processes get the key pickled; its digests come along."""
+    key = ChainKey(secret)
+    again = pickle.loads(pickle.dumps(key))
+    assert again == key
+    assert again.digest(b"message") == key.digest(b"message")
+    assert again.chain(b'{"a":1,"_prev":"0"}', UUID(int=1), 1, "t") == key.chain(
+        b'{"a":1,"_prev":"0"}', UUID(int=1), 1, "t"
+    )

@@ -116,6 +116,14 @@ class ChainKey:
     def __repr__(self) -> str:
         return f"ChainKey(keyed={self.keyed})"
 
+    def __reduce__(self) -> tuple[type[ChainKey], tuple[bytes | None]]:
+        """Pickled as its secret alone (the audit hands it to worker processes).
+
+        The digest function is made again where it is unpickled: a keyed one
+        is a closure, which pickle cannot carry.
+        """
+        return (ChainKey, (self.secret,))
+
     def hexdigest(self) -> Callable[[bytes], str]:
         """A function giving :meth:`digest` of a message, for hot loops.
 
