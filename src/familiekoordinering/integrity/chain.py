@@ -202,7 +202,7 @@ class ChainKey:
         ways to the same digest.
         """
         if isinstance(family_id, UUID) and isinstance(topic, str):
-            head = _WRITE_HEADS[snapshot] % (family_id.hex, version, topic)
+            head = _WRITE_HEADS[1 if snapshot else 0] % (family_id.hex, version, topic)
             digest = self._hex(head.encode() + body)
         elif snapshot:
             digest = self.snapshot_digest(family_id, version, topic, body)
