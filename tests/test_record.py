@@ -225,17 +225,38 @@ def _stored_snapshot_of(upto: int) -> StoredEvent:
     return mapper.to_stored_event(taken)
 
 
-def test_the_version_4_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+def test_a_version_4_snapshot_reads_as_the_family_its_events_give_today() -> None:
+    """Its examples' extension is dated with the rest of their work (as version 5 counts)."""
     golden = json.loads((GOLDEN / "Family.v4.json").read_text())
-    stored = _stored_snapshot_of(V4_SNAPSHOT_VERSION)
-    expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
-    assert stored.state.decode() == expected
+    assert golden["state"]["state"]["class_version"] == 4
     read = mapper.to_domain_event(_stored_snapshot(golden))
     family = read.mutate(None)
     assert vars(family) == vars(_replayed(_snapshotted_examples(V4_SNAPSHOT_VERSION)))
     assert family.team
     assert family.investment_ids
     assert family.gain_ids
+
+
+def test_a_version_4_snapshot_keeps_its_newest_day_without_the_extensions() -> None:
+    """Version 4 did not count an extension in ``latest_on``, nor keep its day."""
+    golden = json.loads((GOLDEN / "Family.v4.json").read_text())
+    golden["state"]["state"]["latest_on"] = "2026-03-01"
+    read = mapper.to_domain_event(_stored_snapshot(golden)).mutate(None)
+    assert read.latest_on == date(2026, 3, 1)
+
+
+# The version 5 golden snapshot is of the same examples as version 4's.
+V5_SNAPSHOT_VERSION = V4_SNAPSHOT_VERSION
+
+
+def test_the_version_5_snapshot_is_stored_exactly_as_the_golden_payload() -> None:
+    golden = json.loads((GOLDEN / "Family.v5.json").read_text())
+    stored = _stored_snapshot_of(V5_SNAPSHOT_VERSION)
+    expected = json.dumps(golden["state"], separators=(",", ":"), ensure_ascii=False)
+    assert stored.state.decode() == expected
+    read = mapper.to_domain_event(_stored_snapshot(golden))
+    family = read.mutate(None)
+    assert vars(family) == vars(_replayed(_snapshotted_examples(V5_SNAPSHOT_VERSION)))
 
 
 def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:
@@ -249,9 +270,9 @@ def test_a_version_2_snapshot_s_newest_day_is_the_newest_it_kept() -> None:
 
 
 def test_a_snapshot_of_a_newer_class_version_is_refused_naming_it() -> None:
-    golden = json.loads((GOLDEN / "Family.v4.json").read_text())
-    golden["state"]["state"]["class_version"] = 5
-    with pytest.raises(Exception, match="class_version 5 of Family"):
+    golden = json.loads((GOLDEN / "Family.v5.json").read_text())
+    golden["state"]["state"]["class_version"] = 6
+    with pytest.raises(Exception, match=r"class_version 6 of Family .* up to 5"):
         mapper.to_domain_event(_stored_snapshot(golden))
 
 
@@ -274,7 +295,7 @@ def test_a_store_holding_a_version_1_snapshot_loads_the_family_and_goes_on(
                  occurred_on=date(2026, 3, 3), actor=COORDINATOR)  # fmt: skip
     app._engine.take_snapshot(family_id)
     (newest,) = app._engine.snapshots.get(family_id, desc=True, limit=1)
-    assert newest.state["class_version"] == 4
+    assert newest.state["class_version"] == 5
     assert vars(app.get_family(family_id, actor=LEAD)) == vars(
         _replayed(list(app.family_history(family_id, actor=LEAD)))
     )

@@ -181,10 +181,11 @@ class Family(FamilyCore, Aggregate):
 
     TOPIC = "familiekoordinering:Family"
     """The aggregate's permanent stored topic (independent of the module path)."""
-    class_version = 4
-    """Version 4 keeps the investment team (``team``, ``investment_ids``,
-    ``gain_ids``); version 3 the newest day recorded (``latest_on``); version 2
-    only decision state. Older snapshots are upcast."""
+    class_version = 5
+    """Version 5 counts the extensions in ``latest_on``; version 4 keeps the
+    investment team (``team``, ``investment_ids``, ``gain_ids``); version 3 the
+    newest day recorded (``latest_on``); version 2 only decision state. Older
+    snapshots are upcast."""
 
     goal_standing: dict[GoalId, GoalStanding]
     """Where each of the plan's goals stands."""
@@ -207,8 +208,9 @@ class Family(FamilyCore, Aggregate):
     baseline_on: date | None
     """The day of the baseline survey, if there was one."""
     latest_on: date
-    """The newest day of the work recorded for the family (``occurred_on``): not
-    counting the family's rights after the end, an extension or the end."""
+    """The newest day recorded for the family (``occurred_on``) that its end
+    must not come before: the work and the extensions, not the family's rights
+    after the end, nor the end itself."""
     team: dict[TeamMemberId, TeamMember]
     """The family's investment team (Asker's model): who, for which agency."""
     investment_ids: set[InvestmentId]
@@ -229,17 +231,17 @@ class Family(FamilyCore, Aggregate):
             return self.timestamp
 
         def mutate(self, aggregate: Any) -> Any:
-            """Apply the event; a day of the work becomes ``latest_on`` if it is newer.
+            """Apply the event; its day becomes ``latest_on`` if it is newer.
 
             The family's rights after the end (:data:`RIGHTS_AFTER_THE_END`)
-            and the extension and end themselves (:data:`CLOSING`) are not
-            the work, and do not move it.
+            and the end itself do not move it: an end may not be dated before
+            the work or an extension, but the family's rights outlive it.
             """
             family = super().mutate(aggregate)
             if (
                 family is not None
                 and self.occurred_on > family.latest_on
-                and type(self) not in _NOT_WORK
+                and type(self) not in _NOT_BEFORE_THE_END
             ):
                 family.latest_on = self.occurred_on
             return family
@@ -923,6 +925,18 @@ class Family(FamilyCore, Aggregate):
         state["team"] = {}
         state["investment_ids"] = []
         state["gain_ids"] = []
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """Bring a version 4 snapshot's stored state to version 5, in place.
+
+        The stored form is the same; what ``latest_on`` counts is not. Version
+        4 left the extensions out of it and did not keep the days they were
+        decided, so nothing here can add them: for a family loaded from such
+        a snapshot, an extension decided before it (after the rest of the
+        work) does not hold the end back, as before version 5. Extensions
+        recorded after it do; a family loaded from its events alone is exact.
+        """
 
     # ---------------------------------------------------------------- queries
 
@@ -1906,7 +1920,8 @@ CLOSING: frozenset[type[Family.Event]] = frozenset(
     {Family.FollowUpExtended, Family.FollowUpEnded}
 )
 """What may be recorded after the planned end (not after the end): extend or end."""
-_NOT_WORK = RIGHTS_AFTER_THE_END | CLOSING
+_NOT_BEFORE_THE_END = RIGHTS_AFTER_THE_END | {Family.FollowUpEnded}
+"""What does not move ``latest_on``: what an end may be dated before."""
 
 
 def _check_date(name: str, value: object) -> None:

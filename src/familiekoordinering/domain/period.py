@@ -102,9 +102,10 @@ def check_ending(occurred_on: date, *, latest_on: date, ended_on: date | None) -
     """Refuse to end a follow-up that ended, or on a day before work recorded.
 
     ``occurred_on`` is the day of the end, ``latest_on`` the newest day of the
-    work recorded for the family (the family's rights, the extensions and the
-    end are not work) and ``ended_on`` the end already recorded (None while the follow-up
-    runs). The follow-up ends once, and on ``latest_on`` or later.
+    work and the extensions recorded for the family (not of the family's
+    rights after the end) and ``ended_on`` the end already recorded (None
+    while the follow-up runs). The follow-up ends once, and on ``latest_on``
+    or later.
     """
     if ended_on is not None:
         raise FollowUpEndedError(
