@@ -182,7 +182,8 @@ class Family(FamilyCore, Aggregate):
     TOPIC = "familiekoordinering:Family"
     """The aggregate's permanent stored topic (independent of the module path)."""
     class_version = 5
-    """Version 5 counts the extensions in ``latest_on``; version 4 keeps the
+    """Version 5 counts the extensions in ``latest_on`` and the team members'
+    sittings in investment meetings among the ``actions_taken``; version 4 keeps the
     investment team (``team``, ``investment_ids``, ``gain_ids``); version 3 the
     newest day recorded (``latest_on``); version 2 only decision state. Older
     snapshots are upcast."""
@@ -672,9 +673,23 @@ class Family(FamilyCore, Aggregate):
         decisions: tuple[InvestmentDecision, ...]
 
         def apply(self, aggregate: Any) -> None:
-            """Note the meeting's day."""
+            """Note the meeting's day, and each team member's sitting as sharing.
+
+            Sitting in the meeting shares again what the member joined to know
+            (their topics, about their members): a consented action, which a
+            "no" may not later be dated before.
+            """
             family: Family = aggregate
             family.meeting_days[self.meeting_id] = self.occurred_on
+            for team_member_id in sorted(self.team_present):
+                seat = family.team[team_member_id]
+                family._note_taken(
+                    OutwardActionKind.SHARE_INFORMATION,
+                    seat.agency,
+                    seat.topics,
+                    seat.member_ids,
+                    self.occurred_on,
+                )
 
     class InvestmentCommitted(Event):
         """What one team member's agency puts into the investment."""
@@ -930,12 +945,16 @@ class Family(FamilyCore, Aggregate):
     def upcast_v4_v5(state: dict[str, Any]) -> None:
         """Bring a version 4 snapshot's stored state to version 5, in place.
 
-        The stored form is the same; what ``latest_on`` counts is not. Version
-        4 left the extensions out of it and did not keep the days they were
-        decided, so nothing here can add them: for a family loaded from such
-        a snapshot, an extension decided before it (after the rest of the
-        work) does not hold the end back, as before version 5. Extensions
-        recorded after it do; a family loaded from its events alone is exact.
+        The stored form is the same; what ``latest_on`` and ``actions_taken``
+        count is not. Version 4 left the extensions out of ``latest_on`` and
+        the team members' sittings in investment meetings out of the actions
+        taken, and kept neither the days extensions were decided nor who sat
+        in which meeting, so nothing here can add them. For a family loaded
+        from such a snapshot, an extension decided before it (after the rest
+        of the work) does not hold the end back, and a meeting held before it
+        does not hold back a "no" dated before the meeting, as before version
+        5. What is recorded after it does; a family loaded from its events
+        alone is exact.
         """
 
     # ---------------------------------------------------------------- queries
