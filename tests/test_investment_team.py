@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -358,3 +360,77 @@ def test_someone_not_on_the_team_present_at_a_meeting_is_refused_by_name() -> No
             on=_ON, team=_TEAM, team_present=[_DECIDER, stranger], present=[_ADULT],
             concerned={}, decisions=[],
         )  # fmt: skip
+
+
+def _as_version_4(app: FamilyCoordination, family_id: object, path: Path) -> None:
+    """Rewrite the family's newest snapshot as version 4 wrote it, chained as it was.
+
+    Version 4 kept neither the sittings in meetings among the actions taken
+    nor the extensions in ``latest_on``: the meeting's day is taken out of the
+    sharing it repeated. The digest is made again with the store's own chain,
+    as the library of that version would have written it.
+    """
+    engine = app._engine
+    assert engine.snapshots is not None
+    (row,) = engine.snapshots.recorder.select_events(family_id, desc=True, limit=1)
+    document = json.loads(row.state)
+    state = document["state"]
+    assert state["class_version"] == 5
+    state["class_version"] = 4
+    meeting_day = (START + timedelta(days=7)).isoformat()
+    for taken in state["actions_taken"]:
+        if meeting_day in taken["days"]:
+            taken["days"] = [d for d in taken["days"] if d != meeting_day]
+    del document["_digest"]
+    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    data, _ = engine.chain.chain(
+        body, family_id, row.originator_version, row.topic, snapshot=True
+    )  # type: ignore[arg-type]
+    with sqlite3.connect(path) as db:
+        (table,) = [n for (n,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%snapshot%'"
+        )]  # fmt: skip
+        db.execute(f"UPDATE {table} SET state = ? WHERE originator_version = ?",
+                   (data, row.originator_version))  # fmt: skip
+        assert db.total_changes == 1
+
+
+def test_a_version_4_snapshot_is_not_read_and_does_not_fail_the_audit(
+    tmp_path: Path,
+) -> None:
+    """A store written before version 5: the family loads exactly from its events.
+
+    Its version 4 snapshot cannot say what version 5 counts (the meeting's
+    sharing), so loads do not read it and the audit does not judge it: no
+    false report of tampering, and a "no" dated before the meeting is
+    refused as for a family that never had a snapshot.
+    """
+    path = tmp_path / "store.db"
+    app = FamilyCoordination(path, clock=FixedClock(), encryption=False)
+    unit = YoungAdult(app)
+    unit.meet(members=[unit.sara], decisions=[unit.decision()])
+    app._engine.take_snapshot(unit.id)
+    _as_version_4(app, unit.id, path)
+    app.close()
+
+    again = FamilyCoordination(path, clock=FixedClock(), encryption=False)
+    engine = again._engine
+    assert engine.snapshots is not None
+    (row,) = engine.snapshots.recorder.select_events(unit.id)
+    assert not engine.mapper.reads_snapshot(row)  # type: ignore[attr-defined]
+    assert list(engine.snapshots.get(unit.id, desc=True, limit=1)) == []
+    events = again.family_history(unit.id, actor=LEAD)
+    family = again.get_family(unit.id, actor=LEAD)
+    replayed = None
+    for event in events:
+        replayed = event.mutate(replayed)
+    assert vars(family) == vars(replayed)
+    report = again.audit(unit.id, on=START, actor=AUDITOR)
+    assert report.breaks == ()
+    assert [f for f in report.findings if f.kind is FindingKind.HISTORY_MODIFIED] == []
+    consent = next(iter(family.consents))
+    with pytest.raises(RuleViolationError, match="already recorded"):
+        again.withdraw_consent(unit.id, consent_id=consent, withdrawn_by=[unit.sara],
+                               occurred_on=START + timedelta(days=3),
+                               actor=COORDINATOR)  # fmt: skip
+    again.close()

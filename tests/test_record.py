@@ -9,12 +9,13 @@ version 1 snapshot must read as the family its events give today.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import attrs
 import pytest
@@ -31,6 +32,7 @@ from familiekoordinering import (
     OutwardActionKind,
     StepStanding,
     SurveyKind,
+    TeamMemberId,
     Topic,
 )
 from familiekoordinering.domain.investment import TeamMember
@@ -403,3 +405,24 @@ def test_family_at_gives_the_whole_record_and_get_family_what_the_rules_need(
     earlier = app.family_at(family.id, actor=LEAD, as_of=date(2027, 1, 1))
     assert earlier.version < record.version
     app.close()
+
+
+def test_a_meeting_naming_someone_not_on_the_team_replays_without_that_sitting() -> (
+    None
+):
+    """Only a history written beneath the library holds one; it still loads.
+
+    The commands refuse a meeting with anyone not on the team (see
+    ``check_meeting``); replaying such an event notes no sharing for them
+    rather than leaving the family unreadable.
+    """
+    events = _snapshotted_examples(26)
+    meeting = events[-1]
+    assert isinstance(meeting, Family.InvestmentMeetingHeld)
+    stranger = dataclasses.replace(
+        meeting, team_present=frozenset({TeamMemberId(uuid4())})
+    )
+    family = _replayed([*events[:-1], stranger])
+    assert family.actions_taken == _replayed(events[:-1]).actions_taken
+    assert family.meeting_days[meeting.meeting_id] == meeting.occurred_on
+    assert _replayed(events).actions_taken != family.actions_taken  # the team's sits

@@ -23,6 +23,7 @@ import enum
 import functools
 import json
 import operator
+import re
 import types
 import typing
 from collections.abc import Callable, Hashable
@@ -46,7 +47,12 @@ from eventsourcing.utils import get_topic, resolve_topic
 from familiekoordinering.domain.actions import FamilyKnows
 from familiekoordinering.domain.validation import loading_stored_history
 from familiekoordinering.errors import ConfigurationError
-from familiekoordinering.integrity.chain import ChainKey, chain_key, split_chained
+from familiekoordinering.integrity.chain import (
+    ChainKey,
+    chain_key,
+    is_chained,
+    split_chained,
+)
 from familiekoordinering.protection.keys import Keyring, family_erased_error
 from familiekoordinering.protection.references import refer
 from familiekoordinering.protection.sealing import (
@@ -72,6 +78,9 @@ __all__ = ["CattrsMapper", "JSONBytesTranscoder", "converter", "make_converter"]
 _PREV = "_prev"
 _SEALED_MEMBER = b'"%s":"' % SEALED.encode()
 _DIGEST = "_digest"
+_SNAPSHOT_HEAD = re.compile(rb'\{"timestamp":"[^"]*","topic":"([^"\\]*)"')
+"""How every snapshot this mapper writes begins: its time, then its aggregate's topic."""
+_CLASS_VERSION = b'"class_version":'
 
 _BASE_FIELDS = frozenset({"originator_id", "originator_version"})
 _AGGREGATE_BASE_STATE: dict[str, Any] = {
@@ -672,6 +681,17 @@ def _structure_aggregate_state(
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _oldest_snapshot_read(topic: bytes) -> int:
+    """The aggregate's ``oldest_snapshot_read`` (1: every version); 1 if unknown."""
+    try:
+        cls = resolve_topic(topic.decode("ascii"))
+    except Exception:
+        return 1
+    oldest = getattr(cls, "oldest_snapshot_read", 1)
+    return oldest if isinstance(oldest, int) else 1
+
+
 class CattrsMapper(Mapper[UUID]):
     """An eventsourcing :class:`~eventsourcing.persistence.Mapper` built on cattrs.
 
@@ -837,6 +857,35 @@ class CattrsMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         return data
+
+    def reads_snapshot(self, stored_event: StoredEvent) -> bool:
+        """Whether loads read a stored snapshot (and the audit judges it).
+
+        It must carry the chain members (one written before chaining, or
+        beneath the library, has nothing to show it stands for the family's
+        events), and be of a class version its aggregate still reads
+        (``oldest_snapshot_read``; older ones cannot be upcast exactly). Reads
+        fixed places of the bytes, no JSON: only an object's key can hold
+        ``"class_version":`` unescaped, and only the aggregate's state has it.
+        What is not in this mapper's form is left to :meth:`to_domain_event`.
+        """
+        data = self.plain(stored_event.state)
+        if not is_chained(data):
+            return False
+        head = _SNAPSHOT_HEAD.match(data)
+        if head is None:
+            return True
+        oldest = _oldest_snapshot_read(head[1])
+        if oldest <= 1:
+            return True
+        at = data.find(_CLASS_VERSION)
+        if at < 0:
+            return False  # version 1 wrote none
+        at += len(_CLASS_VERSION)
+        end = at
+        while data[end : end + 1].isdigit():
+            end += 1
+        return at < end and int(data[at:end]) >= oldest
 
     def digest_of(self, stored_event: StoredEvent) -> str:
         """The digest a stored event carries, or stands for if written unchained."""

@@ -41,7 +41,6 @@ from familiekoordinering.integrity import (
     Fingerprint,
     Ledger,
     StoreLedger,
-    is_chained,
     split_chained,
 )
 from familiekoordinering.serialisation import CattrsMapper
@@ -216,7 +215,7 @@ class Audits:
         family: Family | None = None
         at = 0
         for snapshot in stored:
-            if not is_chained(mapper.plain(snapshot.state)):
+            if not mapper.reads_snapshot(snapshot):
                 continue  # never read (see ChainedSnapshotStore.get)
             version = snapshot.originator_version
             if [e.originator_version for e in events[at:version]] == list(
