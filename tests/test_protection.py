@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
+from uuid import uuid4
 
 import attrs
 import pytest
@@ -35,6 +37,7 @@ from familiekoordinering.protection import (
     load_master_key,
     new_master_key,
 )
+from familiekoordinering.protection import keys as keys_module
 from familiekoordinering.protection.sealing import (
     SEALED,
     holds_clear,
@@ -415,3 +418,41 @@ def test_families_due_for_erasure_are_those_ended_longer_ago_than_the_retention(
     with pytest.raises(InvalidInputError, match="years"):
         app.due_for_erasure(on=later, years=2.5, actor=LEAD)  # type: ignore[arg-type]
     app.close()
+
+
+def test_the_keyring_keeps_no_expired_key_so_its_cache_stays_small(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process reading many families holds only the keys of the last moments.
+
+    Each unwrapped key is cached for ``cache_seconds``; the next key cached
+    drops every key expired by then (before, they stayed in memory for the
+    life of the process, one per family ever read).
+    """
+    now = [0.0]
+    monkeypatch.setattr(keys_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    store = InMemoryKeyStore()
+    keyring = Keyring(KEY, store, cache_seconds=0.5)
+    families = [uuid4() for _ in range(100)]
+    for i, family_id in enumerate(families):
+        now[0] = i * 0.001
+        keyring.ensure_key(family_id)
+    assert list(keyring._cache) == families  # all live, oldest first
+    now[0] = 0.45
+    keyring.refresh(families[0])  # read again: cached anew, last to expire
+    now[0] = 0.5005  # families[1] (cached at 0.001) is still live, [0] was renewed
+    late = uuid4()
+    keyring.ensure_key(late)
+    assert list(keyring._cache)[:2] == [families[1], families[2]]
+    now[0] = 10.0
+    last = uuid4()
+    keyring.ensure_key(last)
+    assert list(keyring._cache) == [last]  # every other key dropped from memory
+    assert not keyring.known_live(families[5])
+    sealed = keyring.sealer(families[5])  # read from the store again when needed
+    assert sealed is not None
+    assert list(keyring._cache) == [last, families[5]]
+    nonce = bytes(12)
+    opened = keyring.opener(families[5])
+    assert opened is not None
+    assert opened.decrypt(nonce, sealed.encrypt(nonce, b"Kari", None), None) == b"Kari"

@@ -16,6 +16,7 @@ import os
 import stat
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -264,7 +265,9 @@ class Keyring:
     the key state from the store, so an erasure made by another process holds
     at once; between those, an unwrapped key is cached for at most
     ``cache_seconds`` (for the rest of one operation), and dropped at once on
-    an erasure made through this keyring.
+    an erasure made through this keyring. An expired key is not kept either:
+    the next key cached drops every key expired by then, so a process that
+    reads many families holds only the keys of the last ``cache_seconds``.
     """
 
     DEFAULT_CACHE_SECONDS = 0.5
@@ -279,8 +282,10 @@ class Keyring:
         self._master = AESGCM(_check_master_key(master_key))
         self.store = store
         self.cache_seconds = cache_seconds
-        # family → (cipher, valid until, the wrapped key it was unwrapped from)
-        self._cache: dict[UUID, tuple[AESGCM, float, bytes]] = {}
+        # family → (cipher, valid until, the wrapped key it was unwrapped from),
+        # oldest first: every entry lives cache_seconds, so the order of
+        # caching is the order of expiry (see _cache_row).
+        self._cache: OrderedDict[UUID, tuple[AESGCM, float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def ensure_key(self, family_id: UUID) -> AESGCM:
@@ -373,12 +378,16 @@ class Keyring:
             cipher = cached[0]  # the same wrapped key as read before
         else:
             cipher = self._unwrap(family_id, wrapped)
+        now = time.monotonic()
         with self._lock:
-            self._cache[family_id] = (
-                cipher,
-                time.monotonic() + self.cache_seconds,
-                wrapped,
-            )
+            cache = self._cache
+            cache[family_id] = (cipher, now + self.cache_seconds, wrapped)
+            cache.move_to_end(family_id)
+            while cache:  # drop the keys expired by now, oldest first
+                oldest = next(iter(cache))
+                if cache[oldest][1] > now:
+                    break
+                del cache[oldest]
         return cipher
 
     def _unwrap(self, family_id: UUID, wrapped: bytes) -> AESGCM:
