@@ -202,6 +202,10 @@ def test_a_head_naming_an_older_event_is_read_again_from_the_store(
     engine.heads.remember(family.id, newest - 2, digests[-3])  # a slower thread's
     assert engine.heads.digest_at(family.id, newest) == digests[-1]  # from the store
     assert engine.heads.digest_at(family.id, newest - 1) == digests[-2]
+    # Read from the store, an older event does not take the newest one's place.
+    assert engine.heads._known[family.id.int] == (newest, digests[-1])
+    assert len(list(engine.events.get(family.id, lte=newest - 3))) == newest - 3
+    assert engine.heads._known[family.id.int] == (newest, digests[-1])
     engine.heads.remember(family.id, newest - 2, digests[-3])
     app.record_contact(
         family.id, agency=Agency(AgencyKind.NAV), topics=[Topic.ECONOMY],

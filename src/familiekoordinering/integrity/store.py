@@ -76,11 +76,22 @@ class Heads:
         self._known: dict[int, tuple[int, str]] = {}
 
     def remember(self, family_id: UUID, version: int, digest: str) -> None:
-        """Note that event ``version`` of the family has ``digest``."""
+        """Note that event ``version`` of the family, just written, has ``digest``."""
         known = self._known
         if len(known) >= self.LIMIT:
             known.clear()
         known[family_id.int] = (version, digest)
+
+    def remember_read(self, family_id: UUID, version: int, digest: str) -> None:
+        """As :meth:`remember`, for an event read: never in place of a newer one.
+
+        A read may be of an older version (a family as it stood, a
+        fingerprint of an older event); the head it would replace is the one
+        the family's next write needs.
+        """
+        known = self._known.get(family_id.int)
+        if known is None or known[0] < version:
+            self.remember(family_id, version, digest)
 
     def digest_at(self, family_id: UUID, version: int) -> str:
         """The digest of event ``version`` of the family (GENESIS before the first)."""
@@ -99,7 +110,7 @@ class Heads:
                 "run 'familiekoordinering audit' to see what"
             )
         digest = self._mapper.digest_of(stored[0])
-        self.remember(family_id, version, digest)
+        self.remember_read(family_id, version, digest)
         return digest
 
 
@@ -182,7 +193,7 @@ class ChainedEventStore(EventStore[UUID]):
         for event in stored:
             yield to_domain_event(event)
         newest = stored[0] if desc else stored[-1]
-        self.heads.remember(
+        self.heads.remember_read(
             family_id, newest.originator_version, self._chaining.digest_of(newest)
         )
 
