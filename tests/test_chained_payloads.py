@@ -147,7 +147,7 @@ def test_a_write_chains_with_the_digest_the_verifier_recomputes(
     members: dict[str, str],
     snapshot: bool,
 ) -> None:
-    """``chain`` formats its message in one step; the verifier builds it in parts.
+    """What a write stores and its digest are what the verifier recomputes.
 
     Both must give one digest for any id, version, topic (any text, not only
     a module path) and payload, keyed or not, event or snapshot; and the id

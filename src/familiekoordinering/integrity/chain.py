@@ -61,12 +61,6 @@ _LEGACY = b"familiekoordinering/unchained/1\0"
 _ACCESS = b"familiekoordinering/access/1\0"
 _LOG = b"familiekoordinering/log/1\0"
 _DERIVE = b"familiekoordinering chain key v1"
-_WRITE_HEADS = (
-    _EVENT.decode("ascii") + "%s\0%d\0%s\0",
-    _SNAPSHOT.decode("ascii") + "%s\0%d\0%s\0",
-)
-"""What :meth:`ChainKey.chain` puts before a payload, by ``snapshot``: the tag and
-:func:`_head` as one text, so that a write formats it in one step."""
 _BLOCK = 64
 """SHA-256's block size in bytes, what HMAC pads its key to."""
 
@@ -107,22 +101,9 @@ class ChainKey:
     """
 
     secret: bytes | None = attrs.field(default=None)
-    _hex: Callable[[bytes], str] = attrs.field(init=False, eq=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        hex_of = _sha256_hex if self.secret is None else _hmac_sha256(self.secret)
-        object.__setattr__(self, "_hex", hex_of)
 
     def __repr__(self) -> str:
         return f"ChainKey(keyed={self.keyed})"
-
-    def __reduce__(self) -> tuple[type[ChainKey], tuple[bytes | None]]:
-        """Pickled as its secret alone (the audit hands it to worker processes).
-
-        The digest function is made again where it is unpickled: a keyed one
-        is a closure, which pickle cannot carry.
-        """
-        return (ChainKey, (self.secret,))
 
     def hexdigest(self) -> Callable[[bytes], str]:
         """A function giving :meth:`digest` of a message, for hot loops.
@@ -131,7 +112,9 @@ class ChainKey:
         computed once (the audit's verification spends most of its time
         here); ``tests/test_chained_payloads.py`` holds it to ``hmac``.
         """
-        return self._hex
+        if self.secret is None:
+            return _sha256_hex
+        return _hmac_sha256(self.secret)
 
     @property
     def keyed(self) -> bool:
@@ -140,7 +123,9 @@ class ChainKey:
 
     def digest(self, message: bytes) -> str:
         """The hex digest of ``message`` (HMAC-SHA-256 with the key, else SHA-256)."""
-        return self._hex(message)
+        if self.secret is None:
+            return hashlib.sha256(message).hexdigest()
+        return _hmac_sha256(self.secret)(message)
 
     def unkeyed(self) -> ChainKey:
         """The unkeyed construction (what a writer without the key would compute)."""
@@ -195,20 +180,11 @@ class ChainKey:
     ) -> tuple[bytes, str]:
         """Append ``_digest`` to a payload that ends with its ``_prev`` member.
 
-        Returns the bytes to store and their digest: :meth:`event_digest` (or
-        :meth:`snapshot_digest`) of ``body``. Every write pays for this, so
-        for what a write gives (the family's id as a UUID, the topic as text)
-        the message is formatted in one step; property tests hold the two
-        ways to the same digest.
+        Returns the bytes to store and their digest.
         """
-        if isinstance(family_id, UUID) and isinstance(topic, str):
-            head = _WRITE_HEADS[1 if snapshot else 0] % (family_id.hex, version, topic)
-            digest = self._hex(head.encode() + body)
-        elif snapshot:
-            digest = self.snapshot_digest(family_id, version, topic, body)
-        else:
-            digest = self.event_digest(family_id, version, topic, body)
-        return b'%s,"_digest":"%s"}' % (body[:-1], digest.encode("ascii")), digest
+        make = self.snapshot_digest if snapshot else self.event_digest
+        digest = make(family_id, version, topic, body)
+        return b"".join((body[:-1], _DIGEST, digest.encode("ascii"), b'"}')), digest
 
     # -------------------------------------------------------------- access log
 

@@ -127,7 +127,7 @@ class ChainedEventStore(EventStore[UUID]):
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
         """Chain and store the events (atomically, as eventsourcing's ``put``)."""
         heads, chained = self.heads, self._chaining.to_chained_stored_event
-        if len(domain_events) == 1:  # what a command saves
+        if len(domain_events) == 1:  # what a command saves (the loop: ~0.7 % slower)
             event = domain_events[0]
             family_id, version = event.originator_id, event.originator_version
             stored, digest = chained(event, heads.digest_at(family_id, version - 1))
