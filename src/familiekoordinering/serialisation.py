@@ -80,7 +80,7 @@ _SEALED_MEMBER = b'"%s":"' % SEALED.encode()
 _DIGEST = "_digest"
 _SNAPSHOT_HEAD = re.compile(rb'\{"timestamp":"[^"]*","topic":"([^"\\]*)"')
 """How every snapshot this mapper writes begins: its time, then its aggregate's topic."""
-_CLASS_VERSION = b'"class_version":'
+_CLASS_VERSION = re.compile(rb'"class_version":(\d+)')
 
 _BASE_FIELDS = frozenset({"originator_id", "originator_version"})
 _AGGREGATE_BASE_STATE: dict[str, Any] = {
@@ -878,14 +878,8 @@ class CattrsMapper(Mapper[UUID]):
         oldest = _oldest_snapshot_read(head[1])
         if oldest <= 1:
             return True
-        at = data.find(_CLASS_VERSION)
-        if at < 0:
-            return False  # version 1 wrote none
-        at += len(_CLASS_VERSION)
-        end = at
-        while data[end : end + 1].isdigit():
-            end += 1
-        return at < end and int(data[at:end]) >= oldest
+        found = _CLASS_VERSION.search(data)  # version 1 wrote none
+        return found is not None and int(found[1]) >= oldest
 
     def digest_of(self, stored_event: StoredEvent) -> str:
         """The digest a stored event carries, or stands for if written unchained."""
