@@ -232,6 +232,18 @@ def brk(
     return Break(kind, ledger, family, position, message)
 
 
+def log_cut_short(*, holds: int) -> Break:
+    """The store-level break when the log holds ``holds`` of the checkpoint's 7."""
+    return brk(
+        BreakKind.TRUNCATED,
+        None,
+        7,
+        "the checkpoint counted 7 event(s) up to notification 7; the store "
+        f"holds {holds} there",
+        Ledger.STORE,
+    )
+
+
 # The log's digest, computed here apart from the library: one running digest
 # per 65,536 notification ids over "id:digest;" entries, and over those
 # "chunk:digest;" (HMAC-SHA-256 under the key derived from the master key).
@@ -929,14 +941,7 @@ def test_against_a_checkpoint_a_whole_family_gone() -> None:
             f"the whole family (2 event(s) at the checkpoint of {WHEN}) is gone "
             "from the store",
         ),
-        brk(
-            BreakKind.TRUNCATED,
-            None,
-            7,
-            "the checkpoint counted 7 event(s) up to notification 7; the store "
-            "holds 5 there",
-            Ledger.STORE,
-        ),
+        log_cut_short(holds=5),
     ]
 
 
@@ -951,14 +956,7 @@ def test_against_a_checkpoint_a_family_cut_short() -> None:
             4,
             f"event 4 was in the store at the checkpoint of {WHEN}, and gone now",
         ),
-        brk(
-            BreakKind.TRUNCATED,
-            None,
-            7,
-            "the checkpoint counted 7 event(s) up to notification 7; the store "
-            "holds 6 there",
-            Ledger.STORE,
-        ),
+        log_cut_short(holds=6),
     ]
     assert found(rows(log[:5]), checkpoint=checkpoint, store_level=False) == [
         brk(
@@ -983,14 +981,7 @@ def test_against_a_checkpoint_an_event_gone_from_the_middle_of_the_log() -> None
             f"the whole family (1 event(s) at the checkpoint of {WHEN}) is gone "
             "from the store",
         ),
-        brk(
-            BreakKind.TRUNCATED,
-            None,
-            7,
-            "the checkpoint counted 7 event(s) up to notification 7; the store "
-            "holds 6 there",
-            Ledger.STORE,
-        ),
+        log_cut_short(holds=6),
     ]
 
 
@@ -1036,16 +1027,7 @@ def test_against_a_checkpoint_more_events_at_fewer_positions() -> None:
     log = interleave(a, b, c)
     checkpoint = checkpoint_of(rows(log))
     crowded = [row(n if n < 7 else 6, e) for n, e in enumerate(log, 1)]
-    assert found(crowded, checkpoint=checkpoint) == [
-        brk(
-            BreakKind.TRUNCATED,
-            None,
-            7,
-            "the checkpoint counted 7 event(s) up to notification 7; the store "
-            "holds 7 there",
-            Ledger.STORE,
-        )
-    ]
+    assert found(crowded, checkpoint=checkpoint) == [log_cut_short(holds=7)]
 
 
 def test_a_checkpoint_taken_with_another_key() -> None:
